@@ -1,0 +1,78 @@
+# iotrim — see README.md.  `make` builds; `make check` runs every test.
+BUILD     ?= build
+CLANG     ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PREFIX    ?= /usr/local
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11
+CPPFLAGS += -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
+LDLIBS   += -lbpf -lelf -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(BUILD) -Iinclude -Ibpf
+
+BPF_PROGS := iotrim_xdp iotrim_tc
+BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
+BPF_SKELS := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
+BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
+# Everything but main.c, for linking into the tests.
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+TEST_SRCS := $(wildcard selftests/test_*.c)
+TEST_BINS := $(TEST_SRCS:selftests/%.c=$(BUILD)/selftests/%)
+BENCH_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench_*.c))
+
+.PHONY: all deps install check demo bench fuzz clean
+all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS)
+
+deps:
+	scripts/install-deps.sh
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/iotrim: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(BPF_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iselftests $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lm
+
+install: $(BUILD)/iotrim
+	install -D -m 0755 $(BUILD)/iotrim $(DESTDIR)$(PREFIX)/sbin/iotrim
+
+# The README's test command: installs what is missing, builds, runs it all.
+check: deps
+	$(MAKE) all
+	selftests/run.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: deps
+	$(MAKE) all
+	scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Adds one parsed packet (or GSO aggregate) to its flow and device. */
+#ifndef IOTRIM_COUNT_H
+#define IOTRIM_COUNT_H
+
+#include "maps.h"
+#include "parse.h"
+
+enum direction {
+	DIR_UP,		/* device -> remote */
+	DIR_DOWN,	/* remote -> device */
+};
+
+static __always_inline void count_reason(__u32 reason)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &reason);
+
+	if (c)
+		*c += 1;	/* per-CPU: no atomics needed */
+}
+
+static __always_inline void add_traffic(struct traffic_counter *c,
+					__u64 packets, __u64 bytes)
+{
+	__sync_fetch_and_add(&c->packets, packets);
+	__sync_fetch_and_add(&c->bytes, bytes);
+}
+
+/* Builds the flow key from the device's side of the packet. */
+static __always_inline void flow_key_from_packet(const struct packet_info *pi,
+						 enum direction dir,
+						 struct flow_key *key)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->family = pi->family;
+	key->proto = pi->proto;
+	if (dir == DIR_UP) {
+		__builtin_memcpy(key->device_mac, pi->src_mac, ETH_ALEN);
+		__builtin_memcpy(key->device_ip, pi->src_ip, 16);
+		__builtin_memcpy(key->remote_ip, pi->dst_ip, 16);
+		key->remote_port = pi->dst_port;
+	} else {
+		__builtin_memcpy(key->device_mac, pi->dst_mac, ETH_ALEN);
+		__builtin_memcpy(key->device_ip, pi->dst_ip, 16);
+		__builtin_memcpy(key->remote_ip, pi->src_ip, 16);
+		key->remote_port = pi->src_port;
+	}
+}
+
+/*
+ * Both tables follow the same pattern: look up, else insert a zeroed entry
+ * (BPF_NOEXIST, so a concurrent insert by another CPU wins and is reused)
+ * and look up again; the counts are then added atomically in place.
+ */
+static __always_inline void count_flow(const struct flow_key *key,
+				       enum direction dir, __u64 packets,
+				       __u64 bytes, __u64 now)
+{
+	struct flow_value *v = bpf_map_lookup_elem(&flows, key);
+
+	if (!v) {
+		struct flow_value fresh = { .first_seen_ns = now };
+
+		bpf_map_update_elem(&flows, key, &fresh, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&flows, key);
+		if (!v) {
+			count_reason(IOTRIM_FLOW_UPDATE_FAILED);
+			return;
+		}
+	}
+	add_traffic(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
+	v->last_seen_ns = now;
+}
+
+static __always_inline void count_device(const struct flow_key *key,
+					 enum direction dir, __u64 packets,
+					 __u64 bytes, __u64 now)
+{
+	struct device_key dk = {};
+	struct device_value *v;
+
+	__builtin_memcpy(dk.mac, key->device_mac, ETH_ALEN);
+	v = bpf_map_lookup_elem(&devices, &dk);
+	if (!v) {
+		struct device_value fresh = { .first_seen_ns = now };
+
+		bpf_map_update_elem(&devices, &dk, &fresh, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&devices, &dk);
+		if (!v) {
+			count_reason(IOTRIM_DEVICE_TABLE_FULL);
+			return;
+		}
+	}
+	add_traffic(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
+	v->last_seen_ns = now;
+	__builtin_memcpy(v->last_ip, key->device_ip, 16);
+	v->last_family = key->family;
+}
+
+/*
+ * Counts a parsed packet.  gso_segs > 1 means the skb stands for that many
+ * wire packets, each carrying its own copy of the L3 and L4 headers, so the
+ * wire's L3 bytes are the aggregate's plus (segs - 1) header copies.
+ */
+static __always_inline void count_packet(const struct packet_info *pi,
+					 enum direction dir, __u32 frame_len,
+					 __u32 gso_segs)
+{
+	struct flow_key key;
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 packets = 1;
+	__u64 bytes = pi->l3_len;
+
+	if (gso_segs > 1) {
+		__u32 hdrs = pi->l4_off - pi->l3_off + pi->l4_hdr_len;
+
+		packets = gso_segs;
+		bytes = (frame_len - pi->l3_off) + (__u64)(gso_segs - 1) * hdrs;
+	}
+	flow_key_from_packet(pi, dir, &key);
+	count_flow(&key, dir, packets, bytes, now);
+	count_device(&key, dir, packets, bytes, now);
+}
+
+#endif /* IOTRIM_COUNT_H */

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * TC (clsact) programs on the LAN interface.  Egress sees world -> device
+ * after NAT, so the device's own address is in the packet.  Ingress is the
+ * upload counter for --mode tc (bridges), in place of the XDP program.
+ */
+#include "count.h"
+
+#define TC_ACT_OK 0
+
+/* Headers we may need in the linear part of the skb before parsing. */
+#define PARSE_PULL_LEN 256
+
+static __always_inline void count_skb(struct __sk_buff *skb, enum direction dir)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	struct packet_info pi;
+	int ret;
+
+	/* Forwarded or locally built skbs may keep headers in paged frags. */
+	if (data_end - data < PARSE_PULL_LEN && skb->len > data_end - data) {
+		bpf_skb_pull_data(skb, skb->len < PARSE_PULL_LEN ? skb->len :
+								  PARSE_PULL_LEN);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+
+	ret = parse_packet(data, data_end, skb->len, segs > 1, &pi);
+	if (ret != PARSE_OK) {
+		count_reason(ret);
+		return;
+	}
+	/* Broadcast and multicast from the gateway belong to no one device. */
+	if (dir == DIR_DOWN && (pi.dst_mac[0] & 1)) {
+		count_reason(IOTRIM_GROUP_DEST);
+		return;
+	}
+	count_packet(&pi, dir, skb->len, segs);
+}
+
+SEC("tc")
+int iotrim_tc_egress(struct __sk_buff *skb)
+{
+	count_skb(skb, DIR_DOWN);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int iotrim_tc_ingress(struct __sk_buff *skb)
+{
+	count_skb(skb, DIR_UP);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Maps shared by the XDP and TC objects.  Each object declares them with
+ * the same name and LIBBPF_PIN_BY_NAME, so whichever loads second reuses
+ * the pinned map of the first: both hooks count into one table.
+ */
+#ifndef IOTRIM_MAPS_H
+#define IOTRIM_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "iotrim.h"
+
+/* Resized by the controller before load (iotrim attach --max-flows). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IOTRIM_DEFAULT_MAX_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOTRIM_MAX_DEVICES);
+	__type(key, struct device_key);
+	__type(value, struct device_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} devices SEC(".maps");
+
+/* Indexed by enum iotrim_counter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IOTRIM_COUNTER__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} counters SEC(".maps");
+
+/* Written only by the controller; kept here so it is pinned with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct attach_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} attachment SEC(".maps");
+
+#endif /* IOTRIM_MAPS_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Snapshots of the pinned maps, read into plain arrays. */
+#ifndef IOTRIM_TABLE_H
+#define IOTRIM_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotrim.h"
+
+struct flow_entry {
+	struct flow_key key;
+	struct flow_value value;
+};
+
+struct flow_table {
+	struct flow_entry *items;
+	size_t len;
+};
+
+struct device_entry {
+	struct device_key key;
+	struct device_value value;
+	size_t flows;			/* listed flows of this device */
+	struct traffic_counter listed_up;	/* sums over its listed flows */
+	struct traffic_counter listed_down;
+};
+
+struct device_table {
+	struct device_entry *items;
+	size_t len;
+};
+
+/* Each returns 0 or a negative errno; tables are freed with *_free. */
+int read_flows(int map_fd, struct flow_table *t);
+void flow_table_free(struct flow_table *t);
+/* Reads the devices, sorted by MAC. */
+int read_devices(int map_fd, struct device_table *t);
+/* Fills each device's flows, listed_up and listed_down from a flow table. */
+void device_table_sum_flows(struct device_table *t, const struct flow_table *flows);
+void device_table_free(struct device_table *t);
+/* Sums the per-CPU counters into out[IOTRIM_COUNTER__COUNT]. */
+int read_counters(int map_fd, uint64_t *out);
+
+/* Stable snake_case names, used in text and JSON output. */
+const char *counter_name(unsigned int counter);
+
+#endif
