@@ -29,9 +29,11 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 TEST_SRCS := $(wildcard selftests/test_*.c)
 TEST_BINS := $(TEST_SRCS:selftests/%.c=$(BUILD)/selftests/%)
 BENCH_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench_*.c))
+# Helper BPF programs for tests and benchmarks (baselines, foreign programs).
+TEST_BPF_OBJS := $(patsubst selftests/bpf/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildcard selftests/bpf/*.bpf.c))
 
 .PHONY: all deps install check demo bench fuzz clean
-all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS)
+all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS)
 
 deps:
 	scripts/install-deps.sh
@@ -43,6 +45,10 @@ $(BUILD)/vmlinux.h:
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
+
+$(BUILD)/selftests/%.bpf.o: selftests/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@

@@ -96,16 +96,21 @@ static bool attachment_live(const struct attach_info *info)
 	       info->egress_prog_id != 0;
 }
 
-static int check_existing(const struct attach_request *req, int ifindex)
+/* Refuses a second attach unless forced; fills prev with the recorded one. */
+static int check_existing(const struct attach_request *req, int ifindex,
+			  struct attach_info *prev)
 {
 	struct attach_info info;
 	int fd = open_pinned_map("attachment");
 	bool live;
 
+	memset(prev, 0, sizeof(*prev));
 	if (fd < 0)
 		return EXIT_OK;
 	live = read_attach_info(fd, &info) && attachment_live(&info);
 	close(fd);
+	if (live)
+		*prev = info;
 	if (!live || req->force)
 		return EXIT_OK;
 	if ((int)info.ifindex == ifindex)
@@ -262,8 +267,8 @@ int lan_attach(const struct attach_request *req)
 	struct iotrim_xdp *xdp = NULL;
 	struct iotrim_tc *tc = NULL;
 	enum iotrim_attach_mode mode = req->mode;
-	struct attach_info info = {};
-	bool created_clsact = false;
+	struct attach_info info = {}, prev;
+	bool created_clsact;
 	uint32_t max_flows = 0;
 	int ifindex, err;
 
@@ -279,9 +284,12 @@ int lan_attach(const struct attach_request *req)
 		     req->ifname);
 		mode = IOTRIM_MODE_TC;
 	}
-	if ((err = check_existing(req, ifindex)) || (err = check_foreign_programs(req, ifindex, mode)) ||
+	if ((err = check_existing(req, ifindex, &prev)) ||
+	    (err = check_foreign_programs(req, ifindex, mode)) ||
 	    (err = resolve_max_flows(req, &max_flows)))
 		return err;
+	/* Replacing our own live attachment: who created clsact stays known. */
+	created_clsact = (int)prev.ifindex == ifindex && prev.created_clsact;
 
 	if (mode != IOTRIM_MODE_TC) {
 		xdp = iotrim_xdp__open_opts(&open_opts);
@@ -308,6 +316,11 @@ int lan_attach(const struct attach_request *req)
 	}
 
 	if (mode == IOTRIM_MODE_TC) {
+		/* Switching from an XDP mode: the old ingress counter must go. */
+		uint32_t xdp_flags = 0, xdp_id = xdp_prog_id(ifindex, &xdp_flags);
+
+		if (xdp_id && is_ours(xdp_id))
+			bpf_xdp_detach(ifindex, xdp_flags, NULL);
 		err = attach_tc(req->ifname, ifindex, BPF_TC_INGRESS,
 				bpf_program__fd(tc->progs.iotrim_tc_ingress), &created_clsact);
 		info.ingress_prog_id = prog_id_of(bpf_program__fd(tc->progs.iotrim_tc_ingress));

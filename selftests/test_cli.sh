@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Controller command line: argument errors, environment errors, attach and
+# detach life cycle on a veth in a throw-away namespace.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source selftests/lib.sh
+
+NS=itc_cli_$$
+cleanup() {
+	in_netns "$NS" "$IOTRIM" detach --purge >/dev/null 2>&1
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$IOTRIM_PIN_DIR" 2>/dev/null
+}
+trap cleanup EXIT
+make_veth_netns "$NS"
+run() { in_netns "$NS" "$IOTRIM" "$@"; }
+
+# --- usage errors -------------------------------------------------------
+expect_exit "no command prints usage, exit 2" 2 "usage: iotrim" "$IOTRIM"
+expect_exit "--help exits 0 and documents exit codes" 0 "exit codes" "$IOTRIM" --help
+expect_exit "unknown command" 2 "unknown command 'frobnicate'" "$IOTRIM" frobnicate
+expect_exit "unknown global option" 2 "unknown option '--bogus'" "$IOTRIM" --bogus
+expect_exit "attach without --lan" 2 "attach needs --lan" run attach
+expect_exit "attach with a bad mode" 2 "--mode must be native, generic or tc" run attach --lan lan0 --mode turbo
+expect_exit "attach with too few flows" 2 "--max-flows must be a number" run attach --lan lan0 --max-flows 5
+expect_exit "attach with junk flows" 2 "--max-flows must be a number" run attach --lan lan0 --max-flows 10k
+expect_exit "attach with a stray argument" 2 "unexpected argument 'extra'" run attach --lan lan0 extra
+expect_exit "flows with a bad MAC" 2 "--device takes a MAC" run flows --device 02:00:00:00:00
+expect_exit "flows with a bad sort key" 2 "--sort must be bytes, packets or last" run flows --sort size
+expect_exit "attach --help" 0 "usage: iotrim attach" run attach --help
+
+# --- environment errors -------------------------------------------------
+expect_exit "no such interface" 5 "no such interface: nosuch0" run attach --lan nosuch0
+expect_exit "interface name too long" 2 "interface name too long" run attach --lan aaaaaaaaaaaaaaaaaaaaaaaaa
+expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$IOTRIM" attach --lan lan0
+expect_exit "no kernel BTF" 4 "kernel BTF not found at /nonexistent" env IOTRIM_VMLINUX_BTF=/nonexistent "$IOTRIM" attach --lan lo
+expect_exit "pin dir off bpffs" 4 "not on a BPF filesystem" env IOTRIM_PIN_DIR=/tmp/iotrim-not-bpffs "$IOTRIM" attach --lan lo
+expect_exit "flows before attach" 8 "run \`iotrim attach --lan IFACE\` first" run flows
+expect_exit "status before attach" 8 "iotrim attach" run status
+expect_exit "detach when not attached is harmless" 0 "not attached" run detach
+
+# bpffs not mounted: in a private mount namespace without it, attach mounts
+# it itself (as bpftool does) and goes on.
+out=$(unshare -m bash -c "umount -l /sys/fs/bpf 2>/dev/null; umount -l /sys/fs/bpf 2>/dev/null;
+	nsenter --net=/run/netns/$NS $IOTRIM attach --lan lan0 &&
+	nsenter --net=/run/netns/$NS $IOTRIM detach --purge" 2>&1)
+if grep -q "mounted bpffs at /sys/fs/bpf" <<<"$out" && grep -q "attached to lan0" <<<"$out"; then
+	tap_ok "attach mounts bpffs when it is missing"
+else
+	tap_not_ok "attach mounts bpffs when it is missing" "$out"
+fi
+
+# --- life cycle -----------------------------------------------------------
+expect_exit "attach native" 0 "attached to lan0 \(native mode" run attach --lan lan0
+expect_exit "second attach refused" 6 "already attached to lan0" run attach --lan lan0
+expect_exit "other interface refused while attached" 6 "attached to lan0 already" run attach --lan lo
+expect_exit "resize while pinned refused" 6 "holds 65536 flows" run attach --lan lan0 --force --max-flows 4096
+expect_exit "status shows the attachment" 0 "attached: +lan0 .*native mode" run status
+tap_check "pinned maps are readable with bpftool" \
+	bash -c "bpftool map dump pinned $IOTRIM_PIN_DIR/flows >/dev/null && bpftool map dump pinned $IOTRIM_PIN_DIR/counters | grep -q value"
+
+in_netns "$NS" ping -c 3 -i 0.2 -I peer0 192.0.2.1 >/dev/null 2>&1
+before=$(run devices --json | jq '[.[].packets_up] | add // 0')
+expect_exit "detach keeps counts" 0 "detached from lan0" run detach
+tap_check "no XDP program left after detach" bash -c "! ip -n $NS link show lan0 | grep -q xdp"
+tap_check "no clsact qdisc left after detach" bash -c "! tc -n $NS qdisc show dev lan0 | grep -q clsact"
+expect_exit "attach again" 0 "attached to lan0" run attach --lan lan0
+after=$(run devices --json | jq '[.[].packets_up] | add // 0')
+tap_check "re-attach reuses the pinned counts ($before packets)" test "$before" -gt 0 -a "$after" -ge "$before"
+
+expect_exit "generic mode on request" 0 "generic mode" run attach --lan lan0 --force --mode generic
+tap_check "generic XDP is attached" bash -c "ip -n $NS link show lan0 | grep -q xdpgeneric"
+expect_exit "tc mode on request" 0 "tc mode" run attach --lan lan0 --force --mode tc
+tap_check "tc mode leaves no XDP program" bash -c "! ip -n $NS link show lan0 | grep -q xdp"
+expect_exit "status reports tc mode" 0 "tc mode" run status
+expect_exit "detach --purge" 0 "removed pinned maps" run detach --purge
+tap_check "purge removes the pin directory" test ! -e "$IOTRIM_PIN_DIR"
+
+# A program iotrim did not load is never replaced silently.
+ip -n "$NS" link set dev lan0 xdp obj build/selftests/xdp_pass.bpf.o sec xdp
+expect_exit "foreign XDP program refused" 6 "did not load: use --force" run attach --lan lan0
+tap_check "foreign program still attached" bash -c "ip -n $NS -d link show lan0 | grep -q 'name xdp_pass'"
+expect_exit "--force replaces it" 0 "attached to lan0" run attach --lan lan0 --force
+expect_exit "detach after force" 0 "detached" run detach --purge
+tap_check "nothing left on lan0" bash -c "! ip -n $NS link show lan0 | grep -q xdp && ! tc -n $NS qdisc show dev lan0 | grep -q clsact || { ip -n $NS link show lan0; tc -n $NS qdisc show dev lan0; false; }"
+
+tap_done
