@@ -4,7 +4,7 @@
 # Prints "N passed, N failed" last; exits non-zero if anything failed.
 #   selftests/run.sh [NAME-FILTER]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 filter=${1:-}
 passed=0 failed=0 skipped=0

@@ -2,7 +2,7 @@
 # Controller command line: argument errors, environment errors, attach and
 # detach life cycle on a veth in a throw-away namespace.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source selftests/lib.sh
 
 NS=itc_cli_$$
