@@ -11,7 +11,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11
 CPPFLAGS += -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
-LDLIBS   += -lbpf -lelf -lz
+LDLIBS   += -lbpf -lelf -lz -lsqlite3 -lldns -lmaxminddb -lpsl -linih
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(BUILD) -Iinclude -Ibpf
@@ -60,7 +60,7 @@ $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BPF_S
 $(BUILD)/iotrim: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(BPF_OBJS)
+$(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(BPF_OBJS) $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iselftests $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lm
 

@@ -6,6 +6,9 @@ IOTRIM=${IOTRIM:-$PWD/build/iotrim}
 # Tests pin under their own directory so a live deployment is never touched.
 export IOTRIM_PIN_DIR=${IOTRIM_PIN_DIR:-/sys/fs/bpf/iotrim-test-$$}
 
+# Testbed namespaces are <prefix>_gw, <prefix>_dev1, ... (scripts/testbed.sh).
+TB_PREFIX=${IOTRIM_TB_PREFIX:-it}
+
 tap_n=0
 tap_failed=0
 

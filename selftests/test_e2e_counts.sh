@@ -12,7 +12,7 @@ source selftests/lib.sh
 TB=scripts/testbed.sh
 WORK=$(mktemp -d)
 capture_pids=()
-gw() { in_netns it_gw "$@"; }
+gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
 
 stop_captures() {
 	[ ${#capture_pids[@]} -gt 0 ] || return 0
@@ -115,12 +115,12 @@ if ! $TB up --offloads on >"$WORK/up.log" 2>&1; then
 	exit
 fi
 gw "$IOTRIM" attach --lan lan0 >/dev/null
-read -r in0 out0 < <(tcp_segs it_dev2)
+read -r in0 out0 < <(tcp_segs "${TB_PREFIX}_dev2")
 for url in http://203.0.113.10/big.bin "http://[2001:db8:100::10]/big.bin"; do
 	$TB run dev2 curl -sS -o /dev/null --max-time 20 "$url"
 done
 sleep 0.5
-read -r in1 out1 < <(tcp_segs it_dev2)
+read -r in1 out1 < <(tcp_segs "${TB_PREFIX}_dev2")
 read -r up down < <(gw "$IOTRIM" flows --json --device 02:00:00:00:00:22 |
 	jq -r '[.[] | select(.proto == "tcp")] | "\([.[].packets_up] | add) \([.[].packets_down] | add)"')
 tap_check "offloads on: TCP packets up = device's TcpOutSegs ($up vs $((out1 - out0)))" test "$up" -eq $((out1 - out0))
