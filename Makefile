@@ -33,6 +33,8 @@ BENCH_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests
 TEST_BPF_OBJS := $(patsubst selftests/bpf/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildcard selftests/bpf/*.bpf.c))
 
 .PHONY: all deps install check demo bench fuzz clean
+# Keep generated objects and skeletons: tests and the controller share them.
+.SECONDARY:
 all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS)
 
 deps:

@@ -188,7 +188,8 @@ static __always_inline int parse_packet(void *data, void *data_end,
 		struct tcphdr *th = data + off;
 		__u32 doff_bytes;
 
-		if ((void *)(th + 1) > data_end)
+		if ((void *)(th + 1) > data_end ||
+		    (!gso && off + sizeof(*th) > pi->l3_off + pi->l3_len))
 			return IOTRIM_ERR_TRUNC_L4;
 		doff_bytes = th->doff * 4;
 		if (doff_bytes < sizeof(*th) ||

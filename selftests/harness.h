@@ -32,9 +32,13 @@ static bool harness_current_failed;
 /* Stops the current test when cond fails (e.g. a setup step). */
 #define ASSERT(cond, ...)                                                          \
 	do {                                                                       \
-		EXPECT(cond, __VA_ARGS__);                                         \
-		if (!(cond))                                                       \
+		if (!(cond)) {                                                     \
+			harness_current_failed = true;                             \
+			printf("#   %s:%d: expected %s: ", __FILE__, __LINE__, #cond); \
+			printf(__VA_ARGS__);                                       \
+			printf("\n");                                              \
 			return;                                                    \
+		}                                                                  \
 	} while (0)
 
 static inline void harness_report(const char *name)
