@@ -39,7 +39,7 @@ fi
 start_capture() {	# DIRECTION FILE
 	# nsenter execs tcpdump, so $! is tcpdump itself (signals reach it;
 	# a backgrounded subshell would ignore SIGINT).
-	nsenter --net="/run/netns/${TB_PREFIX}_gw" tcpdump -i lan0 -Q "$1" -n -s 200 -U \
+	nsenter --net="/run/netns/${TB_PREFIX}_gw" tcpdump -Z root -i lan0 -Q "$1" -n -s 200 -U --immediate-mode \
 		-w "$2" 2>"$2.log" &
 	capture_pids+=($!)
 }
