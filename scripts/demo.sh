@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 IOTRIM=$PWD/build/iotrim
 SECONDS_OF_TRAFFIC=${DEMO_SECONDS:-20}
-gw() { nsenter --net=/run/netns/it_gw "$@"; }
+gw() { nsenter --net="/run/netns/${IOTRIM_TB_PREFIX:-it}_gw" "$@"; }
 
 cleanup() {
 	[ "${DEMO_KEEP:-0}" = 1 ] && return

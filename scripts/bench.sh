@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each printing its numbers side by side with
+# the baseline measured in the same run.  Not a test: no pass/fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for b in build/selftests/bench_*; do
+	[ -x "$b" ] || continue
+	echo "== $(basename "$b")"
+	"$b"
+	echo
+done
+
+echo "== iperf3 throughput through the gateway"
+scripts/bench_throughput.sh
