@@ -19,24 +19,26 @@ static bool harness_current_failed;
 
 #define TEST(name) static void name(void)
 
+/* Records a failure of the current test; EXPECT and ASSERT call it. */
+#define HARNESS_FAIL(cond_text, ...)                                               \
+	do {                                                                       \
+		harness_current_failed = true;                                     \
+		printf("#   %s:%d: expected %s: ", __FILE__, __LINE__, cond_text);   \
+		printf(__VA_ARGS__);                                               \
+		printf("\n");                                                      \
+	} while (0)
+
 #define EXPECT(cond, ...)                                                          \
 	do {                                                                       \
-		if (!(cond)) {                                                     \
-			harness_current_failed = true;                             \
-			printf("#   %s:%d: expected %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                       \
-			printf("\n");                                              \
-		}                                                                  \
+		if (!(cond))                                                       \
+			HARNESS_FAIL(#cond, __VA_ARGS__);                          \
 	} while (0)
 
 /* Stops the current test when cond fails (e.g. a setup step). */
 #define ASSERT(cond, ...)                                                          \
 	do {                                                                       \
 		if (!(cond)) {                                                     \
-			harness_current_failed = true;                             \
-			printf("#   %s:%d: expected %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                       \
-			printf("\n");                                              \
+			HARNESS_FAIL(#cond, __VA_ARGS__);                          \
 			return;                                                    \
 		}                                                                  \
 	} while (0)
