@@ -76,6 +76,14 @@ expect_exit "status reports tc mode" 0 "tc mode" run status
 expect_exit "detach --purge" 0 "removed pinned maps" run detach --purge
 tap_check "purge removes the pin directory" test ! -e "$IOTRIM_PIN_DIR"
 
+# Bridges get TC on both directions without being asked.
+ip -n "$NS" link add br0 type bridge
+ip -n "$NS" link set br0 up
+expect_exit "a bridge is counted with TC" 0 "br0 is a bridge: counting with TC" run attach --lan br0
+expect_exit "status shows tc mode on the bridge" 0 "attached: +br0 .*tc mode" run status
+tap_check "no XDP program on the bridge" bash -c "! ip -n $NS link show br0 | grep -q xdp"
+expect_exit "detach from the bridge" 0 "removed pinned maps" run detach --purge
+
 # A program iotrim did not load is never replaced silently.
 ip -n "$NS" link set dev lan0 xdp obj build/selftests/xdp_pass.bpf.o sec xdp
 expect_exit "foreign XDP program refused" 6 "did not load: use --force" run attach --lan lan0

@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -79,12 +83,23 @@ static uint32_t tc_prog_id(int ifindex, enum bpf_tc_attach_point point)
 	return opts.prog_id;
 }
 
+/*
+ * Asks the driver over ethtool rather than looking in /sys/class/net: sysfs
+ * shows the devices of the namespace that mounted it, not necessarily ours.
+ */
 static bool is_bridge(const char *ifname)
 {
-	char path[128];
+	struct ethtool_drvinfo drvinfo = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&drvinfo };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool bridge;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", ifname);
-	return access(path, F_OK) == 0;
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	bridge = ioctl(fd, SIOCETHTOOL, &ifr) == 0 && strcmp(drvinfo.driver, "bridge") == 0;
+	close(fd);
+	return bridge;
 }
 
 /* Is iotrim's recorded attachment still live on its interface? */
