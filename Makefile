@@ -44,7 +44,13 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+# c*log2(c) in fixed point for the in-kernel payload entropy (bpf/entropy.h).
+$(BUILD)/entropy_table.h: scripts/gen_entropy_table.c
+	@mkdir -p $(BUILD)/scripts
+	$(CC) -O2 -Wall -Wextra -Werror -o $(BUILD)/scripts/gen_entropy_table $< -lm
+	$(BUILD)/scripts/gen_entropy_table > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h $(BUILD)/entropy_table.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 

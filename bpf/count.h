@@ -5,6 +5,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "classify.h"
 
 enum direction {
 	DIR_UP,		/* device -> remote */
@@ -51,30 +52,40 @@ static __always_inline void flow_key_from_packet(const struct packet_info *pi,
  * Both tables follow the same pattern: look up, else insert a zeroed entry
  * (BPF_NOEXIST, so a concurrent insert by another CPU wins and is reused)
  * and look up again; the counts are then added atomically in place.
+ * Each returns the entry (for the payload counters), NULL if none.
+ * The zeroed entries come from .rodata, not the stack: with the payload
+ * counters the values are 192 and 160 bytes, and BPF has 512 bytes of
+ * stack for the whole call chain.  The inserting CPU sets first_seen_ns.
  */
-static __always_inline void count_flow(const struct flow_key *key,
-				       enum direction dir, __u64 packets,
-				       __u64 bytes, __u64 now)
+static const struct flow_value zero_flow_value;
+static const struct device_value zero_device_value;
+
+static __always_inline struct flow_value *count_flow(const struct flow_key *key,
+						     enum direction dir, __u64 packets,
+						     __u64 bytes, __u64 now)
 {
 	struct flow_value *v = bpf_map_lookup_elem(&flows, key);
 
 	if (!v) {
-		struct flow_value fresh = { .first_seen_ns = now };
+		bool inserted = !bpf_map_update_elem(&flows, key, &zero_flow_value,
+						     BPF_NOEXIST);
 
-		bpf_map_update_elem(&flows, key, &fresh, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&flows, key);
 		if (!v) {
 			count_reason(IOTRIM_FLOW_UPDATE_FAILED);
-			return;
+			return NULL;
 		}
+		if (inserted)
+			v->first_seen_ns = now;
 	}
 	add_traffic(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
 	v->last_seen_ns = now;
+	return v;
 }
 
-static __always_inline void count_device(const struct flow_key *key,
-					 enum direction dir, __u64 packets,
-					 __u64 bytes, __u64 now)
+static __always_inline struct device_value *count_device(const struct flow_key *key,
+							 enum direction dir, __u64 packets,
+							 __u64 bytes, __u64 now)
 {
 	struct device_key dk = {};
 	struct device_value *v;
@@ -82,30 +93,36 @@ static __always_inline void count_device(const struct flow_key *key,
 	__builtin_memcpy(dk.mac, key->device_mac, ETH_ALEN);
 	v = bpf_map_lookup_elem(&devices, &dk);
 	if (!v) {
-		struct device_value fresh = { .first_seen_ns = now };
+		bool inserted = !bpf_map_update_elem(&devices, &dk, &zero_device_value,
+						     BPF_NOEXIST);
 
-		bpf_map_update_elem(&devices, &dk, &fresh, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&devices, &dk);
 		if (!v) {
 			count_reason(IOTRIM_DEVICE_TABLE_FULL);
-			return;
+			return NULL;
 		}
+		if (inserted)
+			v->first_seen_ns = now;
 	}
 	add_traffic(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
 	v->last_seen_ns = now;
 	__builtin_memcpy(v->last_ip, key->device_ip, 16);
 	v->last_family = key->family;
+	return v;
 }
 
 /*
  * Counts a parsed packet.  gso_segs > 1 means the skb stands for that many
  * wire packets, each carrying its own copy of the L3 and L4 headers, so the
  * wire's L3 bytes are the aggregate's plus (segs - 1) header copies.
+ * src says where the payload is, for the payload classifier (classify.h).
  */
 static __always_inline void count_packet(const struct packet_info *pi,
 					 enum direction dir, __u32 frame_len,
-					 __u32 gso_segs)
+					 __u32 gso_segs, const struct payload_src *src)
 {
+	struct flow_value *fv;
+	struct device_value *dv;
 	struct flow_key key;
 	__u64 now = bpf_ktime_get_boot_ns();
 	__u64 packets = 1;
@@ -118,8 +135,13 @@ static __always_inline void count_packet(const struct packet_info *pi,
 		bytes = (frame_len - pi->l3_off) + (__u64)(gso_segs - 1) * hdrs;
 	}
 	flow_key_from_packet(pi, dir, &key);
-	count_flow(&key, dir, packets, bytes, now);
-	count_device(&key, dir, packets, bytes, now);
+	fv = count_flow(&key, dir, packets, bytes, now);
+	dv = count_device(&key, dir, packets, bytes, now);
+	if (fv)
+		payload_packet(src, pi, frame_len, packets,
+			       dir == DIR_UP ? &fv->sample_up : &fv->sample_down,
+			       dir == DIR_UP ? &fv->payload_up : &fv->payload_down,
+			       !dv ? NULL : dir == DIR_UP ? &dv->payload_up : &dv->payload_down);
 }
 
 #endif /* IOTRIM_COUNT_H */

@@ -37,7 +37,11 @@ static __always_inline void count_skb(struct __sk_buff *skb, enum direction dir)
 		count_reason(IOTRIM_GROUP_DEST);
 		return;
 	}
-	count_packet(&pi, dir, skb->len, segs);
+	struct payload_src src = {
+		.ctx = skb, .skb = true, .gso_size = segs > 1 ? skb->gso_size : 0,
+	};
+
+	count_packet(&pi, dir, skb->len, segs, &src);
 }
 
 SEC("tc")

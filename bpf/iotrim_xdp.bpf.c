@@ -18,7 +18,9 @@ int iotrim_xdp(struct xdp_md *ctx)
 		count_reason(ret);
 		return XDP_PASS;
 	}
-	count_packet(&pi, DIR_UP, data_end - data, 1);
+	struct payload_src src = { .ctx = ctx };
+
+	count_packet(&pi, DIR_UP, data_end - data, 1, &src);
 	return XDP_PASS;
 }
 

@@ -46,4 +46,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } attachment SEC(".maps");
 
+/*
+ * Run-time settings (payload sampling), written by `iotrim set`; zeroed
+ * means defaults.  An array, so the verifier inlines the lookup.  (Not
+ * named "config": vmlinux.h has a typedef of that name.)
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct iotrim_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} settings SEC(".maps");
+
 #endif /* IOTRIM_MAPS_H */

@@ -48,12 +48,69 @@ struct traffic_counter {
 	__u64 bytes;
 };
 
+/*
+ * Payload classification (METHODS 4), done in the kernel on sampled packets
+ * (bpf/classify.h).  The class numbers index struct payload_counter: field
+ * [class] of the counter (read as __u64[]) holds that class's bytes, and
+ * field [0] all sampled bytes.
+ */
+enum payload_class {
+	PAYLOAD_NONE = 0,	/* no label (a sticky label that is not set) */
+	PAYLOAD_ENCRYPTED = 1,
+	PAYLOAD_TEXT,		/* unencrypted text: HTTP, DNS, MQTT, low entropy */
+	PAYLOAD_COMPRESSED,	/* gzip, br, deflate, bzip2, xz, zip */
+	PAYLOAD_MEDIA,		/* image, video, audio */
+	PAYLOAD_UNKNOWN,	/* entropy 0.4 .. 0.9 (proprietary protocols) */
+	PAYLOAD_IGNORED,	/* under 4 bytes, or unknown under 20 bytes */
+	PAYLOAD_CLASS__COUNT,
+};
+
+/*
+ * TCP/UDP payload bytes (after the L4 header) of the sampled packets of one
+ * direction, and how they split by class: sampled is the sum of the other
+ * six.  Bytes of packets that were not sampled are only in traffic_counter.
+ */
+struct payload_counter {
+	__u64 sampled;
+	__u64 encrypted;
+	__u64 text;
+	__u64 compressed;
+	__u64 media;
+	__u64 unknown;
+	__u64 ignored;
+};
+
+/* struct payload_state.sticky_flags */
+#define PAYLOAD_STICKY_BOUNDED 0x1	/* sticky_end is the end of the body */
+
+/*
+ * Sampling state of one flow direction.  packets counts the packets that
+ * carried payload (saturating); since_sample counts those after the first K
+ * since the last 1-in-N sample.  A sticky label (set from HTTP Content-Type/Encoding, an
+ * MQTT PUBLISH or a magic number on TCP) labels the following sampled
+ * packets of the same body: up to TCP sequence number sticky_end when the
+ * length is known (PAYLOAD_STICKY_BOUNDED), else until the next HTTP start
+ * line in the stream.
+ */
+struct payload_state {
+	__u32 packets;
+	__u32 since_sample;
+	__u32 sticky_end;	/* TCP sequence number, host order */
+	__u8 sticky_class;	/* enum payload_class; PAYLOAD_NONE: no label */
+	__u8 sticky_flags;	/* PAYLOAD_STICKY_* */
+	__u16 pad;
+};
+
 /* Timestamps are bpf_ktime_get_boot_ns() (CLOCK_BOOTTIME). */
 struct flow_value {
 	struct traffic_counter up;	/* device -> remote (XDP, LAN ingress) */
 	struct traffic_counter down;	/* remote -> device (TC, LAN egress) */
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
+	struct payload_state sample_up;	/* touched by every payload packet */
+	struct payload_state sample_down;
+	struct payload_counter payload_up;	/* only by sampled ones */
+	struct payload_counter payload_down;
 };
 
 struct device_key {
@@ -73,6 +130,8 @@ struct device_value {
 	__u8 last_ip[16];	/* address of the device's most recent packet */
 	__u8 last_family;
 	__u8 pad[7];
+	struct payload_counter payload_up;	/* sums of its flows' sampled payload */
+	struct payload_counter payload_down;
 };
 
 /*
@@ -116,6 +175,61 @@ struct attach_info {
 	__u32 max_flows;
 	__u32 created_clsact;	/* 1 if iotrim added the clsact qdisc */
 	char ifname[16];
+};
+
+/*
+ * Run-time settings, one entry of the pinned "settings" array, read by both
+ * programs on every payload packet and written by `iotrim set`.  While
+ * IOTRIM_CONFIG_SET is clear (a fresh, zeroed map) the defaults below are in
+ * force; once set, the three fields are used as they are, so K = 0 and
+ * N = 0 turn sampling off.
+ */
+#define IOTRIM_DEFAULT_SAMPLE_FIRST 8	/* K: first K payload packets per flow direction */
+#define IOTRIM_DEFAULT_SAMPLE_EVERY 64	/* N: then one in N; 0 = none */
+#define IOTRIM_DEFAULT_SAMPLE_BYTES 1024	/* S: payload bytes classified per sample */
+#define IOTRIM_SAMPLE_BYTES_MIN 32
+#define IOTRIM_SAMPLE_BYTES_MAX 1500
+
+#define IOTRIM_CONFIG_SET 0x1	/* the sample_* fields are in force */
+#define IOTRIM_CONFIG_DEBUG 0x2	/* tests: record each classification (classify_debug map) */
+
+struct iotrim_config {
+	__u32 sample_first;
+	__u32 sample_every;
+	__u32 sample_bytes;
+	__u32 flags;		/* IOTRIM_CONFIG_* */
+};
+
+/* Which rule labelled a sample (METHODS 4 order), for tests and debugging. */
+enum classify_reason {
+	CLASSIFY_SMALL = 1,	/* payload under 4 bytes */
+	CLASSIFY_STICKY,	/* inside a body labelled by an earlier sample */
+	CLASSIFY_TLS,		/* TLS record header */
+	CLASSIFY_DNS,		/* port 53 */
+	CLASSIFY_QUIC,		/* UDP 443 with the QUIC fixed bit */
+	CLASSIFY_HTTP,		/* HTTP/1.x request or status line */
+	CLASSIFY_MQTT,		/* MQTT fixed header on TCP 1883 */
+	CLASSIFY_MAGIC,		/* file magic number at the payload start */
+	CLASSIFY_ENTROPY,	/* by entropy alone */
+	CLASSIFY_LOAD_FAILED,	/* payload could not be read: not counted */
+};
+
+/*
+ * Test-only (IOTRIM_CONFIG_DEBUG): the last sample's classification, in the
+ * unpinned one-entry "classify_debug" array.  With the flag set the entropy
+ * is computed for every sample, whatever rule decides.
+ */
+struct classify_record {
+	__u64 count;		/* samples recorded so far */
+	__u64 entropy_num;	/* n log2 n - sum c log2 c in 2^-32 bits: H = num / (8 n 2^32) */
+	__u64 sampled_bytes;	/* added to the class (all sampled segments of a GSO skb) */
+	__u32 sample_len;	/* n: bytes the entropy and matchers saw (<= sample_bytes) */
+	__u32 payload_len;	/* L4 payload of one wire packet */
+	__u32 entropy_milli;	/* 1000 H, rounded down */
+	__u8 class;		/* enum payload_class */
+	__u8 reason;		/* enum classify_reason */
+	__u8 sticky_class;	/* the direction's sticky label afterwards */
+	__u8 sticky_flags;
 };
 
 #endif /* IOTRIM_H */

@@ -34,5 +34,6 @@ int cmd_detach(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_set(int argc, char **argv);
 
 #endif

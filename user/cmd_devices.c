@@ -7,18 +7,26 @@
 #include "cli.h"
 #include "fmt.h"
 #include "json.h"
+#include "payload.h"
 #include "pin.h"
 #include "table.h"
 
 static const char devices_usage[] =
-	"usage: iotrim devices [--json]\n"
+	"usage: iotrim devices [--payload] [--json]\n"
 	"\n"
 	"One row per LAN device (by MAC) with its latest address, number of listed\n"
 	"flows and exact packet and layer-3 byte totals in each direction.\n"
+	"ENC/UNENC/UNK% splits the device's sampled payload bytes (all its flows,\n"
+	"evicted ones too) into encrypted, unencrypted and unknown (see iotrim flows).\n"
 	"\n"
-	"  --json   an array of objects: device_mac, device_ip, flows, bytes_up,\n"
-	"           bytes_down, packets_up, packets_down, unattributed_bytes_up,\n"
-	"           unattributed_bytes_down, first_seen, last_seen\n";
+	"  --payload  below each device, its sampled payload bytes per direction by\n"
+	"             class: encrypted, text, compressed, media, unknown, ignored\n"
+	"  --json     an array of objects: device_mac, device_ip, flows, bytes_up,\n"
+	"             bytes_down, packets_up, packets_down, unattributed_bytes_up,\n"
+	"             unattributed_bytes_down, first_seen, last_seen, payload_up,\n"
+	"             payload_down (sampled, encrypted, text, compressed, media,\n"
+	"             unknown, ignored bytes), payload_shares (encrypted,\n"
+	"             unencrypted, unknown fractions, or null)\n";
 
 static uint64_t excess(uint64_t total, uint64_t listed)
 {
@@ -29,19 +37,21 @@ int cmd_devices(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "payload", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct device_table devices = { 0 };
 	struct flow_table flows = { 0 };
 	struct pinned_maps maps;
-	bool json = false;
+	bool json = false, payload = false;
 	struct json j;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'p': payload = true; break;
 		case 'h': fputs(devices_usage, stdout); return EXIT_OK;
 		default: fputs(devices_usage, stderr); return EXIT_USAGE;
 		}
@@ -66,23 +76,32 @@ int cmd_devices(int argc, char **argv)
 		json_init(&j, stdout);
 		json_array_begin(&j, NULL);
 	} else {
-		printf("%-17s  %-25s  %5s  %9s  %12s  %9s  %12s  %s\n", "DEVICE", "LAST IP",
-		       "FLOWS", "PKTS UP", "BYTES UP", "PKTS DOWN", "BYTES DOWN", "LAST SEEN");
+		printf("%-17s  %-25s  %5s  %9s  %12s  %9s  %12s  %-14s  %s\n", "DEVICE", "LAST IP",
+		       "FLOWS", "PKTS UP", "BYTES UP", "PKTS DOWN", "BYTES DOWN",
+		       PAYLOAD_SHARES_HEADER, "LAST SEEN");
 	}
 	for (size_t i = 0; i < devices.len; i++) {
 		const struct device_entry *d = &devices.items[i];
 		char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN], first[TIME_STRLEN], last[TIME_STRLEN];
+		char shares[PAYLOAD_SHARES_STRLEN];
 
 		format_mac(d->key.mac, mac);
 		format_ip(d->value.last_family, d->value.last_ip, ip);
 		format_wall_time(boot_ns_to_wall_ns(d->value.first_seen_ns), first);
 		format_wall_time(boot_ns_to_wall_ns(d->value.last_seen_ns), last);
 		if (!json) {
-			printf("%-17s  %-25s  %5zu  %9llu  %12llu  %9llu  %12llu  %s\n", mac, ip,
-			       d->flows, (unsigned long long)d->value.up.packets,
+			format_payload_shares(&d->value.payload_up, &d->value.payload_down, shares);
+			printf("%-17s  %-25s  %5zu  %9llu  %12llu  %9llu  %12llu  %-14s  %s\n", mac,
+			       ip, d->flows, (unsigned long long)d->value.up.packets,
 			       (unsigned long long)d->value.up.bytes,
 			       (unsigned long long)d->value.down.packets,
-			       (unsigned long long)d->value.down.bytes, last);
+			       (unsigned long long)d->value.down.bytes, shares, last);
+			if (payload) {
+				print_payload_header(stdout, "    payload ");
+				print_payload_row(stdout, "    payload ", "up", &d->value.payload_up);
+				print_payload_row(stdout, "    payload ", "down",
+						  &d->value.payload_down);
+			}
 			continue;
 		}
 		json_object_begin(&j, NULL);
@@ -98,6 +117,10 @@ int cmd_devices(int argc, char **argv)
 			 excess(d->value.down.bytes, d->listed_down.bytes));
 		json_string(&j, "first_seen", first);
 		json_string(&j, "last_seen", last);
+		json_payload_counter(&j, "payload_up", &d->value.payload_up);
+		json_payload_counter(&j, "payload_down", &d->value.payload_down);
+		json_payload_shares(&j, "payload_shares", &d->value.payload_up,
+				    &d->value.payload_down);
 		json_object_end(&j);
 	}
 	if (json) {

@@ -8,22 +8,35 @@
 #include "cli.h"
 #include "fmt.h"
 #include "json.h"
+#include "payload.h"
 #include "pin.h"
 #include "table.h"
 
 static const char flows_usage[] =
-	"usage: iotrim flows [--device MAC] [--sort bytes|packets|last] [--json]\n"
+	"usage: iotrim flows [--device MAC] [--sort bytes|packets|last] [--payload] [--json]\n"
 	"\n"
 	"One row per (device MAC, device IP, remote IP, protocol, remote port) with\n"
 	"packets and layer-3 bytes in each direction (up = device -> remote).\n"
 	"Flows evicted from the full flow table still count in the device totals;\n"
 	"the difference is reported below the table as not attributed.\n"
 	"\n"
+	"ENC/UNENC/UNK% is how the flow's sampled payload bytes (both directions)\n"
+	"split into encrypted, unencrypted (text, compressed, media) and unknown,\n"
+	"classified in the kernel by protocol headers, magic numbers and byte\n"
+	"entropy (\"-\": nothing sampled yet; see `iotrim set` for the sampling).\n"
+	"\n"
 	"  --device MAC   only this device\n"
 	"  --sort KEY     bytes (default, both directions), packets or last (seen)\n"
+	"  --payload      below each flow, the sampled payload bytes per direction by\n"
+	"                 class: encrypted, text, compressed, media, unknown, ignored\n"
+	"                 (payloads under 4 bytes, and unknown ones under 20)\n"
 	"  --json         an array of objects: device_mac, device_ip, remote_ip, proto,\n"
 	"                 remote_port, bytes_up, bytes_down, packets_up, packets_down,\n"
-	"                 first_seen, last_seen (RFC 3339 UTC)\n";
+	"                 first_seen, last_seen (RFC 3339 UTC), payload_up and\n"
+	"                 payload_down (objects of payload bytes: sampled, encrypted,\n"
+	"                 text, compressed, media, unknown, ignored; sampled is the sum\n"
+	"                 of the others), payload_shares (encrypted, unencrypted,\n"
+	"                 unknown: fractions of the classified bytes, or null)\n";
 
 enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_LAST };
 static enum sort_key sort_by;
@@ -98,6 +111,10 @@ static void print_json(const struct flow_table *flows, const uint8_t *only)
 		json_u64(&j, "packets_down", f->value.down.packets);
 		json_string(&j, "first_seen", t.first);
 		json_string(&j, "last_seen", t.last);
+		json_payload_counter(&j, "payload_up", &f->value.payload_up);
+		json_payload_counter(&j, "payload_down", &f->value.payload_down);
+		json_payload_shares(&j, "payload_shares", &f->value.payload_up,
+				    &f->value.payload_down);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -105,26 +122,33 @@ static void print_json(const struct flow_table *flows, const uint8_t *only)
 }
 
 static void print_text(const struct flow_table *flows, const struct device_table *devices,
-		       const uint8_t *only)
+		       const uint8_t *only, bool payload)
 {
 	size_t shown = 0;
 
-	printf("%-17s  %-25s  %-25s  %-6s  %5s  %9s  %12s  %9s  %12s  %s\n", "DEVICE",
+	printf("%-17s  %-25s  %-25s  %-6s  %5s  %9s  %12s  %9s  %12s  %-14s  %s\n", "DEVICE",
 	       "DEVICE IP", "REMOTE IP", "PROTO", "PORT", "PKTS UP", "BYTES UP", "PKTS DOWN",
-	       "BYTES DOWN", "LAST SEEN");
+	       "BYTES DOWN", PAYLOAD_SHARES_HEADER, "LAST SEEN");
 	for (size_t i = 0; i < flows->len; i++) {
 		const struct flow_entry *f = &flows->items[i];
+		char shares[PAYLOAD_SHARES_STRLEN];
 		struct flow_text t;
 
 		if (only && memcmp(only, f->key.device_mac, 6))
 			continue;
 		flow_to_text(f, &t);
-		printf("%-17s  %-25s  %-25s  %-6s  %5u  %9llu  %12llu  %9llu  %12llu  %s\n",
+		format_payload_shares(&f->value.payload_up, &f->value.payload_down, shares);
+		printf("%-17s  %-25s  %-25s  %-6s  %5u  %9llu  %12llu  %9llu  %12llu  %-14s  %s\n",
 		       t.mac, t.device_ip, t.remote_ip, t.proto, f->key.remote_port,
 		       (unsigned long long)f->value.up.packets,
 		       (unsigned long long)f->value.up.bytes,
 		       (unsigned long long)f->value.down.packets,
-		       (unsigned long long)f->value.down.bytes, t.last);
+		       (unsigned long long)f->value.down.bytes, shares, t.last);
+		if (payload) {
+			print_payload_header(stdout, "    payload ");
+			print_payload_row(stdout, "    payload ", "up", &f->value.payload_up);
+			print_payload_row(stdout, "    payload ", "down", &f->value.payload_down);
+		}
 		shown++;
 	}
 	printf("%zu flow%s\n", shown, shown == 1 ? "" : "s");
@@ -150,6 +174,7 @@ int cmd_flows(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "payload", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -157,7 +182,7 @@ int cmd_flows(int argc, char **argv)
 	struct flow_table flows = { 0 };
 	struct pinned_maps maps;
 	uint8_t mac[6], *only = NULL;
-	bool json = false;
+	bool json = false, payload = false;
 	int c, err;
 
 	sort_by = SORT_BYTES;
@@ -181,6 +206,7 @@ int cmd_flows(int argc, char **argv)
 					    optarg);
 			break;
 		case 'j': json = true; break;
+		case 'p': payload = true; break;
 		case 'h': fputs(flows_usage, stdout); return EXIT_OK;
 		default: fputs(flows_usage, stderr); return EXIT_USAGE;
 		}
@@ -208,7 +234,7 @@ int cmd_flows(int argc, char **argv)
 		print_json(&flows, only);
 	} else {
 		device_table_sum_flows(&devices, &flows);
-		print_text(&flows, &devices, only);
+		print_text(&flows, &devices, only, payload);
 	}
 	flow_table_free(&flows);
 	device_table_free(&devices);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <inttypes.h>
+#include <math.h>
 
 #include "json.h"
 
@@ -76,6 +77,15 @@ void json_u64(struct json *j, const char *key, uint64_t value)
 {
 	begin_item(j, key);
 	fprintf(j->out, "%" PRIu64, value);
+}
+
+void json_double(struct json *j, const char *key, double value)
+{
+	begin_item(j, key);
+	if (isfinite(value))
+		fprintf(j->out, "%.6g", value);
+	else
+		fputs("null", j->out);
 }
 
 void json_bool(struct json *j, const char *key, bool value)

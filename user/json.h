@@ -26,6 +26,8 @@ void json_array_begin(struct json *j, const char *key);
 void json_array_end(struct json *j);
 void json_string(struct json *j, const char *key, const char *value); /* NULL -> null */
 void json_u64(struct json *j, const char *key, uint64_t value);
+/* A finite number with up to 6 significant digits (non-finite -> null). */
+void json_double(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 /* Ends the document with a newline. */

@@ -20,6 +20,7 @@ static const char usage[] =
 	"  flows                per device-destination counters\n"
 	"  devices              per-device totals\n"
 	"  status               attachment, map fill, error counters\n"
+	"  set                  payload sampling settings (classification at run time)\n"
 	"\n"
 	"exit codes:\n"
 	"  0 ok  1 runtime error  2 usage  3 not root  4 no BTF/bpffs\n"
@@ -39,6 +40,7 @@ static const struct command {
 	{ "flows", cmd_flows },
 	{ "devices", cmd_devices },
 	{ "status", cmd_status },
+	{ "set", cmd_set },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,776 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * In-kernel payload classification (METHODS 4): a sample of each flow
+ * direction's TCP/UDP payload is labelled encrypted, text, compressed,
+ * media, unknown or ignored, and its payload bytes are added to that class
+ * in the flow and the device.  Nothing is copied to user space.
+ *
+ * Sampling, per flow direction: the first K packets that carry payload,
+ * then one in N (K, N and the S bytes looked at per sample come from the
+ * config map; `iotrim set` changes them while the programs run).  A packet
+ * that is not sampled costs a config lookup (inlined array access), two
+ * counter updates in the flow value and a branch.
+ *
+ * Rules, in order; the first that applies decides:
+ *  1. payload < 4 bytes: ignored.
+ *  2. inside a body an earlier sample labelled (sticky, below): that label.
+ *  3. TLS record header at the start (content type 20-23, version
+ *     0x0300-0x0304, length 1..18432): encrypted if H > 0.8.  Below that, a
+ *     handshake or change_cipher_spec record is text (ClientHello and
+ *     friends), while application_data and an alert longer than the 2 bytes
+ *     of a plaintext alert are encrypted all the same: TLS only sends those
+ *     protected, and a short record cannot reach H > 0.8 (n bytes have
+ *     H <= log256 n, so under ~85 bytes never).
+ *  4. port 53 (either side): DNS, text.
+ *  5. UDP port 443 with the QUIC fixed bit (long or short header): encrypted.
+ *  6. HTTP/1.x request or status line: text; compressed if Content-Encoding
+ *     is gzip, x-gzip, br or deflate, or Content-Type application/gzip,
+ *     x-gzip or zip; media if Content-Type is image/, video/ or audio/ -
+ *     when those headers are inside the S sampled bytes.  A body with no
+ *     such header whose first bytes are inside the sample is checked for a
+ *     magic number (rule 8).
+ *  7. MQTT fixed header on TCP port 1883 (either side; 8883 is MQTT over
+ *     TLS and meets rule 3): plaintext MQTT, text - this is our addition to
+ *     the known protocols, as plain DNS is: the short packets of MQTT never
+ *     reach the entropy bounds of text.  A PUBLISH whose application payload
+ *     starts with a magic number is compressed/media, one with H > 0.9 is
+ *     encrypted (encrypted by the application).
+ *  8. magic number at the payload start: gzip 1f8b08, bzip2 "BZh", xz
+ *     fd377a585a00, zip "PK\3\4" -> compressed; png 89504e47, jpeg ffd8ff
+ *     (METHODS says ffd8: every JPEG has a marker 0xff next, and requiring
+ *     it cuts false matches in ciphertext 256-fold), gif "GIF8", mp4
+ *     "....ftyp", mp3 "ID3", riff "RIFF" -> media.
+ *  9. entropy: H > 0.9 encrypted; H < 0.4 with payload > 100 bytes text;
+ *     else unknown, and unknown under 20 bytes ignored.
+ * Sizes (4, 20, 100 bytes) are of the packet's whole payload; H is over the
+ * first S bytes of it (the sample).
+ *
+ * Sticky labels (TCP only: the TCP sequence number tells where a body
+ * ends).  When rule 6 or 7 labels a message, or rule 8 a stream, the
+ * following samples of that body keep the label: a gzip or JPEG body looks
+ * encrypted to the entropy rule and a JSON body falls between its bounds.
+ * The label ends at the body's last byte when its length is known
+ * (Content-Length, the MQTT remaining length); otherwise it is open and
+ * ends at the next sample that starts with an HTTP start line or a TLS
+ * record header, or after STICKY_OPEN_BYTES more bytes of the stream.  A
+ * message with no label clears it.  Only sampled packets read or move the
+ * label, so a response whose header packet was not sampled is classified
+ * by its bytes.
+ *
+ * GSO (TC with offloads on): an skb of gso_segs wire packets counts that
+ * many packets towards sampling; it is classified once from its first S
+ * payload bytes, and each sampled wire packet adds one segment's payload
+ * (gso_size) to the class.
+ *
+ * Structure, for the verifier (whose limits shaped it): payload_packet() is
+ * inlined into the counting path and only decides whether to sample; the
+ * sampled path is a global function per hook (iotrim_sample_xdp/_skb), and
+ * so are the rules (iotrim_classify) and the entropy (iotrim_entropy): the
+ * verifier checks a global function once on its own, instead of along each
+ * of the parser's many paths into it.  The working state lives in a per-CPU
+ * map value, not on the 512-byte stack.
+ */
+#ifndef IOTRIM_CLASSIFY_H
+#define IOTRIM_CLASSIFY_H
+
+#include "maps.h"
+#include "parse.h"
+#include "entropy.h"
+
+#define PORT_DNS 53
+#define PORT_QUIC 443
+#define PORT_MQTT 1883
+
+#define HTTP_MAX_HEADER_LINES 64
+/* An open sticky label (body length unknown) lasts at most this far. */
+#define STICKY_OPEN_BYTES (1U << 20)
+
+/* What payload_packet() hands to the sampled path. */
+struct sample_args {
+	__u64 bytes;		/* payload bytes the sample stands for */
+	__u32 off;		/* payload offset in the frame */
+	__u32 payload;		/* one wire packet's payload */
+	__u32 sample_bytes;	/* S */
+	__u32 l4_off;
+	__u32 flags;		/* IOTRIM_CONFIG_* */
+	__u16 src_port;
+	__u16 dst_port;
+	__u8 tcp;
+};
+
+/* Everything the rules need about one sample, besides the payload. */
+struct payload_sample {
+	__u32 len;		/* bytes in buf */
+	__u32 payload;		/* payload bytes of the (wire) packet */
+	__u32 seq;		/* TCP sequence number of the payload's first byte */
+	__u16 src_port;
+	__u16 dst_port;
+	__u8 tcp;
+	__u8 have_entropy;
+	__u8 reason;		/* out: enum classify_reason */
+	__u8 pad;
+	__u64 entropy;		/* entropy_num(), once have_entropy */
+};
+
+/*
+ * Working memory of one sample.  In the map rather than on the stack: BPF
+ * has 512 bytes of stack for the whole call chain, and the counting program
+ * already uses much of it; and the verifier does not track map memory, so
+ * that, e.g., every combination of HTTP header outcomes is not a verifier
+ * state of its own.
+ */
+struct classify_scratch {
+	struct entropy_scratch e;
+	struct sample_args args;
+	struct payload_sample x;
+	/* what the HTTP header walk found */
+	__u64 http_content_length;
+	__u32 http_pos;		/* start of the next line */
+	__u32 http_body;	/* offset of the body, once http_done */
+	__u8 http_done;		/* the empty line ending the headers was seen */
+	__u8 http_have_length;
+	__u8 http_type_class;	/* from Content-Type */
+	__u8 http_encoding_class;	/* from Content-Encoding */
+};
+
+/*
+ * Scratch space, per CPU, one slot per hook type (0 XDP, 1 TC).  XDP and TC
+ * run in softirq or with BH disabled and are not preempted on their CPU, so
+ * a slot is never used by two samples at once.  (On PREEMPT_RT, where they
+ * can be, the worst case is one mislabelled sample.)  Not pinned: each
+ * object has its own.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct classify_scratch);
+} classify_scratch SEC(".maps");
+
+/* Test-only, see struct classify_record; written only with IOTRIM_CONFIG_DEBUG. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct classify_record);
+} classify_debug SEC(".maps");
+
+/*
+ * Where the payload is.  skb is a constant at each call site, so after
+ * inlining only the hook's own load helper remains in each program.
+ */
+struct payload_src {
+	void *ctx;		/* struct xdp_md or struct __sk_buff */
+	__u32 gso_size;		/* payload bytes per wire packet of a GSO skb */
+	bool skb;
+};
+
+/* Little-endian words of up to 8 characters, as read from the payload. */
+#define W2(a, b) ((__u64)(a) | (__u64)(b) << 8)
+#define W3(a, b, c) (W2(a, b) | (__u64)(c) << 16)
+#define W4(a, b, c, d) (W3(a, b, c) | (__u64)(d) << 24)
+#define W5(a, b, c, d, e) (W4(a, b, c, d) | (__u64)(e) << 32)
+#define W6(a, b, c, d, e, f) (W5(a, b, c, d, e) | (__u64)(f) << 40)
+#define W7(a, b, c, d, e, f, g) (W6(a, b, c, d, e, f) | (__u64)(g) << 48)
+#define W8(a, b, c, d, e, f, g, h) (W7(a, b, c, d, e, f, g) | (__u64)(h) << 56)
+#define MASK(n) ((n) >= 8 ? ~0ULL : (1ULL << (8 * (n))) - 1)
+#define HAS(w, n, word) (((w) & MASK(n)) == (word))
+/* ORing 0x20 lowers ASCII letters and keeps '-', '/', ':' and digits. */
+#define LOWER 0x2020202020202020ULL
+
+/*
+ * Copies len (1 .. SCRATCH_BUF_SIZE) payload bytes from off into buf.  The
+ * length goes through ((len - 1) & (size - 1)) + 1, unchanged for such len,
+ * so the verifier sees it non-zero and inside the buffer in the very
+ * register passed to the helper.
+ */
+static __always_inline long payload_load(void *ctx, bool skb, __u32 off, void *buf, __u32 len)
+{
+	__u32 n = ((opaque(len) - 1) & (SCRATCH_BUF_SIZE - 1)) + 1;
+
+	if (skb)
+		return bpf_skb_load_bytes(ctx, off, buf, n);
+	return bpf_xdp_load_bytes(ctx, off, buf, n);
+}
+
+/*
+ * 8 bytes of the sample from off (possibly unaligned).  Callers keep off <=
+ * the sample length, so what lies past the sample is the zero padding.
+ */
+static __always_inline __u64 sample_word(const struct classify_scratch *s, __u32 off)
+{
+	off = opaque(off);
+	if (off > IOTRIM_SAMPLE_BYTES_MAX + ENTROPY_PAD - 8)
+		return 0;
+	return *(const __u64 *)(s->e.buf + off);
+}
+
+static __always_inline __u8 sample_byte(const struct classify_scratch *s, __u32 off)
+{
+	off = opaque(off);
+	if (off >= sizeof(s->e.buf))
+		return 0;
+	return s->e.buf[off];
+}
+
+/* TCP sequence numbers: a before b, modulo 2^32. */
+static __always_inline bool seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+/* Rule 8: class of the magic number at off, avail bytes of payload there. */
+static __always_inline __u8 magic_class(const struct classify_scratch *s, __u32 off,
+					__u32 avail)
+{
+	__u64 w = sample_word(s, off);
+
+	if (avail >= 3 && (HAS(w, 3, W3(0x1f, 0x8b, 0x08)) || HAS(w, 3, W3('B', 'Z', 'h'))))
+		return PAYLOAD_COMPRESSED;
+	if (avail >= 4 && HAS(w, 4, W4('P', 'K', 3, 4)))
+		return PAYLOAD_COMPRESSED;
+	if (avail >= 6 && HAS(w, 6, W6(0xfd, '7', 'z', 'X', 'Z', 0)))
+		return PAYLOAD_COMPRESSED;
+	if (avail >= 3 && (HAS(w, 3, W3(0xff, 0xd8, 0xff)) || HAS(w, 3, W3('I', 'D', '3'))))
+		return PAYLOAD_MEDIA;
+	if (avail >= 4 && (HAS(w, 4, W4(0x89, 'P', 'N', 'G')) || HAS(w, 4, W4('G', 'I', 'F', '8')) ||
+			   HAS(w, 4, W4('R', 'I', 'F', 'F'))))
+		return PAYLOAD_MEDIA;
+	if (avail >= 8 && (w >> 32) == W4('f', 't', 'y', 'p'))
+		return PAYLOAD_MEDIA;
+	return PAYLOAD_NONE;
+}
+
+/* Rule 3: the record's content type if a TLS record header starts w, else 0. */
+static __always_inline __u32 tls_record_type(__u64 w, __u32 len)
+{
+	__u32 type = w & 0xff;
+	__u32 rlen = ((w >> 24) & 0xff) << 8 | ((w >> 32) & 0xff);
+
+	if (len < 5 || type < 20 || type > 23)
+		return 0;
+	if (((w >> 8) & 0xff) != 3 || ((w >> 16) & 0xff) > 4)
+		return 0;
+	if (rlen < 1 || rlen > 18432)
+		return 0;
+	return type;
+}
+
+/* Rule 6: an HTTP/1.x status line or request line starts the payload. */
+static __always_inline bool http_start_line(__u64 w, __u32 len)
+{
+	if (len >= 7 && HAS(w, 7, W7('H', 'T', 'T', 'P', '/', '1', '.')))
+		return true;
+	if (len >= 4 && (HAS(w, 4, W4('G', 'E', 'T', ' ')) || HAS(w, 4, W4('P', 'U', 'T', ' '))))
+		return true;
+	if (len >= 5 && (HAS(w, 5, W5('P', 'O', 'S', 'T', ' ')) ||
+			 HAS(w, 5, W5('H', 'E', 'A', 'D', ' '))))
+		return true;
+	if (len >= 6 && HAS(w, 6, W6('P', 'A', 'T', 'C', 'H', ' ')))
+		return true;
+	if (len >= 7 && HAS(w, 7, W7('D', 'E', 'L', 'E', 'T', 'E', ' ')))
+		return true;
+	return len >= 8 && w == W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ');
+}
+
+/* bpf_loop context of the header walk; its results are in the scratch value. */
+struct http_parse {
+	struct classify_scratch *s;
+	__u32 len;		/* sample length */
+};
+
+/* Content-Type, -Encoding or -Length value at v (after "content-" NAME ":"). */
+static __always_inline void http_content_value(struct http_parse *h, __u32 v, int kind)
+{
+	struct classify_scratch *s = h->s;
+	__u32 len = h->len;
+	__u64 a, b, c;
+
+	/* optional whitespace */
+	for (int k = 0; k < 4; k++) {
+		__u8 ch;
+
+		if (v >= len)
+			return;
+		ch = sample_byte(s, v);
+		if (ch != ' ' && ch != '\t')
+			break;
+		v++;
+	}
+	if (v >= len || v > IOTRIM_SAMPLE_BYTES_MAX)
+		return;
+	if (kind == 2) {	/* length */
+		__u64 n = 0;
+		int digits = 0;
+
+		for (int k = 0; k < 12; k++) {
+			__u8 ch;
+
+			if (v + k >= len)
+				break;
+			ch = sample_byte(s, v + k);
+			if (ch < '0' || ch > '9')
+				break;
+			n = n * 10 + (ch - '0');
+			digits++;
+		}
+		if (digits) {
+			s->http_content_length = n;
+			s->http_have_length = 1;
+		}
+		return;
+	}
+	a = sample_word(s, v) | LOWER;
+	if (kind == 1) {	/* encoding */
+		if (HAS(a, 4, W4('g', 'z', 'i', 'p')) || HAS(a, 6, W6('x', '-', 'g', 'z', 'i', 'p')) ||
+		    HAS(a, 2, W2('b', 'r')) || HAS(a, 7, W7('d', 'e', 'f', 'l', 'a', 't', 'e')))
+			s->http_encoding_class = PAYLOAD_COMPRESSED;
+		return;
+	}
+	if (HAS(a, 6, W6('i', 'm', 'a', 'g', 'e', '/')) || HAS(a, 6, W6('v', 'i', 'd', 'e', 'o', '/')) ||
+	    HAS(a, 6, W6('a', 'u', 'd', 'i', 'o', '/'))) {
+		s->http_type_class = PAYLOAD_MEDIA;
+		return;
+	}
+	if (HAS(a, 5, W5('t', 'e', 'x', 't', '/'))) {
+		s->http_type_class = PAYLOAD_TEXT;
+		return;
+	}
+	b = sample_word(s, v + 8) | LOWER;
+	if (a != W8('a', 'p', 'p', 'l', 'i', 'c', 'a', 't') || !HAS(b, 4, W4('i', 'o', 'n', '/')))
+		return;
+	c = sample_word(s, v + 12) | LOWER;
+	if (HAS(c, 4, W4('j', 's', 'o', 'n')) || HAS(c, 3, W3('x', 'm', 'l')) ||
+	    c == W8('j', 'a', 'v', 'a', 's', 'c', 'r', 'i'))
+		s->http_type_class = PAYLOAD_TEXT;
+	else if (HAS(c, 4, W4('g', 'z', 'i', 'p')) || HAS(c, 6, W6('x', '-', 'g', 'z', 'i', 'p')) ||
+		 HAS(c, 3, W3('z', 'i', 'p')))
+		s->http_type_class = PAYLOAD_COMPRESSED;
+}
+
+/*
+ * bpf_loop callback: one header line at s->http_pos.  Verified once, whatever
+ * the number of lines; the line's end is found by a bounded byte loop.
+ * Returns 1 to stop (end of headers or of the sample), 0 for the next line.
+ */
+static long http_header_line(__u32 index, void *arg)
+{
+	struct http_parse *h = arg;
+	struct classify_scratch *s = h->s;
+	__u32 p = s->http_pos, len = h->len;
+	__u64 w, name;
+
+	if (len > IOTRIM_SAMPLE_BYTES_MAX || p >= len)
+		return 1;
+	w = sample_word(s, p);
+	/* index 0 is the start line, never empty or a header */
+	if (index && ((w & 0xff) == '\n' || HAS(w, 2, W2('\r', '\n')))) {
+		s->http_done = 1;
+		s->http_body = p + ((w & 0xff) == '\n' ? 1 : 2);
+		return 1;
+	}
+	if (index && (w | LOWER) == W8('c', 'o', 'n', 't', 'e', 'n', 't', '-')) {
+		name = sample_word(s, p + 8) | LOWER;
+		if (HAS(name, 5, W5('t', 'y', 'p', 'e', ':')))
+			http_content_value(h, p + 13, 0);
+		else if (name == W8('e', 'n', 'c', 'o', 'd', 'i', 'n', 'g') &&
+			 sample_byte(s, p + 16) == ':')
+			http_content_value(h, p + 17, 1);
+		else if (HAS(name, 7, W7('l', 'e', 'n', 'g', 't', 'h', ':')))
+			http_content_value(h, p + 15, 2);
+	}
+	/*
+	 * The line's end, 8 bytes at a time: x has a zero byte where w has a
+	 * '\n', and (x - 0x01..) & ~x & 0x80.. flags the lowest zero byte
+	 * exactly (a borrow can only flag bytes above it).  Multiplying the
+	 * flagged bit down to 2^(8k) by 0x0001020304050607 puts k in the top
+	 * byte.  Past the sample are zero bytes, which are no '\n'.
+	 */
+	for (__u32 j = 0; j < ENTROPY_MAX_WORDS + 1; j++) {
+		__u32 q = p + 8 * j;
+		__u64 x, m;
+
+		if (q >= len)
+			return 1;
+		x = sample_word(s, q) ^ 0x0a0a0a0a0a0a0a0aULL;
+		m = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+		if (m) {
+			q += (((m & -m) >> 7) * 0x0001020304050607ULL) >> 56;
+			if (q >= len)
+				return 1;
+			s->http_pos = q + 1;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The entropy of the sample in s->e.buf, as a global function: the verifier
+ * checks a global function once, on its own, instead of at every call site
+ * and along every path that reaches one, and the histogram loop is by far
+ * the longest part of the classifier to verify.
+ */
+__noinline __u64 iotrim_entropy(struct classify_scratch *s, __u32 n)
+{
+	if (!s)
+		return 0;
+	return entropy_num(&s->e, n);
+}
+
+static __always_inline __u64 sample_entropy(struct classify_scratch *s, struct payload_sample *x)
+{
+	if (!x->have_entropy) {
+		x->entropy = iotrim_entropy(s, x->len);
+		x->have_entropy = 1;
+	}
+	return x->entropy;
+}
+
+static __always_inline void sticky_set(struct payload_state *st, const struct payload_sample *x,
+				       __u8 class, bool bounded, __u32 end)
+{
+	if (!x->tcp)
+		return;
+	st->sticky_class = class;
+	st->sticky_flags = bounded ? PAYLOAD_STICKY_BOUNDED : 0;
+	st->sticky_end = bounded ? end : x->seq + x->payload + STICKY_OPEN_BYTES;
+}
+
+static __always_inline __u8 classify_http(struct classify_scratch *s, struct payload_state *st,
+					  struct payload_sample *x)
+{
+	struct http_parse h = { .s = s, .len = x->len };
+	__u8 label;
+
+	s->http_content_length = 0;
+	s->http_pos = 0;
+	s->http_body = 0;
+	s->http_done = 0;
+	s->http_have_length = 0;
+	s->http_type_class = PAYLOAD_NONE;
+	s->http_encoding_class = PAYLOAD_NONE;
+	bpf_loop(HTTP_MAX_HEADER_LINES, http_header_line, &h, 0);
+	label = s->http_encoding_class ? s->http_encoding_class : s->http_type_class;
+	if (!label && s->http_done && s->http_body < x->len)
+		label = magic_class(s, s->http_body, x->len - s->http_body);
+	if (!label) {
+		st->sticky_class = PAYLOAD_NONE;
+		return PAYLOAD_TEXT;
+	}
+	/* A length past 2^31 cannot be told apart in sequence space. */
+	if (s->http_done && s->http_have_length && s->http_content_length < (1ULL << 31))
+		sticky_set(st, x, label, true, x->seq + s->http_body + (__u32)s->http_content_length);
+	else
+		sticky_set(st, x, label, false, 0);
+	return label;
+}
+
+/* Rule 7; PAYLOAD_NONE if the payload does not start with an MQTT packet. */
+static __always_inline __u8 classify_mqtt(struct classify_scratch *s, struct payload_state *st,
+					  struct payload_sample *x)
+{
+	__u64 w = sample_word(s, 0);
+	__u32 type = (w >> 4) & 0xf, flags = w & 0xf, qos = (flags >> 1) & 3;
+	__u32 rem = 0, hdr = 0, topic, off;
+	__u8 class;
+
+	if (type == 0)
+		return PAYLOAD_NONE;
+	if (type == 3) {
+		if (qos == 3)
+			return PAYLOAD_NONE;
+	} else if (type == 6 || type == 8 || type == 10) {
+		if (flags != 2)
+			return PAYLOAD_NONE;
+	} else if (flags) {
+		return PAYLOAD_NONE;
+	}
+	/* Remaining length: 1-4 bytes of 7 bits, least significant first. */
+	for (__u32 i = 1; i <= 4; i++) {
+		__u32 b = (w >> (8 * i)) & 0xff;
+
+		if (i >= x->len)
+			return PAYLOAD_NONE;
+		rem |= (b & 0x7f) << (7 * (i - 1));
+		if (!(b & 0x80)) {
+			hdr = i + 1;
+			break;
+		}
+	}
+	if (!hdr)
+		return PAYLOAD_NONE;
+	class = PAYLOAD_TEXT;
+	if (type == 3) {
+		topic = sample_byte(s, hdr) << 8 | sample_byte(s, hdr + 1);
+		off = hdr + 2 + topic + (qos ? 2 : 0);
+		if (off < x->len)
+			class = magic_class(s, off, x->len - off);
+		if (!class)
+			class = entropy_above(sample_entropy(s, x), x->len, 9) ? PAYLOAD_ENCRYPTED :
+										PAYLOAD_TEXT;
+	}
+	sticky_set(st, x, class, true, x->seq + hdr + rem);
+	return class;
+}
+
+/*
+ * Rules 2-9 on a loaded sample (rule 1 is decided before loading): returns
+ * the class, sets x->reason and moves the sticky label in st.  A global
+ * function, verified once (see iotrim_entropy).
+ */
+__noinline int iotrim_classify(struct classify_scratch *s, struct payload_state *st,
+			       struct payload_sample *x)
+{
+	__u64 w;
+	bool start;
+	__u32 tls;
+	__u8 class;
+
+	if (!s || !st || !x)
+		return PAYLOAD_UNKNOWN;
+	w = sample_word(s, 0);
+	start = x->tcp && http_start_line(w, x->len);
+	tls = tls_record_type(w, x->len);
+	if (x->tcp && st->sticky_class) {
+		bool inside = seq_before(x->seq, st->sticky_end);
+
+		if (!(st->sticky_flags & PAYLOAD_STICKY_BOUNDED) && (start || tls))
+			inside = false;
+		if (inside) {
+			x->reason = CLASSIFY_STICKY;
+			return st->sticky_class;
+		}
+		st->sticky_class = PAYLOAD_NONE;
+	}
+	if (tls) {
+		x->reason = CLASSIFY_TLS;
+		if (entropy_above(sample_entropy(s, x), x->len, 8))
+			return PAYLOAD_ENCRYPTED;
+		if (tls == 23 || (tls == 21 && ((w >> 24) & 0xffff) != W2(0, 2)))
+			return PAYLOAD_ENCRYPTED;
+		return PAYLOAD_TEXT;
+	}
+	if (x->src_port == PORT_DNS || x->dst_port == PORT_DNS) {
+		x->reason = CLASSIFY_DNS;
+		return PAYLOAD_TEXT;
+	}
+	if (!x->tcp && (x->src_port == PORT_QUIC || x->dst_port == PORT_QUIC) && (w & 0x40)) {
+		x->reason = CLASSIFY_QUIC;
+		return PAYLOAD_ENCRYPTED;
+	}
+	if (start) {
+		x->reason = CLASSIFY_HTTP;
+		return classify_http(s, st, x);
+	}
+	if (x->tcp && (x->src_port == PORT_MQTT || x->dst_port == PORT_MQTT)) {
+		class = classify_mqtt(s, st, x);
+		if (class) {
+			x->reason = CLASSIFY_MQTT;
+			return class;
+		}
+	}
+	class = magic_class(s, 0, x->len);
+	if (class) {
+		x->reason = CLASSIFY_MAGIC;
+		sticky_set(st, x, class, false, 0);
+		return class;
+	}
+	x->reason = CLASSIFY_ENTROPY;
+	if (entropy_above(sample_entropy(s, x), x->len, 9))
+		return PAYLOAD_ENCRYPTED;
+	if (entropy_below(sample_entropy(s, x), x->len, 4) && x->payload > 100)
+		return PAYLOAD_TEXT;
+	return x->payload < 20 ? PAYLOAD_IGNORED : PAYLOAD_UNKNOWN;
+}
+
+static __always_inline void add_payload(struct payload_counter *c, __u8 class, __u64 bytes)
+{
+	__u64 *field;
+
+	switch (class) {
+	case PAYLOAD_ENCRYPTED: field = &c->encrypted; break;
+	case PAYLOAD_TEXT: field = &c->text; break;
+	case PAYLOAD_COMPRESSED: field = &c->compressed; break;
+	case PAYLOAD_MEDIA: field = &c->media; break;
+	case PAYLOAD_IGNORED: field = &c->ignored; break;
+	default: field = &c->unknown; break;
+	}
+	__sync_fetch_and_add(&c->sampled, bytes);
+	__sync_fetch_and_add(field, bytes);
+}
+
+static __always_inline void record_debug(struct classify_scratch *s, struct payload_state *st,
+					 struct payload_sample *x, __u8 class, __u64 bytes)
+{
+	__u32 zero = 0;
+	struct classify_record *r = bpf_map_lookup_elem(&classify_debug, &zero);
+
+	if (!r)
+		return;
+	r->count++;
+	r->entropy_num = s && x->len ? sample_entropy(s, x) : 0;
+	r->entropy_milli = entropy_milli(r->entropy_num, x->len);
+	r->sampled_bytes = bytes;
+	r->sample_len = x->len;
+	r->payload_len = x->payload;
+	r->class = class;
+	r->reason = x->reason;
+	r->sticky_class = st->sticky_class;
+	r->sticky_flags = st->sticky_flags;
+}
+
+/*
+ * The sampled path: load the sample, classify it, count its bytes; s->args
+ * says what to sample.  A global function per hook type (below), so that
+ * the verifier checks it once rather than along each of the parser's paths
+ * that reach it; a packet that is not sampled does not make the call.
+ */
+static __always_inline int sample_packet(void *ctx, bool skb, struct payload_state *st,
+					 struct payload_counter *fc, struct payload_counter *dc,
+					 struct classify_scratch *s)
+{
+	struct sample_args *a;
+	struct payload_sample *x;
+	__u32 S, seq;
+	__u8 class;
+
+	if (!st || !fc || !s)
+		return 0;
+	a = &s->args;
+	x = &s->x;
+	x->len = 0;
+	x->payload = a->payload;
+	x->seq = 0;
+	x->tcp = a->tcp;
+	x->src_port = a->src_port;
+	x->dst_port = a->dst_port;
+	x->have_entropy = 0;
+	x->reason = 0;
+	if (x->payload < 4) {
+		x->reason = CLASSIFY_SMALL;
+		class = PAYLOAD_IGNORED;
+		goto count;
+	}
+	S = a->sample_bytes;
+	if (S < IOTRIM_SAMPLE_BYTES_MIN || S > IOTRIM_SAMPLE_BYTES_MAX)
+		S = IOTRIM_DEFAULT_SAMPLE_BYTES;
+	x->len = x->payload < S ? x->payload : S;
+	if (payload_load(ctx, skb, a->off, s->e.buf, x->len))
+		return 0;	/* cannot happen: off + len is inside the packet */
+	entropy_pad(&s->e, x->len);
+	if (x->tcp) {
+		if (payload_load(ctx, skb, a->l4_off + 4, &seq, sizeof(seq)))
+			return 0;
+		x->seq = bpf_ntohl(seq);
+	}
+	class = iotrim_classify(s, st, x);
+	if (class < PAYLOAD_ENCRYPTED || class >= PAYLOAD_CLASS__COUNT)
+		class = PAYLOAD_UNKNOWN;
+count:
+	add_payload(fc, class, a->bytes);
+	if (dc)
+		add_payload(dc, class, a->bytes);
+	if (a->flags & IOTRIM_CONFIG_DEBUG)
+		record_debug(s, st, x, class, a->bytes);
+	return class;
+}
+
+__noinline int iotrim_sample_xdp(struct xdp_md *ctx, struct payload_state *st,
+				 struct payload_counter *fc, struct payload_counter *dc,
+				 struct classify_scratch *s)
+{
+	return sample_packet(ctx, false, st, fc, dc, s);
+}
+
+__noinline int iotrim_sample_skb(struct __sk_buff *ctx, struct payload_state *st,
+				 struct payload_counter *fc, struct payload_counter *dc,
+				 struct classify_scratch *s)
+{
+	return sample_packet(ctx, true, st, fc, dc, s);
+}
+
+/*
+ * Called for every counted packet with its flow direction's sampling state
+ * and payload counters (dc: the device's, NULL if the device table is
+ * full).  segs is the number of wire packets (GSO), frame_len the skb's.
+ * This part runs for every packet and stays small: the config lookup (an
+ * inlined array access), the sampling decision and two counters.
+ */
+static __always_inline void payload_packet(const struct payload_src *src,
+					   const struct packet_info *pi, __u32 frame_len,
+					   __u32 segs, struct payload_state *st,
+					   struct payload_counter *fc, struct payload_counter *dc)
+{
+	struct classify_scratch *s;
+	struct iotrim_config *cfg;
+	struct sample_args *a;
+	__u32 zero = 0, key = src->skb, off, end, total, seen, first = 0, nsamples = 0, since;
+	__u32 K = IOTRIM_DEFAULT_SAMPLE_FIRST, N = IOTRIM_DEFAULT_SAMPLE_EVERY;
+	__u32 S = IOTRIM_DEFAULT_SAMPLE_BYTES, flags = 0;
+
+	if ((pi->proto != IPPROTO_TCP && pi->proto != IPPROTO_UDP) || pi->nonfirst_fragment)
+		return;
+	off = pi->l4_off + pi->l4_hdr_len;
+	/* The IP length, not the frame: Ethernet padding is no payload. */
+	end = segs > 1 ? frame_len : pi->l3_off + pi->l3_len;
+	if (end <= off)
+		return;
+	total = end - off;
+
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (cfg) {
+		flags = cfg->flags;
+		if (flags & IOTRIM_CONFIG_SET) {
+			K = cfg->sample_first;
+			N = cfg->sample_every;
+			S = cfg->sample_bytes;
+		}
+	}
+
+	/*
+	 * Sampling: the first K payload packets, then every N-th.  Plain, not
+	 * atomic, updates: one flow direction is nearly always handled by one
+	 * CPU (RSS), and a rare lost update only shifts a sample by a packet.
+	 */
+	seen = st->packets;
+	st->packets = seen + segs < seen ? ~0U : seen + segs;
+	if (seen < K)
+		first = K - seen < segs ? K - seen : segs;
+	if (N && segs > first) {
+		since = st->since_sample + (segs - first);
+		if (since >= N) {
+			nsamples = segs == 1 ? 1 : since / N;
+			since = segs == 1 ? 0 : since % N;
+		}
+		st->since_sample = since;
+	}
+	nsamples += first;
+	if (!nsamples)
+		return;
+
+	s = bpf_map_lookup_elem(&classify_scratch, &key);
+	if (!s)
+		return;
+	/* One wire packet's payload, and the bytes the samples stand for. */
+	a = &s->args;
+	a->payload = total;
+	if (segs > 1 && src->gso_size && src->gso_size < total)
+		a->payload = src->gso_size;
+	a->bytes = nsamples == 1 ? a->payload : (__u64)nsamples * a->payload;
+	if (a->bytes > total)
+		a->bytes = total;
+	a->off = off;
+	a->sample_bytes = S;
+	a->l4_off = pi->l4_off;
+	a->flags = flags;
+	a->src_port = pi->src_port;
+	a->dst_port = pi->dst_port;
+	a->tcp = pi->proto == IPPROTO_TCP;
+	if (src->skb)
+		iotrim_sample_skb(src->ctx, st, fc, dc, s);
+	else
+		iotrim_sample_xdp(src->ctx, st, fc, dc, s);
+}
+
+#endif /* IOTRIM_CLASSIFY_H */
