@@ -74,6 +74,27 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(BPF_
 
 install: $(BUILD)/iotrim
 	install -D -m 0755 $(BUILD)/iotrim $(DESTDIR)$(PREFIX)/sbin/iotrim
+	install -D -m 0644 data/providers.conf $(DESTDIR)$(PREFIX)/share/iotrim/providers.conf
+	install -D -m 0644 data/devices.conf.example $(DESTDIR)$(PREFIX)/share/iotrim/devices.conf.example
+
+# libFuzzer targets for the DNS and TLS handlers (fuzz/), with seed corpora.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Iinclude -Iuser -Iselftests -D_GNU_SOURCE
+FUZZ_SRCS  := user/dns.c user/tls.c user/names.c user/fmt.c user/cli.c
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls
+
+fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard user/*.h) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lsqlite3
+
+$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/attrib_msgs.h
+	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
+	$(CC) -O1 -Iselftests -o $(BUILD)/fuzz/make_seeds $<
+	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
+	touch $@
 
 # The README's test command: installs what is missing, builds, runs it all.
 check: deps

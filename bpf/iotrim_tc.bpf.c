@@ -5,6 +5,7 @@
  * upload counter for --mode tc (bridges), in place of the XDP program.
  */
 #include "count.h"
+#include "events.h"
 
 #define TC_ACT_OK 0
 
@@ -42,6 +43,7 @@ static __always_inline void count_skb(struct __sk_buff *skb, enum direction dir)
 	};
 
 	count_packet(&pi, dir, skb->len, segs, &src);
+	emit_event_skb(skb, &pi, dir, segs > 1);
 }
 
 SEC("tc")

@@ -4,6 +4,7 @@
  * sender is the device; the frame is counted as upload and always passed.
  */
 #include "count.h"
+#include "events.h"
 
 SEC("xdp")
 int iotrim_xdp(struct xdp_md *ctx)
@@ -21,6 +22,7 @@ int iotrim_xdp(struct xdp_md *ctx)
 	struct payload_src src = { .ctx = ctx };
 
 	count_packet(&pi, DIR_UP, data_end - data, 1, &src);
+	emit_event_xdp(ctx, &pi, data_end - data);
 	return XDP_PASS;
 }
 

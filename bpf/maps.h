@@ -59,4 +59,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } settings SEC(".maps");
 
+/*
+ * Remote address -> name, per device (struct name_key -> struct name_value,
+ * include/iotrim.h).  Written only by the controller from DNS answers and
+ * TLS SNI; declared here so that it is pinned with the others.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IOTRIM_MAX_NAMES);
+	__type(key, struct name_key);
+	__type(value, struct name_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} names SEC(".maps");
+
 #endif /* IOTRIM_MAPS_H */

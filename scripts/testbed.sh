@@ -109,7 +109,8 @@ Topology (namespace prefix '${PREFIX}'):
            203.0.113.12  2001:db8:100::12  time.example        chronyd NTP :123
            203.0.113.20/.21 2001:db8:100::20/::21  cdn.example  nginx :80 :443
            203.0.113.53  2001:db8:100::53  dnsmasq DNS :53 (zone 'example',
-                         log.vendor.example is a CNAME of api.vendor.example)
+                         log.vendor.example is a CNAME of api.vendor.example,
+                         fw.vendor.example a CNAME of log.vendor.example, TTL 5)
            HTTP files: /status.json /page.html /big.bin (1 MiB) /data.json.gz
                        /image.jpg /index.html
   ${NS_GW}    wan0 198.51.100.1/24 2001:db8:ff::1/64 (default routes to inet),
@@ -411,6 +412,8 @@ host-record=ns.example,$DNS4,$DNS6
 host-record=cdn.example,$CDN4A,$CDN6A
 host-record=cdn.example,$CDN4B,$CDN6B
 cname=log.vendor.example,api.vendor.example
+# a two-hop chain with a short TTL (attribution tests): fw -> log -> api
+cname=fw.vendor.example,log.vendor.example,5
 pid-file=$s/inet-dnsmasq.pid
 log-facility=$s/inet-dnsmasq.log
 log-queries
@@ -574,7 +577,7 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = DNS:api.vendor.example,DNS:log.vendor.example,DNS:mqtt.vendor.example,DNS:cdn.example,DNS:time.example,IP:$API4,IP:$MQTT4,IP:$CDN4A,IP:$CDN4B,IP:$API6,IP:$MQTT6,IP:$CDN6A,IP:$CDN6B
+subjectAltName = DNS:api.vendor.example,DNS:log.vendor.example,DNS:fw.vendor.example,DNS:mqtt.vendor.example,DNS:cdn.example,DNS:time.example,IP:$API4,IP:$MQTT4,IP:$CDN4A,IP:$CDN4B,IP:$API6,IP:$MQTT6,IP:$CDN6A,IP:$CDN6B
 EOF
 	{
 		openssl req -x509 -new -config "$p/ca.cnf" -newkey ec \

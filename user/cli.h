@@ -34,6 +34,10 @@ int cmd_detach(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_destinations(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_geo(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 
 #endif

@@ -20,6 +20,10 @@ static const char usage[] =
 	"  flows                per device-destination counters\n"
 	"  devices              per-device totals\n"
 	"  status               attachment, map fill, error counters\n"
+	"  run --lan IFACE      the controller: attach, name destinations, keep history\n"
+	"  destinations         each device's destinations: name, port, country, party\n"
+	"  export --json|--csv  dump the flow history and the destinations\n"
+	"  geo IP...            country, AS and organisation of addresses\n"
 	"  set                  payload sampling settings (classification at run time)\n"
 	"\n"
 	"exit codes:\n"
@@ -40,6 +44,10 @@ static const struct command {
 	{ "flows", cmd_flows },
 	{ "devices", cmd_devices },
 	{ "status", cmd_status },
+	{ "run", cmd_run },
+	{ "destinations", cmd_destinations },
+	{ "export", cmd_export },
+	{ "geo", cmd_geo },
 	{ "set", cmd_set },
 };
 

@@ -155,6 +155,7 @@ const char *counter_name(unsigned int counter)
 		[IOTRIM_GROUP_DEST] = "group_destination_egress",
 		[IOTRIM_FLOW_UPDATE_FAILED] = "flow_update_failed",
 		[IOTRIM_DEVICE_TABLE_FULL] = "device_table_full",
+		[IOTRIM_EVENT_RINGBUF_FULL] = "event_ringbuf_full",
 	};
 
 	return counter < IOTRIM_COUNTER__COUNT && names[counter] ? names[counter] : "unknown";
