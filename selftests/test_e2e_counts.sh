@@ -4,8 +4,8 @@
 # same interface.  For every flow of the test traffic iotrim's packets and
 # layer-3 bytes in each direction must equal the capture's, exactly.
 # Then, with segmentation offloads on, iotrim's packet counts must equal the
-# TCP segments the senders' stacks produced: the device's TcpOutSegs up, the
-# server's down.  (The device's TcpInSegs is no witness: GSO aggregates
+# TCP segments the senders' stacks produced (OutSegs + RetransSegs): the
+# device's up, the server's down.  (The device's TcpInSegs is no witness: GSO aggregates
 # cross the veths whole and count there as one segment each.)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -109,10 +109,10 @@ gw "$IOTRIM" detach --purge >/dev/null
 $TB down >/dev/null 2>&1
 
 # --- segmentation offloads on: count wire packets, not aggregates -----------
-tcp_segs() {	# NS -> "InSegs OutSegs"
+tcp_segs() {	# NS -> "InSegs SentSegs": sent = OutSegs + RetransSegs
 	# shellcheck disable=SC2016 # an awk program
 	ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 }
-		else print $col["InSegs"], $col["OutSegs"] }' /proc/net/snmp
+		else print $col["InSegs"], $col["OutSegs"] + $col["RetransSegs"] }' /proc/net/snmp
 }
 if ! $TB up --offloads on >"$WORK/up.log" 2>&1; then
 	tap_not_ok "testbed up (offloads on)" "$(tail -20 "$WORK/up.log")"
@@ -130,9 +130,9 @@ read -r _ dev_out1 < <(tcp_segs "${TB_PREFIX}_dev2")
 read -r _ srv_out1 < <(tcp_segs "${TB_PREFIX}_inet")
 read -r up down < <(gw "$IOTRIM" flows --json --device 02:00:00:00:00:22 |
 	jq -r '[.[] | select(.proto == "tcp")] | "\([.[].packets_up] | add) \([.[].packets_down] | add)"')
-tap_check "offloads on: TCP packets up = device's TcpOutSegs ($up vs $((dev_out1 - dev_out0)))" \
+tap_check "offloads on: TCP packets up = segments the device sent ($up vs $((dev_out1 - dev_out0)))" \
 	test "$up" -eq $((dev_out1 - dev_out0))
-tap_check "offloads on: TCP packets down = server's TcpOutSegs ($down vs $((srv_out1 - srv_out0)))" \
+tap_check "offloads on: TCP packets down = segments the server sent ($down vs $((srv_out1 - srv_out0)))" \
 	test "$down" -eq $((srv_out1 - srv_out0))
 tap_check "offloads on: a 1 MiB download is many wire packets ($down)" test "$down" -gt 700
 
