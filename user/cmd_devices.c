@@ -8,7 +8,6 @@
 #include "fmt.h"
 #include "json.h"
 #include "payload.h"
-#include "pin.h"
 #include "table.h"
 
 static const char devices_usage[] =
@@ -41,9 +40,7 @@ int cmd_devices(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct device_table devices = { 0 };
-	struct flow_table flows = { 0 };
-	struct pinned_maps maps;
+	struct snapshot snap;
 	bool json = false, payload = false;
 	struct json j;
 	int c, err;
@@ -59,18 +56,8 @@ int cmd_devices(int argc, char **argv)
 	if (optind < argc)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim devices --help)",
 			    argv[optind]);
-	if ((err = open_all_maps(&maps)))
+	if ((err = snapshot_take(&snap)))
 		return err;
-	err = read_devices(maps.devices, &devices);
-	if (!err)
-		err = read_flows(maps.flows, &flows);
-	close_all_maps(&maps);
-	if (err) {
-		device_table_free(&devices);
-		return fail(EXIT_FAILURE_RUNTIME, "reading the pinned maps failed: %s",
-			    strerror(-err));
-	}
-	device_table_sum_flows(&devices, &flows);
 
 	if (json) {
 		json_init(&j, stdout);
@@ -80,8 +67,8 @@ int cmd_devices(int argc, char **argv)
 		       "FLOWS", "PKTS UP", "BYTES UP", "PKTS DOWN", "BYTES DOWN",
 		       PAYLOAD_SHARES_HEADER, "LAST SEEN");
 	}
-	for (size_t i = 0; i < devices.len; i++) {
-		const struct device_entry *d = &devices.items[i];
+	for (size_t i = 0; i < snap.devices.len; i++) {
+		const struct device_entry *d = &snap.devices.items[i];
 		char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN], first[TIME_STRLEN], last[TIME_STRLEN];
 		char shares[PAYLOAD_SHARES_STRLEN];
 
@@ -127,7 +114,6 @@ int cmd_devices(int argc, char **argv)
 		json_array_end(&j);
 		json_finish(&j);
 	}
-	flow_table_free(&flows);
-	device_table_free(&devices);
+	snapshot_free(&snap);
 	return EXIT_OK;
 }

@@ -9,7 +9,6 @@
 #include "fmt.h"
 #include "json.h"
 #include "payload.h"
-#include "pin.h"
 #include "table.h"
 
 static const char flows_usage[] =
@@ -178,9 +177,7 @@ int cmd_flows(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct device_table devices = { 0 };
-	struct flow_table flows = { 0 };
-	struct pinned_maps maps;
+	struct snapshot snap;
 	uint8_t mac[6], *only = NULL;
 	bool json = false, payload = false;
 	int c, err;
@@ -214,29 +211,13 @@ int cmd_flows(int argc, char **argv)
 	if (optind < argc)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim flows --help)",
 			    argv[optind]);
-	if ((err = open_all_maps(&maps)))
+	if ((err = snapshot_take(&snap)))
 		return err;
-	/*
-	 * Devices first: counters only grow, so flows read afterwards sum to at
-	 * least the device totals read before, unless flows were evicted.
-	 */
-	err = read_devices(maps.devices, &devices);
-	if (!err)
-		err = read_flows(maps.flows, &flows);
-	close_all_maps(&maps);
-	if (err) {
-		device_table_free(&devices);
-		return fail(EXIT_FAILURE_RUNTIME, "reading the pinned maps failed: %s",
-			    strerror(-err));
-	}
-	qsort(flows.items, flows.len, sizeof(*flows.items), compare_flows);
-	if (json) {
-		print_json(&flows, only);
-	} else {
-		device_table_sum_flows(&devices, &flows);
-		print_text(&flows, &devices, only, payload);
-	}
-	flow_table_free(&flows);
-	device_table_free(&devices);
+	qsort(snap.flows.items, snap.flows.len, sizeof(*snap.flows.items), compare_flows);
+	if (json)
+		print_json(&snap.flows, only);
+	else
+		print_text(&snap.flows, &snap.devices, only, payload);
+	snapshot_free(&snap);
 	return EXIT_OK;
 }

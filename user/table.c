@@ -5,6 +5,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
+#include "pin.h"
 #include "table.h"
 
 /*
@@ -111,6 +113,37 @@ void device_table_free(struct device_table *t)
 	free(t->items);
 	t->items = NULL;
 	t->len = 0;
+}
+
+int snapshot_take(struct snapshot *s)
+{
+	struct pinned_maps maps;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if ((err = open_all_maps(&maps)))
+		return err;
+	/*
+	 * Devices first: counters only grow, so flows read afterwards sum to at
+	 * least the device totals read before, unless flows were evicted.
+	 */
+	err = read_devices(maps.devices, &s->devices);
+	if (!err)
+		err = read_flows(maps.flows, &s->flows);
+	close_all_maps(&maps);
+	if (err) {
+		snapshot_free(s);
+		return fail(EXIT_FAILURE_RUNTIME, "reading the pinned maps failed: %s",
+			    strerror(-err));
+	}
+	device_table_sum_flows(&s->devices, &s->flows);
+	return EXIT_OK;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	device_table_free(&s->devices);
+	flow_table_free(&s->flows);
 }
 
 int read_counters(int map_fd, uint64_t *out)

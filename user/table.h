@@ -42,6 +42,17 @@ void device_table_free(struct device_table *t);
 /* Sums the per-CPU counters into out[IOTRIM_COUNTER__COUNT]. */
 int read_counters(int map_fd, uint64_t *out);
 
+/*
+ * Devices and flows read from the pinned maps, each device summed over its
+ * listed flows.  Returns an enum exit_code after printing why on failure.
+ */
+struct snapshot {
+	struct device_table devices;
+	struct flow_table flows;
+};
+int snapshot_take(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+
 /* Stable snake_case names, used in text and JSON output. */
 const char *counter_name(unsigned int counter);
 
