@@ -17,19 +17,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source selftests/lib.sh
 
-TB=scripts/testbed.sh
 WORK=$(mktemp -d)
 export IOTRIM_DB=$WORK/iotrim.db
-capture_pids=()
 run_pid=
-gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
 
-stop_captures() {
-	[ ${#capture_pids[@]} -gt 0 ] || return 0
-	kill -TERM "${capture_pids[@]}" 2>/dev/null
-	wait "${capture_pids[@]}" 2>/dev/null
-	capture_pids=()
-}
 stop_controller() {
 	[ -n "$run_pid" ] || return 0
 	kill -TERM "$run_pid" 2>/dev/null
@@ -88,16 +79,9 @@ tap_ok "testbed up (prefix $TB_PREFIX)"
 STATE=$(sed -n 's/.*state \([^ ]*\).*/\1/p' "$WORK/up.log" | tail -1)
 CA=${STATE:-/run/iotrim-testbed}/ca.crt
 
-start_capture() {	# DIRECTION FILE
-	gw tcpdump -i lan0 -Q "$1" -n -s 200 -U -w "$2" 2>"$2.log" &
-	capture_pids+=($!)
-}
-start_capture in "$WORK/in.pcap"
-start_capture out "$WORK/out.pcap"
-for _ in $(seq 50); do
-	grep -q listening "$WORK/in.pcap.log" 2>/dev/null && grep -q listening "$WORK/out.pcap.log" 2>/dev/null && break
-	sleep 0.1
-done
+start_lan_capture in "$WORK/in.pcap"
+start_lan_capture out "$WORK/out.pcap"
+wait_captures_ready "$WORK/in.pcap" "$WORK/out.pcap"
 
 nsenter --net="/run/netns/${TB_PREFIX}_gw" "$IOTRIM" run --lan lan0 --interval 1 \
 	--devices "$WORK/devices.conf" >"$WORK/run.log" 2>&1 &

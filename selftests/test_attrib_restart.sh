@@ -8,21 +8,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source selftests/lib.sh
 
-TB=scripts/testbed.sh
 WORK=$(mktemp -d)
 export IOTRIM_DB=$WORK/iotrim.db
-capture_pids=()
 run_pid=
 run_rc=
 traffic_pid=
-gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
 
-stop_captures() {
-	[ ${#capture_pids[@]} -gt 0 ] || return 0
-	kill -TERM "${capture_pids[@]}" 2>/dev/null
-	wait "${capture_pids[@]}" 2>/dev/null
-	capture_pids=()
-}
 start_controller() {
 	nsenter --net="/run/netns/${TB_PREFIX}_gw" "$IOTRIM" run --lan lan0 --interval 1 \
 		>>"$WORK/run.log" 2>&1 &
@@ -59,14 +50,9 @@ if ! $TB up --offloads off >"$WORK/up.log" 2>&1; then
 fi
 tap_ok "testbed up (prefix $TB_PREFIX)"
 
-gw tcpdump -i lan0 -Q in -n -s 200 -U -w "$WORK/in.pcap" 2>"$WORK/in.log" &
-capture_pids+=($!)
-gw tcpdump -i lan0 -Q out -n -s 200 -U -w "$WORK/out.pcap" 2>"$WORK/out.log" &
-capture_pids+=($!)
-for _ in $(seq 50); do
-	grep -q listening "$WORK/in.log" 2>/dev/null && grep -q listening "$WORK/out.log" 2>/dev/null && break
-	sleep 0.1
-done
+start_lan_capture in "$WORK/in.pcap"
+start_lan_capture out "$WORK/out.pcap"
+wait_captures_ready "$WORK/in.pcap" "$WORK/out.pcap"
 
 start_controller
 for _ in $(seq 100); do grep -q '^collecting' "$WORK/run.log" && break; sleep 0.1; done

@@ -21,10 +21,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source selftests/lib.sh
 
-TB=scripts/testbed.sh
 STATE=${IOTRIM_TB_STATE:-/run/iotrim-testbed}
 WORK=$(mktemp -d)
-gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
 dev() { local d=$1; shift; timeout 30 "$TB" run "$d" "$@"; }
 
 cleanup() {

@@ -11,17 +11,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source selftests/lib.sh
 
-TB=scripts/testbed.sh
 WORK=$(mktemp -d)
-capture_pids=()
-gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
 
-stop_captures() {
-	[ ${#capture_pids[@]} -gt 0 ] || return 0
-	kill -TERM "${capture_pids[@]}" 2>/dev/null
-	wait "${capture_pids[@]}" 2>/dev/null
-	capture_pids=()
-}
 cleanup() {
 	stop_captures
 	gw "$IOTRIM" detach --purge >/dev/null 2>&1
@@ -36,23 +27,6 @@ if [ ! -x "$TB" ]; then
 	exit
 fi
 
-start_capture() {	# DIRECTION FILE
-	# nsenter execs tcpdump, so $! is tcpdump itself (signals reach it;
-	# a backgrounded subshell would ignore SIGINT).
-	nsenter --net="/run/netns/${TB_PREFIX}_gw" tcpdump -Z root -i lan0 -Q "$1" -n -s 200 -U --immediate-mode \
-		-w "$2" 2>"$2.log" &
-	capture_pids+=($!)
-}
-wait_captures_ready() {
-	for _ in $(seq 50); do
-		if grep -q listening "$WORK/in.pcap.log" 2>/dev/null &&
-		   grep -q listening "$WORK/out.pcap.log" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 
 # Flows of the test traffic: to the simulated Internet, or DNS to the gateway.
 # (Neighbour discovery and DHCP with the gateway run on their own schedule
@@ -77,9 +51,9 @@ if ! $TB up --offloads off >"$WORK/up.log" 2>&1; then
 fi
 tap_ok "testbed up (offloads off)"
 
-start_capture in "$WORK/in.pcap"
-start_capture out "$WORK/out.pcap"
-tap_check "captures listening on lan0" wait_captures_ready
+start_lan_capture in "$WORK/in.pcap"
+start_lan_capture out "$WORK/out.pcap"
+tap_check "captures listening on lan0" wait_captures_ready "$WORK/in.pcap" "$WORK/out.pcap"
 expect_exit "iotrim attaches to the gateway's LAN" 0 "attached to lan0" gw "$IOTRIM" attach --lan lan0
 $TB traffic 12 >"$WORK/traffic.log" 2>&1
 tap_check "device traffic ran" test $? -eq 0
