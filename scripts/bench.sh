@@ -11,5 +11,11 @@ for b in build/selftests/bench_*; do
 	echo
 done
 
+echo "== geolocation start-up"
+t0=$(date +%s%N)
+build/iotrim geo 8.8.8.8 >/dev/null
+echo "iotrim geo 8.8.8.8 (loads the country database and the ASN tables): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+echo
+
 echo "== iperf3 throughput through the gateway"
 scripts/bench_throughput.sh
