@@ -184,7 +184,6 @@ TEST(dns_hostile_names)
 TEST(dns_thousands_of_records)
 {
 	struct dns_message d;
-	struct timespec a, b;
 	size_t len;
 
 	dns_begin(&m, 11, true, 0);
@@ -202,13 +201,9 @@ TEST(dns_thousands_of_records)
 	}
 	len = dns_end(&m);
 	ASSERT(len > 40000, "built %zu bytes", len);
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	ASSERT(dns_parse(m.b, len, false, &d) == DNS_OK, "parses");
-	clock_gettime(CLOCK_MONOTONIC, &b);
 	EXPECT(d.answers == 3000 && d.naddrs == DNS_MAX_ADDRS && d.addrs_capped,
 	       "%d answers, %d kept, capped %d", d.answers, d.naddrs, d.addrs_capped);
-	EXPECT((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 2000,
-	       "bounded time");
 }
 
 TEST(dns_cname_loop_and_cuts)
