@@ -75,6 +75,72 @@ const struct db_migration db_migrations[] = {
 	  "CREATE TABLE attribution_counters ("	/* malformed DNS/TLS and other totals */
 	  " name TEXT PRIMARY KEY,"
 	  " value INTEGER NOT NULL DEFAULT 0)" },
+	/* Experiment journals (user/experiment_engine.c); README "Experiments". */
+	{ "experiments_v1",
+	  "CREATE TABLE experiments ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " file TEXT NOT NULL,"		/* the experiment file as given */
+	  " dir TEXT NOT NULL,"			/* where its commands run */
+	  " config TEXT NOT NULL,"		/* its text: a resume uses this copy */
+	  " device_mac TEXT NOT NULL,"
+	  " device_name TEXT,"
+	  " strategy TEXT NOT NULL,"
+	  " backend TEXT NOT NULL,"
+	  " out_dir TEXT NOT NULL,"		/* blocklist and MUD file */
+	  " status TEXT NOT NULL,"		/* running interrupted aborted failed done */
+	  " phase TEXT,"
+	  " message TEXT,"
+	  " pid INTEGER,"
+	  " discovered INTEGER NOT NULL DEFAULT 0,"
+	  " wall_ms INTEGER NOT NULL DEFAULT 0,"	/* over every session */
+	  " created_ms INTEGER NOT NULL,"
+	  " updated_ms INTEGER NOT NULL,"
+	  " finished_ms INTEGER);"
+	  "CREATE TABLE experiment_destinations ("
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " idx INTEGER NOT NULL,"
+	  " name TEXT NOT NULL,"		/* '' for an address */
+	  " proto INTEGER NOT NULL,"
+	  " port INTEGER NOT NULL,"
+	  " ips TEXT NOT NULL,"			/* space separated */
+	  " bytes INTEGER NOT NULL,"
+	  " party TEXT NOT NULL DEFAULT '',"
+	  " country TEXT NOT NULL DEFAULT '',"
+	  " PRIMARY KEY (experiment_id, idx));"
+	  "CREATE TABLE experiment_trials ("
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"		/* 0: discovery */
+	  " phase TEXT NOT NULL,"
+	  " dest_set TEXT NOT NULL,"		/* destination indices, comma separated */
+	  " fmask INTEGER NOT NULL,"		/* functionalities checked */
+	  " state TEXT NOT NULL,"		/* started done aborted */
+	  " works INTEGER,"			/* functionalities that worked */
+	  " lease_s INTEGER NOT NULL DEFAULT 0,"
+	  " started_ms INTEGER NOT NULL,"
+	  " finished_ms INTEGER,"
+	  " PRIMARY KEY (experiment_id, seq));"
+	  "CREATE TABLE experiment_rules ("	/* journaled before they are added */
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"
+	  " no INTEGER NOT NULL,"
+	  " rule TEXT NOT NULL,"		/* 'name N' or 'ip A [proto [port]]' */
+	  " action TEXT NOT NULL,"
+	  " backend_id TEXT,"
+	  " lease_until_ms INTEGER NOT NULL,"
+	  " state TEXT NOT NULL,"		/* intent applied removed failed */
+	  " PRIMARY KEY (experiment_id, seq, no));"
+	  "CREATE TABLE experiment_outputs ("	/* every command's result */
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"
+	  " step INTEGER NOT NULL,"
+	  " kind TEXT NOT NULL,"		/* power_cycle trigger check */
+	  " function TEXT NOT NULL DEFAULT '',"
+	  " command TEXT NOT NULL,"
+	  " exit_code INTEGER NOT NULL,"
+	  " timed_out INTEGER NOT NULL,"
+	  " ms INTEGER NOT NULL,"
+	  " output TEXT NOT NULL,"		/* at most 8 KiB, then '[truncated]' */
+	  " PRIMARY KEY (experiment_id, seq, step))" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -25,6 +25,8 @@ static const char usage[] =
 	"  export --json|--csv  dump the flow history and the destinations\n"
 	"  geo IP...            country, AS and organisation of addresses\n"
 	"  set                  payload sampling settings (classification at run time)\n"
+	"  experiment run FILE  block-and-validate: which destinations a device can\n"
+	"                       live without (also list, show, resume, abort)\n"
 	"\n"
 	"exit codes:\n"
 	"  0 ok  1 runtime error  2 usage  3 not root  4 no BTF/bpffs\n"
@@ -49,6 +51,7 @@ static const struct command {
 	{ "export", cmd_export },
 	{ "geo", cmd_geo },
 	{ "set", cmd_set },
+	{ "experiment", cmd_experiment },
 };
 
 int main(int argc, char **argv)
