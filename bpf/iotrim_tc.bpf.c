@@ -6,6 +6,7 @@
  */
 #include "count.h"
 #include "events.h"
+#include "dns_block.h"
 
 #define TC_ACT_OK 0
 
@@ -49,6 +50,8 @@ static __always_inline void count_skb(struct __sk_buff *skb, enum direction dir)
 SEC("tc")
 int iotrim_tc_egress(struct __sk_buff *skb)
 {
+	if (dns_block(skb) == TC_ACT_SHOT)	/* name rules: may rewrite the packet */
+		return TC_ACT_SHOT;
 	count_skb(skb, DIR_DOWN);
 	return TC_ACT_OK;
 }
@@ -57,7 +60,7 @@ SEC("tc")
 int iotrim_tc_ingress(struct __sk_buff *skb)
 {
 	count_skb(skb, DIR_UP);
-	return TC_ACT_OK;
+	return iotrim_deny_tc(skb);	/* block rules: TC_ACT_OK or TC_ACT_SHOT */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -5,6 +5,7 @@
  */
 #include "count.h"
 #include "events.h"
+#include "reject.h"
 
 SEC("xdp")
 int iotrim_xdp(struct xdp_md *ctx)
@@ -23,7 +24,7 @@ int iotrim_xdp(struct xdp_md *ctx)
 
 	count_packet(&pi, DIR_UP, data_end - data, 1, &src);
 	emit_event_xdp(ctx, &pi, data_end - data);
-	return XDP_PASS;
+	return deny_xdp(ctx, &pi);	/* block rules: XDP_PASS, XDP_DROP or XDP_TX */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -309,4 +309,92 @@ struct name_value {
 	char name[IOTRIM_NAME_LEN];
 };
 
+/*
+ * Enforcement: block rules (`iotrim block`).  The controller writes the
+ * three pinned maps below directly; the programs read them and add to the
+ * hit counters.  A rule may carry a lease: expires_ns (CLOCK_BOOTTIME, 0 =
+ * none), checked by the programs themselves, so a rule stops applying at
+ * its lease end even if no user-space process is left to remove it.
+ */
+#define IOTRIM_MAX_DENY_PREFIXES 65536	/* deny_ip entries: (device or all, prefix) */
+#define IOTRIM_MAX_DENY_NAMES 16384	/* deny_names entries */
+#define IOTRIM_MAX_DENY_RULES (IOTRIM_MAX_DENY_PREFIXES + IOTRIM_MAX_DENY_NAMES)
+#define IOTRIM_DENY_RULES_PER_PREFIX 8	/* rules of one (device, prefix), by proto/port */
+/* deny_key bits before the address (device_mac, family, pad): always matched. */
+#define IOTRIM_DENY_KEY_BITS 64
+
+enum iotrim_deny_action {
+	IOTRIM_DENY_DROP = 1,		/* the device times out */
+	IOTRIM_DENY_REJECT = 2,		/* TCP RST, else ICMP administratively prohibited */
+};
+
+/*
+ * Key of the "deny_ip" LPM trie.  The first IOTRIM_DENY_KEY_BITS bits are
+ * the device (all zero: every device) and the family; prefixlen counts them
+ * plus the address prefix, so 203.0.113.0/24 for one device is 64 + 24.
+ * IPv4 addresses sit in the first four bytes of addr.
+ */
+struct deny_key {
+	__u32 prefixlen;
+	__u8 device_mac[6];
+	__u8 family;		/* enum iotrim_family */
+	__u8 pad;
+	__u8 addr[16];
+};
+
+/* One rule of a deny_ip entry (rules differing only in proto/port share it). */
+struct deny_rule {
+	__u64 expires_ns;	/* CLOCK_BOOTTIME lease end; 0: none */
+	__u32 id;		/* rule id (controller database), key of deny_hits */
+	__u8 action;		/* enum iotrim_deny_action */
+	__u8 proto;		/* IPPROTO_*; 0: any */
+	__u16 port;		/* remote port, host order; 0: any */
+};
+
+/*
+ * Value of the deny_ip trie: the rules of exactly this (device, prefix), in
+ * the order they are tried (port-specific, protocol-specific, then any).
+ * When none applies to a packet the programs look up the next shorter
+ * prefix (prefixlen - 1), a bounded number of times.
+ */
+struct deny_value {
+	__u32 prefixlen;	/* the key's prefixlen */
+	__u32 count;		/* rules[0..count) are in use */
+	struct deny_rule rules[IOTRIM_DENY_RULES_PER_PREFIX];
+};
+
+/*
+ * Key of the "deny_names" hash: a DNS name (and with it all its subdomains)
+ * for one device or all (zero MAC).  hash is iotrim_name_hash() of the
+ * lower-case name (include/iotrim_hash.h).
+ */
+struct deny_name_key {
+	__u64 hash;
+	__u8 device_mac[6];
+	__u16 pad;
+};
+
+struct deny_name_value {
+	__u64 expires_ns;	/* CLOCK_BOOTTIME lease end; 0: none */
+	__u32 id;		/* rule id, key of deny_hits */
+	__u32 pad;
+};
+
+/*
+ * "deny_filter" (array of __u32, IOTRIM_DENY_FILTER_SLOTS): how many deny_ip
+ * and deny_names entries there are for the devices whose MAC falls in each
+ * slot (iotrim_mac_slot(), include/iotrim_hash.h); slot 0 also counts the
+ * entries for all devices.  The programs skip the lookups of a packet whose
+ * slots are 0, so a device without rules pays two array reads.  The
+ * controller raises a count before it adds an entry and lowers it after it
+ * removes one: a count may be too high for a moment, never too low.
+ */
+#define IOTRIM_DENY_FILTER_SLOTS 4096
+
+/*
+ * "deny_hits" (per-CPU hash): rule id -> struct traffic_counter, layer-3
+ * packets and bytes a rule blocked (for a name rule: the DNS responses it
+ * rewrote or dropped).  The controller creates the entry with the rule.
+ */
+
 #endif /* IOTRIM_H */

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "block.h"
 #include "cli.h"
 #include "libbpf_log.h"
 #include "pin.h"
@@ -365,6 +366,8 @@ int lan_attach(const struct attach_request *req)
 	if (!err)
 		printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
 		       req->ifname, attach_mode_name(mode), max_flows, pin_dir());
+	if (!err)
+		block_apply_stored();	/* block rules from the database (user/block.c) */
 out:
 	iotrim_tc__destroy(tc);
 	iotrim_xdp__destroy(xdp);

@@ -40,5 +40,6 @@ int cmd_export(int argc, char **argv);
 int cmd_geo(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_block(int argc, char **argv);
 
 #endif

@@ -141,6 +141,28 @@ const struct db_migration db_migrations[] = {
 	  " ms INTEGER NOT NULL,"
 	  " output TEXT NOT NULL,"		/* at most 8 KiB, then '[truncated]' */
 	  " PRIMARY KEY (experiment_id, seq, step))" },
+	/* Block rules (user/block.c); README "Blocking". */
+	{ "block_rules_v1",
+	  "CREATE TABLE block_rules ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"	/* never reused: keys deny_hits */
+	  " device_mac TEXT NOT NULL DEFAULT '',"	/* '' for all devices */
+	  " kind TEXT NOT NULL CHECK (kind IN ('ip', 'prefix', 'name')),"
+	  " target TEXT NOT NULL,"		/* 203.0.113.10, 2001:db8::/48, ntp.org */
+	  " family INTEGER NOT NULL DEFAULT 0,"	/* ip, prefix: 4 or 6 */
+	  " prefix_len INTEGER NOT NULL DEFAULT 0,"
+	  " addr BLOB,"				/* ip, prefix: 16 bytes */
+	  " proto INTEGER NOT NULL DEFAULT 0,"	/* 0 any, 6 tcp, 17 udp, 1 icmp */
+	  " port INTEGER NOT NULL DEFAULT 0,"	/* 0 any */
+	  " action TEXT NOT NULL CHECK (action IN ('drop', 'reject')),"
+	  " created_ms INTEGER NOT NULL,"	/* unix milliseconds */
+	  " expires_ms INTEGER,"		/* lease end; NULL: none */
+	  " parent_id INTEGER REFERENCES block_rules (id) ON DELETE CASCADE," /* name rule that brought it in */
+	  " reason TEXT NOT NULL DEFAULT '',"
+	  " owner TEXT NOT NULL DEFAULT '',"	/* '' command line, 'experiment:ID' */
+	  " UNIQUE (device_mac, target, proto, port));"
+	  "CREATE INDEX block_rules_by_prefix ON block_rules (device_mac, family, prefix_len, addr);"
+	  "CREATE INDEX block_rules_by_parent ON block_rules (parent_id);"
+	  "CREATE INDEX block_rules_by_owner ON block_rules (owner)" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -27,6 +27,7 @@ static const char usage[] =
 	"  set                  payload sampling settings (classification at run time)\n"
 	"  experiment run FILE  block-and-validate: which destinations a device can\n"
 	"                       live without (also list, show, resume, abort)\n"
+	"  block add|del|list   deny a device's destinations by IP, prefix or name\n"
 	"\n"
 	"exit codes:\n"
 	"  0 ok  1 runtime error  2 usage  3 not root  4 no BTF/bpffs\n"
@@ -52,6 +53,7 @@ static const struct command {
 	{ "geo", cmd_geo },
 	{ "set", cmd_set },
 	{ "experiment", cmd_experiment },
+	{ "block", cmd_block },
 };
 
 int main(int argc, char **argv)

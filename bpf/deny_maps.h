@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Maps of the block rules (README "Blocking").  Both objects declare all of
+ * them, pinned by name like the counting maps, so the XDP and TC programs
+ * share one set and `bpftool map dump pinned .../deny_ip` shows the rules.
+ * Only the controller (`iotrim block`) writes deny_ip and deny_names.
+ */
+#ifndef IOTRIM_DENY_MAPS_H
+#define IOTRIM_DENY_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "iotrim.h"
+#include "parse.h"
+#include "iotrim_hash.h"
+
+/* IP and prefix rules, per device and for all devices (zero MAC). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IOTRIM_MAX_DENY_PREFIXES);
+	__type(key, struct deny_key);
+	__type(value, struct deny_value);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} deny_ip SEC(".maps");
+
+/* Name rules: a name's hash, per device and for all devices. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOTRIM_MAX_DENY_NAMES);
+	__type(key, struct deny_name_key);
+	__type(value, struct deny_name_value);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} deny_names SEC(".maps");
+
+/* Per MAC slot: deny_ip and deny_names entries there (slot 0: and for all devices). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IOTRIM_DENY_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} deny_filter SEC(".maps");
+
+/* Rule id -> what it blocked (layer-3 packets and bytes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, IOTRIM_MAX_DENY_RULES);
+	__type(key, __u32);
+	__type(value, struct traffic_counter);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} deny_hits SEC(".maps");
+
+/*
+ * What the block rules need of a parsed upload packet, as plain data: the
+ * rules are checked in a global function (verified once, not once per path
+ * through the parser and the counters before it), which cannot be handed
+ * the parser's packet pointers.  It sits in per-CPU scratch space, as does
+ * the trie key, to keep the stack of the programs small.
+ */
+struct deny_pkt {
+	__u8 src_mac[ETH_ALEN];
+	__u8 dst_mac[ETH_ALEN];
+	__u8 family;
+	__u8 proto;
+	__u8 nonfirst_fragment;
+	__u8 pad;
+	__u16 dst_port;		/* host order; 0 without ports */
+	__u16 src_port;
+	__u32 l3_off;
+	__u32 l4_off;
+	__u32 l3_len;
+	__u8 src_ip[16];
+	__u8 dst_ip[16];
+};
+
+/* deny_pkt_scratch.lookups: which trie lookups deny_filter calls for. */
+#define DENY_LOOKUP_DEVICE 0x1
+#define DENY_LOOKUP_ALL 0x2
+
+struct deny_pkt_scratch {
+	struct deny_pkt pkt;
+	struct deny_key key;
+	__u32 id;		/* the rule found */
+	__u8 action;		/* its action; 0: none */
+	__u8 lookups;		/* DENY_LOOKUP_* */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct deny_pkt_scratch);
+} deny_pkt_scratch SEC(".maps");
+
+/* Question names are longer than the stack allows: per-CPU scratch space. */
+#define DNS_BLOCK_BUF 512		/* a power of two: indexes are masked */
+#define DNS_BLOCK_MAX_LABELS 128	/* 255 wire bytes hold at most 127 */
+
+struct dns_block_scratch {
+	__u8 buf[DNS_BLOCK_BUF];	/* L4 framing, DNS header, question */
+	__u64 hashes[DNS_BLOCK_MAX_LABELS];	/* [k]: the suffix from label k */
+	__u16 starts[DNS_BLOCK_MAX_LABELS];	/* [k]: offset of label k in buf */
+	struct deny_pkt pkt;	/* the response (dst_mac: the device) */
+	struct deny_name_key key;
+	__u64 h;		/* hash of the bytes walked back so far */
+	__u32 len;		/* bytes loaded into buf */
+	__u32 pos;		/* walk: next label's length byte; then the root byte */
+	__u32 labels;
+	__u32 done;		/* walk: reached the root byte */
+	__s32 k;		/* hashing: next label start, counting down */
+	__u32 qend;		/* offset in buf just after the question */
+	__u32 id;		/* the name rule found, 0: none */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_block_scratch);
+} deny_scratch SEC(".maps");
+
+/*
+ * Which trie lookups a packet from mac needs (DENY_LOOKUP_*): none unless
+ * its MAC slot or slot 0 (rules for all devices) has entries.  Two array
+ * reads, inlined by the verifier.
+ */
+static __always_inline __u8 deny_filter_lookups(const __u8 *mac)
+{
+	__u32 slot = iotrim_mac_slot(mac), zero = 0;
+	__u32 *dev = bpf_map_lookup_elem(&deny_filter, &slot);
+	__u32 *all = bpf_map_lookup_elem(&deny_filter, &zero);
+
+	return (dev && *dev ? DENY_LOOKUP_DEVICE : 0) | (all && *all ? DENY_LOOKUP_ALL : 0);
+}
+
+static __always_inline void deny_hit(__u32 id, __u64 bytes)
+{
+	struct traffic_counter *c = bpf_map_lookup_elem(&deny_hits, &id);
+
+	if (c) {		/* per-CPU: no atomics needed */
+		c->packets += 1;
+		c->bytes += bytes;
+	}
+}
+
+#endif /* IOTRIM_DENY_MAPS_H */
