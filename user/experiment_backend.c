@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "block.h"
 #include "cli.h"
 #include "experiment_backend.h"
 #include "fmt.h"
@@ -405,48 +406,12 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	return 0;
 }
 
-#if !__has_include("block.h")
-static int kern_no_block(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
-			 enum exp_action action, unsigned lease_s, const char *owner,
-			 char id[EXP_RULE_ID_MAX])
-{
-	(void)b, (void)mac, (void)r, (void)action, (void)lease_s, (void)owner, (void)id;
-	return -ENOTSUP;
-}
-
-static int kern_no_renew(struct exp_backend *b, const char *id, unsigned lease_s)
-{
-	(void)b, (void)id, (void)lease_s;
-	return -ENOTSUP;
-}
-
-static int kern_no_del(struct exp_backend *b, const char *id)
-{
-	(void)b, (void)id;
-	return 0;	/* nothing can have been added */
-}
-
-static int kern_no_owner(struct exp_backend *b, const char *owner)
-{
-	(void)b, (void)owner;
-	return 0;
-}
-
-#endif
-
 static void kern_close(struct exp_backend *b)
 {
 	free(b->priv);
 }
 
-/*
- * Deny entries through enforcement (user/block.h, issue 5).  Compiled when
- * that API is in the tree; written against its block_add / block_renew /
- * block_del / block_del_owner / block_count_owner with owner tags.
- */
-#if __has_include("block.h")
-#include "block.h"
-#define EXP_HAVE_ENFORCEMENT 1
+/* Deny entries through enforcement (user/block.c), tagged with the run as owner. */
 
 static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
 		    enum exp_action action, unsigned lease_s, const char *owner,
@@ -520,7 +485,6 @@ static int kern_count_owner(struct exp_backend *b, const char *owner)
 
 	return block_count_owner(k->db, owner);
 }
-#endif
 
 /* ---- open --------------------------------------------------------------------- */
 
@@ -566,7 +530,6 @@ int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
 		b->port_scoped = true;
 		b->priv = k;
 		b->observe = kern_observe;
-#ifdef EXP_HAVE_ENFORCEMENT
 		b->can_block = db != NULL;
 		snprintf(b->why_not, sizeof(b->why_not), "no database for the block rules");
 		b->add = kern_add;
@@ -575,30 +538,6 @@ int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
 		b->del_owner = kern_del_owner;
 		b->count_owner = kern_count_owner;
 		b->close = kern_close;
-#else
-		/*
-		 * Deny entries go through the enforcement code (issue 5), which is
-		 * not in this build yet: observe only.  Wiring it is five calls:
-		 *   add        a rule for one device: name (NXDOMAIN, covers
-		 *              subdomains) or host address with proto/port (0 any),
-		 *              action, lease (expires_ns = now + lease_s), tagged
-		 *              with owner; returns the rule id (deny_hits key)
-		 *   renew      move a rule's expires_ns
-		 *   del        remove a rule by id (gone already: not an error)
-		 *   del_owner  remove every rule tagged owner
-		 *   count_owner  rules of owner whose lease has not ended
-		 * and can_block = true, port_scoped = true.
-		 */
-		b->can_block = false;
-		snprintf(b->why_not, sizeof(b->why_not),
-			 "this build of iotrim has no enforcement (`iotrim block`) to add deny entries with");
-		b->add = kern_no_block;
-		b->renew = kern_no_renew;
-		b->del = kern_no_del;
-		b->del_owner = kern_no_owner;
-		b->count_owner = kern_no_owner;
-		b->close = kern_close;
-#endif
 	} else {
 		free(b);
 		return -EINVAL;

@@ -9,7 +9,7 @@
  * Backends (IOTRIM_EXPERIMENT_BACKEND):
  *   kernel    (default) flows from the pinned maps, names from the pinned
  *             "names" map and the history database; deny entries through
- *             iotrim's enforcement (`iotrim block`), when this build has it
+ *             iotrim's enforcement (user/block.c)
  *   sim:DIR   a test double: observations read from DIR/observed, deny
  *             entries kept in DIR/rules with their lease end, for the tests
  *             of the engine without a network (the simulated devices read
@@ -30,7 +30,7 @@
 struct exp_backend {
 	const char *name;
 	bool port_scoped;	/* IP entries can be limited to a protocol and port */
-	bool can_block;		/* false: observe only (enforcement missing) */
+	bool can_block;		/* false: observe only (why_not says why) */
 	char why_not[256];	/* when !can_block */
 	void *priv;
 
