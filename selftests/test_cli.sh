@@ -85,7 +85,9 @@ tap_check "no XDP program on the bridge" bash -c "! ip -n $NS link show br0 | gr
 expect_exit "detach from the bridge" 0 "removed pinned maps" run detach --purge
 
 # A program iotrim did not load is never replaced silently.
-ip -n "$NS" link set dev lan0 xdp obj build/selftests/xdp_pass.bpf.o sec xdp
+# iproute2 keeps state under the bpffs it loads through: give it a private one.
+unshare -m sh -c "mount -t bpf bpf /sys/fs/bpf &&
+	ip -n $NS link set dev lan0 xdp obj build/selftests/xdp_pass.bpf.o sec xdp"
 expect_exit "foreign XDP program refused" 6 "did not load: use --force" run attach --lan lan0
 tap_check "foreign program still attached" bash -c "ip -n $NS -d link show lan0 | grep -q 'name xdp_pass'"
 expect_exit "--force replaces it" 0 "attached to lan0" run attach --lan lan0 --force
