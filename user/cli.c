@@ -43,6 +43,16 @@ void notice(const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *env_or(const char *given, const char *env, const char *def)
+{
+	const char *e;
+
+	if (given)
+		return given;
+	e = getenv(env);
+	return e && *e ? e : def;
+}
+
 bool parse_u64(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out)
 {

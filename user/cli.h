@@ -25,6 +25,10 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* given if not NULL, else the environment variable env if set and not
+ * empty, else def. */
+const char *env_or(const char *given, const char *env, const char *def);
+
 /* Parses a decimal in [min, max]; false on anything else. */
 bool parse_u64(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out);

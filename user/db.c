@@ -13,9 +13,7 @@
 
 const char *db_path(void)
 {
-	const char *p = getenv("IOTRIM_DB");
-
-	return p && *p ? p : IOTRIM_DEFAULT_DB;
+	return env_or(NULL, "IOTRIM_DB", IOTRIM_DEFAULT_DB);
 }
 
 /* mkdir -p for the directory part of path. */

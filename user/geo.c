@@ -51,16 +51,6 @@ struct geo {
 	size_t novr;
 };
 
-static const char *env_or(const char *given, const char *env, const char *def)
-{
-	const char *e;
-
-	if (given)
-		return given;
-	e = getenv(env);
-	return e && *e ? e : def;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);

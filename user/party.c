@@ -18,16 +18,6 @@
 
 /* ---- device config and OUI -------------------------------------------- */
 
-static const char *env_or(const char *given, const char *env, const char *def)
-{
-	const char *e;
-
-	if (given)
-		return given;
-	e = getenv(env);
-	return e && *e ? e : def;
-}
-
 static void trim_copy(char *out, size_t len, const char *s)
 {
 	size_t n;

@@ -18,9 +18,7 @@
 
 const char *pin_dir(void)
 {
-	const char *dir = getenv("IOTRIM_PIN_DIR");
-
-	return dir && *dir ? dir : IOTRIM_PIN_DIR;
+	return env_or(NULL, "IOTRIM_PIN_DIR", IOTRIM_PIN_DIR);
 }
 
 void pin_path(const char *name, char *out, size_t len)
@@ -38,10 +36,8 @@ int require_root(void)
 
 int require_btf(void)
 {
-	const char *path = getenv("IOTRIM_VMLINUX_BTF");
+	const char *path = env_or(NULL, "IOTRIM_VMLINUX_BTF", DEFAULT_VMLINUX_BTF);
 
-	if (!path || !*path)
-		path = DEFAULT_VMLINUX_BTF;
 	if (access(path, R_OK) != 0)
 		return fail(EXIT_ENVIRONMENT,
 			    "kernel BTF not found at %s: iotrim needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
