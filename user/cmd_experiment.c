@@ -284,6 +284,33 @@ static int status_of(sqlite3 *db, int64_t id, char *status, size_t len, char *ms
 	return rc;
 }
 
+/*
+ * The start of resume and abort: options, one experiment id, the database
+ * and that experiment's status and pid.  Returns EXIT_OK with *db open; a
+ * negative value when --help was answered; else an exit code, nothing open.
+ */
+static int open_experiment(int argc, char **argv, const char *verb, struct xopts *o,
+			   sqlite3 **db, int64_t *id, char *status, size_t status_len,
+			   char *msg, size_t msg_len, int64_t *pid)
+{
+	int first, rc = parse_xopts(argc, argv, o, &first);
+
+	*db = NULL;
+	if (rc)
+		return rc;
+	if (argc - first != 1 || !parse_id(argv[first], id))
+		return fail(EXIT_USAGE, "experiment %s takes an experiment id", verb);
+	if ((rc = db_open(o->db, db)))
+		return rc;
+	if (status_of(*db, *id, status, status_len, msg, msg_len, pid)) {
+		db_close(*db);
+		*db = NULL;
+		return fail(EXIT_USAGE, "no experiment %lld (see iotrim experiment list)",
+			    (long long)*id);
+	}
+	return EXIT_OK;
+}
+
 static int x_resume(int argc, char **argv)
 {
 	struct xopts o;
@@ -292,18 +319,11 @@ static int x_resume(int argc, char **argv)
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int64_t id, pid;
-	int first, rc = parse_xopts(argc, argv, &o, &first);
+	int rc = open_experiment(argc, argv, "resume", &o, &db, &id, status, sizeof(status), msg,
+				 sizeof(msg), &pid);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (argc - first != 1 || !parse_id(argv[first], &id))
-		return fail(EXIT_USAGE, "experiment resume takes an experiment id");
-	if ((rc = db_open(o.db, &db)))
-		return rc;
-	if (status_of(db, id, status, sizeof(status), msg, sizeof(msg), &pid)) {
-		db_close(db);
-		return fail(EXIT_USAGE, "no experiment %lld (see iotrim experiment list)", (long long)id);
-	}
 	if (!strcmp(status, "aborted")) {
 		db_close(db);
 		return fail(EXIT_USAGE, "experiment %lld was aborted (%s): start a new run", (long long)id,
@@ -340,18 +360,11 @@ static int x_abort(int argc, char **argv)
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int64_t id, pid;
-	int first, removed, rc = parse_xopts(argc, argv, &o, &first);
+	int removed, rc = open_experiment(argc, argv, "abort", &o, &db, &id, status, sizeof(status), msg,
+				 sizeof(msg), &pid);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (argc - first != 1 || !parse_id(argv[first], &id))
-		return fail(EXIT_USAGE, "experiment abort takes an experiment id");
-	if ((rc = db_open(o.db, &db)))
-		return rc;
-	if (status_of(db, id, status, sizeof(status), msg, sizeof(msg), &pid)) {
-		db_close(db);
-		return fail(EXIT_USAGE, "no experiment %lld (see iotrim experiment list)", (long long)id);
-	}
 	if ((rc = open_backend(db, &be)))
 		goto out;
 	if (exp_run_load(db, id, &run, err, sizeof(err))) {
