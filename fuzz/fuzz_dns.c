@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dns.h"
-#include "names.h"
+#include "attrib/dns.h"
+#include "attrib/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
-#include "tls.h"
+#include "attrib/names.h"
+#include "attrib/tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

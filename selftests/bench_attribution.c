@@ -25,8 +25,8 @@
 #include <bpf/libbpf.h>
 
 #include "attrib_msgs.h"
-#include "db.h"
-#include "history.h"
+#include "history/db.h"
+#include "history/history.h"
 #include "iotrim.h"
 #include "iotrim_tc.skel.h"
 #include "packet.h"

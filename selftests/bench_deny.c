@@ -24,10 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block.h"
+#include "enforce/block.h"
 #include "iotrim_hash.h"
 #include "bpf_fixture.h"
-#include "db.h"
+#include "history/db.h"
 #include "packet.h"
 
 #define REPEAT 1000000

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "experiment.h"
+#include "experiment/experiment.h"
 #include "experiment_oracle.h"
 
 static bool verdicts_match(const struct oracle *o, const struct exp_plan *p)

@@ -9,7 +9,7 @@
 #ifndef IOTRIM_EXPERIMENT_ORACLE_H
 #define IOTRIM_EXPERIMENT_ORACLE_H
 
-#include "experiment.h"
+#include "experiment/experiment.h"
 
 #define ORACLE_MAX_CLAUSES 16
 

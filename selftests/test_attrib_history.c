@@ -13,10 +13,10 @@
 #include <bpf/bpf.h>
 
 #include "attrib_msgs.h"
-#include "db.h"
+#include "history/db.h"
 #include "harness.h"
-#include "history.h"
-#include "names.h"
+#include "history/history.h"
+#include "attrib/names.h"
 
 static char tmpdir[] = "/tmp/iotrim-history-test-XXXXXX";
 static struct msg m;

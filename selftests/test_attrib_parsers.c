@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "attrib_msgs.h"
-#include "db.h"
-#include "dns.h"
-#include "geo.h"
+#include "history/db.h"
+#include "attrib/dns.h"
+#include "attrib/geo.h"
 #include "harness.h"
-#include "names.h"
-#include "party.h"
-#include "tls.h"
+#include "attrib/names.h"
+#include "attrib/party.h"
+#include "attrib/tls.h"
 
 static const uint8_t API4[4] = { 203, 0, 113, 10 };
 static const uint8_t CDN4A[4] = { 203, 0, 113, 20 };

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "bpf_fixture.h"
-#include "fmt.h"
+#include "common/fmt.h"
 #include "harness.h"
 #include "packet.h"
 

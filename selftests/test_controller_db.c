@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "history/db.h"
 #include "harness.h"
 
 static char dir[] = "/tmp/iotrim-db-test-XXXXXX";

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "fmt.h"
+#include "cli/cli.h"
+#include "common/fmt.h"
 #include "harness.h"
 #include "iotrim.h"
-#include "json.h"
+#include "common/json.h"
 
 TEST(parse_mac_accepts_canonical_forms)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "experiment_exec.h"
+#include "experiment/exec.h"
 #include "harness.h"
 
 TEST(exit_code_output_and_directory)

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "experiment.h"
+#include "experiment/experiment.h"
 #include "harness.h"
 
 static char err[1024];

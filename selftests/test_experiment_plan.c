@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "experiment.h"
+#include "experiment/experiment.h"
 #include "experiment_oracle.h"
 #include "harness.h"
 #include "iotrim.h"

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Attribution events -> names map and SQLite: see names.h. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "cli/cli.h"
+#include "attrib/dns.h"
+#include "common/fmt.h"
+#include "attrib/names.h"
+#include "attrib/tls.h"
+
+#define NS_PER_S 1000000000ULL
+
+uint64_t attrib_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+int64_t boot_ns_to_unix_ms(uint64_t boot_ns)
+{
+	return (int64_t)(boot_ns_to_wall_ns(boot_ns) / 1000000ULL);
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+int attrib_init(struct attrib *a, sqlite3 *db, int names_fd, unsigned grace_s)
+{
+	memset(a, 0, sizeof(*a));
+	a->db = db;
+	a->names_fd = names_fd;
+	a->grace_ns = (uint64_t)grace_s * NS_PER_S;
+	if (!db)
+		return EXIT_OK;
+	a->up_name = prepare(db,
+		"INSERT INTO dns_names (device_mac, ip, name, source, chain, ttl, answers,"
+		" first_seen_ms, last_seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8)"
+		" ON CONFLICT DO UPDATE SET chain = excluded.chain, ttl = excluded.ttl,"
+		" answers = answers + 1, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),"
+		" expires_ms = max(expires_ms, excluded.expires_ms)");
+	a->up_query_q = prepare(db,
+		"INSERT INTO dns_queries (device_mac, name, qtype, queries, first_seen_ms, last_seen_ms)"
+		" VALUES (?1, ?2, ?3, 1, ?4, ?4) ON CONFLICT DO UPDATE SET queries = queries + 1,"
+		" last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
+	a->up_query_r = prepare(db,
+		"INSERT INTO dns_queries (device_mac, name, qtype, responses, last_rcode, first_seen_ms,"
+		" last_seen_ms) VALUES (?1, ?2, ?3, 1, ?4, ?5, ?5) ON CONFLICT DO UPDATE SET"
+		" responses = responses + 1, last_rcode = excluded.last_rcode,"
+		" last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
+	a->up_tls = prepare(db,
+		"INSERT INTO tls_versions (device_mac, remote_ip, remote_port, version, connections,"
+		" first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) ON CONFLICT DO UPDATE"
+		" SET connections = connections + 1, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
+	if (!a->up_name || !a->up_query_q || !a->up_query_r || !a->up_tls) {
+		attrib_fini(a);
+		return fail(EXIT_FAILURE_RUNTIME, "preparing the attribution statements failed");
+	}
+	return EXIT_OK;
+}
+
+static void begin(struct attrib *a)
+{
+	if (!a->db || a->in_txn)
+		return;
+	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		a->in_txn = true;
+}
+
+static void run_stmt(struct attrib *a, sqlite3_stmt *st)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		warn("database: %s", sqlite3_errmsg(a->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	a->pending++;
+}
+
+static void name_key_of(const struct iotrim_event *ev, uint8_t family, const uint8_t *ip,
+			struct name_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->device_mac, ev->key.device_mac, 6);
+	k->family = family;
+	memcpy(k->ip, ip, family == IOTRIM_FAMILY_IPV4 ? 4 : 16);
+}
+
+/*
+ * The names map holds one name per (device, address).  A DNS answer always
+ * replaces the entry; an SNI only fills in where no live DNS entry is.
+ */
+static void put_name(struct attrib *a, const struct name_key *k, const char *name,
+		     uint8_t source, uint32_t ttl, uint64_t ts_ns)
+{
+	struct name_value v;
+
+	if (a->names_fd < 0)
+		return;
+	if (source == IOTRIM_NAME_SNI &&
+	    bpf_map_lookup_elem(a->names_fd, k, &v) == 0 && v.source == IOTRIM_NAME_DNS &&
+	    v.expires_ns > ts_ns)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.expires_ns = ts_ns + (uint64_t)ttl * NS_PER_S + a->grace_ns;
+	v.updated_ns = ts_ns;
+	v.ttl = ttl;
+	v.source = source;
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	if (bpf_map_update_elem(a->names_fd, k, &v, BPF_ANY) != 0)
+		warn("updating the names map failed: %s", strerror(errno));
+}
+
+static void record_name(struct attrib *a, const char *mac, const char *ip, const char *name,
+			const char *source, const char *chain, uint32_t ttl, int64_t ms)
+{
+	if (!a->db)
+		return;
+	begin(a);
+	sqlite3_bind_text(a->up_name, 1, mac, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_name, 2, ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_name, 3, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_name, 4, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->up_name, 5, chain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(a->up_name, 6, ttl);
+	sqlite3_bind_int64(a->up_name, 7, ms);
+	sqlite3_bind_int64(a->up_name, 8, ms + (int64_t)ttl * 1000 + (int64_t)(a->grace_ns / 1000000));
+	run_stmt(a, a->up_name);
+}
+
+static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
+{
+	static struct dns_message m;	/* 4 KiB of chain: not on the stack */
+	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN], chain[DNS_MAX_CHAIN * DNS_NAME_MAX];
+	char tbuf[16], rbuf[16];
+	int64_t ms = a->db ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
+	int st = dns_parse(ev->payload, ev->len, ev->key.proto == IPPROTO_TCP, &m);
+
+	if (st == DNS_TRUNCATED) {
+		a->st.dns_truncated++;
+		return;
+	}
+	if (st != DNS_OK) {
+		a->st.dns_malformed++;
+		return;
+	}
+	format_mac(ev->key.device_mac, mac);
+	if (ev->direction == 0) {
+		/* From the device: a query (a device answering queries is not ours to name). */
+		if (m.response)
+			return;
+		a->st.dns_queries++;
+		if (!a->db)
+			return;
+		begin(a);
+		sqlite3_bind_text(a->up_query_q, 1, mac, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(a->up_query_q, 2, m.qname, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(a->up_query_q, 3, dns_type_name(m.qtype, tbuf), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(a->up_query_q, 4, ms);
+		run_stmt(a, a->up_query_q);
+		return;
+	}
+	if (!m.response)
+		return;
+	a->st.dns_responses++;
+	chain[0] = '\0';
+	for (int i = 0, o = 0; i < m.chain_len; i++)
+		o += snprintf(chain + o, sizeof(chain) - o, "%s%s", i ? " " : "", m.chain[i]);
+	for (int i = 0; i < m.naddrs; i++) {
+		const struct dns_addr *d = &m.addrs[i];
+		struct name_key k;
+
+		name_key_of(ev, d->family, d->ip, &k);
+		put_name(a, &k, m.qname, IOTRIM_NAME_DNS, d->ttl, ev->ts_ns);
+		a->st.dns_addresses++;
+		if (a->db) {
+			format_ip(d->family, d->ip, ip);
+			record_name(a, mac, ip, m.qname, "dns", chain, d->ttl, ms);
+		}
+	}
+	if (!a->db)
+		return;
+	begin(a);
+	sqlite3_bind_text(a->up_query_r, 1, mac, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_query_r, 2, m.qname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_query_r, 3, dns_type_name(m.qtype, tbuf), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_query_r, 4, dns_rcode_name(m.rcode, rbuf), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(a->up_query_r, 5, ms);
+	run_stmt(a, a->up_query_r);
+}
+
+static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
+{
+	struct tls_hello h;
+	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN];
+	int st = tls_parse_hello(ev->payload, ev->len, &h);
+	int64_t ms;
+
+	if (st == TLS_NOT_HELLO) {
+		a->st.tls_not_hello++;
+		return;
+	}
+	if (st == TLS_MALFORMED) {
+		a->st.tls_malformed++;
+		return;
+	}
+	if (st == TLS_TRUNCATED)
+		a->st.tls_truncated++;
+	/* A hello in the wrong direction is not a device's. */
+	if ((h.type == TLS_CLIENT_HELLO) != (ev->direction == 0))
+		return;
+	format_mac(ev->key.device_mac, mac);
+	format_ip(ev->key.family, ev->key.remote_ip, ip);
+	ms = a->db ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
+	if (h.type == TLS_CLIENT_HELLO) {
+		struct name_key k;
+
+		if (st == TLS_OK)
+			a->st.tls_client_hellos++;
+		if (!h.has_sni)
+			return;
+		a->st.tls_sni++;
+		name_key_of(ev, ev->key.family, ev->key.remote_ip, &k);
+		put_name(a, &k, h.sni, IOTRIM_NAME_SNI, 0, ev->ts_ns);
+		record_name(a, mac, ip, h.sni, "sni", "", 0, ms);
+		return;
+	}
+	if (st != TLS_OK)
+		return;	/* the version is in the extensions at the end */
+	a->st.tls_server_hellos++;
+	if (!a->db || !tls_version_name(h.version))
+		return;
+	begin(a);
+	sqlite3_bind_text(a->up_tls, 1, mac, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->up_tls, 2, ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(a->up_tls, 3, ev->key.remote_port);
+	sqlite3_bind_text(a->up_tls, 4, tls_version_name(h.version), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(a->up_tls, 5, ms);
+	run_stmt(a, a->up_tls);
+}
+
+void attrib_handle(struct attrib *a, const void *data, size_t size)
+{
+	const struct iotrim_event *ev = data;
+
+	a->st.events++;
+	if (size < sizeof(*ev) || ev->len > IOTRIM_EVENT_PAYLOAD_MAX ||
+	    (ev->key.family != IOTRIM_FAMILY_IPV4 && ev->key.family != IOTRIM_FAMILY_IPV6)) {
+		a->st.events_bad++;
+		return;
+	}
+	if (ev->kind == IOTRIM_EV_DNS)
+		handle_dns(a, ev);
+	else if (ev->kind == IOTRIM_EV_TLS)
+		handle_tls(a, ev);
+	else
+		a->st.events_bad++;
+}
+
+void attrib_stats_list(const struct attrib_stats *st, const char *names[ATTRIB_STATS_FIELDS],
+		       uint64_t values[ATTRIB_STATS_FIELDS])
+{
+	static const char *const n[ATTRIB_STATS_FIELDS] = {
+		"events", "dns_queries", "dns_responses", "dns_addresses", "dns_malformed",
+		"dns_truncated", "tls_client_hellos", "tls_server_hellos", "tls_sni",
+		"tls_malformed", "tls_truncated", "tls_not_hello", "events_bad",
+	};
+	const uint64_t v[ATTRIB_STATS_FIELDS] = {
+		st->events, st->dns_queries, st->dns_responses, st->dns_addresses,
+		st->dns_malformed, st->dns_truncated, st->tls_client_hellos,
+		st->tls_server_hellos, st->tls_sni, st->tls_malformed, st->tls_truncated,
+		st->tls_not_hello, st->events_bad,
+	};
+
+	_Static_assert(sizeof(struct attrib_stats) == ATTRIB_STATS_FIELDS * sizeof(uint64_t),
+		       "every stats field is listed");
+	for (int i = 0; i < ATTRIB_STATS_FIELDS; i++) {
+		names[i] = n[i];
+		values[i] = v[i];
+	}
+}
+
+int attrib_flush(struct attrib *a)
+{
+	const char *names[ATTRIB_STATS_FIELDS];
+	uint64_t now[ATTRIB_STATS_FIELDS], before[ATTRIB_STATS_FIELDS];
+	sqlite3_stmt *st;
+	int err = 0;
+
+	if (!a->db)
+		return 0;
+	attrib_stats_list(&a->st, names, now);
+	attrib_stats_list(&a->saved, names, before);
+	if (memcmp(now, before, sizeof(now))) {
+		begin(a);
+		st = prepare(a->db,
+			     "INSERT INTO attribution_counters (name, value) VALUES (?1, ?2)"
+			     " ON CONFLICT DO UPDATE SET value = value + excluded.value");
+		for (int i = 0; st && i < ATTRIB_STATS_FIELDS; i++) {
+			if (now[i] == before[i])
+				continue;
+			sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, (int64_t)(now[i] - before[i]));
+			if (sqlite3_step(st) != SQLITE_DONE)
+				err = -1;
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+	}
+	if (a->in_txn) {
+		if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			warn("database: %s", sqlite3_errmsg(a->db));
+			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+			err = -1;
+		} else if (!err) {
+			a->saved = a->st;
+		}
+		a->in_txn = false;
+	}
+	a->pending = 0;
+	return err;
+}
+
+int attrib_expire_names(struct attrib *a)
+{
+	struct name_key key, next, gone[256];
+	struct name_value v;
+	uint64_t now = attrib_boot_ns();
+	int n = 0, total = 0;
+	void *prev = NULL;
+
+	if (a->names_fd < 0)
+		return 0;
+	/* Collect then delete, so the walk is not disturbed; bounded rounds. */
+	for (int round = 0; round < 1024; round++) {
+		n = 0;
+		prev = NULL;
+		while (n < 256 && bpf_map_get_next_key(a->names_fd, prev, &next) == 0) {
+			if (bpf_map_lookup_elem(a->names_fd, &next, &v) == 0 && v.expires_ns < now)
+				gone[n++] = next;
+			key = next;
+			prev = &key;
+		}
+		for (int i = 0; i < n; i++)
+			bpf_map_delete_elem(a->names_fd, &gone[i]);
+		total += n;
+		if (n < 256)
+			break;
+	}
+	return total;
+}
+
+void attrib_fini(struct attrib *a)
+{
+	sqlite3_finalize(a->up_name);
+	sqlite3_finalize(a->up_query_q);
+	sqlite3_finalize(a->up_query_r);
+	sqlite3_finalize(a->up_tls);
+	a->up_name = a->up_query_q = a->up_query_r = a->up_tls = NULL;
+}

@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `iotrim block`: deny entries by IP, prefix or name (user/block.c). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enforce/block.h"
+#include "cli/cli.h"
+#include "history/db.h"
+#include "common/fmt.h"
+#include "common/json.h"
+#include "datapath/pin.h"
+
+static const char block_usage[] =
+	"usage: iotrim block add [--device MAC|all] TARGET [--proto tcp|udp|icmp|any]\n"
+	"                        [--port N] [--action drop|reject] [--lease SECONDS]\n"
+	"       iotrim block del ID\n"
+	"       iotrim block list [--json] [--device MAC]\n"
+	"       iotrim block import [--lease SECONDS] FILE\n"
+	"\n"
+	"Denies a device (or all devices) a destination, in the kernel, at once.\n"
+	"TARGET is an address (203.0.113.10, 2001:db8::1), a prefix (203.0.113.0/24,\n"
+	"2001:db8::/48) or a DNS name, which covers its subdomains too (ntp.org\n"
+	"blocks 0.pool.ntp.org).\n"
+	"\n"
+	"  IP and prefix rules drop the device's packets in XDP, or with\n"
+	"  --action reject answer them: a TCP RST, else ICMP administratively\n"
+	"  prohibited (in --mode tc both actions drop).  --proto and --port limit\n"
+	"  the rule (--port needs --proto tcp or udp).\n"
+	"  Name rules turn DNS answers for the name into NXDOMAIN before they reach\n"
+	"  the device, and bring in IP rules (with the rule's action) for the\n"
+	"  addresses the device resolved the name to already, except addresses it\n"
+	"  also uses for another name (--no-bind: none).\n"
+	"  --lease SECONDS: the rule ends by itself then, checked by the kernel\n"
+	"  programs, even if no iotrim process is left.\n"
+	"\n"
+	"Rules are written to the pinned maps directly (no controller needed) and\n"
+	"kept in the database (IOTRIM_DB, default " IOTRIM_DEFAULT_DB "), from\n"
+	"which `iotrim attach` re-applies them.  `list` shows each rule's hits:\n"
+	"the packets and layer-3 bytes it blocked (name rules: DNS answers).\n"
+	"import reads lines \"DEVICE KIND VALUE [PROTO [PORT]] ACTION\" (DEVICE a MAC\n"
+	"or all, KIND ip, prefix or name; # starts a comment), as the experiment\n"
+	"blocklists are written; rules that exist already are skipped.\n"
+	"\n"
+	"  --json   list: an array of objects: id, device (null: all), kind,\n"
+	"           target, proto, port, action, created, expires, parent, reason,\n"
+	"           owner, packets, bytes\n";
+
+static int open_db(sqlite3 **db)
+{
+	int err = require_root();
+
+	if (err)
+		return err;
+	return db_open(db_path(), db);
+}
+
+static bool parse_device(const char *s, struct block_rule *r)
+{
+	if (!strcmp(s, "all")) {
+		r->all_devices = true;
+		return true;
+	}
+	r->all_devices = false;
+	return parse_mac(s, r->mac);
+}
+
+static bool parse_action(const char *s, uint8_t *action)
+{
+	if (!strcmp(s, "drop"))
+		*action = IOTRIM_DENY_DROP;
+	else if (!strcmp(s, "reject"))
+		*action = IOTRIM_DENY_REJECT;
+	else
+		return false;
+	return true;
+}
+
+/* Checks the combination of target, protocol and port; 0 or an error message. */
+static const char *check_scope(const struct block_rule *r)
+{
+	if (r->kind == BLOCK_NAME && (r->proto || r->port))
+		return "a name rule blocks the whole name: --proto and --port apply to IP and prefix rules";
+	if (r->port && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		return "--port needs --proto tcp or udp";
+	return NULL;
+}
+
+static int block_add_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "proto", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "action", required_argument, NULL, 'a' },
+		{ "lease", required_argument, NULL, 'l' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "no-bind", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct block_rule r = { .all_devices = true, .action = IOTRIM_DENY_DROP };
+	struct block_add_opts o = { .check_device = true, .bind_names = true, .report = stdout };
+	unsigned long long v, lease = 0;
+	const char *target = NULL, *msg;
+	char err[512];
+	sqlite3 *db;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!parse_device(optarg, &r))
+				return fail(EXIT_USAGE, "--device takes a MAC (aa:bb:cc:dd:ee:ff) or all, not '%s'",
+					    optarg);
+			break;
+		case 'p':
+			if (!block_parse_proto(optarg, &r.proto))
+				return fail(EXIT_USAGE, "--proto must be tcp, udp, icmp or any, not '%s'",
+					    optarg);
+			break;
+		case 'P':
+			if (!parse_u64(optarg, 1, 65535, &v))
+				return fail(EXIT_USAGE, "--port must be a number from 1 to 65535, not '%s'",
+					    optarg);
+			r.port = (uint16_t)v;
+			break;
+		case 'a':
+			if (!parse_action(optarg, &r.action))
+				return fail(EXIT_USAGE, "--action must be drop or reject, not '%s'", optarg);
+			break;
+		case 'l':
+			if (!parse_u64(optarg, 1, BLOCK_MAX_LEASE, &lease))
+				return fail(EXIT_USAGE, "--lease must be a number of seconds from 1 to %llu, not '%s'",
+					    BLOCK_MAX_LEASE, optarg);
+			break;
+		case 'o':
+			snprintf(r.owner, sizeof(r.owner), "%s", optarg);
+			break;
+		case 'n':
+			o.bind_names = false;
+			break;
+		case 'h':
+			fputs(block_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(block_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return fail(EXIT_USAGE, "block add needs a TARGET: an address, a prefix or a name");
+	target = argv[optind++];
+	if (optind < argc)
+		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim block --help)",
+			    argv[optind]);
+	if (!block_parse_target(target, &r, err, sizeof(err)))
+		return fail(EXIT_USAGE, "%s", err);
+	if ((msg = check_scope(&r)))
+		return fail(EXIT_USAGE, "%s", msg);
+	if ((rc = open_db(&db)))
+		return rc;
+	if (lease)
+		r.expires_ms = block_now_ms() + (int64_t)lease * 1000;
+	rc = block_add(db, &r, &o, NULL);
+	db_close(db);
+	return rc;
+}
+
+static int block_del_cmd(int argc, char **argv)
+{
+	unsigned long long id;
+	sqlite3 *db;
+	int rc;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(block_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return fail(EXIT_USAGE, "block del takes one rule ID (see `iotrim block list`)");
+	if (!parse_u64(argv[1], 1, INT64_MAX, &id))
+		return fail(EXIT_USAGE, "not a rule ID: '%s'", argv[1]);
+	if ((rc = open_db(&db)))
+		return rc;
+	rc = block_del(db, (int64_t)id);
+	if (rc == EXIT_OK)
+		printf("removed rule %llu\n", id);
+	db_close(db);
+	return rc;
+}
+
+static void format_expiry(const struct block_rule *r, char *out, size_t len)
+{
+	int64_t left;
+
+	if (!r->expires_ms) {
+		snprintf(out, len, "never");
+		return;
+	}
+	left = (r->expires_ms - block_now_ms() + 999) / 1000;
+	if (left < 0)
+		left = 0;
+	if (left >= 3600)
+		snprintf(out, len, "in %lldh%02lldm", (long long)(left / 3600),
+			 (long long)(left % 3600 / 60));
+	else if (left >= 60)
+		snprintf(out, len, "in %lldm%02llds", (long long)(left / 60), (long long)(left % 60));
+	else
+		snprintf(out, len, "in %llds", (long long)left);
+}
+
+static void proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
+{
+	if (!r->proto)
+		snprintf(out, PROTO_STRLEN, "any");
+	else
+		format_proto(r->proto, out);
+}
+
+static void list_json_one(struct json *j, const struct block_rule *r, const struct block_hits *h)
+{
+	char mac[MAC_STRLEN], proto[PROTO_STRLEN], when[TIME_STRLEN];
+
+	json_object_begin(j, NULL);
+	json_u64(j, "id", r->id);
+	if (r->all_devices) {
+		json_null(j, "device");
+	} else {
+		format_mac(r->mac, mac);
+		json_string(j, "device", mac);
+	}
+	json_string(j, "kind", block_kind_name(r->kind));
+	json_string(j, "target", r->target);
+	proto_text(r, proto);
+	json_string(j, "proto", proto);
+	if (r->port)
+		json_u64(j, "port", r->port);
+	else
+		json_null(j, "port");
+	json_string(j, "action", block_action_name(r->action));
+	format_wall_time((uint64_t)r->created_ms * 1000000ULL, when);
+	json_string(j, "created", when);
+	if (r->expires_ms) {
+		format_wall_time((uint64_t)r->expires_ms * 1000000ULL, when);
+		json_string(j, "expires", when);
+	} else {
+		json_null(j, "expires");
+	}
+	if (r->parent_id)
+		json_u64(j, "parent", r->parent_id);
+	else
+		json_null(j, "parent");
+	json_string(j, "reason", r->reason);
+	json_string(j, "owner", r->owner);
+	json_u64(j, "packets", h->packets);
+	json_u64(j, "bytes", h->bytes);
+	json_object_end(j);
+}
+
+static void list_text_one(const struct block_rule *r, const struct block_hits *h, bool child)
+{
+	char mac[MAC_STRLEN], proto[PROTO_STRLEN], port[8], exp[24], target[BLOCK_TARGET_MAX + 4];
+	char note[BLOCK_REASON_MAX + 32];
+
+	if (r->all_devices)
+		snprintf(mac, sizeof(mac), "all");
+	else
+		format_mac(r->mac, mac);
+	proto_text(r, proto);
+	if (r->port)
+		snprintf(port, sizeof(port), "%u", r->port);
+	else
+		snprintf(port, sizeof(port), "any");
+	format_expiry(r, exp, sizeof(exp));
+	snprintf(target, sizeof(target), "%s%s", child ? "+ " : "", r->target);
+	if (child)
+		snprintf(note, sizeof(note), "via rule %lld: %s", (long long)r->parent_id, r->reason);
+	else if (r->kind == BLOCK_NAME)
+		snprintf(note, sizeof(note), "name and subdomains%s%s", r->reason[0] ? "; " : "",
+			 r->reason);
+	else
+		snprintf(note, sizeof(note), "%s", r->reason);
+	printf("%-5lld %-17s %-32s %-6s %-5s %-6s %-9s %9llu %11llu  %s\n", (long long)r->id, mac,
+	       target, proto, port, block_action_name(r->action), exp,
+	       (unsigned long long)h->packets, (unsigned long long)h->bytes, note);
+}
+
+static int block_list_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct block_list l;
+	struct block_hits *hits;
+	struct block_rule dev = { 0 };
+	bool json = false, filter = false;
+	struct json j;
+	sqlite3 *db;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'd':
+			if (!parse_mac(optarg, dev.mac))
+				return fail(EXIT_USAGE, "--device takes a MAC (aa:bb:cc:dd:ee:ff), not '%s'",
+					    optarg);
+			filter = true;
+			break;
+		case 'h': fputs(block_usage, stdout); return EXIT_OK;
+		default: fputs(block_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim block --help)",
+			    argv[optind]);
+	if ((rc = open_db(&db)))
+		return rc;
+	if (block_read(db, &l, &hits)) {
+		db_close(db);
+		return fail(EXIT_FAILURE_RUNTIME, "reading the block rules from %s failed", db_path());
+	}
+	db_close(db);
+	if (json) {
+		json_init(&j, stdout);
+		json_array_begin(&j, NULL);
+	} else {
+		printf("%-5s %-17s %-32s %-6s %-5s %-6s %-9s %9s %11s  %s\n", "ID", "DEVICE", "TARGET",
+		       "PROTO", "PORT", "ACTION", "EXPIRES", "PACKETS", "BYTES", "NOTE");
+	}
+	/* Each rule, then the rules it brought in. */
+	for (size_t i = 0; i < l.len; i++) {
+		const struct block_rule *r = &l.items[i];
+
+		if (r->parent_id)
+			continue;
+		for (size_t k = i; k < l.len; k++) {
+			const struct block_rule *x = &l.items[k];
+
+			if (k != i && x->parent_id != r->id)
+				continue;
+			if (filter && (x->all_devices || memcmp(x->mac, dev.mac, 6)))
+				continue;
+			if (json)
+				list_json_one(&j, x, &hits[k]);
+			else
+				list_text_one(x, &hits[k], k != i);
+		}
+	}
+	/* Bound rules whose name rule is gone cannot exist (cascade); none left out. */
+	if (json) {
+		json_array_end(&j);
+		json_finish(&j);
+	}
+	free(hits);
+	block_list_free(&l);
+	return EXIT_OK;
+}
+
+/* One line of a blocklist file into r; NULL or an error message. */
+static const char *import_line(char *line, struct block_rule *r, char *err, size_t errlen)
+{
+	char *tok[6], *save = NULL;
+	int n = 0;
+	const char *msg;
+
+	for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == 6)
+			return "too many fields (DEVICE KIND VALUE [PROTO [PORT]] ACTION)";
+		tok[n++] = t;
+	}
+	if (n < 4)
+		return "too few fields (DEVICE KIND VALUE [PROTO [PORT]] ACTION)";
+	memset(r, 0, sizeof(*r));
+	if (!parse_device(tok[0], r))
+		return "DEVICE must be a MAC or all";
+	if (strcmp(tok[1], "ip") && strcmp(tok[1], "prefix") && strcmp(tok[1], "name"))
+		return "KIND must be ip, prefix or name";
+	if (!block_parse_target(tok[2], r, err, errlen))
+		return err;
+	if ((r->kind == BLOCK_NAME) != !strcmp(tok[1], "name"))
+		return "KIND does not match VALUE";
+	if (!parse_action(tok[n - 1], &r->action))
+		return "ACTION must be drop or reject";
+	if (n >= 5 && !block_parse_proto(tok[3], &r->proto))
+		return "PROTO must be tcp, udp, icmp or any";
+	if (n == 6) {
+		unsigned long long port;
+
+		if (!parse_u64(tok[4], 1, 65535, &port))
+			return "PORT must be a number from 1 to 65535";
+		r->port = (uint16_t)port;
+	}
+	if ((msg = check_scope(r)))
+		return msg;
+	return NULL;
+}
+
+static int block_import_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lease", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct block_add_opts o = { .check_device = true, .bind_names = false, .report = NULL };
+	unsigned long long lease = 0;
+	unsigned added = 0, skipped = 0, lineno = 0;
+	char line[1024], err[512];
+	const char *path, *msg;
+	sqlite3 *db;
+	FILE *f;
+	int c, rc = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (!parse_u64(optarg, 1, BLOCK_MAX_LEASE, &lease))
+				return fail(EXIT_USAGE, "--lease must be a number of seconds from 1 to %llu",
+					    BLOCK_MAX_LEASE);
+			break;
+		case 'h': fputs(block_usage, stdout); return EXIT_OK;
+		default: fputs(block_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return fail(EXIT_USAGE, "block import takes one FILE (- for standard input)");
+	path = argv[optind];
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f)
+		return fail(EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
+	if ((rc = open_db(&db))) {
+		if (f != stdin)
+			fclose(f);
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct block_rule r;
+		char *hash = strchr(line, '#');
+		int64_t existing;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		if ((msg = import_line(line, &r, err, sizeof(err)))) {
+			rc = fail(EXIT_USAGE, "%s:%u: %s", path, lineno, msg);
+			break;
+		}
+		if (lease)
+			r.expires_ms = block_now_ms() + (int64_t)lease * 1000;
+		snprintf(r.owner, sizeof(r.owner), "import");
+		rc = block_add(db, &r, &o, &existing);
+		if (rc == EXIT_CONFLICT && existing) {
+			skipped++;
+			rc = EXIT_OK;
+			continue;
+		}
+		if (rc) {
+			notice("%s:%u: stopped here", path, lineno);
+			break;
+		}
+		added++;
+	}
+	if (f != stdin)
+		fclose(f);
+	db_close(db);
+	if (rc == EXIT_OK)
+		printf("imported %u rule%s from %s (%u already there)\n", added, added == 1 ? "" : "s",
+		       path, skipped);
+	return rc;
+}
+
+int cmd_block(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(block_usage, stderr);
+		return fail(EXIT_USAGE, "block needs add, del, list or import");
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(block_usage, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "add"))
+		return block_add_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "del"))
+		return block_del_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return block_list_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "import"))
+		return block_import_cmd(argc - 1, argv + 1);
+	fputs(block_usage, stderr);
+	return fail(EXIT_USAGE, "unknown block command '%s' (add, del, list, import)", argv[1]);
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `iotrim status`: where iotrim is attached, how full its maps are, errors. */
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "datapath/attach.h"
+#include "cli/cli.h"
+#include "common/fmt.h"
+#include "common/json.h"
+#include "datapath/pin.h"
+#include "datapath/table.h"
+
+static const char status_usage[] =
+	"usage: iotrim status [--json]\n"
+	"\n"
+	"Shows the attached interface, mode and program ids, how full the flow and\n"
+	"device tables are, and the counters of packets not counted as a flow\n"
+	"(malformed or truncated frames by reason, non-IP frames, ...).\n";
+
+static uint32_t map_capacity(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.max_entries : 0;
+}
+
+/* Counts entries without copying values. */
+static size_t map_fill(int fd)
+{
+	char key[64], prev[64];
+	void *prev_key = NULL;
+	size_t n = 0;
+
+	while (bpf_map_get_next_key(fd, prev_key, key) == 0) {
+		memcpy(prev, key, sizeof(prev));
+		prev_key = prev;
+		n++;
+	}
+	return n;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t counters[IOTRIM_COUNTER__COUNT];
+	struct pinned_maps maps;
+	struct attach_info info;
+	bool json = false, attached;
+	size_t flows, devices;
+	char since[TIME_STRLEN];
+	struct json j;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(status_usage, stdout); return EXIT_OK;
+		default: fputs(status_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim status --help)",
+			    argv[optind]);
+	if ((err = open_all_maps(&maps)))
+		return err;
+	attached = read_attach_info(maps.attachment, &info) && info.mode != IOTRIM_MODE_NONE;
+	flows = map_fill(maps.flows);
+	devices = map_fill(maps.devices);
+	err = read_counters(maps.counters, counters);
+	if (err) {
+		close_all_maps(&maps);
+		return fail(EXIT_FAILURE_RUNTIME, "reading counters failed: %s", strerror(-err));
+	}
+	format_wall_time(boot_ns_to_wall_ns(info.attached_at_ns), since);
+
+	if (json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_bool(&j, "attached", attached);
+		json_string(&j, "pin_dir", pin_dir());
+		if (attached) {
+			json_string(&j, "interface", info.ifname);
+			json_u64(&j, "ifindex", info.ifindex);
+			json_string(&j, "mode", attach_mode_name(info.mode));
+			json_u64(&j, "ingress_prog_id", info.ingress_prog_id);
+			json_u64(&j, "egress_prog_id", info.egress_prog_id);
+			json_string(&j, "attached_since", since);
+		}
+		json_object_begin(&j, "flows");
+		json_u64(&j, "entries", flows);
+		json_u64(&j, "capacity", map_capacity(maps.flows));
+		json_object_end(&j);
+		json_object_begin(&j, "devices");
+		json_u64(&j, "entries", devices);
+		json_u64(&j, "capacity", map_capacity(maps.devices));
+		json_object_end(&j);
+		json_object_begin(&j, "counters");
+		for (unsigned int i = 0; i < IOTRIM_COUNTER__COUNT; i++)
+			json_u64(&j, counter_name(i), counters[i]);
+		json_object_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	} else {
+		if (attached)
+			printf("attached:   %s (ifindex %u), %s mode, since %s\n"
+			       "programs:   ingress id %u, egress id %u\n",
+			       info.ifname, info.ifindex, attach_mode_name(info.mode), since,
+			       info.ingress_prog_id, info.egress_prog_id);
+		else
+			printf("attached:   no (pinned counts kept under %s)\n", pin_dir());
+		printf("flows:      %zu of %u entries\n", flows, map_capacity(maps.flows));
+		printf("devices:    %zu of %u entries\n", devices, map_capacity(maps.devices));
+		printf("not counted as a flow:\n");
+		for (unsigned int i = 0; i < IOTRIM_COUNTER__COUNT; i++)
+			printf("  %-28s %llu%s\n", counter_name(i), (unsigned long long)counters[i],
+			       i < IOTRIM_ERR__COUNT ? "  (error)" : "");
+	}
+	close_all_maps(&maps);
+	return EXIT_OK;
+}

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath/attach.h"
+#include "enforce/block.h"
+#include "cli/cli.h"
+#include "datapath/libbpf_log.h"
+#include "datapath/pin.h"
+#include "iotrim_tc.skel.h"
+#include "iotrim_xdp.skel.h"
+
+/* Our TC filter's identity on the clsact hook. */
+#define TC_HANDLE 0x1d17
+#define TC_PRIORITY 1
+#define PROG_NAME_PREFIX "iotrim_"
+#define VERIFIER_TAIL_LINES 40
+
+const char *attach_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case IOTRIM_MODE_NATIVE: return "native";
+	case IOTRIM_MODE_GENERIC: return "generic";
+	case IOTRIM_MODE_TC: return "tc";
+	default: return "none";
+	}
+}
+
+/* Name of a loaded program by id; empty string if it is gone. */
+static void prog_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	name[0] = '\0';
+	if (fd < 0)
+		return;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		snprintf(name, BPF_OBJ_NAME_LEN, "%s", info.name);
+	close(fd);
+}
+
+static bool is_ours(uint32_t prog_id)
+{
+	char name[BPF_OBJ_NAME_LEN];
+
+	prog_name(prog_id, name);
+	return strncmp(name, PROG_NAME_PREFIX, strlen(PROG_NAME_PREFIX)) == 0;
+}
+
+static uint32_t xdp_prog_id(int ifindex, uint32_t *xdp_flags)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q) != 0)
+		return 0;
+	if (xdp_flags)
+		*xdp_flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+			     q.attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE :
+								XDP_FLAGS_DRV_MODE;
+	return q.prog_id;
+}
+
+static uint32_t tc_prog_id(int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+
+	if (bpf_tc_query(&hook, &opts) != 0)
+		return 0;
+	return opts.prog_id;
+}
+
+/*
+ * Asks the driver over ethtool rather than looking in /sys/class/net: sysfs
+ * shows the devices of the namespace that mounted it, not necessarily ours.
+ */
+static bool is_bridge(const char *ifname)
+{
+	struct ethtool_drvinfo drvinfo = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&drvinfo };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool bridge;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	bridge = ioctl(fd, SIOCETHTOOL, &ifr) == 0 && strcmp(drvinfo.driver, "bridge") == 0;
+	close(fd);
+	return bridge;
+}
+
+/* Is iotrim's recorded attachment still live on its interface? */
+static bool attachment_live(const struct attach_info *info)
+{
+	if (info->mode == IOTRIM_MODE_NONE)
+		return false;
+	return tc_prog_id(info->ifindex, BPF_TC_EGRESS) == info->egress_prog_id &&
+	       info->egress_prog_id != 0;
+}
+
+/* Refuses a second attach unless forced; fills prev with the recorded one. */
+static int check_existing(const struct attach_request *req, int ifindex,
+			  struct attach_info *prev)
+{
+	struct attach_info info;
+	int fd = open_pinned_map("attachment");
+	bool live;
+
+	memset(prev, 0, sizeof(*prev));
+	if (fd < 0)
+		return EXIT_OK;
+	live = read_attach_info(fd, &info) && attachment_live(&info);
+	close(fd);
+	if (live)
+		*prev = info;
+	if (!live || req->force)
+		return EXIT_OK;
+	if ((int)info.ifindex == ifindex)
+		return fail(EXIT_CONFLICT,
+			    "iotrim is already attached to %s (%s mode): run `iotrim detach` first, or use --force",
+			    req->ifname, attach_mode_name(info.mode));
+	return fail(EXIT_CONFLICT,
+		    "iotrim is attached to %s already; it watches one LAN interface: run `iotrim detach` first",
+		    info.ifname);
+}
+
+static int check_foreign_programs(const struct attach_request *req, int ifindex,
+				  enum iotrim_attach_mode mode)
+{
+	uint32_t id;
+	char name[BPF_OBJ_NAME_LEN];
+
+	if (req->force)
+		return EXIT_OK;
+	id = mode == IOTRIM_MODE_TC ? 0 : xdp_prog_id(ifindex, NULL);
+	if (id && !is_ours(id)) {
+		prog_name(id, name);
+		return fail(EXIT_CONFLICT,
+			    "%s already has an XDP program (id %u, \"%s\") that iotrim did not load: use --force to replace it",
+			    req->ifname, id, name);
+	}
+	for (int p = 0; p < 2; p++) {
+		enum bpf_tc_attach_point point = p ? BPF_TC_INGRESS : BPF_TC_EGRESS;
+
+		id = tc_prog_id(ifindex, point);
+		if (id && !is_ours(id)) {
+			prog_name(id, name);
+			return fail(EXIT_CONFLICT,
+				    "%s has a TC filter (handle %#x, priority %d, program \"%s\") that iotrim did not load: use --force to replace it",
+				    req->ifname, TC_HANDLE, TC_PRIORITY, name);
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Size of the pinned flow table, 0 if none is pinned. */
+static uint32_t pinned_flow_capacity(void)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int fd = open_pinned_map("flows");
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
+static int load_failed(const char *what, int err)
+{
+	if (libbpf_log_contains("reuse pinned map") || libbpf_log_contains("reusing pinned map"))
+		return fail(EXIT_CONFLICT,
+			    "the maps pinned under %s do not match this build of iotrim: run `iotrim detach --purge` (loses their counts)",
+			    pin_dir());
+	libbpf_log_print_tail(VERIFIER_TAIL_LINES);
+	return fail(EXIT_LOAD_FAILED, "loading the %s program failed: %s", what,
+		    strerror(-err));
+}
+
+static int attach_xdp(const struct attach_request *req, int ifindex, int prog_fd,
+		      enum iotrim_attach_mode *mode)
+{
+	uint32_t old_flags = 0;
+	uint32_t flags = *mode == IOTRIM_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	int err;
+
+	/* A program in the other mode must go first: the kernel allows one. */
+	if (xdp_prog_id(ifindex, &old_flags) && old_flags != flags)
+		bpf_xdp_detach(ifindex, old_flags, NULL);
+	err = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+	if (err && req->mode == IOTRIM_MODE_NONE && flags == XDP_FLAGS_DRV_MODE) {
+		notice("native XDP is not available on %s (%s): falling back to generic XDP",
+		     req->ifname, strerror(-err));
+		*mode = IOTRIM_MODE_GENERIC;
+		return attach_xdp(req, ifindex, prog_fd, mode);
+	}
+	if (err)
+		return fail(EXIT_FAILURE_RUNTIME, "attaching XDP (%s) to %s failed: %s",
+			    attach_mode_name(*mode), req->ifname, strerror(-err));
+	return EXIT_OK;
+}
+
+static int attach_tc(const char *ifname, int ifindex, enum bpf_tc_attach_point point,
+		     int prog_fd, bool *created_clsact)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return fail(EXIT_FAILURE_RUNTIME, "creating the clsact qdisc on %s failed: %s",
+			    ifname, strerror(-err));
+	if (!err)
+		*created_clsact = true;
+	hook.attach_point = point;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		return fail(EXIT_FAILURE_RUNTIME, "attaching the TC %s program to %s failed: %s",
+			    point == BPF_TC_EGRESS ? "egress" : "ingress", ifname,
+			    strerror(-err));
+	return EXIT_OK;
+}
+
+static uint32_t prog_id_of(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0 ? info.id : 0;
+}
+
+static int write_attach_info(int map_fd, const struct attach_info *info)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(map_fd, &zero, info, BPF_ANY) != 0)
+		return fail(EXIT_FAILURE_RUNTIME, "recording the attachment failed: %s",
+			    strerror(errno));
+	return EXIT_OK;
+}
+
+static uint64_t boot_ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int resolve_max_flows(const struct attach_request *req, uint32_t *max_flows)
+{
+	uint32_t pinned = pinned_flow_capacity();
+
+	if (req->max_flows && pinned && req->max_flows != pinned)
+		return fail(EXIT_CONFLICT,
+			    "the pinned flow table holds %u flows; to use --max-flows %u run `iotrim detach --purge` first (loses its counts)",
+			    pinned, req->max_flows);
+	*max_flows = pinned ? pinned : req->max_flows ? req->max_flows : IOTRIM_DEFAULT_MAX_FLOWS;
+	return EXIT_OK;
+}
+
+int lan_attach(const struct attach_request *req)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_dir());
+	struct iotrim_xdp *xdp = NULL;
+	struct iotrim_tc *tc = NULL;
+	enum iotrim_attach_mode mode = req->mode;
+	struct attach_info info = {}, prev;
+	bool created_clsact;
+	uint32_t max_flows = 0;
+	int ifindex, err;
+
+	if ((err = require_root()) || (err = require_btf()) || (err = require_bpffs()))
+		return err;
+	if (strlen(req->ifname) >= IF_NAMESIZE)
+		return fail(EXIT_USAGE, "interface name too long: %s", req->ifname);
+	ifindex = if_nametoindex(req->ifname);
+	if (!ifindex)
+		return fail(EXIT_NO_INTERFACE, "no such interface: %s", req->ifname);
+	if (mode == IOTRIM_MODE_NONE && is_bridge(req->ifname)) {
+		notice("%s is a bridge: counting with TC on ingress and egress (--mode tc)",
+		     req->ifname);
+		mode = IOTRIM_MODE_TC;
+	}
+	if ((err = check_existing(req, ifindex, &prev)) ||
+	    (err = check_foreign_programs(req, ifindex, mode)) ||
+	    (err = resolve_max_flows(req, &max_flows)))
+		return err;
+	/* Replacing our own live attachment: who created clsact stays known. */
+	created_clsact = (int)prev.ifindex == ifindex && prev.created_clsact;
+
+	if (mode != IOTRIM_MODE_TC) {
+		xdp = iotrim_xdp__open_opts(&open_opts);
+		if (!xdp)
+			return load_failed("XDP", -errno);
+		bpf_map__set_max_entries(xdp->maps.flows, max_flows);
+		err = iotrim_xdp__load(xdp);
+		if (err) {
+			err = load_failed("XDP", err);
+			goto out;
+		}
+	}
+	tc = iotrim_tc__open_opts(&open_opts);
+	if (!tc) {
+		err = load_failed("TC", -errno);
+		goto out;
+	}
+	bpf_map__set_max_entries(tc->maps.flows, max_flows);
+	bpf_program__set_autoload(tc->progs.iotrim_tc_ingress, mode == IOTRIM_MODE_TC);
+	err = iotrim_tc__load(tc);
+	if (err) {
+		err = load_failed("TC", err);
+		goto out;
+	}
+
+	if (mode == IOTRIM_MODE_TC) {
+		/* Switching from an XDP mode: the old ingress counter must go. */
+		uint32_t xdp_flags = 0, xdp_id = xdp_prog_id(ifindex, &xdp_flags);
+
+		if (xdp_id && is_ours(xdp_id))
+			bpf_xdp_detach(ifindex, xdp_flags, NULL);
+		err = attach_tc(req->ifname, ifindex, BPF_TC_INGRESS,
+				bpf_program__fd(tc->progs.iotrim_tc_ingress), &created_clsact);
+		info.ingress_prog_id = prog_id_of(bpf_program__fd(tc->progs.iotrim_tc_ingress));
+	} else {
+		if (mode == IOTRIM_MODE_NONE)
+			mode = IOTRIM_MODE_NATIVE;
+		err = attach_xdp(req, ifindex, bpf_program__fd(xdp->progs.iotrim_xdp), &mode);
+		info.ingress_prog_id = prog_id_of(bpf_program__fd(xdp->progs.iotrim_xdp));
+	}
+	if (err)
+		goto out;
+	err = attach_tc(req->ifname, ifindex, BPF_TC_EGRESS,
+			bpf_program__fd(tc->progs.iotrim_tc_egress), &created_clsact);
+	if (err) {
+		lan_detach(req->ifname, false);
+		goto out;
+	}
+
+	info.ifindex = ifindex;
+	info.mode = mode;
+	info.egress_prog_id = prog_id_of(bpf_program__fd(tc->progs.iotrim_tc_egress));
+	info.attached_at_ns = boot_ns_now();
+	info.max_flows = max_flows;
+	info.created_clsact = created_clsact;
+	snprintf(info.ifname, sizeof(info.ifname), "%s", req->ifname);
+	err = write_attach_info(bpf_map__fd(tc->maps.attachment), &info);
+	if (!err)
+		printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
+		       req->ifname, attach_mode_name(mode), max_flows, pin_dir());
+	if (!err)
+		block_apply_stored();	/* block rules from the database (user/block.c) */
+out:
+	iotrim_tc__destroy(tc);
+	iotrim_xdp__destroy(xdp);
+	return err;
+}
+
+static void detach_programs(int ifindex, bool remove_clsact)
+{
+	uint32_t flags = 0;
+	uint32_t id = xdp_prog_id(ifindex, &flags);
+
+	if (id && is_ours(id))
+		bpf_xdp_detach(ifindex, flags, NULL);
+	for (int p = 0; p < 2; p++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = p ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+
+		id = tc_prog_id(ifindex, hook.attach_point);
+		if (id && is_ours(id))
+			bpf_tc_detach(&hook, &opts);
+	}
+	if (remove_clsact) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+	}
+}
+
+static int purge_pins(void)
+{
+	const char *dir = pin_dir();
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	if (!d)
+		return errno == ENOENT ? EXIT_OK :
+		       fail(EXIT_FAILURE_RUNTIME, "cannot open %s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) != 0)
+			warn("cannot remove %s: %s", path, strerror(errno));
+	}
+	closedir(d);
+	if (rmdir(dir) != 0)
+		return fail(EXIT_FAILURE_RUNTIME, "cannot remove %s: %s", dir, strerror(errno));
+	return EXIT_OK;
+}
+
+int lan_detach(const char *ifname, bool purge)
+{
+	struct attach_info info = {};
+	struct attach_info cleared = {};
+	int fd, err, ifindex = 0;
+	bool have_info = false;
+
+	if ((err = require_root()))
+		return err;
+	fd = open_pinned_map("attachment");
+	if (fd >= 0)
+		have_info = read_attach_info(fd, &info) && info.mode != IOTRIM_MODE_NONE;
+	if (ifname) {
+		ifindex = if_nametoindex(ifname);
+		if (!ifindex) {
+			if (fd >= 0)
+				close(fd);
+			return fail(EXIT_NO_INTERFACE, "no such interface: %s", ifname);
+		}
+	} else if (have_info) {
+		ifindex = info.ifindex;
+	}
+
+	if (ifindex) {
+		/* The interface may have vanished since attach: nothing to remove then. */
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname(ifindex, name))
+			detach_programs(ifindex, have_info && info.created_clsact &&
+							 (int)info.ifindex == ifindex);
+		printf("detached from %s\n", ifname ? ifname : info.ifname);
+	} else {
+		notice("iotrim is not attached: nothing to detach");
+	}
+	if (fd >= 0) {
+		if (have_info && (!ifname || (int)info.ifindex == ifindex))
+			write_attach_info(fd, &cleared);
+		close(fd);
+	}
+	if (purge) {
+		err = purge_pins();
+		if (err)
+			return err;
+		printf("removed pinned maps under %s\n", pin_dir());
+	}
+	return EXIT_OK;
+}

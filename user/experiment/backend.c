@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Experiment backends (experiment_backend.h): "kernel" on the pinned maps,
+ * "sim:DIR" for tests.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "enforce/block.h"
+#include "cli/cli.h"
+#include "experiment/backend.h"
+#include "common/fmt.h"
+#include "history/history.h"
+#include "iotrim.h"
+#include "datapath/pin.h"
+#include "datapath/table.h"
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse_proto(const char *s)
+{
+	if (!strcmp(s, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(s, "udp"))
+		return IPPROTO_UDP;
+	if (!strcmp(s, "icmp"))
+		return IPPROTO_ICMP;
+	if (!strcmp(s, "icmpv6"))
+		return IPPROTO_ICMPV6;
+	return atoi(s);
+}
+
+/* ---- sim:DIR ----------------------------------------------------------------- */
+
+struct sim {
+	char dir[4096];
+};
+
+static int sim_observe(struct exp_backend *b, const uint8_t mac[6], int64_t since_ms,
+		       struct exp_obs **out, size_t *n)
+{
+	struct sim *s = b->priv;
+	char path[4200], line[1024];
+	size_t cap = 0;
+	FILE *f;
+
+	(void)mac;
+	(void)since_ms;
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/observed", s->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char name[EXP_NAME_MAX], proto[16], ip[64];
+		unsigned port;
+		unsigned long long bytes;
+		struct exp_obs *o;
+
+		if (line[0] == '#' || sscanf(line, "%255s %15s %u %63s %llu", name, proto, &port, ip,
+					     &bytes) != 5)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			o = realloc(*out, cap * sizeof(*o));
+			if (!o) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			*out = o;
+		}
+		o = &(*out)[*n];
+		memset(o, 0, sizeof(*o));
+		if (strcmp(name, "-"))
+			snprintf(o->name, sizeof(o->name), "%s", name);
+		o->proto = (uint8_t)parse_proto(proto);
+		o->port = (uint16_t)port;
+		o->bytes = bytes;
+		if (!exp_addr_parse(ip, &o->addr))
+			continue;
+		(*n)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Rewrites DIR/rules under DIR/rules.lock: fn decides per line; extra is appended. */
+static int sim_edit(struct sim *s, bool (*keep)(const char *line, const void *arg),
+		    const void *arg, const char *extra, int *removed)
+{
+	char path[4200], tmp[4300], lock[4200], line[1024];
+	FILE *in, *out;
+	int lfd, n = 0;
+
+	snprintf(path, sizeof(path), "%s/rules", s->dir);
+	snprintf(tmp, sizeof(tmp), "%s/rules.tmp", s->dir);
+	snprintf(lock, sizeof(lock), "%s/rules.lock", s->dir);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0 || flock(lfd, LOCK_EX) != 0) {
+		if (lfd >= 0)
+			close(lfd);
+		return -errno;
+	}
+	out = fopen(tmp, "w");
+	if (!out) {
+		close(lfd);
+		return -errno;
+	}
+	in = fopen(path, "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		if (keep && !keep(line, arg)) {
+			n++;
+			continue;
+		}
+		fputs(line, out);
+	}
+	if (in)
+		fclose(in);
+	if (extra)
+		fputs(extra, out);
+	if (fclose(out) != 0 || rename(tmp, path) != 0) {
+		close(lfd);
+		return -errno;
+	}
+	close(lfd);
+	if (removed)
+		*removed = n;
+	return 0;
+}
+
+static int sim_add(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
+		   enum exp_action action, unsigned lease_s, const char *owner,
+		   char id[EXP_RULE_ID_MAX])
+{
+	struct sim *s = b->priv;
+	char macs[MAC_STRLEN], value[EXP_NAME_MAX], line[1024], path[4200];
+	FILE *f;
+	unsigned long next = 0;
+
+	snprintf(path, sizeof(path), "%s/next_id", s->dir);
+	if ((f = fopen(path, "r"))) {
+		if (fscanf(f, "%lu", &next) != 1)
+			next = 0;
+		fclose(f);
+	}
+	next++;
+	if ((f = fopen(path, "w"))) {
+		fprintf(f, "%lu\n", next);
+		fclose(f);
+	}
+	snprintf(id, EXP_RULE_ID_MAX, "sim-%lu", next);
+	format_mac(mac, macs);
+	if (r->kind == EXP_RULE_NAME)
+		snprintf(value, sizeof(value), "%s", r->name);
+	else
+		exp_addr_format(&r->addr, value, sizeof(value));
+	snprintf(line, sizeof(line), "%s %s %s %s %u %u %s %lld %s\n", id, macs,
+		 r->kind == EXP_RULE_NAME ? "name" : "ip", value, r->proto, r->port,
+		 exp_action_name(action), (long long)(wall_ms() + lease_s * 1000LL), owner);
+	snprintf(path, sizeof(path), "%s/added.log", s->dir);
+	if ((f = fopen(path, "a"))) {	/* every entry ever added, for the tests */
+		fputs(line, f);
+		fclose(f);
+	}
+	return sim_edit(s, NULL, NULL, line, NULL);
+}
+
+struct sim_match {
+	const char *id, *owner;
+	int64_t lease_end;	/* renew: new end */
+	bool renew;
+};
+
+static bool sim_keep(const char *line, const void *arg)
+{
+	const struct sim_match *m = arg;
+	char id[EXP_RULE_ID_MAX], owner[128];
+	long long end;
+
+	if (sscanf(line, "%63s %*s %*s %*s %*s %*s %*s %lld %127s", id, &end, owner) != 3)
+		return true;
+	if (m->id)
+		return strcmp(m->id, id) != 0;
+	return strcmp(m->owner, owner) != 0;
+}
+
+static int sim_del(struct exp_backend *b, const char *id)
+{
+	struct sim_match m = { .id = id };
+
+	return sim_edit(b->priv, sim_keep, &m, NULL, NULL);
+}
+
+static int sim_del_owner(struct exp_backend *b, const char *owner)
+{
+	struct sim_match m = { .owner = owner };
+	int n = 0, err = sim_edit(b->priv, sim_keep, &m, NULL, &n);
+
+	return err ? err : n;
+}
+
+static int sim_renew(struct exp_backend *b, const char *id, unsigned lease_s)
+{
+	struct sim *s = b->priv;
+	char path[4200], line[1024], extra[1024] = "";
+	struct sim_match m = { .id = id };
+	FILE *f;
+
+	/* take the line out and put it back with the new end */
+	snprintf(path, sizeof(path), "%s/rules", s->dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char lid[EXP_RULE_ID_MAX], mac[32], kind[8], value[EXP_NAME_MAX], action[16],
+			owner[128];
+		unsigned proto, port;
+		long long end;
+
+		if (sscanf(line, "%63s %31s %7s %255s %u %u %15s %lld %127s", lid, mac, kind, value,
+			   &proto, &port, action, &end, owner) == 9 && !strcmp(lid, id))
+			snprintf(extra, sizeof(extra), "%s %s %s %s %u %u %s %lld %s\n", lid, mac, kind,
+				 value, proto, port, action, (long long)(wall_ms() + lease_s * 1000LL),
+				 owner);
+	}
+	if (f)
+		fclose(f);
+	if (!extra[0])
+		return -ENOENT;
+	return sim_edit(s, sim_keep, &m, extra, NULL);
+}
+
+static int sim_count_owner(struct exp_backend *b, const char *owner)
+{
+	struct sim *s = b->priv;
+	char path[4200], line[1024];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/rules", s->dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char o[128];
+		long long end;
+
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %lld %127s", &end, o) == 2 &&
+		    !strcmp(o, owner) && end > wall_ms())
+			n++;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void sim_close(struct exp_backend *b)
+{
+	free(b->priv);
+}
+
+/* ---- kernel ------------------------------------------------------------------ */
+
+struct kern {
+	sqlite3 *db;
+};
+
+/* The gateway's own addresses, multicast and link-local: never candidates. */
+static bool local_or_special(const struct exp_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (a->family == IOTRIM_FAMILY_IPV4) {
+		if (a->ip[0] >= 224 || a->ip[0] == 127 || (a->ip[0] == 169 && a->ip[1] == 254) ||
+		    (a->ip[0] == 0))
+			return true;
+	} else {
+		if (a->ip[0] == 0xff || (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80))
+			return true;
+	}
+	if (getifaddrs(&ifa) != 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && a->family == IOTRIM_FAMILY_IPV4)
+			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->ip, 4);
+		else if (i->ifa_addr->sa_family == AF_INET6 && a->family == IOTRIM_FAMILY_IPV6)
+			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->ip, 16);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/*
+ * The name a flow was opened for.  Several names can answer with one
+ * address (a CDN, a CNAME to the same host): the flow takes the one first
+ * answered to the device most recently before the flow began, since a
+ * device resolves a name right before it connects.
+ */
+static void name_by_time(sqlite3 *db, const char *mac, const struct flow_key *key,
+			 const struct flow_value *v, char *out, size_t len)
+{
+	int64_t began = (int64_t)(boot_ns_to_wall_ns(v->first_seen_ns) / 1000000ULL);
+	char ip[INET6_ADDRSTRLEN];
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	format_ip(key->family, key->remote_ip, ip);
+	if (sqlite3_prepare_v2(db,
+		"SELECT name FROM dns_names WHERE device_mac = ?1 AND ip = ?2"
+		" ORDER BY first_seen_ms <= ?3 DESC,"
+		" CASE WHEN first_seen_ms <= ?3 THEN -first_seen_ms ELSE first_seen_ms END,"
+		" source = 'dns' DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, began + 2);	/* both in ms, rounded: allow a tick */
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t since_ms,
+			struct exp_obs **out, size_t *n)
+{
+	struct kern *k = b->priv;
+	struct flow_table t = { 0 };
+	int flows_fd, names_fd, err;
+	char macs[MAC_STRLEN];
+
+	*out = NULL;
+	*n = 0;
+	flows_fd = open_pinned_map("flows");
+	if (flows_fd < 0)
+		return -errno;
+	err = read_flows(flows_fd, &t);
+	close(flows_fd);
+	if (err)
+		return err;
+	names_fd = open_pinned_map("names");
+	format_mac(mac, macs);
+	*out = calloc(t.len ? t.len : 1, sizeof(**out));
+	if (!*out) {
+		flow_table_free(&t);
+		if (names_fd >= 0)
+			close(names_fd);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t.len; i++) {
+		const struct flow_key *key = &t.items[i].key;
+		const struct flow_value *v = &t.items[i].value;
+		struct exp_obs *o = &(*out)[*n];
+		int64_t last_ms = (int64_t)(boot_ns_to_wall_ns(v->last_seen_ns) / 1000000ULL);
+
+		if (memcmp(key->device_mac, mac, 6) || last_ms < since_ms)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->proto = key->proto;
+		o->port = key->remote_port;
+		o->addr.family = key->family;
+		memcpy(o->addr.ip, key->remote_ip, 16);
+		o->bytes = v->up.bytes + v->down.bytes;
+		if (local_or_special(&o->addr))
+			continue;
+		if (k->db)
+			name_by_time(k->db, macs, key, v, o->name, sizeof(o->name));
+		if (!o->name[0] && names_fd >= 0) {
+			struct name_key nk = { 0 };
+			struct name_value nv;
+
+			memcpy(nk.device_mac, mac, 6);
+			nk.family = key->family;
+			memcpy(nk.ip, key->remote_ip, 16);
+			if (bpf_map_lookup_elem(names_fd, &nk, &nv) == 0) {
+				nv.name[IOTRIM_NAME_LEN - 1] = '\0';
+				snprintf(o->name, sizeof(o->name), "%s", nv.name);
+			}
+		}
+		if (!o->name[0] && k->db) {
+			char ip[INET6_ADDRSTRLEN], name[DNS_NAME_MAX], source[4];
+
+			format_ip(key->family, key->remote_ip, ip);
+			if (history_name_for(k->db, macs, ip, name, source))
+				snprintf(o->name, sizeof(o->name), "%s", name);
+		}
+		(*n)++;
+	}
+	if (names_fd >= 0)
+		close(names_fd);
+	flow_table_free(&t);
+	return 0;
+}
+
+static void kern_close(struct exp_backend *b)
+{
+	free(b->priv);
+}
+
+/* Deny entries through enforcement (user/block.c), tagged with the run as owner. */
+
+static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
+		    enum exp_action action, unsigned lease_s, const char *owner,
+		    char id[EXP_RULE_ID_MAX])
+{
+	struct kern *k = b->priv;
+	struct block_rule br;
+	struct block_add_opts o = { 0 };	/* no device check, no bound rules: ours are exact */
+	char target[EXP_NAME_MAX], err[256];
+	int64_t existing = 0;
+	int rc;
+
+	memset(&br, 0, sizeof(br));
+	if (r->kind == EXP_RULE_NAME)
+		snprintf(target, sizeof(target), "%s", r->name);
+	else
+		exp_addr_format(&r->addr, target, sizeof(target));
+	if (!block_parse_target(target, &br, err, sizeof(err))) {
+		warn("deny entry %s: %s", target, err);
+		return -EINVAL;
+	}
+	memcpy(br.mac, mac, 6);
+	br.proto = r->kind == EXP_RULE_IP ? r->proto : 0;
+	br.port = r->kind == EXP_RULE_IP ? r->port : 0;
+	br.action = action == EXP_REJECT ? IOTRIM_DENY_REJECT : IOTRIM_DENY_DROP;
+	br.expires_ms = block_now_ms() + (int64_t)lease_s * 1000;
+	snprintf(br.owner, sizeof(br.owner), "%s", owner);
+	rc = block_add(k->db, &br, &o, &existing);
+	if (rc == EXIT_CONFLICT && existing) {
+		/* the same rule is there already (not ours): never remove it */
+		snprintf(id, EXP_RULE_ID_MAX, "-");
+		return 0;
+	}
+	if (rc != EXIT_OK)
+		return -EIO;
+	snprintf(id, EXP_RULE_ID_MAX, "%lld", (long long)br.id);
+	return 0;
+}
+
+static int kern_renew(struct exp_backend *b, const char *id, unsigned lease_s)
+{
+	struct kern *k = b->priv;
+
+	if (!strcmp(id, "-"))
+		return 0;
+	return block_renew(k->db, strtoll(id, NULL, 10), lease_s) == EXIT_OK ? 0 : -EIO;
+}
+
+static int kern_del(struct exp_backend *b, const char *id)
+{
+	struct kern *k = b->priv;
+	int rc;
+
+	if (!strcmp(id, "-"))
+		return 0;
+	rc = block_del(k->db, strtoll(id, NULL, 10));
+	return rc == EXIT_OK || rc == EXIT_USAGE ? 0 : -EIO;	/* gone already: fine */
+}
+
+static int kern_del_owner(struct exp_backend *b, const char *owner)
+{
+	struct kern *k = b->priv;
+	int n = block_del_owner(k->db, owner);
+
+	return n < 0 ? -EIO : n;
+}
+
+static int kern_count_owner(struct exp_backend *b, const char *owner)
+{
+	struct kern *k = b->priv;
+
+	return block_count_owner(k->db, owner);
+}
+
+/* ---- open --------------------------------------------------------------------- */
+
+int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
+{
+	struct exp_backend *b = calloc(1, sizeof(*b));
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	if (!spec)
+		spec = getenv("IOTRIM_EXPERIMENT_BACKEND");
+	if (!spec || !*spec)
+		spec = "kernel";
+	if (!strncmp(spec, "sim:", 4)) {
+		struct sim *s = calloc(1, sizeof(*s));
+
+		if (!s) {
+			free(b);
+			return -ENOMEM;
+		}
+		snprintf(s->dir, sizeof(s->dir), "%s", spec + 4);
+		b->name = "sim";
+		b->port_scoped = true;
+		b->can_block = true;
+		b->priv = s;
+		b->observe = sim_observe;
+		b->add = sim_add;
+		b->renew = sim_renew;
+		b->del = sim_del;
+		b->del_owner = sim_del_owner;
+		b->count_owner = sim_count_owner;
+		b->close = sim_close;
+	} else if (!strcmp(spec, "kernel")) {
+		struct kern *k = calloc(1, sizeof(*k));
+
+		if (!k) {
+			free(b);
+			return -ENOMEM;
+		}
+		k->db = db;
+		b->name = "kernel";
+		b->port_scoped = true;
+		b->priv = k;
+		b->observe = kern_observe;
+		b->can_block = db != NULL;
+		snprintf(b->why_not, sizeof(b->why_not), "no database for the block rules");
+		b->add = kern_add;
+		b->renew = kern_renew;
+		b->del = kern_del;
+		b->del_owner = kern_del_owner;
+		b->count_owner = kern_count_owner;
+		b->close = kern_close;
+	} else {
+		free(b);
+		return -EINVAL;
+	}
+	*out = b;
+	return 0;
+}
+
+void exp_backend_close(struct exp_backend *b)
+{
+	if (!b)
+		return;
+	if (b->close)
+		b->close(b);
+	free(b);
+}

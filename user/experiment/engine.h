@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Runs an experiment and keeps its journal in SQLite (tables experiments,
+ * experiment_destinations, experiment_trials, experiment_rules,
+ * experiment_outputs; README "Experiments").  Every step is written before
+ * it acts: a trial row ('started') and its deny entries ('intent') commit
+ * before the first entry is added; the outcome commits before the entries
+ * are removed.  Resuming removes what a dead run left, drops its unfinished
+ * trial and replays the finished ones into a fresh planner.
+ */
+#ifndef IOTRIM_EXPERIMENT_ENGINE_H
+#define IOTRIM_EXPERIMENT_ENGINE_H
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "experiment/experiment.h"
+#include "experiment/backend.h"
+
+#define EXP_LEASE_MARGIN_S 30
+
+struct exp_run {
+	sqlite3 *db;
+	int64_t id;
+	char owner[64];		/* "experiment:ID": the tag of its deny entries */
+	struct exp_config cfg;
+	char *cfg_text;
+	struct exp_backend *be;
+	struct exp_dest *dests;	/* EXP_MAX_DESTS */
+	unsigned ndest;
+	struct exp_plan plan;
+	bool have_plan;
+	const volatile sig_atomic_t *stop;
+	FILE *progress;		/* progress lines (stderr), NULL: none */
+	bool progress_tty;
+	double session_start;	/* monotonic s of this process's start on the run */
+	int64_t wall_ms_before;	/* wall time of earlier sessions of the run */
+	char out_dir[4096];	/* where the blocklist and MUD file go */
+	char blocklist_path[4200], mud_path[4200];
+	char message[512];	/* why it stopped (aborted, failed) */
+	int lock_fd;
+	bool no_journal;	/* discover only: command outputs are not kept */
+	double trial_seconds_sum;
+	unsigned trial_seconds_n;
+};
+
+enum exp_result {
+	EXP_RESULT_DONE = 0,
+	EXP_RESULT_ABORTED,	/* baseline failed: message says why */
+	EXP_RESULT_INTERRUPTED,	/* Ctrl-C / SIGTERM: entries removed, trial aborted */
+	EXP_RESULT_FAILED,	/* backend or database error */
+};
+
+/* Creates the run's row (status 'running'); cfg_text is the file's text. */
+int exp_journal_create(sqlite3 *db, const struct exp_config *cfg, const char *cfg_text,
+		       const char *backend, const char *out_dir, int64_t *id);
+/* Loads a run (config re-parsed from the journaled text, destinations). */
+int exp_run_load(sqlite3 *db, int64_t id, struct exp_run *run, char *err, size_t errlen);
+void exp_run_free(struct exp_run *run);
+/* Takes the run's lock (<db>.experiment-ID.lock); false if another process runs it. */
+bool exp_run_lock(struct exp_run *run, const char *db_file);
+
+/*
+ * Cleans what an earlier process left (deny entries of the owner and of the
+ * journal, unfinished trials), then runs discovery if not done, replays
+ * and goes on to the end.  Writes the report files when done.
+ */
+enum exp_result exp_run_execute(struct exp_run *run);
+/* Discovery alone: power-cycle, trigger, observe into run->dests (1, 0 stopped, -1). */
+int exp_run_observe(struct exp_run *run);
+/* Removes the run's deny entries and marks unfinished trials aborted. */
+int exp_run_cleanup(struct exp_run *run);
+/* Replays the journal into run->plan without acting (show, list). */
+int exp_run_replay(struct exp_run *run, char *err, size_t errlen);
+/* Where the blocklist and MUD file of the run go (out_dir/NAME-ID.*). */
+void exp_output_paths(struct exp_run *run);
+void exp_run_set_status(struct exp_run *run, const char *status, const char *message);
+
+/* Reports (experiment_report.c), from a replayed plan. */
+void exp_report_markdown(const struct exp_run *run, FILE *out);
+void exp_report_json(const struct exp_run *run, FILE *out);
+int exp_write_blocklist(const struct exp_run *run, const char *path);
+int exp_write_mud(const struct exp_run *run, const char *path);
+
+#endif

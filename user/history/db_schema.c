@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Every table of the database, as migrations applied in this order.  Never
+ * edit an applied migration: add a new one (ALTER TABLE ...) after it.  The
+ * README documents the resulting schema.
+ */
+#include "history/db_schema.h"
+
+const struct db_migration db_migrations[] = {
+	{ "devices_v1",
+	  "CREATE TABLE devices ("
+	  " mac TEXT PRIMARY KEY,"		/* aa:bb:cc:dd:ee:ff */
+	  " name TEXT,"
+	  " vendor TEXT,"
+	  " category TEXT,"
+	  " first_seen INTEGER,"		/* unix seconds */
+	  " last_seen INTEGER)" },
+	/* Attribution and history (user/names.c, user/history.c); README "History". */
+	{ "attribution_v1",
+	  "CREATE TABLE dns_names ("		/* which name a device used for an address */
+	  " device_mac TEXT NOT NULL,"
+	  " ip TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"		/* asked name (first of the CNAME chain) or SNI */
+	  " source TEXT NOT NULL,"		/* 'dns' or 'sni' */
+	  " chain TEXT NOT NULL DEFAULT '',"	/* CNAME targets after name, space separated */
+	  " ttl INTEGER NOT NULL DEFAULT 0,"
+	  " answers INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"	/* unix milliseconds */
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " expires_ms INTEGER NOT NULL,"	/* last answer + TTL + grace */
+	  " PRIMARY KEY (device_mac, ip, name, source));"
+	  "CREATE INDEX dns_names_by_name ON dns_names (device_mac, name);"
+	  "CREATE TABLE dns_queries ("		/* names asked, answered or not */
+	  " device_mac TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"
+	  " qtype TEXT NOT NULL,"
+	  " queries INTEGER NOT NULL DEFAULT 0,"
+	  " responses INTEGER NOT NULL DEFAULT 0,"
+	  " last_rcode TEXT,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, name, qtype));"
+	  "CREATE TABLE tls_versions ("		/* negotiated versions, from ServerHellos */
+	  " device_mac TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " version TEXT NOT NULL,"		/* SSLv3, TLSv1.0 .. TLSv1.3 */
+	  " connections INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, remote_ip, remote_port, version));"
+	  "CREATE TABLE flow_state ("		/* last absolute counters harvested per kernel flow */
+	  " device_mac TEXT NOT NULL,"
+	  " device_ip TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " proto INTEGER NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " boot_id TEXT NOT NULL,"		/* /proc/sys/kernel/random/boot_id */
+	  " kernel_first_seen_ns INTEGER NOT NULL,"	/* identifies the map entry */
+	  " packets_up INTEGER NOT NULL, bytes_up INTEGER NOT NULL,"
+	  " packets_down INTEGER NOT NULL, bytes_down INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, device_ip, remote_ip, proto, remote_port)) WITHOUT ROWID;"
+	  "CREATE TABLE flow_history ("		/* accumulated deltas, per flow and name */
+	  " device_mac TEXT NOT NULL,"
+	  " device_ip TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " proto INTEGER NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " name TEXT NOT NULL DEFAULT '',"	/* name at harvest time, '' if none yet */
+	  " packets_up INTEGER NOT NULL DEFAULT 0, bytes_up INTEGER NOT NULL DEFAULT 0,"
+	  " packets_down INTEGER NOT NULL DEFAULT 0, bytes_down INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, device_ip, remote_ip, proto, remote_port, name)) WITHOUT ROWID;"
+	  "CREATE TABLE attribution_counters ("	/* malformed DNS/TLS and other totals */
+	  " name TEXT PRIMARY KEY,"
+	  " value INTEGER NOT NULL DEFAULT 0)" },
+	/* Experiment journals (user/experiment_engine.c); README "Experiments". */
+	{ "experiments_v1",
+	  "CREATE TABLE experiments ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " file TEXT NOT NULL,"		/* the experiment file as given */
+	  " dir TEXT NOT NULL,"			/* where its commands run */
+	  " config TEXT NOT NULL,"		/* its text: a resume uses this copy */
+	  " device_mac TEXT NOT NULL,"
+	  " device_name TEXT,"
+	  " strategy TEXT NOT NULL,"
+	  " backend TEXT NOT NULL,"
+	  " out_dir TEXT NOT NULL,"		/* blocklist and MUD file */
+	  " status TEXT NOT NULL,"		/* running interrupted aborted failed done */
+	  " phase TEXT,"
+	  " message TEXT,"
+	  " pid INTEGER,"
+	  " discovered INTEGER NOT NULL DEFAULT 0,"
+	  " wall_ms INTEGER NOT NULL DEFAULT 0,"	/* over every session */
+	  " created_ms INTEGER NOT NULL,"
+	  " updated_ms INTEGER NOT NULL,"
+	  " finished_ms INTEGER);"
+	  "CREATE TABLE experiment_destinations ("
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " idx INTEGER NOT NULL,"
+	  " name TEXT NOT NULL,"		/* '' for an address */
+	  " proto INTEGER NOT NULL,"
+	  " port INTEGER NOT NULL,"
+	  " ips TEXT NOT NULL,"			/* space separated */
+	  " bytes INTEGER NOT NULL,"
+	  " party TEXT NOT NULL DEFAULT '',"
+	  " country TEXT NOT NULL DEFAULT '',"
+	  " PRIMARY KEY (experiment_id, idx));"
+	  "CREATE TABLE experiment_trials ("
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"		/* 0: discovery */
+	  " phase TEXT NOT NULL,"
+	  " dest_set TEXT NOT NULL,"		/* destination indices, comma separated */
+	  " fmask INTEGER NOT NULL,"		/* functionalities checked */
+	  " state TEXT NOT NULL,"		/* started done aborted */
+	  " works INTEGER,"			/* functionalities that worked */
+	  " lease_s INTEGER NOT NULL DEFAULT 0,"
+	  " started_ms INTEGER NOT NULL,"
+	  " finished_ms INTEGER,"
+	  " PRIMARY KEY (experiment_id, seq));"
+	  "CREATE TABLE experiment_rules ("	/* journaled before they are added */
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"
+	  " no INTEGER NOT NULL,"
+	  " rule TEXT NOT NULL,"		/* 'name N' or 'ip A [proto [port]]' */
+	  " action TEXT NOT NULL,"
+	  " backend_id TEXT,"
+	  " lease_until_ms INTEGER NOT NULL,"
+	  " state TEXT NOT NULL,"		/* intent applied removed failed */
+	  " PRIMARY KEY (experiment_id, seq, no));"
+	  "CREATE TABLE experiment_outputs ("	/* every command's result */
+	  " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"
+	  " step INTEGER NOT NULL,"
+	  " kind TEXT NOT NULL,"		/* power_cycle trigger check */
+	  " function TEXT NOT NULL DEFAULT '',"
+	  " command TEXT NOT NULL,"
+	  " exit_code INTEGER NOT NULL,"
+	  " timed_out INTEGER NOT NULL,"
+	  " ms INTEGER NOT NULL,"
+	  " output TEXT NOT NULL,"		/* at most 8 KiB, then '[truncated]' */
+	  " PRIMARY KEY (experiment_id, seq, step))" },
+	/* Block rules (user/block.c); README "Blocking". */
+	{ "block_rules_v1",
+	  "CREATE TABLE block_rules ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"	/* never reused: keys deny_hits */
+	  " device_mac TEXT NOT NULL DEFAULT '',"	/* '' for all devices */
+	  " kind TEXT NOT NULL CHECK (kind IN ('ip', 'prefix', 'name')),"
+	  " target TEXT NOT NULL,"		/* 203.0.113.10, 2001:db8::/48, ntp.org */
+	  " family INTEGER NOT NULL DEFAULT 0,"	/* ip, prefix: 4 or 6 */
+	  " prefix_len INTEGER NOT NULL DEFAULT 0,"
+	  " addr BLOB,"				/* ip, prefix: 16 bytes */
+	  " proto INTEGER NOT NULL DEFAULT 0,"	/* 0 any, 6 tcp, 17 udp, 1 icmp */
+	  " port INTEGER NOT NULL DEFAULT 0,"	/* 0 any */
+	  " action TEXT NOT NULL CHECK (action IN ('drop', 'reject')),"
+	  " created_ms INTEGER NOT NULL,"	/* unix milliseconds */
+	  " expires_ms INTEGER,"		/* lease end; NULL: none */
+	  " parent_id INTEGER REFERENCES block_rules (id) ON DELETE CASCADE," /* name rule that brought it in */
+	  " reason TEXT NOT NULL DEFAULT '',"
+	  " owner TEXT NOT NULL DEFAULT '',"	/* '' command line, 'experiment:ID' */
+	  " UNIQUE (device_mac, target, proto, port));"
+	  "CREATE INDEX block_rules_by_prefix ON block_rules (device_mac, family, prefix_len, addr);"
+	  "CREATE INDEX block_rules_by_parent ON block_rules (parent_id);"
+	  "CREATE INDEX block_rules_by_owner ON block_rules (owner)" },
+};
+
+const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Harvesting flow counters into SQLite: see history.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "history/history.h"
+#include "attrib/names.h"
+
+void history_boot_id(char out[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(out, 40, f))
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+#define NAME_QUERY                                                                   \
+	"SELECT name, source, first_seen_ms, last_seen_ms FROM dns_names"           \
+	" WHERE device_mac = ?1 AND ip = ?2"
+
+/*
+ * The name a device used for an address when a flow began at start_ms:
+ * of the names answered (or seen in an SNI) before it, the one answered
+ * last; if none was, the first one after (an SNI comes after the
+ * handshake's first packets).  DNS wins a tie.  A later answer for the
+ * address under another name does not rename the flow.
+ */
+static bool resolve(sqlite3_stmt *st, const char *mac, const char *ip, int64_t start_ms,
+		    char name[DNS_NAME_MAX], char source[4])
+{
+	int64_t best_before = INT64_MIN, best_after = INT64_MAX;
+	bool before = false, found = false, best_dns = false;
+
+	name[0] = source[0] = '\0';
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 0);
+		const char *src = (const char *)sqlite3_column_text(st, 1);
+		int64_t first = sqlite3_column_int64(st, 2), last = sqlite3_column_int64(st, 3);
+		bool dns = src && !strcmp(src, "dns");
+		bool take;
+
+		if (!n || !*n)
+			continue;
+		if (first <= start_ms) {
+			/* Answered before: when last, as far as we know. */
+			int64_t score = last <= start_ms ? last : first;
+
+			take = !before || score > best_before || (score == best_before && dns && !best_dns);
+			if (take) {
+				best_before = score;
+				before = true;
+			}
+		} else {
+			take = !before && (first < best_after || (first == best_after && dns && !best_dns));
+			if (take)
+				best_after = first;
+		}
+		if (take) {
+			snprintf(name, DNS_NAME_MAX, "%s", n);
+			snprintf(source, 4, "%s", dns ? "dns" : "sni");
+			best_dns = dns;
+			found = true;
+		}
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+bool history_name_at(sqlite3 *db, const char *mac, const char *ip, int64_t start_ms,
+		     char name[DNS_NAME_MAX], char source[4])
+{
+	sqlite3_stmt *st;
+	bool found;
+
+	name[0] = source[0] = '\0';
+	if (sqlite3_prepare_v2(db, NAME_QUERY, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	found = resolve(st, mac, ip, start_ms, name, source);
+	sqlite3_finalize(st);
+	return found;
+}
+
+bool history_name_for(sqlite3 *db, const char *mac, const char *ip, char name[DNS_NAME_MAX],
+		      char source[4])
+{
+	return history_name_at(db, mac, ip, INT64_MAX, name, source);
+}
+
+struct key_text {
+	char mac[MAC_STRLEN];
+	char device_ip[INET6_ADDRSTRLEN];
+	char remote_ip[INET6_ADDRSTRLEN];
+};
+
+static void key_to_text(const struct flow_key *k, struct key_text *t)
+{
+	format_mac(k->device_mac, t->mac);
+	format_ip(k->family, k->device_ip, t->device_ip);
+	format_ip(k->family, k->remote_ip, t->remote_ip);
+}
+
+static void bind_key(sqlite3_stmt *st, const struct key_text *t, const struct flow_key *k)
+{
+	sqlite3_bind_text(st, 1, t->mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->device_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->remote_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, k->proto);
+	sqlite3_bind_int(st, 5, k->remote_port);
+}
+
+struct delta {
+	uint64_t packets_up, bytes_up, packets_down, bytes_down;
+	bool restarted;		/* the kernel counter began again: delta = value */
+	bool have_state;
+};
+
+/* Growth of one kernel flow since the state row read by sel (key bound). */
+static void flow_delta(sqlite3_stmt *sel, const char *boot_id, const struct flow_value *v,
+		       struct delta *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (sqlite3_step(sel) == SQLITE_ROW) {
+		const char *bid = (const char *)sqlite3_column_text(sel, 0);
+		uint64_t kfs = (uint64_t)sqlite3_column_int64(sel, 1);
+		uint64_t pu = (uint64_t)sqlite3_column_int64(sel, 2);
+		uint64_t bu = (uint64_t)sqlite3_column_int64(sel, 3);
+		uint64_t pd = (uint64_t)sqlite3_column_int64(sel, 4);
+		uint64_t bd = (uint64_t)sqlite3_column_int64(sel, 5);
+
+		d->have_state = true;
+		if (bid && !strcmp(bid, boot_id) && kfs == v->first_seen_ns &&
+		    v->up.packets >= pu && v->up.bytes >= bu && v->down.packets >= pd &&
+		    v->down.bytes >= bd) {
+			d->packets_up = v->up.packets - pu;
+			d->bytes_up = v->up.bytes - bu;
+			d->packets_down = v->down.packets - pd;
+			d->bytes_down = v->down.bytes - bd;
+			sqlite3_reset(sel);
+			return;
+		}
+	}
+	sqlite3_reset(sel);
+	d->restarted = true;
+	d->packets_up = v->up.packets;
+	d->bytes_up = v->up.bytes;
+	d->packets_down = v->down.packets;
+	d->bytes_down = v->down.bytes;
+}
+
+static bool delta_zero(const struct delta *d)
+{
+	return !d->packets_up && !d->bytes_up && !d->packets_down && !d->bytes_down;
+}
+
+#define STATE_SELECT                                                                    \
+	"SELECT boot_id, kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down" \
+	" FROM flow_state WHERE device_mac = ?1 AND device_ip = ?2 AND remote_ip = ?3"      \
+	" AND proto = ?4 AND remote_port = ?5"
+
+int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
+{
+	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
+	char boot_id[40];
+	double t0 = mono_ms();
+	int err = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->flows = flows->len;
+	history_boot_id(boot_id);
+	if (sqlite3_prepare_v2(db, STATE_SELECT, -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO flow_state (device_mac, device_ip, remote_ip, proto, remote_port, boot_id,"
+		" kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO UPDATE SET"
+		" boot_id = excluded.boot_id, kernel_first_seen_ns = excluded.kernel_first_seen_ns,"
+		" packets_up = excluded.packets_up, bytes_up = excluded.bytes_up,"
+		" packets_down = excluded.packets_down, bytes_down = excluded.bytes_down",
+		-1, &up_state, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO flow_history (device_mac, device_ip, remote_ip, proto, remote_port, name,"
+		" packets_up, bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO UPDATE SET"
+		" packets_up = packets_up + excluded.packets_up, bytes_up = bytes_up + excluded.bytes_up,"
+		" packets_down = packets_down + excluded.packets_down,"
+		" bytes_down = bytes_down + excluded.bytes_down,"
+		" first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),"
+		" last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+		-1, &up_hist, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, NAME_QUERY, -1, &names, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		warn("database: cannot start the harvest: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	for (size_t i = 0; i < flows->len; i++) {
+		const struct flow_key *k = &flows->items[i].key;
+		const struct flow_value *v = &flows->items[i].value;
+		char name[DNS_NAME_MAX], source[4];
+		struct key_text t;
+		struct delta d;
+		int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns);
+
+		key_to_text(k, &t);
+		bind_key(sel, &t, k);
+		flow_delta(sel, boot_id, v, &d);
+		sqlite3_clear_bindings(sel);
+		if (delta_zero(&d) && d.have_state && !d.restarted)
+			continue;
+		r->changed++;
+		r->restarted += d.restarted;
+		resolve(names, t.mac, t.remote_ip, boot_ns_to_unix_ms(v->first_seen_ns), name, source);
+
+		bind_key(up_hist, &t, k);
+		sqlite3_bind_text(up_hist, 6, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up_hist, 7, (int64_t)d.packets_up);
+		sqlite3_bind_int64(up_hist, 8, (int64_t)d.bytes_up);
+		sqlite3_bind_int64(up_hist, 9, (int64_t)d.packets_down);
+		sqlite3_bind_int64(up_hist, 10, (int64_t)d.bytes_down);
+		sqlite3_bind_int64(up_hist, 11,
+				   d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms);
+		sqlite3_bind_int64(up_hist, 12, last_ms);
+		if (sqlite3_step(up_hist) != SQLITE_DONE)
+			goto rollback;
+		sqlite3_reset(up_hist);
+
+		bind_key(up_state, &t, k);
+		sqlite3_bind_text(up_state, 6, boot_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up_state, 7, (int64_t)v->first_seen_ns);
+		sqlite3_bind_int64(up_state, 8, (int64_t)v->up.packets);
+		sqlite3_bind_int64(up_state, 9, (int64_t)v->up.bytes);
+		sqlite3_bind_int64(up_state, 10, (int64_t)v->down.packets);
+		sqlite3_bind_int64(up_state, 11, (int64_t)v->down.bytes);
+		if (sqlite3_step(up_state) != SQLITE_DONE)
+			goto rollback;
+		sqlite3_reset(up_state);
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	err = 0;
+	goto out;
+rollback:
+	warn("database: harvest failed: %s", sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(up_state);
+	sqlite3_finalize(up_hist);
+	sqlite3_finalize(names);
+	r->ms = mono_ms() - t0;
+	return err;
+}
+
+int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r)
+{
+	struct flow_table t = { 0 };
+	int err = read_flows(flows_fd, &t);
+
+	if (err) {
+		warn("reading the flow table failed: %s", strerror(-err));
+		return -1;
+	}
+	err = history_harvest(db, &t, r);
+	flow_table_free(&t);
+	return err;
+}
+
+static void row_address(struct flow_row *row)
+{
+	memset(row->ip, 0, sizeof(row->ip));
+	if (inet_pton(AF_INET, row->remote_ip, row->ip) == 1)
+		row->family = IOTRIM_FAMILY_IPV4;
+	else if (inet_pton(AF_INET6, row->remote_ip, row->ip) == 1)
+		row->family = IOTRIM_FAMILY_IPV6;
+	else
+		row->family = 0;
+}
+
+int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *hist = NULL, *sel = NULL, *names = NULL;
+	char boot_id[40];
+	int err = -1, rc;
+
+	history_boot_id(boot_id);
+	/* One read transaction: history and state from the same moment. */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db,
+		"SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up,"
+		" bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_history",
+		-1, &hist, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, STATE_SELECT, -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, NAME_QUERY, -1, &names, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(hist)) == SQLITE_ROW) {
+		struct flow_row row = { 0 };
+
+		snprintf(row.device_mac, sizeof(row.device_mac), "%s", sqlite3_column_text(hist, 0));
+		snprintf(row.device_ip, sizeof(row.device_ip), "%s", sqlite3_column_text(hist, 1));
+		snprintf(row.remote_ip, sizeof(row.remote_ip), "%s", sqlite3_column_text(hist, 2));
+		row.proto = sqlite3_column_int(hist, 3);
+		row.remote_port = sqlite3_column_int(hist, 4);
+		snprintf(row.name, sizeof(row.name), "%s", sqlite3_column_text(hist, 5));
+		row.packets_up = sqlite3_column_int64(hist, 6);
+		row.bytes_up = sqlite3_column_int64(hist, 7);
+		row.packets_down = sqlite3_column_int64(hist, 8);
+		row.bytes_down = sqlite3_column_int64(hist, 9);
+		row.first_seen_ms = sqlite3_column_int64(hist, 10);
+		row.last_seen_ms = sqlite3_column_int64(hist, 11);
+		/* Harvested before its name was known: the name known now. */
+		if (!row.name[0])
+			resolve(names, row.device_mac, row.remote_ip, row.first_seen_ms, row.name,
+				row.name_source);
+		row_address(&row);
+		fn(ctx, &row);
+	}
+	if (rc != SQLITE_DONE) {
+		warn("database: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	for (size_t i = 0; live && i < live->len; i++) {
+		const struct flow_key *k = &live->items[i].key;
+		const struct flow_value *v = &live->items[i].value;
+		struct flow_row row = { 0 };
+		struct key_text t;
+		struct delta d;
+
+		key_to_text(k, &t);
+		bind_key(sel, &t, k);
+		flow_delta(sel, boot_id, v, &d);
+		sqlite3_clear_bindings(sel);
+		if (delta_zero(&d))
+			continue;
+		memcpy(row.device_mac, t.mac, sizeof(t.mac));
+		memcpy(row.device_ip, t.device_ip, sizeof(t.device_ip));
+		memcpy(row.remote_ip, t.remote_ip, sizeof(t.remote_ip));
+		row.proto = k->proto;
+		row.remote_port = k->remote_port;
+		resolve(names, row.device_mac, row.remote_ip, boot_ns_to_unix_ms(v->first_seen_ns),
+			row.name, row.name_source);
+		row.packets_up = d.packets_up;
+		row.bytes_up = d.bytes_up;
+		row.packets_down = d.packets_down;
+		row.bytes_down = d.bytes_down;
+		row.first_seen_ms = boot_ns_to_unix_ms(v->first_seen_ns);
+		row.last_seen_ms = boot_ns_to_unix_ms(v->last_seen_ns);
+		row.live = true;
+		row_address(&row);
+		fn(ctx, &row);
+	}
+	err = 0;
+out:
+	sqlite3_finalize(hist);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(names);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return err;
+}
