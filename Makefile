@@ -88,7 +88,7 @@ install: $(BUILD)/iotrim
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -Iuser -Iselftests -D_GNU_SOURCE
-FUZZ_SRCS  := user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
+FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/common/parse.c user/cli/cli.c
 FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls
 

@@ -718,7 +718,7 @@ static __always_inline void payload_packet(const struct payload_src *src,
 		return;
 	total = end - off;
 
-	cfg = bpf_map_lookup_elem(&settings, &zero);
+	cfg = bpf_map_lookup_elem(&MAP_SETTINGS, &zero);
 	if (cfg) {
 		flags = cfg->flags;
 		if (flags & IOTRIM_CONFIG_SET) {

@@ -14,7 +14,7 @@ enum direction {
 
 static __always_inline void count_reason(__u32 reason)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &reason);
+	__u64 *c = bpf_map_lookup_elem(&MAP_COUNTERS, &reason);
 
 	if (c)
 		*c += 1;	/* per-CPU: no atomics needed */
@@ -64,13 +64,13 @@ static __always_inline struct flow_value *count_flow(const struct flow_key *key,
 						     enum direction dir, __u64 packets,
 						     __u64 bytes, __u64 now)
 {
-	struct flow_value *v = bpf_map_lookup_elem(&flows, key);
+	struct flow_value *v = bpf_map_lookup_elem(&MAP_FLOWS, key);
 
 	if (!v) {
-		bool inserted = !bpf_map_update_elem(&flows, key, &zero_flow_value,
+		bool inserted = !bpf_map_update_elem(&MAP_FLOWS, key, &zero_flow_value,
 						     BPF_NOEXIST);
 
-		v = bpf_map_lookup_elem(&flows, key);
+		v = bpf_map_lookup_elem(&MAP_FLOWS, key);
 		if (!v) {
 			count_reason(IOTRIM_FLOW_UPDATE_FAILED);
 			return NULL;
@@ -91,12 +91,12 @@ static __always_inline struct device_value *count_device(const struct flow_key *
 	struct device_value *v;
 
 	__builtin_memcpy(dk.mac, key->device_mac, ETH_ALEN);
-	v = bpf_map_lookup_elem(&devices, &dk);
+	v = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
 	if (!v) {
-		bool inserted = !bpf_map_update_elem(&devices, &dk, &zero_device_value,
+		bool inserted = !bpf_map_update_elem(&MAP_DEVICES, &dk, &zero_device_value,
 						     BPF_NOEXIST);
 
-		v = bpf_map_lookup_elem(&devices, &dk);
+		v = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
 		if (!v) {
 			count_reason(IOTRIM_DEVICE_TABLE_FULL);
 			return NULL;

@@ -59,7 +59,7 @@ static __always_inline int deny_lookup_key(struct deny_pkt_scratch *s, __u32 ful
 	s->key.prefixlen = full;
 #pragma clang loop unroll(disable)
 	for (int depth = 0; depth < DENY_MAX_DEPTH; depth++) {
-		struct deny_value *v = bpf_map_lookup_elem(&deny_ip, &s->key);
+		struct deny_value *v = bpf_map_lookup_elem(&MAP_DENY_IP, &s->key);
 		__u32 plen;
 
 		if (!v)

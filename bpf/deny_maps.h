@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "iotrim.h"
+#include "iotrim_maps.h"
 #include "parse.h"
 #include "iotrim_hash.h"
 
@@ -22,7 +23,7 @@ struct {
 	__type(value, struct deny_value);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} deny_ip SEC(".maps");
+} MAP_DENY_IP SEC(".maps");
 
 /* Name rules: a name's hash, per device and for all devices. */
 struct {
@@ -32,7 +33,7 @@ struct {
 	__type(value, struct deny_name_value);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} deny_names SEC(".maps");
+} MAP_DENY_NAMES SEC(".maps");
 
 /* Per MAC slot: deny_ip and deny_names entries there (slot 0: and for all devices). */
 struct {
@@ -41,7 +42,7 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} deny_filter SEC(".maps");
+} MAP_DENY_FILTER SEC(".maps");
 
 /* Rule id -> what it blocked (layer-3 packets and bytes). */
 struct {
@@ -51,7 +52,7 @@ struct {
 	__type(value, struct traffic_counter);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} deny_hits SEC(".maps");
+} MAP_DENY_HITS SEC(".maps");
 
 /*
  * What the block rules need of a parsed upload packet, as plain data: the
@@ -130,15 +131,15 @@ struct {
 static __always_inline __u8 deny_filter_lookups(const __u8 *mac)
 {
 	__u32 slot = iotrim_mac_slot(mac), zero = 0;
-	__u32 *dev = bpf_map_lookup_elem(&deny_filter, &slot);
-	__u32 *all = bpf_map_lookup_elem(&deny_filter, &zero);
+	__u32 *dev = bpf_map_lookup_elem(&MAP_DENY_FILTER, &slot);
+	__u32 *all = bpf_map_lookup_elem(&MAP_DENY_FILTER, &zero);
 
 	return (dev && *dev ? DENY_LOOKUP_DEVICE : 0) | (all && *all ? DENY_LOOKUP_ALL : 0);
 }
 
 static __always_inline void deny_hit(__u32 id, __u64 bytes)
 {
-	struct traffic_counter *c = bpf_map_lookup_elem(&deny_hits, &id);
+	struct traffic_counter *c = bpf_map_lookup_elem(&MAP_DENY_HITS, &id);
 
 	if (c) {		/* per-CPU: no atomics needed */
 		c->packets += 1;

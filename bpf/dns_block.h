@@ -108,7 +108,7 @@ static long dns_hash_cb(__u32 i, void *unused)
 
 static __always_inline __u32 dns_name_rule(struct deny_name_key *key)
 {
-	struct deny_name_value *v = bpf_map_lookup_elem(&deny_names, key);
+	struct deny_name_value *v = bpf_map_lookup_elem(&MAP_DENY_NAMES, key);
 
 	if (!v || (v->expires_ns && bpf_ktime_get_boot_ns() >= v->expires_ns))
 		return 0;

@@ -17,12 +17,13 @@
 #define IOTRIM_EVENTS_H
 
 #include "count.h"
+#include "iotrim_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, IOTRIM_EVENTS_RINGBUF_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} events SEC(".maps");
+} MAP_EVENTS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -30,7 +31,7 @@ struct {
 	__type(key, struct conn_key);
 	__type(value, struct conn_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} conns SEC(".maps");
+} MAP_CONNS SEC(".maps");
 
 #define EVENT_DNS_PORT 53
 #define EVENT_TLS_HANDSHAKE 0x16
@@ -57,7 +58,7 @@ static __always_inline bool event_tcp_first(void *ctx, bool xdp,
 					    __u32 payload_off)
 {
 	__u32 bit = dir == DIR_UP ? IOTRIM_CONN_UP_SEEN : IOTRIM_CONN_DOWN_SEEN;
-	struct conn_value *cv = bpf_map_lookup_elem(&conns, ck);
+	struct conn_value *cv = bpf_map_lookup_elem(&MAP_CONNS, ck);
 	__u8 first = 0;
 
 	if (cv) {
@@ -67,7 +68,7 @@ static __always_inline bool event_tcp_first(void *ctx, bool xdp,
 	} else {
 		struct conn_value fresh = { .flags = bit };
 
-		bpf_map_update_elem(&conns, ck, &fresh, BPF_NOEXIST);
+		bpf_map_update_elem(&MAP_CONNS, ck, &fresh, BPF_NOEXIST);
 	}
 	if (remote_port == EVENT_DNS_PORT)
 		return true;
@@ -141,7 +142,7 @@ static __always_inline void emit_event_body(void *ctx, bool xdp, const struct ev
 			if (dir == DIR_UP &&
 			    !event_load(ctx, xdp, a->l4_off + EVENT_TCP_FLAGS_OFF, &flags, 1) &&
 			    (flags & (EVENT_TCP_SYN | EVENT_TCP_ACK)) == EVENT_TCP_SYN)
-				bpf_map_delete_elem(&conns, &ck);
+				bpf_map_delete_elem(&MAP_CONNS, &ck);
 			return;
 		}
 		if (!event_tcp_first(ctx, xdp, &ck, dir, a->remote_port, a->payload_off))
@@ -152,7 +153,7 @@ static __always_inline void emit_event_body(void *ctx, bool xdp, const struct ev
 		return;
 	}
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&MAP_EVENTS, sizeof(*ev), 0);
 	if (!ev) {
 		count_reason(IOTRIM_EVENT_RINGBUF_FULL);
 		return;

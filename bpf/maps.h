@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "iotrim.h"
+#include "iotrim_maps.h"
 
 /* Resized by the controller before load (iotrim attach --max-flows). */
 struct {
@@ -18,7 +19,7 @@ struct {
 	__type(key, struct flow_key);
 	__type(value, struct flow_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} flows SEC(".maps");
+} MAP_FLOWS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -26,7 +27,7 @@ struct {
 	__type(key, struct device_key);
 	__type(value, struct device_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} devices SEC(".maps");
+} MAP_DEVICES SEC(".maps");
 
 /* Indexed by enum iotrim_counter. */
 struct {
@@ -35,7 +36,7 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} counters SEC(".maps");
+} MAP_COUNTERS SEC(".maps");
 
 /* Written only by the controller; kept here so it is pinned with the rest. */
 struct {
@@ -44,7 +45,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct attach_info);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} attachment SEC(".maps");
+} MAP_ATTACHMENT SEC(".maps");
 
 /*
  * Run-time settings (payload sampling), written by `iotrim set`; zeroed
@@ -57,7 +58,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct iotrim_config);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} settings SEC(".maps");
+} MAP_SETTINGS SEC(".maps");
 
 /*
  * Remote address -> name, per device (struct name_key -> struct name_value,
@@ -70,6 +71,6 @@ struct {
 	__type(key, struct name_key);
 	__type(value, struct name_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} names SEC(".maps");
+} MAP_NAMES SEC(".maps");
 
 #endif /* IOTRIM_MAPS_H */

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iotrim_maps.h"
 #include "enforce/block.h"
 #include "iotrim_hash.h"
 #include "bpf_fixture.h"
@@ -250,8 +251,9 @@ static int pin_maps(const char *dir)
 
 static void unpin_maps(const char *dir)
 {
-	static const char *const names[] = { "deny_ip", "deny_names", "deny_hits", "deny_filter",
-					     "devices" };
+	static const char *const names[] = { MAP_NAME(MAP_DENY_IP), MAP_NAME(MAP_DENY_NAMES),
+					     MAP_NAME(MAP_DENY_HITS), MAP_NAME(MAP_DENY_FILTER),
+					     MAP_NAME(MAP_DEVICES) };
 	char path[512];
 
 	for (size_t i = 0; i < 5; i++) {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "common/clock.h"
+#include "iotrim_maps.h"
 #include "attrib_msgs.h"
 #include "history/db.h"
 #include "harness.h"
@@ -154,7 +156,7 @@ TEST(names_attach_to_flows)
 	dns_a(&m, "api.vendor.example", (uint8_t[]){ 203, 0, 113, 10 }, 30);
 	len = dns_end(&m);
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = attrib_boot_ns();
+	ev.ts_ns = clock_boot_ns();
 	ev.key = e[0].key;
 	ev.key.proto = IPPROTO_UDP;
 	ev.key.remote_port = 53;
@@ -172,7 +174,7 @@ TEST(names_attach_to_flows)
 
 	/* Another name answered for the address after the flow began: no rename. */
 	{
-		uint64_t t0 = attrib_boot_ns();
+		uint64_t t0 = clock_boot_ns();
 		struct flow_entry f[1];
 		struct flow_table ft2 = { .items = f, .len = 1 };
 		const char *names[2] = { "first.example", "second.example" };
@@ -227,14 +229,14 @@ TEST(names_map_entries)
 	struct name_value v;
 	struct attrib a;
 	struct hello_opts ch = { .sni = "sni.vendor.example" };
-	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "names", sizeof(struct name_key),
+	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, MAP_NAME(MAP_NAMES), sizeof(struct name_key),
 				sizeof(struct name_value), 64, &o);
 	size_t len;
 
 	ASSERT(fd >= 0, "a names map (needs root)");
 	ASSERT(attrib_init(&a, NULL, fd, 300) == 0, "attrib without a database");
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = attrib_boot_ns();
+	ev.ts_ns = clock_boot_ns();
 	memcpy(ev.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x23 }, 6);
 	ev.key.family = IOTRIM_FAMILY_IPV6;
 	ev.key.proto = IPPROTO_UDP;

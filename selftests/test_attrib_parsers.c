@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "attrib_msgs.h"
 #include "history/db.h"
 #include "attrib/dns.h"
@@ -356,7 +357,7 @@ static void event_for(struct iotrim_event *ev, uint8_t kind, uint8_t dir, uint8_
 		      const uint8_t remote4[4], uint16_t port, const void *payload, size_t len)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = attrib_boot_ns();
+	ev->ts_ns = clock_boot_ns();
 	memcpy(ev->key.device_mac, DEV_MAC, 6);
 	ev->key.family = IOTRIM_FAMILY_IPV4;
 	ev->key.proto = proto;

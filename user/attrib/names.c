@@ -7,6 +7,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 
+#include "common/clock.h"
 #include "cli/cli.h"
 #include "attrib/dns.h"
 #include "common/fmt.h"
@@ -14,19 +15,6 @@
 #include "attrib/tls.h"
 
 #define NS_PER_S 1000000000ULL
-
-uint64_t attrib_boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-int64_t boot_ns_to_unix_ms(uint64_t boot_ns)
-{
-	return (int64_t)(boot_ns_to_wall_ns(boot_ns) / 1000000ULL);
-}
 
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
 {
@@ -338,7 +326,7 @@ int attrib_expire_names(struct attrib *a)
 {
 	struct name_key key, next, gone[256];
 	struct name_value v;
-	uint64_t now = attrib_boot_ns();
+	uint64_t now = clock_boot_ns();
 	int n = 0, total = 0;
 	void *prev = NULL;
 

@@ -58,7 +58,5 @@ void attrib_fini(struct attrib *a);
 void attrib_stats_list(const struct attrib_stats *st, const char *names[ATTRIB_STATS_FIELDS],
 		       uint64_t values[ATTRIB_STATS_FIELDS]);
 
-uint64_t attrib_boot_ns(void);
-int64_t boot_ns_to_unix_ms(uint64_t boot_ns);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "enforce/block.h"
 #include "cli/cli.h"
 #include "history/db.h"
@@ -164,7 +165,7 @@ static int block_add_cmd(int argc, char **argv)
 	if ((rc = open_db(&db)))
 		return rc;
 	if (lease)
-		r.expires_ms = block_now_ms() + (int64_t)lease * 1000;
+		r.expires_ms = clock_wall_ms() + (int64_t)lease * 1000;
 	rc = block_add(db, &r, &o, NULL);
 	db_close(db);
 	return rc;
@@ -201,7 +202,7 @@ static void format_expiry(const struct block_rule *r, char *out, size_t len)
 		snprintf(out, len, "never");
 		return;
 	}
-	left = (r->expires_ms - block_now_ms() + 999) / 1000;
+	left = (r->expires_ms - clock_wall_ms() + 999) / 1000;
 	if (left < 0)
 		left = 0;
 	if (left >= 3600)
@@ -458,7 +459,7 @@ static int block_import_cmd(int argc, char **argv)
 			break;
 		}
 		if (lease)
-			r.expires_ms = block_now_ms() + (int64_t)lease * 1000;
+			r.expires_ms = clock_wall_ms() + (int64_t)lease * 1000;
 		snprintf(r.owner, sizeof(r.owner), "import");
 		rc = block_add(db, &r, &o, &existing);
 		if (rc == EXIT_CONFLICT && existing) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iotrim_maps.h"
 #include "cli/cli.h"
 #include "history/db.h"
 #include "common/fmt.h"
@@ -556,7 +557,7 @@ static int load_data(const struct opts *o, struct data *d)
 		notice("no history yet (%s does not exist): showing what the kernel counted", o->db);
 	if ((err = db_open(o->db, &d->db)))
 		return err;
-	if (!o->no_live && geteuid() == 0 && (fd = open_pinned_map("flows")) >= 0) {
+	if (!o->no_live && geteuid() == 0 && (fd = open_pinned_map(MAP_NAME(MAP_FLOWS))) >= 0) {
 		have_live = read_flows(fd, &live) == 0;
 		close(fd);
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "cli/cli.h"
 #include "common/fmt.h"
 #include "common/json.h"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "cli/cli.h"
 #include "common/fmt.h"
 #include "common/json.h"

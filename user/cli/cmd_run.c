@@ -19,6 +19,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
+#include "iotrim_maps.h"
 #include "datapath/attach.h"
 #include "cli/cli.h"
 #include "history/db.h"
@@ -57,14 +59,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	attrib_handle(ctx, data, size);
@@ -75,7 +69,7 @@ static int on_event(void *ctx, void *data, size_t size)
 static bool attached_to(const char *ifname)
 {
 	struct attach_info info;
-	int fd = open_pinned_map("attachment");
+	int fd = open_pinned_map(MAP_NAME(MAP_ATTACHMENT));
 	bool ok = false;
 
 	if (fd < 0)
@@ -178,10 +172,10 @@ static int run_loop(const struct run_opts *o)
 		goto out;
 	if ((err = db_open(o->db, &db)))
 		goto out;
-	events_fd = open_pinned_map("events");
-	names_fd = open_pinned_map("names");
-	flows_fd = open_pinned_map("flows");
-	devices_fd = open_pinned_map("devices");
+	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
+	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
+	flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
+	devices_fd = open_pinned_map(MAP_NAME(MAP_DEVICES));
 	if (events_fd < 0 || names_fd < 0 || flows_fd < 0 || devices_fd < 0) {
 		err = fail(errno == ENOENT ? EXIT_NOT_ATTACHED : EXIT_FAILURE_RUNTIME,
 			   "cannot open the pinned maps under %s (%s): attach first, or re-attach to pin the attribution maps",
@@ -207,7 +201,7 @@ static int run_loop(const struct run_opts *o)
 	       o->db, o->interval);
 	fflush(stdout);
 
-	start = last_flush = last_harvest = last_expire = now_s();
+	start = last_flush = last_harvest = last_expire = clock_mono_s();
 	while (!stop_requested) {
 		double now;
 		int n = ring_buffer__poll(rb, 100);
@@ -216,7 +210,7 @@ static int run_loop(const struct run_opts *o)
 			warn("reading the events ring buffer failed: %s", strerror(-n));
 			break;
 		}
-		now = now_s();
+		now = clock_mono_s();
 		if (a.pending >= 512 || (a.pending && now - last_flush >= 0.2) ||
 		    now - last_flush >= 5) {
 			attrib_flush(&a);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "iotrim_maps.h"
 #include "cli/cli.h"
 #include "common/json.h"
 #include "datapath/pin.h"
@@ -128,7 +129,7 @@ int cmd_set(int argc, char **argv)
 			    argv[optind]);
 	if ((err = require_root()))
 		return err;
-	fd = open_pinned_map("settings");
+	fd = open_pinned_map(MAP_NAME(MAP_SETTINGS));
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return fail(EXIT_NOT_ATTACHED,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "common/clock.h"
 #include "datapath/attach.h"
 #include "cli/cli.h"
 #include "common/fmt.h"

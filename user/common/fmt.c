@@ -52,24 +52,6 @@ void format_proto(uint8_t proto, char out[PROTO_STRLEN])
 	}
 }
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-uint64_t boot_ns_to_wall_ns(uint64_t boot_ns)
-{
-	uint64_t now_boot = clock_ns(CLOCK_BOOTTIME);
-	uint64_t now_wall = clock_ns(CLOCK_REALTIME);
-
-	if (boot_ns > now_boot)
-		return now_wall;
-	return now_wall - (now_boot - boot_ns);
-}
-
 void format_wall_time(uint64_t wall_ns, char out[TIME_STRLEN])
 {
 	time_t secs = wall_ns / 1000000000ULL;

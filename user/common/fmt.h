@@ -19,8 +19,6 @@ void format_ip(uint8_t family, const uint8_t addr[16], char out[INET6_ADDRSTRLEN
 /* "tcp", "udp", "icmp", "icmpv6", else the number. */
 void format_proto(uint8_t proto, char out[PROTO_STRLEN]);
 
-/* CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns) to wall-clock ns. */
-uint64_t boot_ns_to_wall_ns(uint64_t boot_ns);
 /* RFC 3339 UTC with milliseconds, e.g. 2026-11-25T16:23:45.123Z. */
 void format_wall_time(uint64_t wall_ns, char out[TIME_STRLEN]);
 

@@ -14,6 +14,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
+#include "iotrim_maps.h"
 #include "datapath/attach.h"
 #include "enforce/block.h"
 #include "cli/cli.h"
@@ -117,7 +119,7 @@ static int check_existing(const struct attach_request *req, int ifindex,
 			  struct attach_info *prev)
 {
 	struct attach_info info;
-	int fd = open_pinned_map("attachment");
+	int fd = open_pinned_map(MAP_NAME(MAP_ATTACHMENT));
 	bool live;
 
 	memset(prev, 0, sizeof(*prev));
@@ -172,7 +174,7 @@ static uint32_t pinned_flow_capacity(void)
 {
 	struct bpf_map_info info = {};
 	uint32_t len = sizeof(info);
-	int fd = open_pinned_map("flows");
+	int fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
 
 	if (fd < 0)
 		return 0;
@@ -255,14 +257,6 @@ static int write_attach_info(int map_fd, const struct attach_info *info)
 		return fail(EXIT_FAILURE_RUNTIME, "recording the attachment failed: %s",
 			    strerror(errno));
 	return EXIT_OK;
-}
-
-static uint64_t boot_ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int resolve_max_flows(const struct attach_request *req, uint32_t *max_flows)
@@ -358,7 +352,7 @@ int lan_attach(const struct attach_request *req)
 	info.ifindex = ifindex;
 	info.mode = mode;
 	info.egress_prog_id = prog_id_of(bpf_program__fd(tc->progs.iotrim_tc_egress));
-	info.attached_at_ns = boot_ns_now();
+	info.attached_at_ns = clock_boot_ns();
 	info.max_flows = max_flows;
 	info.created_clsact = created_clsact;
 	snprintf(info.ifname, sizeof(info.ifname), "%s", req->ifname);
@@ -430,7 +424,7 @@ int lan_detach(const char *ifname, bool purge)
 
 	if ((err = require_root()))
 		return err;
-	fd = open_pinned_map("attachment");
+	fd = open_pinned_map(MAP_NAME(MAP_ATTACHMENT));
 	if (fd >= 0)
 		have_info = read_attach_info(fd, &info) && info.mode != IOTRIM_MODE_NONE;
 	if (ifname) {

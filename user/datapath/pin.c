@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 
+#include "iotrim_maps.h"
 #include "cli/cli.h"
 #include "datapath/pin.h"
 
@@ -88,7 +89,8 @@ int open_pinned_map(const char *name)
 
 int open_all_maps(struct pinned_maps *maps)
 {
-	static const char *const names[] = { "flows", "devices", "counters", "attachment" };
+	static const char *const names[] = { MAP_NAME(MAP_FLOWS), MAP_NAME(MAP_DEVICES),
+					       MAP_NAME(MAP_COUNTERS), MAP_NAME(MAP_ATTACHMENT) };
 	int *fds[] = { &maps->flows, &maps->devices, &maps->counters, &maps->attachment };
 	int err = require_root();
 

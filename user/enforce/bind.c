@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "common/clock.h"
+#include "iotrim_maps.h"
 #include "enforce/bind.h"
 
 #include "common/fmt.h"
@@ -123,7 +125,7 @@ static int gather(sqlite3 *db, struct obs_list *out)
 		sqlite3_finalize(st);
 	}
 
-	fd = open_pinned_map("names");
+	fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	if (fd >= 0) {
 		struct name_key key, next;
 		struct name_value val;
@@ -157,7 +159,7 @@ static int gather(sqlite3 *db, struct obs_list *out)
 static int load_name_rules(sqlite3 *db, struct name_rules *out)
 {
 	sqlite3_stmt *st;
-	int64_t now = block_now_ms();
+	int64_t now = clock_wall_ms();
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT device_mac, target FROM block_rules WHERE kind = 'name'"

@@ -20,6 +20,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
+#include "iotrim_maps.h"
 #include "enforce/block.h"
 #include "enforce/bind.h"
 #include "cli/cli.h"
@@ -34,32 +36,6 @@
 
 /* ---- time ------------------------------------------------------------------ */
 
-static int64_t clock_ms(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t block_now_ms(void)
-{
-	return clock_ms(CLOCK_REALTIME);
-}
-
-uint64_t block_wall_ms_to_boot_ns(int64_t wall_ms)
-{
-	struct timespec wall, boot;
-	int64_t boot_ns, delta_ns;
-
-	clock_gettime(CLOCK_REALTIME, &wall);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	boot_ns = (int64_t)boot.tv_sec * 1000000000LL + boot.tv_nsec;
-	delta_ns = wall_ms * 1000000LL - ((int64_t)wall.tv_sec * 1000000000LL + wall.tv_nsec);
-	if (boot_ns + delta_ns <= 0)
-		return 1;	/* in the past: already over (0 would mean "no lease") */
-	return boot_ns + delta_ns;
-}
 
 /* ---- parsing --------------------------------------------------------------- */
 
@@ -347,10 +323,10 @@ static void close_deny_maps(struct deny_maps *m)
 /* 0, or -1 with errno ENOENT when iotrim's maps are not pinned. */
 static int open_deny_maps(struct deny_maps *m)
 {
-	m->ip = open_pinned_map("deny_ip");
-	m->names = open_pinned_map("deny_names");
-	m->hits = open_pinned_map("deny_hits");
-	m->filter = open_pinned_map("deny_filter");
+	m->ip = open_pinned_map(MAP_NAME(MAP_DENY_IP));
+	m->names = open_pinned_map(MAP_NAME(MAP_DENY_NAMES));
+	m->hits = open_pinned_map(MAP_NAME(MAP_DENY_HITS));
+	m->filter = open_pinned_map(MAP_NAME(MAP_DENY_FILTER));
 	m->nr_cpus = libbpf_num_possible_cpus();
 	if (m->ip < 0 || m->names < 0 || m->hits < 0 || m->filter < 0 || m->nr_cpus <= 0) {
 		int saved = errno;
@@ -433,7 +409,7 @@ static int same_prefix(sqlite3 *db, const struct block_rule *r, struct block_lis
 static void ip_value(const struct block_list *rules, const struct block_rule *like,
 		     struct deny_value *v)
 {
-	int64_t now = block_now_ms();
+	int64_t now = clock_wall_ms();
 
 	memset(v, 0, sizeof(*v));
 	v->prefixlen = IOTRIM_DENY_KEY_BITS + like->prefix_len;
@@ -449,7 +425,7 @@ static void ip_value(const struct block_list *rules, const struct block_rule *li
 		d->proto = r->proto == IPPROTO_ICMP && r->family == IOTRIM_FAMILY_IPV6 ?
 				   IPPROTO_ICMPV6 : r->proto;
 		d->port = r->port;
-		d->expires_ns = r->expires_ms ? block_wall_ms_to_boot_ns(r->expires_ms) : 0;
+		d->expires_ns = r->expires_ms ? wall_ms_to_boot_ns(r->expires_ms) : 0;
 		v->count++;
 	}
 }
@@ -511,7 +487,7 @@ static int write_name_entry(sqlite3 *db, const struct deny_maps *m, const struct
 	struct block_rule row;
 	sqlite3_stmt *st;
 	char mac[MAC_STRLEN];
-	int64_t now = block_now_ms();
+	int64_t now = clock_wall_ms();
 	bool exists;
 	int rc, err = 0;
 
@@ -529,7 +505,7 @@ static int write_name_entry(sqlite3 *db, const struct deny_maps *m, const struct
 		rule_from_row(st, &row);
 		if (!expired(&row, now) && !v.id) {
 			v.id = (uint32_t)row.id;
-			v.expires_ns = row.expires_ms ? block_wall_ms_to_boot_ns(row.expires_ms) : 0;
+			v.expires_ns = row.expires_ms ? wall_ms_to_boot_ns(row.expires_ms) : 0;
 		}
 	}
 	sqlite3_finalize(st);
@@ -641,7 +617,7 @@ static int expire_locked(sqlite3 *db, const struct deny_maps *m)
 
 	/* Bound rules end with their name rule (same lease), cascading. */
 	if (select_rules(db, "WHERE expires_ms IS NOT NULL AND expires_ms <= ?2", &gone, NULL,
-			 block_now_ms())) {
+			 clock_wall_ms())) {
 		block_list_free(&gone);
 		return -1;
 	}
@@ -729,7 +705,7 @@ static bool device_known(sqlite3 *db, const uint8_t mac[6], bool *unsure)
 	struct device_key key = { 0 };
 	struct device_value value;
 	char text[MAC_STRLEN];
-	int fd = open_pinned_map("devices");
+	int fd = open_pinned_map(MAP_NAME(MAP_DEVICES));
 	bool found = false;
 
 	*unsure = fd < 0;
@@ -832,7 +808,7 @@ static int set_reason(sqlite3 *db, int64_t id, const char *reason)
 static size_t prefix_fill(sqlite3 *db, const struct block_rule *r)
 {
 	struct block_list same = { 0 };
-	int64_t now = block_now_ms();
+	int64_t now = clock_wall_ms();
 	size_t n = 0;
 
 	if (same_prefix(db, r, &same) == 0)
@@ -863,7 +839,7 @@ static void describe(const struct block_rule *r, char *out, size_t len)
 			 r->proto ? proto : "", port, dev, block_action_name(r->action));
 	if (r->expires_ms) {
 		snprintf(lease, sizeof(lease), ", lease ends in %llds",
-			 (long long)((r->expires_ms - block_now_ms() + 999) / 1000));
+			 (long long)((r->expires_ms - clock_wall_ms() + 999) / 1000));
 		used = strlen(out);
 		snprintf(out + used, len - used, "%s", lease);
 	}
@@ -932,7 +908,7 @@ int block_add(sqlite3 *db, struct block_rule *r, const struct block_add_opts *o,
 			   r->target, IOTRIM_DENY_RULES_PER_PREFIX, IOTRIM_DENY_RULES_PER_PREFIX);
 		goto rollback;
 	}
-	r->created_ms = block_now_ms();
+	r->created_ms = clock_wall_ms();
 	r->parent_id = 0;
 	if (add_one(db, m, r) || push_rule(&added, r)) {
 		err = fail(EXIT_FAILURE_RUNTIME, "adding the rule failed");
@@ -1110,7 +1086,7 @@ int block_renew(sqlite3 *db, int64_t id, unsigned lease_s)
 				   EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, block_now_ms() + (int64_t)lease_s * 1000);
+	sqlite3_bind_int64(st, 1, clock_wall_ms() + (int64_t)lease_s * 1000);
 	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE && m) {
@@ -1175,7 +1151,7 @@ out:
 int block_count_owner(sqlite3 *db, const char *owner)
 {
 	struct block_list l = { 0 };
-	int64_t now = block_now_ms();
+	int64_t now = clock_wall_ms();
 	int n = 0;
 
 	if (select_rules(db, "WHERE owner = ?1 AND parent_id IS NULL", &l, owner, 0)) {

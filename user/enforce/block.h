@@ -111,7 +111,5 @@ int block_sync(sqlite3 *db);
 int block_apply_stored(void);
 
 /* Unix time in milliseconds; CLOCK_BOOTTIME nanoseconds of a Unix ms time. */
-int64_t block_now_ms(void);
-uint64_t block_wall_ms_to_boot_ns(int64_t wall_ms);
 
 #endif

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "common/clock.h"
+#include "iotrim_maps.h"
 #include "enforce/block.h"
 #include "cli/cli.h"
 #include "experiment/backend.h"
@@ -24,14 +26,6 @@
 #include "iotrim.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int parse_proto(const char *s)
 {
@@ -173,7 +167,7 @@ static int sim_add(struct exp_backend *b, const uint8_t mac[6], const struct exp
 		exp_addr_format(&r->addr, value, sizeof(value));
 	snprintf(line, sizeof(line), "%s %s %s %s %u %u %s %lld %s\n", id, macs,
 		 r->kind == EXP_RULE_NAME ? "name" : "ip", value, r->proto, r->port,
-		 exp_action_name(action), (long long)(wall_ms() + lease_s * 1000LL), owner);
+		 exp_action_name(action), (long long)(clock_wall_ms() + lease_s * 1000LL), owner);
 	snprintf(path, sizeof(path), "%s/added.log", s->dir);
 	if ((f = fopen(path, "a"))) {	/* every entry ever added, for the tests */
 		fputs(line, f);
@@ -235,7 +229,7 @@ static int sim_renew(struct exp_backend *b, const char *id, unsigned lease_s)
 		if (sscanf(line, "%63s %31s %7s %255s %u %u %15s %lld %127s", lid, mac, kind, value,
 			   &proto, &port, action, &end, owner) == 9 && !strcmp(lid, id))
 			snprintf(extra, sizeof(extra), "%s %s %s %s %u %u %s %lld %s\n", lid, mac, kind,
-				 value, proto, port, action, (long long)(wall_ms() + lease_s * 1000LL),
+				 value, proto, port, action, (long long)(clock_wall_ms() + lease_s * 1000LL),
 				 owner);
 	}
 	if (f)
@@ -259,7 +253,7 @@ static int sim_count_owner(struct exp_backend *b, const char *owner)
 		long long end;
 
 		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %lld %127s", &end, o) == 2 &&
-		    !strcmp(o, owner) && end > wall_ms())
+		    !strcmp(o, owner) && end > clock_wall_ms())
 			n++;
 	}
 	if (f)
@@ -345,14 +339,14 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 
 	*out = NULL;
 	*n = 0;
-	flows_fd = open_pinned_map("flows");
+	flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
 	if (flows_fd < 0)
 		return -errno;
 	err = read_flows(flows_fd, &t);
 	close(flows_fd);
 	if (err)
 		return err;
-	names_fd = open_pinned_map("names");
+	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	format_mac(mac, macs);
 	*out = calloc(t.len ? t.len : 1, sizeof(**out));
 	if (!*out) {
@@ -437,7 +431,7 @@ static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct ex
 	br.proto = r->kind == EXP_RULE_IP ? r->proto : 0;
 	br.port = r->kind == EXP_RULE_IP ? r->port : 0;
 	br.action = action == EXP_REJECT ? IOTRIM_DENY_REJECT : IOTRIM_DENY_DROP;
-	br.expires_ms = block_now_ms() + (int64_t)lease_s * 1000;
+	br.expires_ms = clock_wall_ms() + (int64_t)lease_s * 1000;
 	snprintf(br.owner, sizeof(br.owner), "%s", owner);
 	rc = block_add(k->db, &br, &o, &existing);
 	if (rc == EXIT_CONFLICT && existing) {

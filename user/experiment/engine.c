@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "history/db.h"
 #include "experiment/engine.h"
@@ -21,22 +22,6 @@
 #include "attrib/geo.h"
 #include "iotrim.h"
 #include "attrib/party.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Prepares, binds (i: int64, t: text, T: text or NULL) and steps one statement. */
 static int sql(sqlite3 *db, const char *q, const char *types, ...)
@@ -78,7 +63,7 @@ int exp_journal_create(sqlite3 *db, const struct exp_config *cfg, const char *cf
 		       const char *backend, const char *out_dir, int64_t *id)
 {
 	char mac[MAC_STRLEN];
-	int64_t t = now_ms();
+	int64_t t = clock_wall_ms();
 
 	format_mac(cfg->mac, mac);
 	if (sql(db,
@@ -210,7 +195,7 @@ bool exp_run_lock(struct exp_run *run, const char *db_file)
 
 static int64_t wall_total_ms(const struct exp_run *run)
 {
-	return run->wall_ms_before + (int64_t)((mono_s() - run->session_start) * 1000);
+	return run->wall_ms_before + (int64_t)((clock_mono_s() - run->session_start) * 1000);
 }
 
 void exp_run_set_status(struct exp_run *run, const char *status, const char *message)
@@ -222,7 +207,7 @@ void exp_run_set_status(struct exp_run *run, const char *status, const char *mes
 	    " wall_ms = ?6, finished_ms = CASE WHEN ?7 THEN ?5 ELSE NULL END,"
 	    " pid = CASE WHEN ?7 THEN NULL ELSE pid END WHERE id = ?1",
 	    "ittTiii", run->id, status, message,
-	    run->have_plan ? exp_phase_name(run->plan.phase) : "discovery", now_ms(),
+	    run->have_plan ? exp_phase_name(run->plan.phase) : "discovery", clock_wall_ms(),
 	    run->session_start ? wall_total_ms(run) : run->wall_ms_before, (int64_t)final);
 }
 
@@ -252,7 +237,7 @@ int exp_run_cleanup(struct exp_run *run)
 	sql(run->db, "UPDATE experiment_rules SET state = 'removed' WHERE experiment_id = ?1"
 		     " AND state IN ('intent', 'applied')", "i", run->id);
 	sql(run->db, "UPDATE experiment_trials SET state = 'aborted', finished_ms = ?2"
-		     " WHERE experiment_id = ?1 AND state = 'started'", "ii", run->id, now_ms());
+		     " WHERE experiment_id = ?1 AND state = 'started'", "ii", run->id, clock_wall_ms());
 	return removed;
 }
 
@@ -460,9 +445,9 @@ static int run_trial_with(struct exp_run *run, const struct exp_request *req, ui
 	char setv[EXP_MAX_DESTS * 4 + 8];
 	int nrules, napplied = 0, step = 0;
 	unsigned lease = lease_for(run, req->fmask);
-	int64_t seq = next_seq(run), t0 = now_ms();
+	int64_t seq = next_seq(run), t0 = clock_wall_ms();
 	bool interrupted = false;
-	double start = mono_s();
+	double start = clock_mono_s();
 
 	*works = 0;
 	nrules = exp_rules_for_set(run->dests, run->ndest, &req->set, run->be->port_scoped, rules,
@@ -511,7 +496,7 @@ static int run_trial_with(struct exp_run *run, const struct exp_request *req, ui
 				     " AND seq = ?2 AND no = ?3", "iii", run->id, seq, (int64_t)i);
 			remove_rules(run, seq, ap, napplied);
 			sql(run->db, "UPDATE experiment_trials SET state = 'aborted', finished_ms = ?3"
-				     " WHERE experiment_id = ?1 AND seq = ?2", "iii", run->id, seq, now_ms());
+				     " WHERE experiment_id = ?1 AND seq = ?2", "iii", run->id, seq, clock_wall_ms());
 			return -1;
 		}
 		ap[napplied].no = i;
@@ -549,16 +534,16 @@ static int run_trial_with(struct exp_run *run, const struct exp_request *req, ui
 		remove_rules(run, seq, ap, napplied);
 		run->be->del_owner(run->be, run->owner);
 		sql(run->db, "UPDATE experiment_trials SET state = 'aborted', finished_ms = ?3"
-			     " WHERE experiment_id = ?1 AND seq = ?2", "iii", run->id, seq, now_ms());
+			     " WHERE experiment_id = ?1 AND seq = ?2", "iii", run->id, seq, clock_wall_ms());
 		return 0;
 	}
 	/* the outcome first, then the entries go */
 	sql(run->db, "UPDATE experiment_trials SET state = 'done', works = ?3, finished_ms = ?4"
 		     " WHERE experiment_id = ?1 AND seq = ?2", "iiii", run->id, seq, (int64_t)*works,
-	    now_ms());
+	    clock_wall_ms());
 	remove_rules(run, seq, ap, napplied);
 	if (req->phase != EXP_PH_BASELINE) {
-		run->trial_seconds_sum += mono_s() - start;
+		run->trial_seconds_sum += clock_mono_s() - start;
 		run->trial_seconds_n++;
 	}
 	return 1;
@@ -614,7 +599,7 @@ static void annotate(struct exp_run *run)
 /* Power-cycle, trigger, observe: run->dests.  1 done, 0 interrupted, -1 failed. */
 int exp_run_observe(struct exp_run *run)
 {
-	int64_t since = now_ms() - 1000;
+	int64_t since = clock_wall_ms() - 1000;
 	struct exp_obs *obs = NULL;
 	size_t nobs = 0;
 	int step = 0, n, err;
@@ -759,10 +744,10 @@ enum exp_result exp_run_execute(struct exp_run *run)
 	char err[512];
 	int removed, rc;
 
-	run->session_start = mono_s();
+	run->session_start = clock_mono_s();
 	sql(run->db, "UPDATE experiments SET status = 'running', pid = ?2, message = NULL,"
 		     " updated_ms = ?3, finished_ms = NULL WHERE id = ?1", "iii", run->id,
-	    (int64_t)getpid(), now_ms());
+	    (int64_t)getpid(), clock_wall_ms());
 	removed = exp_run_cleanup(run);
 	if (removed > 0 && run->progress)
 		fprintf(run->progress, "removed %d deny entr%s left by an earlier run\n", removed,
@@ -795,7 +780,7 @@ enum exp_result exp_run_execute(struct exp_run *run)
 			return EXP_RESULT_INTERRUPTED;
 		}
 		sql(run->db, "UPDATE experiments SET phase = ?2, updated_ms = ?3, wall_ms = ?4 WHERE id = ?1",
-		    "itii", run->id, exp_phase_name(ph), now_ms(), wall_total_ms(run));
+		    "itii", run->id, exp_phase_name(ph), clock_wall_ms(), wall_total_ms(run));
 		rc = run_trial(run, &req, &works);
 		if (rc == 0) {
 			if (run->progress && run->progress_tty)

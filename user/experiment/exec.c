@@ -9,22 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "experiment/exec.h"
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 bool exp_sleep(unsigned ms, const volatile sig_atomic_t *stop)
 {
-	double end = mono_s() + ms / 1000.0;
+	double end = clock_mono_s() + ms / 1000.0;
 
 	for (;;) {
-		double left = end - mono_s();
+		double left = end - clock_mono_s();
 		struct timespec ts;
 
 		if (stop && *stop)
@@ -82,7 +75,7 @@ int exp_run_command(const char *cmd, const char *dir, unsigned timeout_s,
 		    const volatile sig_atomic_t *stop, char *const *env,
 		    struct exp_cmd_result *r)
 {
-	double start = mono_s(), deadline = start + timeout_s, kill_at = 0;
+	double start = clock_mono_s(), deadline = start + timeout_s, kill_at = 0;
 	int fds[2], status = 0;
 	bool exited = false, eof = false, killed = false;
 	pid_t pid;
@@ -111,7 +104,7 @@ int exp_run_command(const char *cmd, const char *dir, unsigned timeout_s,
 
 	while (!exited || !eof) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		double now = mono_s();
+		double now = clock_mono_s();
 		int wait_ms = 100;
 
 		if (!killed && ((stop && *stop) || now >= deadline)) {
@@ -161,7 +154,7 @@ int exp_run_command(const char *cmd, const char *dir, unsigned timeout_s,
 		r->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		r->exit_code = 128 + WTERMSIG(status);
-	r->seconds = mono_s() - start;
+	r->seconds = clock_mono_s() - start;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "experiment/engine.h"
 #include "common/fmt.h"
 #include "iotrim.h"
@@ -58,14 +59,9 @@ static void conflict_text(const struct exp_run *run, const struct exp_conflict *
 
 static double wall_s(const struct exp_run *run)
 {
-	struct timespec ts;
-	double now;
-
 	if (!run->session_start)
 		return run->wall_ms_before / 1000.0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec + ts.tv_nsec / 1e9;
-	return run->wall_ms_before / 1000.0 + (now - run->session_start);
+	return run->wall_ms_before / 1000.0 + (clock_mono_s() - run->session_start);
 }
 
 void exp_report_markdown(const struct exp_run *run, FILE *out)
@@ -364,7 +360,6 @@ int exp_write_mud(const struct exp_run *run, const char *path)
 	struct exp_dest_result res[EXP_MAX_DESTS];
 	char tmp[4300], acl[4][192], sysname[128], stamp[TIME_STRLEN], url[256];
 	const char *suffix[4] = { "v4fr", "v4to", "v6fr", "v6to" };
-	struct timespec ts;
 	struct json j;
 	FILE *f;
 
@@ -377,8 +372,7 @@ int exp_write_mud(const struct exp_run *run, const char *path)
 		snprintf(acl[i], sizeof(acl[i]), "mud-%s-%lld-%s", sysname, (long long)run->id, suffix[i]);
 	snprintf(url, sizeof(url), "https://mud.example.com/iotrim/%.100s-%lld.json", sysname,
 		 (long long)run->id);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	format_wall_time((uint64_t)ts.tv_sec * 1000000000ULL, stamp);
+	format_wall_time((uint64_t)(clock_wall_ms() / 1000) * 1000000000ULL, stamp);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "history/history.h"
 #include "attrib/names.h"
@@ -21,14 +22,6 @@ void history_boot_id(char out[40])
 		out[0] = '\0';
 	out[strcspn(out, "\n")] = '\0';
 	fclose(f);
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 #define NAME_QUERY                                                                   \
@@ -180,7 +173,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 {
 	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
 	char boot_id[40];
-	double t0 = mono_ms();
+	double t0 =(clock_mono_s() * 1e3);
 	int err = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -267,7 +260,7 @@ out:
 	sqlite3_finalize(up_state);
 	sqlite3_finalize(up_hist);
 	sqlite3_finalize(names);
-	r->ms = mono_ms() - t0;
+	r->ms =(clock_mono_s() * 1e3) - t0;
 	return err;
 }
 
