@@ -21,6 +21,12 @@ enum exit_code {
 
 /* Prints "iotrim: <message>" to stderr and returns code, for `return fail(...)`. */
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The exit code for a datapath result: 0, -errno or -enum dp_error. */
+int datapath_exit(int err);
+
+struct attach_request;
+/* Attaches and says so; an exit code (attach and run share it). */
+int attach_and_report(const struct attach_request *req);
 
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);

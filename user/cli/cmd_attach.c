@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "datapath/attach.h"
+#include "datapath/pin.h"
 #include "cli/cli.h"
 
 static const char attach_usage[] =
@@ -86,7 +87,19 @@ int cmd_attach(int argc, char **argv)
 			    argv[optind]);
 	if (!req.ifname)
 		return fail(EXIT_USAGE, "attach needs --lan IFACE (see iotrim attach --help)");
-	return lan_attach(&req);
+	return attach_and_report(&req);
+}
+
+int attach_and_report(const struct attach_request *req)
+{
+	struct attach_info info;
+	int err = lan_attach(req, &info);
+
+	if (err)
+		return datapath_exit(err);
+	printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
+	       info.ifname, attach_mode_name(info.mode), info.max_flows, pin_dir());
+	return EXIT_OK;
 }
 
 int cmd_detach(int argc, char **argv)
@@ -98,8 +111,9 @@ int cmd_detach(int argc, char **argv)
 		{ 0 },
 	};
 	const char *ifname = NULL;
+	char detached[IF_NAMESIZE];
 	bool purge = false;
-	int c;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -112,5 +126,16 @@ int cmd_detach(int argc, char **argv)
 	if (optind < argc)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim detach --help)",
 			    argv[optind]);
-	return lan_detach(ifname, purge);
+	if ((err = lan_detach(ifname, detached)))
+		return datapath_exit(err);
+	if (detached[0])
+		printf("detached from %s\n", detached);
+	else
+		notice("iotrim is not attached: nothing to detach");
+	if (purge) {
+		if ((err = pin_purge()))
+			return datapath_exit(err);
+		printf("removed pinned maps under %s\n", pin_dir());
+	}
+	return EXIT_OK;
 }

@@ -54,7 +54,7 @@ static int open_db(sqlite3 **db)
 	int err = require_root();
 
 	if (err)
-		return err;
+		return datapath_exit(err);
 	return db_open(db_path(), db);
 }
 

@@ -58,7 +58,7 @@ int cmd_devices(int argc, char **argv)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim devices --help)",
 			    argv[optind]);
 	if ((err = snapshot_take(&snap)))
-		return err;
+		return datapath_exit(err);
 
 	if (json) {
 		json_init(&j, stdout);

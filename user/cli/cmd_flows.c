@@ -213,7 +213,7 @@ int cmd_flows(int argc, char **argv)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim flows --help)",
 			    argv[optind]);
 	if ((err = snapshot_take(&snap)))
-		return err;
+		return datapath_exit(err);
 	qsort(snap.flows.items, snap.flows.len, sizeof(*snap.flows.items), compare_flows);
 	if (json)
 		print_json(&snap.flows, only);

@@ -335,9 +335,9 @@ int cmd_run(int argc, char **argv)
 	if (!o.db)
 		o.db = db_path();
 	if ((err = require_root()))
-		return err;
+		return datapath_exit(err);
 	if (!o.no_attach && !attached_to(o.req.ifname)) {
-		if ((err = lan_attach(&o.req)))
+		if ((err = attach_and_report(&o.req)))
 			return err;
 	}
 	return run_loop(&o);

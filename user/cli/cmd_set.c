@@ -128,7 +128,7 @@ int cmd_set(int argc, char **argv)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim set --help)",
 			    argv[optind]);
 	if ((err = require_root()))
-		return err;
+		return datapath_exit(err);
 	fd = open_pinned_map(MAP_NAME(MAP_SETTINGS));
 	if (fd < 0) {
 		if (errno == ENOENT)

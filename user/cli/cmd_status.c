@@ -72,7 +72,7 @@ int cmd_status(int argc, char **argv)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim status --help)",
 			    argv[optind]);
 	if ((err = open_all_maps(&maps)))
-		return err;
+		return datapath_exit(err);
 	attached = read_attach_info(maps.attachment, &info) && info.mode != IOTRIM_MODE_NONE;
 	flows = map_fill(maps.flows);
 	devices = map_fill(maps.devices);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include <bpf/bpf.h>
 
 #include "iotrim_maps.h"
-#include "cli/cli.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "datapath/error.h"
 #include "datapath/pin.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -29,21 +32,23 @@ void pin_path(const char *name, char *out, size_t len)
 
 int require_root(void)
 {
-	if (geteuid() != 0)
-		return fail(EXIT_PERMISSION,
-			    "this command needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo");
-	return EXIT_OK;
+	if (geteuid() != 0) {
+		pr_error("this command needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo");
+		return -EPERM;
+	}
+	return 0;
 }
 
 int require_btf(void)
 {
 	const char *path = env_or(NULL, "IOTRIM_VMLINUX_BTF", DEFAULT_VMLINUX_BTF);
 
-	if (access(path, R_OK) != 0)
-		return fail(EXIT_ENVIRONMENT,
-			    "kernel BTF not found at %s: iotrim needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-			    path);
-	return EXIT_OK;
+	if (access(path, R_OK) != 0) {
+		pr_error("kernel BTF not found at %s: iotrim needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			 path);
+		return -DP_NO_BTF;
+	}
+	return 0;
 }
 
 static bool is_bpffs(const char *path)
@@ -64,19 +69,23 @@ int require_bpffs(void)
 	if (slash && slash != parent)
 		*slash = '\0';
 	if (!is_bpffs(parent)) {
-		if (strcmp(parent, BPFFS_ROOT) != 0)
-			return fail(EXIT_ENVIRONMENT, "%s is not on a BPF filesystem (bpffs)",
-				    dir);
+		if (strcmp(parent, BPFFS_ROOT) != 0) {
+			pr_error("%s is not on a BPF filesystem (bpffs)", dir);
+			return -DP_NO_BPFFS;
+		}
 		mkdir(BPFFS_ROOT, 0700);
-		if (mount("bpffs", BPFFS_ROOT, "bpf", 0, "mode=0700") != 0)
-			return fail(EXIT_ENVIRONMENT,
-				    "bpffs is not mounted at %s and mounting it failed: %s",
-				    BPFFS_ROOT, strerror(errno));
+		if (mount("bpffs", BPFFS_ROOT, "bpf", 0, "mode=0700") != 0) {
+			pr_error("bpffs is not mounted at %s and mounting it failed: %s",
+				 BPFFS_ROOT, strerror(errno));
+			return -DP_NO_BPFFS;
+		}
 		notice("mounted bpffs at %s", BPFFS_ROOT);
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return fail(EXIT_ENVIRONMENT, "cannot create %s: %s", dir, strerror(errno));
-	return EXIT_OK;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		pr_error("cannot create %s: %s", dir, strerror(errno));
+		return -DP_NO_BPFFS;
+	}
+	return 0;
 }
 
 int open_pinned_map(const char *name)
@@ -104,15 +113,17 @@ int open_all_maps(struct pinned_maps *maps)
 			int saved = errno;
 
 			close_all_maps(maps);
-			if (saved == ENOENT)
-				return fail(EXIT_NOT_ATTACHED,
-					    "no iotrim maps under %s: run `iotrim attach --lan IFACE` first",
-					    pin_dir());
-			return fail(EXIT_FAILURE_RUNTIME, "cannot open pinned map %s/%s: %s",
-				    pin_dir(), names[i], strerror(saved));
+			if (saved == ENOENT) {
+				pr_error("no iotrim maps under %s: run `iotrim attach --lan IFACE` first",
+					 pin_dir());
+				return -DP_NOT_ATTACHED;
+			}
+			pr_error("cannot open pinned map %s/%s: %s", pin_dir(), names[i],
+				 strerror(saved));
+			return -saved;
 		}
 	}
-	return EXIT_OK;
+	return 0;
 }
 
 void close_all_maps(struct pinned_maps *maps)
@@ -132,4 +143,35 @@ bool read_attach_info(int attachment_fd, struct attach_info *info)
 
 	memset(info, 0, sizeof(*info));
 	return bpf_map_lookup_elem(attachment_fd, &zero, info) == 0;
+}
+
+int pin_purge(void)
+{
+	const char *dir = pin_dir();
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+	int err;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		pr_error("cannot open %s: %s", dir, strerror(-err));
+		return err;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) != 0)
+			warn("cannot remove %s: %s", path, strerror(errno));
+	}
+	closedir(d);
+	if (rmdir(dir) != 0) {
+		err = -errno;
+		pr_error("cannot remove %s: %s", dir, strerror(-err));
+		return err;
+	}
+	return 0;
 }

@@ -16,15 +16,23 @@ const char *pin_dir(void);
 /* Path of a pinned object: <pin_dir>/<name>. */
 void pin_path(const char *name, char *out, size_t len);
 
-/* Each returns EXIT_OK or an exit code after printing why. */
+/*
+ * Each returns 0, or after printing why: -EPERM (not root), -DP_NO_BTF,
+ * -DP_NO_BPFFS (datapath/error.h).
+ */
 int require_root(void);
 int require_btf(void);
 /* Mounts bpffs at /sys/fs/bpf if it is not (as bpftool does), creates pin_dir. */
 int require_bpffs(void);
+/* Removes pin_dir and everything pinned in it; 0 if there is none. */
+int pin_purge(void);
 
 /* Opens a pinned map read-write; -1 (errno set) if absent. */
 int open_pinned_map(const char *name);
-/* Opens flows, devices, counters and attachment, or explains why not. */
+/*
+ * Opens flows, devices, counters and attachment; or explains why not and
+ * returns -EPERM, -DP_NOT_ATTACHED (nothing pinned) or -errno.
+ */
 struct pinned_maps {
 	int flows;
 	int devices;
