@@ -83,6 +83,7 @@ install: $(BUILD)/iotrim
 	install -D -m 0755 $(BUILD)/iotrim $(DESTDIR)$(PREFIX)/sbin/iotrim
 	install -D -m 0644 data/providers.conf $(DESTDIR)$(PREFIX)/share/iotrim/providers.conf
 	install -D -m 0644 data/devices.conf.example $(DESTDIR)$(PREFIX)/share/iotrim/devices.conf.example
+	install -D -m 0644 man/iotrim.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotrim.8
 
 # libFuzzer targets for the DNS and TLS handlers (fuzz/), with seed corpora.
 FUZZ_CC    ?= clang
