@@ -59,7 +59,7 @@ int cmd_attach(int argc, char **argv)
 	};
 	struct attach_request req = { 0 };
 	unsigned long long n;
-	int c;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -86,7 +86,10 @@ int cmd_attach(int argc, char **argv)
 			    argv[optind]);
 	if (!req.ifname)
 		return fail(EXIT_USAGE, "attach needs --lan IFACE (see iotrim attach --help)");
-	return lan_attach(&req);
+	err = lan_attach(&req);
+	if (!err)
+		reapply_block_rules();
+	return err;
 }
 
 int cmd_detach(int argc, char **argv)

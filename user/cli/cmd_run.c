@@ -339,6 +339,7 @@ int cmd_run(int argc, char **argv)
 	if (!o.no_attach && !attached_to(o.req.ifname)) {
 		if ((err = lan_attach(&o.req)))
 			return err;
+		reapply_block_rules();
 	}
 	return run_loop(&o);
 }

@@ -17,7 +17,6 @@
 #include "common/clock.h"
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
-#include "enforce/block.h"
 #include "cli/cli.h"
 #include "datapath/libbpf_log.h"
 #include "datapath/pin.h"
@@ -360,8 +359,6 @@ int lan_attach(const struct attach_request *req)
 	if (!err)
 		printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
 		       req->ifname, attach_mode_name(mode), max_flows, pin_dir());
-	if (!err)
-		block_apply_stored();	/* block rules from the database (user/block.c) */
 out:
 	iotrim_tc__destroy(tc);
 	iotrim_xdp__destroy(xdp);
