@@ -496,6 +496,7 @@ static int block_import_cmd(int argc, char **argv)
 	while (fgets(line, sizeof(line), f)) {
 		struct block_rule r;
 		char *hash = strchr(line, '#');
+
 		lineno++;
 		if (hash)
 			*hash = '\0';
