@@ -304,7 +304,7 @@ static void add_latency(void)
 		memcpy(r.mac, device_mac, 6);
 		t0 = now_us();
 		if (i < ADDS) {
-			if (block_add(db, &r, &o, NULL) != 0)
+			if (block_add(db, &r, &o) != 0)
 				break;
 		} else {
 			char cmd[256];

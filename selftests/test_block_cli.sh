@@ -105,6 +105,9 @@ out=$(gw block add 203.0.113.0/24 --proto icmp --action reject 2>&1)
 icmp_id=$(sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$out")
 tap_check "prefix rule for all devices, ICMP only ($out)" grep -q "203.0.113.0/24 icmp for all devices (reject)" <<<"$out"
 tap_check "ping to the prefix blocked" blocked 203.0.113.11
+expect_exit "icmpv6 spells the same rule" 6 "rule $icmp_id already blocks" gw block add 203.0.113.0/24 --proto icmpv6 --action reject
+echo "all prefix 203.0.113.0/24 icmpv6 reject" >"$WORK/icmpv6"
+expect_exit "and so does a blocklist line" 0 "imported 0 rules .* \(1 already there\)" gw block import "$WORK/icmpv6"
 expect_exit "del it" 0 "removed rule $icmp_id" gw block del "$icmp_id"
 
 # --- leases end in the kernel, with no iotrim process ---------------------------------

@@ -17,6 +17,7 @@
 
 #include "bpf_fixture.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "harness.h"
 #include "packet.h"
 

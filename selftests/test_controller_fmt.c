@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "harness.h"
 #include "iotrim.h"
 #include "common/json.h"

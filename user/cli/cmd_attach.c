@@ -99,6 +99,7 @@ int attach_and_report(const struct attach_request *req)
 		return datapath_exit(err);
 	printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
 	       info.ifname, attach_mode_name(info.mode), info.max_flows, pin_dir());
+	reapply_block_rules();
 	return EXIT_OK;
 }
 

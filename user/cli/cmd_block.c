@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `iotrim block`: deny entries by IP, prefix or name (user/block.c). */
+/* `iotrim block`: deny entries by IP, prefix or name (user/enforce/). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "history/db.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
 
@@ -48,6 +49,31 @@ static const char block_usage[] =
 	"  --json   list: an array of objects: id, device (null: all), kind,\n"
 	"           target, proto, port, action, created, expires, parent, reason,\n"
 	"           owner, packets, bytes\n";
+
+/* The exit code of a block_* error; enforcement has said why. */
+static int exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case -EEXIST:
+		return EXIT_CONFLICT;
+	case -EINVAL:
+	case -ENOENT:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAILURE_RUNTIME;
+	}
+}
+
+void reapply_block_rules(void)
+{
+	int err = block_apply_stored();
+
+	if (err)
+		warn("block rules not re-applied from %s (exit code %d)", db_path(),
+		     err == -ENOENT ? EXIT_NOT_ATTACHED : EXIT_FAILURE_RUNTIME);
+}
 
 static int open_db(sqlite3 **db)
 {
@@ -89,6 +115,24 @@ static const char *check_scope(const struct block_rule *r)
 	return NULL;
 }
 
+/* What block add did: the rule, the rules it brought in, what it left alone. */
+static void print_added(const struct block_rule *r, const struct block_add_report *rep)
+{
+	char what[BLOCK_TARGET_MAX + 128];
+
+	block_describe(r, what, sizeof(what));
+	printf("rule %lld: %s\n", (long long)r->id, what);
+	for (size_t i = 0; i < rep->bound.len; i++)
+		printf("  rule %lld: %s %s (%s)\n", (long long)rep->bound.items[i].id,
+		       block_action_name(rep->bound.items[i].action), rep->bound.items[i].target,
+		       rep->bound.items[i].reason);
+	if (rep->left_alone[0])
+		printf("  %s\n", rep->left_alone);
+	if (rep->maps_absent)
+		printf("iotrim is not attached (no maps under %s): the rule applies from the next `iotrim attach`\n",
+		       pin_dir());
+}
+
 static int block_add_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -103,7 +147,8 @@ static int block_add_cmd(int argc, char **argv)
 		{ 0 },
 	};
 	struct block_rule r = { .all_devices = true, .action = IOTRIM_DENY_DROP };
-	struct block_add_opts o = { .check_device = true, .bind_names = true, .report = stdout };
+	struct block_add_report report;
+	struct block_add_opts o = { .check_device = true, .bind_names = true, .report = &report };
 	unsigned long long v, lease = 0;
 	const char *target = NULL, *msg;
 	char err[512];
@@ -119,7 +164,7 @@ static int block_add_cmd(int argc, char **argv)
 					    optarg);
 			break;
 		case 'p':
-			if (!block_parse_proto(optarg, &r.proto))
+			if (!proto_parse(optarg, &r.proto))
 				return fail(EXIT_USAGE, "--proto must be tcp, udp, icmp or any, not '%s'",
 					    optarg);
 			break;
@@ -166,9 +211,13 @@ static int block_add_cmd(int argc, char **argv)
 		return rc;
 	if (lease)
 		r.expires_ms = clock_wall_ms() + (int64_t)lease * 1000;
-	rc = block_add(db, &r, &o, NULL);
+	rc = block_add(db, &r, &o);
 	db_close(db);
-	return rc;
+	if (rc)
+		return exit_code(rc);
+	print_added(&r, &report);
+	block_add_report_free(&report);
+	return EXIT_OK;
 }
 
 static int block_del_cmd(int argc, char **argv)
@@ -187,7 +236,7 @@ static int block_del_cmd(int argc, char **argv)
 		return fail(EXIT_USAGE, "not a rule ID: '%s'", argv[1]);
 	if ((rc = open_db(&db)))
 		return rc;
-	rc = block_del(db, (int64_t)id);
+	rc = exit_code(block_del(db, (int64_t)id));
 	if (rc == EXIT_OK)
 		printf("removed rule %llu\n", id);
 	db_close(db);
@@ -391,7 +440,7 @@ static const char *import_line(char *line, struct block_rule *r, char *err, size
 		return "KIND does not match VALUE";
 	if (!parse_action(tok[n - 1], &r->action))
 		return "ACTION must be drop or reject";
-	if (n >= 5 && !block_parse_proto(tok[3], &r->proto))
+	if (n >= 5 && !proto_parse(tok[3], &r->proto))
 		return "PROTO must be tcp, udp, icmp or any";
 	if (n == 6) {
 		unsigned long long port;
@@ -412,7 +461,7 @@ static int block_import_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct block_add_opts o = { .check_device = true, .bind_names = false, .report = NULL };
+	struct block_add_opts o = { .check_device = true, .bind_names = false };
 	unsigned long long lease = 0;
 	unsigned added = 0, skipped = 0, lineno = 0;
 	char line[1024], err[512];
@@ -447,7 +496,6 @@ static int block_import_cmd(int argc, char **argv)
 	while (fgets(line, sizeof(line), f)) {
 		struct block_rule r;
 		char *hash = strchr(line, '#');
-		int64_t existing;
 
 		lineno++;
 		if (hash)
@@ -461,13 +509,14 @@ static int block_import_cmd(int argc, char **argv)
 		if (lease)
 			r.expires_ms = clock_wall_ms() + (int64_t)lease * 1000;
 		snprintf(r.owner, sizeof(r.owner), "import");
-		rc = block_add(db, &r, &o, &existing);
-		if (rc == EXIT_CONFLICT && existing) {
+		rc = block_add(db, &r, &o);
+		if (rc == -EEXIST) {
 			skipped++;
 			rc = EXIT_OK;
 			continue;
 		}
 		if (rc) {
+			rc = exit_code(rc);
 			notice("%s:%u: stopped here", path, lineno);
 			break;
 		}

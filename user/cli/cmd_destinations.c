@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "history/db.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "attrib/geo.h"
 #include "history/history.h"
 #include "common/json.h"

@@ -18,6 +18,7 @@
 #include "experiment/engine.h"
 #include "experiment/exec.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
 

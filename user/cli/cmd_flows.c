@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "cli/cli.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "common/json.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"

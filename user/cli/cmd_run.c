@@ -336,9 +336,7 @@ int cmd_run(int argc, char **argv)
 		o.db = db_path();
 	if ((err = require_root()))
 		return datapath_exit(err);
-	if (!o.no_attach && !attached_to(o.req.ifname)) {
-		if ((err = attach_and_report(&o.req)))
-			return err;
-	}
+	if (!o.no_attach && !attached_to(o.req.ifname) && (err = attach_and_report(&o.req)))
+		return err;
 	return run_loop(&o);
 }

@@ -18,7 +18,6 @@
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
 #include "datapath/error.h"
-#include "enforce/block.h"
 #include "datapath/libbpf_log.h"
 #include "datapath/pin.h"
 #include "iotrim_tc.skel.h"
@@ -369,8 +368,6 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 	err = write_attach_info(bpf_map__fd(tc->maps.attachment), &info);
 	if (!err)
 		*attached = info;
-	if (!err)
-		block_apply_stored();	/* block rules from the database (user/block.c) */
 out:
 	iotrim_tc__destroy(tc);
 	iotrim_xdp__destroy(xdp);

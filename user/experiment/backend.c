@@ -22,23 +22,11 @@
 #include "cli/cli.h"
 #include "experiment/backend.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "history/history.h"
 #include "iotrim.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
-
-static int parse_proto(const char *s)
-{
-	if (!strcmp(s, "tcp"))
-		return IPPROTO_TCP;
-	if (!strcmp(s, "udp"))
-		return IPPROTO_UDP;
-	if (!strcmp(s, "icmp"))
-		return IPPROTO_ICMP;
-	if (!strcmp(s, "icmpv6"))
-		return IPPROTO_ICMPV6;
-	return atoi(s);
-}
 
 /* ---- sim:DIR ----------------------------------------------------------------- */
 
@@ -84,7 +72,8 @@ static int sim_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sinc
 		memset(o, 0, sizeof(*o));
 		if (strcmp(name, "-"))
 			snprintf(o->name, sizeof(o->name), "%s", name);
-		o->proto = (uint8_t)parse_proto(proto);
+		if (!proto_parse(proto, &o->proto))
+			continue;
 		o->port = (uint16_t)port;
 		o->bytes = bytes;
 		if (!exp_addr_parse(ip, &o->addr))
@@ -415,7 +404,6 @@ static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct ex
 	struct block_rule br;
 	struct block_add_opts o = { 0 };	/* no device check, no bound rules: ours are exact */
 	char target[EXP_NAME_MAX], err[256];
-	int64_t existing = 0;
 	int rc;
 
 	memset(&br, 0, sizeof(br));
@@ -433,13 +421,13 @@ static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct ex
 	br.action = action == EXP_REJECT ? IOTRIM_DENY_REJECT : IOTRIM_DENY_DROP;
 	br.expires_ms = clock_wall_ms() + (int64_t)lease_s * 1000;
 	snprintf(br.owner, sizeof(br.owner), "%s", owner);
-	rc = block_add(k->db, &br, &o, &existing);
-	if (rc == EXIT_CONFLICT && existing) {
+	rc = block_add(k->db, &br, &o);
+	if (rc == -EEXIST) {
 		/* the same rule is there already (not ours): never remove it */
 		snprintf(id, EXP_RULE_ID_MAX, "-");
 		return 0;
 	}
-	if (rc != EXIT_OK)
+	if (rc)
 		return -EIO;
 	snprintf(id, EXP_RULE_ID_MAX, "%lld", (long long)br.id);
 	return 0;
@@ -451,7 +439,7 @@ static int kern_renew(struct exp_backend *b, const char *id, unsigned lease_s)
 
 	if (!strcmp(id, "-"))
 		return 0;
-	return block_renew(k->db, strtoll(id, NULL, 10), lease_s) == EXIT_OK ? 0 : -EIO;
+	return block_renew(k->db, strtoll(id, NULL, 10), lease_s) ? -EIO : 0;
 }
 
 static int kern_del(struct exp_backend *b, const char *id)
@@ -462,7 +450,7 @@ static int kern_del(struct exp_backend *b, const char *id)
 	if (!strcmp(id, "-"))
 		return 0;
 	rc = block_del(k->db, strtoll(id, NULL, 10));
-	return rc == EXIT_OK || rc == EXIT_USAGE ? 0 : -EIO;	/* gone already: fine */
+	return rc == 0 || rc == -ENOENT ? 0 : -EIO;	/* gone already: fine */
 }
 
 static int kern_del_owner(struct exp_backend *b, const char *owner)

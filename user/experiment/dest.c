@@ -11,7 +11,9 @@
 #include <strings.h>
 
 #include "experiment/experiment.h"
+#include "common/dnsname.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "iotrim.h"
 
 /* ---- sets ---------------------------------------------------------------- */
@@ -292,18 +294,6 @@ static bool shared_outside(const struct exp_dest *d, unsigned n, const struct ex
 	return false;
 }
 
-/* Does a name rule for `rule` reach `name`?  It covers the name and its subdomains. */
-static bool name_covers(const char *rule, const char *name)
-{
-	size_t lr = strlen(rule), ln = strlen(name);
-
-	if (!*name)
-		return false;
-	if (ln == lr)
-		return !strcasecmp(rule, name);
-	return ln > lr && name[ln - lr - 1] == '.' && !strcasecmp(name + ln - lr, rule);
-}
-
 int exp_rules_for_set(const struct exp_dest *d, unsigned n, const struct exp_set *blocked,
 		      bool port_scoped, struct exp_rule *out, unsigned max)
 {
@@ -318,7 +308,7 @@ int exp_rules_for_set(const struct exp_dest *d, unsigned n, const struct exp_set
 			bool whole_name = true;
 
 			for (unsigned j = 0; j < n; j++)
-				if (!exp_set_has(blocked, j) && name_covers(d[i].name, d[j].name))
+				if (!exp_set_has(blocked, j) && dns_name_covers(d[i].name, d[j].name))
 					whole_name = false;
 			if (whole_name) {
 				memset(&r, 0, sizeof(r));

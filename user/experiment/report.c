@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "experiment/engine.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "iotrim.h"
 #include "common/json.h"
 
