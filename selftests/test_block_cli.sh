@@ -98,6 +98,18 @@ expect_exit "list shows it" 0 "203.0.113.10 +any +any +drop" gw block list
 expect_exit "del" 0 "removed rule $id" gw block del "$id"
 tap_check "the device reaches it again" reaches 203.0.113.10
 tap_check "the map entry is gone" deny_ip_empty
+
+# A /32 inside a /24 of the same device: removing the /24 must leave the /32
+# in force (the LPM lookup of the /32 finds the /24 too; the per-device
+# filter count must not take that for the /32's own entry).
+rule_id() { sed -n 's/^rule \([0-9]*\):.*/\1/p'; }
+wide=$(gw block add --device $DEV_MAC 203.0.113.0/24 2>&1 | rule_id)
+narrow=$(gw block add --device $DEV_MAC 203.0.113.10/32 2>&1 | rule_id)
+expect_exit "del the covering /24" 0 "removed rule $wide" gw block del "$wide"
+tap_check "the /32 inside it still blocks" blocked 203.0.113.10
+tap_check "and only it" reaches 203.0.113.11
+expect_exit "del the /32" 0 "removed rule $narrow" gw block del "$narrow"
+tap_check "nothing left in deny_ip" deny_ip_empty
 expect_exit "del of a removed rule" 2 "no block rule $id" gw block del "$id"
 
 # Rules for all devices, protocols, prefixes, ICMP reject.

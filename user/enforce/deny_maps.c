@@ -118,10 +118,11 @@ static int filter_add(const struct deny_maps *m, const uint8_t mac[6], int delta
  * Puts value under key in map fd when present, else removes the key,
  * keeping the filter slot of the key's MAC counted.
  */
+/* Writes (value) or deletes (NULL) key; exists says whether key itself is in
+ * the map, which deny_filter's per-device count follows. */
 static int write_entry(const struct deny_maps *m, int fd, const void *key, const uint8_t mac[6],
-		       const void *value, void *old)
+		       const void *value, bool exists)
 {
-	bool exists = bpf_map_lookup_elem(fd, key, old) == 0;
 	int err = 0;
 
 	if (value) {
@@ -146,11 +147,16 @@ int deny_maps_write_ip(const struct deny_maps *m, const struct block_rule *like,
 {
 	struct deny_value v, old;
 	struct deny_key k;
+	bool exists;
 	int err;
 
 	ip_value(rules, like, &v);
 	ip_key(like, &k);
-	err = write_entry(m, m->ip, &k, k.device_mac, v.count ? &v : NULL, &old);
+	/* A lookup in the LPM trie also finds a shorter prefix that covers k
+	 * (a /24 of the same device when k is a /32): only an entry of k's own
+	 * length is k. */
+	exists = bpf_map_lookup_elem(m->ip, &k, &old) == 0 && old.prefixlen == k.prefixlen;
+	err = write_entry(m, m->ip, &k, k.device_mac, v.count ? &v : NULL, exists);
 	if (err)
 		warn("writing the deny_ip map failed: %s", strerror(-err));
 	return err;
@@ -173,7 +179,8 @@ int deny_maps_write_name(const struct deny_maps *m, const struct block_rule *lik
 		}
 	}
 	name_key(like, &k);
-	err = write_entry(m, m->names, &k, k.device_mac, v.id ? &v : NULL, &old);
+	err = write_entry(m, m->names, &k, k.device_mac, v.id ? &v : NULL,
+			  bpf_map_lookup_elem(m->names, &k, &old) == 0);
 	if (err)
 		warn("writing the deny_names map failed: %s", strerror(-err));
 	return err;
