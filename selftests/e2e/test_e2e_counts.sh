@@ -8,8 +8,8 @@
 # device's up, the server's down.  (The device's TcpInSegs is no witness: GSO aggregates
 # cross the veths whole and count there as one segment each.)
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 WORK=$(mktemp -d)
 
@@ -61,7 +61,7 @@ sleep 1
 stop_captures
 
 iotrim_lines >"$WORK/iotrim.txt"
-selftests/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" |
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" |
 	awk "$is_test_flow" | sort >"$WORK/witness.txt"
 nflows=$(wc -l <"$WORK/witness.txt")
 tap_check "the capture saw test traffic ($nflows flow directions)" test "$nflows" -ge 10

@@ -18,8 +18,8 @@
 # stay under 5%.)  Also: `iotrim set` shows and changes the sampling, the
 # device totals add up, the text table has the share column.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 STATE=${IOTRIM_TB_STATE:-/run/iotrim-testbed}
 WORK=$(mktemp -d)

@@ -14,8 +14,8 @@
 #   - rules survive detach + attach, a controller restart and a purge;
 #   - generic XDP and --mode tc.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 TB=scripts/testbed.sh
 STATE=${IOTRIM_TB_STATE:-/run/iotrim-testbed}
@@ -97,7 +97,7 @@ fi
 tap_ok "testbed up"
 # Native XDP_TX on a veth reaches the peer only when the peer runs an XDP
 # program (the kernel schedules the peer's NAPI for XDP frames only then).
-sw ip link set dev sw-gw xdp obj build/selftests/xdp_pass.bpf.o sec xdp
+sw ip link set dev sw-gw xdp obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp
 expect_exit "iotrim attaches to the gateway's LAN (native XDP)" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0
 start_controller
 

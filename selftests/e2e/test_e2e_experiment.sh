@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Experiments on the testbed, with ground truth: simulated devices
-# (selftests/devices/) run real clients in their namespaces, iotrim counts
+# (selftests/e2e/devices/) run real clients in their namespaces, iotrim counts
 # and names their traffic (`iotrim run`) and blocks in the kernel.
 #
 #   bulb    (dev1) needs api.vendor.example:443; log.vendor.example:80 (same
@@ -15,8 +15,8 @@
 # entries with leases, `iotrim block`): while this build has none they are
 # skipped, with the reason.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-. selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+. selftests/lib/lib.sh
 
 if [ "$(id -u)" -ne 0 ]; then
 	tap_skip "experiments on the testbed" "needs root"
@@ -32,7 +32,7 @@ ST=$IOTRIM_TB_STATE
 T=$(mktemp -d /tmp/iotrim-e2e-exp.XXXXXX)
 export IOTRIM_DB=$T/iotrim.db
 export TB_STATE=$ST
-DEVICES=$PWD/selftests/devices
+DEVICES=$PWD/selftests/e2e/devices
 GW=(nsenter --net="/run/netns/${P}_gw")
 RUN_PID=""
 CHRONY2_PID=""

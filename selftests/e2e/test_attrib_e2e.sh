@@ -14,8 +14,8 @@
 # show names next to addresses; the history must hold the same after the
 # controller stops.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 WORK=$(mktemp -d)
 export IOTRIM_DB=$WORK/iotrim.db
@@ -171,7 +171,7 @@ reason=$(dest $D1 fw.vendor.example 443 '.party_reason')
 tap_check "the party reason names the rule ($reason)" grep -q "matches vendor 'Vendor Example' (device config)" <<<"$reason"
 
 # Bytes and packets per destination equal tshark's over the same addresses.
-selftests/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" >"$WORK/witness.txt"
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" >"$WORK/witness.txt"
 jq -r ".[] | select($is_test) | . as \$d | .ips[] |
 	\"\(\$d.device_mac) \(.) \({tcp: 6, udp: 17, icmp: 1, icmpv6: 58}[\$d.proto]) \(\$d.port) \(\$d.device_mac)|\(\$d.name // \$d.ips[0]):\(\$d.port)/\(\$d.proto)\"" \
 	"$WORK/dest.json" >"$WORK/members.txt"

@@ -5,8 +5,8 @@
 # flow totals in SQLite alone (export --no-live) must equal tshark's on the
 # same link for every flow and direction: nothing lost, nothing twice.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 WORK=$(mktemp -d)
 export IOTRIM_DB=$WORK/iotrim.db
@@ -100,7 +100,7 @@ jq -r '[.flows[] | {k: "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.
 	awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
 		else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58; $4 = p; print }' |
 	awk "$is_test_flow" | sort >"$WORK/history.txt"
-selftests/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" | awk "$is_test_flow" |
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" | awk "$is_test_flow" |
 	sort >"$WORK/witness.txt"
 n=$(wc -l <"$WORK/witness.txt")
 tap_check "the capture saw the traffic ($n flow directions)" test "$n" -ge 6
