@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for b in build/selftests/bench_*; do
+for b in build/selftests/bench/bench_*; do
 	[ -x "$b" ] || continue
 	echo "== $(basename "$b")"
 	"$b"

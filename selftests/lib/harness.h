@@ -63,6 +63,20 @@ static inline void harness_report(const char *name)
 		harness_report(#name);              \
 	} while (0)
 
+/*
+ * Runs fn(arg) as one test called name: a case of a table, named at run
+ * time (a subtest).
+ *
+ *	for (int i = 0; i < ARRAY_SIZE(cases); i++)
+ *		RUN_CASE(cases[i].name, run_case, &cases[i]);
+ */
+#define RUN_CASE(name, fn, arg)                     \
+	do {                                        \
+		harness_current_failed = false;     \
+		fn(arg);                            \
+		harness_report(name);               \
+	} while (0)
+
 /* Skips a test with a reason (TAP "# SKIP"): counted as neither. */
 #define SKIP(name, reason) printf("ok %d - %s # SKIP %s\n", ++harness_number, #name, reason)
 

@@ -14,61 +14,23 @@
 #   - rules survive detach + attach, a controller restart and a purge;
 #   - generic XDP and --mode tc.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/testbed.sh
 
-TB=scripts/testbed.sh
-STATE=${IOTRIM_TB_STATE:-/run/iotrim-testbed}
-WORK=$(mktemp -d)
-export IOTRIM_DB=$WORK/iotrim.db
 D1=02:00:00:00:00:21
 D3=02:00:00:00:00:23
 API4=203.0.113.10
 API6=2001:db8:100::10
-run_pid=
-capture_pid=
-gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
 sw() { in_netns "${TB_PREFIX}_sw" "$@"; }
 blk() { gw "$IOTRIM" block "$@"; }
 
-start_controller() {
-	gw "$IOTRIM" run --no-attach --interval 1 >>"$WORK/run.log" 2>&1 &
-	run_pid=$!
-}
-stop_controller() {
-	[ -n "$run_pid" ] || return 0
-	kill -TERM "$run_pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$run_pid" 2>/dev/null
-	wait "$run_pid" 2>/dev/null
-	run_pid=
-}
-stop_capture() {
-	[ -n "$capture_pid" ] || return 0
-	kill -INT "$capture_pid" 2>/dev/null
-	wait "$capture_pid" 2>/dev/null
-	capture_pid=
-}
-cleanup() {
-	stop_capture
-	stop_controller
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1
-	$TB down >/dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ ! -x "$TB" ]; then
-	tap_skip "block end to end" "scripts/testbed.sh missing"
-	tap_done
-	exit
-fi
+tb_require "block end to end"
 
 # curl from a device: prints "exit-code seconds"
 curl_from() {	# NODE CURL-ARGS...
 	local node=$1
 	shift
-	$TB run "$node" curl -sS -o /dev/null --cacert "$STATE/ca.crt" -w '%{exitcode} %{time_total}\n' "$@" 2>/dev/null |
+	$TB run "$node" curl -sS -o /dev/null --cacert "$TB_STATE/ca.crt" -w '%{exitcode} %{time_total}\n' "$@" 2>/dev/null |
 		tail -1
 }
 works() { [ "$(curl_from "$@" | cut -d' ' -f1)" = 0 ]; }
@@ -89,17 +51,12 @@ refused_fast() { [ "${1%% *}" = 7 ] && under_100ms "${1#* }"; }	# "exit seconds"
 timed_out() { [ "${1%% *}" = 28 ] && awk -v t="${1#* }" -v s="$2" 'BEGIN { exit !(t >= s) }'; }
 list_says() { blk list | grep -qF -- "$1"; }
 
-if ! $TB up >"$WORK/up.log" 2>&1; then
-	tap_not_ok "testbed up" "$(tail -20 "$WORK/up.log")"
-	tap_done
-	exit
-fi
-tap_ok "testbed up"
+tb_up "testbed up"
 # Native XDP_TX on a veth reaches the peer only when the peer runs an XDP
 # program (the kernel schedules the peer's NAPI for XDP frames only then).
-sw ip link set dev sw-gw xdp obj build/selftests/xdp_pass.bpf.o sec xdp
+sw ip link set dev sw-gw xdp obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp
 expect_exit "iotrim attaches to the gateway's LAN (native XDP)" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0
-start_controller
+start_controller --no-attach --interval 1
 
 # --- name rules -------------------------------------------------------------------
 tap_check "dev1 reaches api.vendor.example (IPv4)" works dev1 -4 https://api.vendor.example/status.json
@@ -128,10 +85,8 @@ tap_check "dev1's dig for another name works" test "$(dig_status dev1 mqtt.vendo
 tap_check "dev2's dig still gets the address" test "$($TB run dev2 dig +short api.vendor.example A)" = "$API4"
 tap_check "the name rule counted the answers it rewrote" test "$(hits "$name_id" packets)" -ge 2
 
-# nsenter execs tcpdump: $! is tcpdump itself, which SIGINT then stops.
-nsenter --net="/run/netns/${TB_PREFIX}_gw" tcpdump -i wan0 -n -U --immediate-mode -w "$WORK/wan.pcap" 2>"$WORK/wan.log" &
-capture_pid=$!
-for _ in $(seq 50); do grep -q listening "$WORK/wan.log" 2>/dev/null && break; sleep 0.1; done
+start_capture "$WORK/wan.pcap" -i wan0
+wait_captures_ready "$WORK/wan.pcap"
 r=$(curl_from dev1 https://api.vendor.example/status.json)
 tap_check "dev1's curl fails: the name does not resolve ($r)" test "${r%% *}" = 6
 r=$(curl_from dev1 --connect-timeout 2 --resolve "api.vendor.example:443:$API4" https://api.vendor.example/status.json)
@@ -144,7 +99,7 @@ marker=$(date +%s.%N)
 sleep 0.2
 tap_check "dev2 still reaches api.vendor.example" works dev2 https://api.vendor.example/status.json
 sleep 1
-stop_capture
+stop_captures
 filter="ip.addr == $API4 || ipv6.addr == $API6"
 before=$(tshark -r "$WORK/wan.pcap" -Y "($filter) && frame.time_epoch < $marker" 2>/dev/null | wc -l)
 after=$(tshark -r "$WORK/wan.pcap" -Y "($filter) && frame.time_epoch >= $marker" 2>/dev/null | wc -l)
@@ -215,7 +170,7 @@ keep_id=$(rule_id "$out")
 gw "$IOTRIM" detach >/dev/null
 gw "$IOTRIM" attach --lan lan0 >/dev/null
 tap_check "the rule survives detach + attach" blocked_ping 203.0.113.12
-start_controller
+start_controller --no-attach --interval 1
 sleep 1
 tap_check "and a controller restart" blocked_ping 203.0.113.12
 stop_controller

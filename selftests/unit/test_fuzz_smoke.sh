@@ -3,8 +3,8 @@
 # builds them with ASan and UBSan): no crash, leak or undefined behaviour
 # in 200000 runs each from the seed corpora.  Longer runs: see README.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 RUNS=${IOTRIM_FUZZ_RUNS:-200000}
 work=$(mktemp -d)

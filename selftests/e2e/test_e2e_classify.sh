@@ -18,34 +18,16 @@
 # stay under 5%.)  Also: `iotrim set` shows and changes the sampling, the
 # device totals add up, the text table has the share column.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/testbed.sh
 
-STATE=${IOTRIM_TB_STATE:-/run/iotrim-testbed}
-WORK=$(mktemp -d)
 dev() { local d=$1; shift; timeout 30 "$TB" run "$d" "$@"; }
 
-cleanup() {
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1
-	"$TB" down >/dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ ! -x "$TB" ]; then
-	tap_skip "end-to-end payload classification" "scripts/testbed.sh missing"
-	tap_done
-	exit
-fi
-if ! "$TB" up --offloads off >"$WORK/up.log" 2>&1; then
-	tap_not_ok "testbed up (offloads off)" "$(tail -20 "$WORK/up.log")"
-	tap_done
-	exit
-fi
-tap_ok "testbed up (offloads off)"
+tb_require "end-to-end payload classification"
+tb_up "testbed up (offloads off)" --offloads off
 
 # ---- content the servers hand out ---------------------------------------
-www=$STATE/www
+www=$TB_STATE/www
 cp selftests/data/photo.jpg "$www/photo.jpg"
 {
 	echo '['
@@ -86,7 +68,7 @@ expect_exit "iotrim attaches to the gateway's LAN" 0 "attached to lan0" gw "$IOT
 expect_exit "iotrim set shows the defaults" 0 '"sample_first":8,"sample_every":64,"sample_bytes":1024,"defaults":true' \
 	gw "$IOTRIM" set --json
 
-ca=$STATE/ca.crt
+ca=$TB_STATE/ca.crt
 API4=203.0.113.10 MQTT4=203.0.113.11 CDN4A=203.0.113.20 CDN4B=203.0.113.21
 traffic_ok=0
 dev dev1 curl -sS -f --max-time 20 -o /dev/null -4 --cacert "$ca" "https://api.vendor.example/big.bin" || traffic_ok=1

@@ -11,7 +11,7 @@
  *	struct bpf_fixture fx;
  *	__u32 retval;
  *
- *	if (fixture_open(&fx))
+ *	if (fixture_open(&fx))		// or, in main(): fixture_open_or_exit(&fx);
  *		...;
  *	fixture_run(&fx, FIXTURE_XDP, frame, len, &retval);
  *	fixture_lookup_flow(&fx, &key, &value);
@@ -22,8 +22,10 @@
 #define IOTRIM_SELFTEST_BPF_FIXTURE_H
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -192,6 +194,25 @@ static inline int fixture_open(struct bpf_fixture *fx)
 fail:
 	fixture_close(fx);
 	return err;
+}
+
+/*
+ * For a test program's main(): opens the fixture or ends the program, as
+ * a TAP skip without root, as a bail-out when the programs do not load.
+ */
+static inline void fixture_open_or_exit(struct bpf_fixture *fx)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP loading BPF programs needs root\n");
+		exit(0);
+	}
+	err = fixture_open(fx);
+	if (err) {
+		printf("Bail out! loading the BPF programs: %s\n", strerror(-err));
+		exit(1);
+	}
 }
 
 /* Returns 0 or the negative errno of BPF_PROG_TEST_RUN. */

@@ -5,8 +5,8 @@
 # ended by the kernel programs alone, persistence across detach/attach and
 # a purge, import, and --mode tc.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 GW=itb_gw_$$
 DEV=itb_dev_$$

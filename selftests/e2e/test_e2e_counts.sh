@@ -8,25 +8,10 @@
 # device's up, the server's down.  (The device's TcpInSegs is no witness: GSO aggregates
 # cross the veths whole and count there as one segment each.)
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/testbed.sh
 
-WORK=$(mktemp -d)
-
-cleanup() {
-	stop_captures
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1
-	$TB down >/dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ ! -x "$TB" ]; then
-	tap_skip "end-to-end counts" "scripts/testbed.sh missing"
-	tap_done
-	exit
-fi
-
+tb_require "end-to-end counts"
 
 # Flows of the test traffic: to the simulated Internet, or DNS to the gateway.
 # (Neighbour discovery and DHCP with the gateway run on their own schedule
@@ -44,12 +29,7 @@ iotrim_lines() {
 }
 
 # --- exact match with offloads off ----------------------------------------
-if ! $TB up --offloads off >"$WORK/up.log" 2>&1; then
-	tap_not_ok "testbed up (offloads off)" "$(tail -20 "$WORK/up.log")"
-	tap_done
-	exit
-fi
-tap_ok "testbed up (offloads off)"
+tb_up "testbed up (offloads off)" --offloads off
 
 start_lan_capture in "$WORK/in.pcap"
 start_lan_capture out "$WORK/out.pcap"
@@ -61,7 +41,7 @@ sleep 1
 stop_captures
 
 iotrim_lines >"$WORK/iotrim.txt"
-selftests/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" |
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" |
 	awk "$is_test_flow" | sort >"$WORK/witness.txt"
 nflows=$(wc -l <"$WORK/witness.txt")
 tap_check "the capture saw test traffic ($nflows flow directions)" test "$nflows" -ge 10
@@ -88,11 +68,7 @@ tcp_segs() {	# NS -> "InSegs SentSegs": sent = OutSegs + RetransSegs
 	ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 }
 		else print $col["InSegs"], $col["OutSegs"] + $col["RetransSegs"] }' /proc/net/snmp
 }
-if ! $TB up --offloads on >"$WORK/up.log" 2>&1; then
-	tap_not_ok "testbed up (offloads on)" "$(tail -20 "$WORK/up.log")"
-	tap_done
-	exit
-fi
+tb_up "testbed up (offloads on)" --offloads on
 gw "$IOTRIM" attach --lan lan0 >/dev/null
 read -r _ dev_out0 < <(tcp_segs "${TB_PREFIX}_dev2")
 read -r _ srv_out0 < <(tcp_segs "${TB_PREFIX}_inet")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Experiments on the testbed, with ground truth: simulated devices
-# (selftests/devices/) run real clients in their namespaces, iotrim counts
+# (selftests/e2e/devices/) run real clients in their namespaces, iotrim counts
 # and names their traffic (`iotrim run`) and blocks in the kernel.
 #
 #   bulb    (dev1) needs api.vendor.example:443; log.vendor.example:80 (same
@@ -15,8 +15,11 @@
 # entries with leases, `iotrim block`): while this build has none they are
 # skipped, with the reason.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-. selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+export IOTRIM_TB_PREFIX=${IOTRIM_TB_PREFIX:-exp}
+export IOTRIM_TB_STATE=${IOTRIM_TB_STATE:-/run/iotrim-tb-exp-$$}
+export IOTRIM_PIN_DIR=/sys/fs/bpf/iotrim-exp-$$
+. selftests/lib/testbed.sh
 
 if [ "$(id -u)" -ne 0 ]; then
 	tap_skip "experiments on the testbed" "needs root"
@@ -24,34 +27,19 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 
-export IOTRIM_TB_PREFIX=${IOTRIM_TB_PREFIX:-exp}
-export IOTRIM_TB_STATE=${IOTRIM_TB_STATE:-/run/iotrim-tb-exp-$$}
-export IOTRIM_PIN_DIR=/sys/fs/bpf/iotrim-exp-$$
-P=$IOTRIM_TB_PREFIX
-ST=$IOTRIM_TB_STATE
-T=$(mktemp -d /tmp/iotrim-e2e-exp.XXXXXX)
-export IOTRIM_DB=$T/iotrim.db
-export TB_STATE=$ST
-DEVICES=$PWD/selftests/devices
+P=$TB_PREFIX
+ST=$TB_STATE
+# The devices' scripts find the testbed's CA through TB_STATE.
+export TB_STATE
+DEVICES=$PWD/selftests/e2e/devices
+# nsenter itself, not a function: timeout runs it, and kill -9 reaches iotrim.
 GW=(nsenter --net="/run/netns/${P}_gw")
-RUN_PID=""
 CHRONY2_PID=""
-
-cleanup() {
-	[ -n "$RUN_PID" ] && kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
+test_cleanup() {
 	[ -n "$CHRONY2_PID" ] && kill "$CHRONY2_PID" 2>/dev/null
-	"${GW[@]}" "$IOTRIM" detach --purge >/dev/null 2>&1
-	scripts/testbed.sh down >/dev/null 2>&1
-	rm -rf "$IOTRIM_PIN_DIR" "$T"
 }
-trap cleanup EXIT
 
-if ! scripts/testbed.sh up >"$T/up.log" 2>&1; then
-	tap_not_ok "testbed up" "$(tail -5 "$T/up.log")"
-	tap_done
-	exit 1
-fi
-tap_ok "testbed up ($P)"
+tb_up "testbed up ($P)"
 
 # A second NTP server for the plug: time2.example 203.0.113.13.
 mkdir -p "$ST/chrony2"
@@ -82,17 +70,16 @@ done
 tap_check "second time server time2.example answers" test $ok -eq 1
 
 # iotrim on the gateway: counting, and the controller naming destinations.
-if ! "${GW[@]}" "$IOTRIM" attach --lan lan0 >"$T/attach.log" 2>&1; then
-	tap_not_ok "attach" "$(cat "$T/attach.log")"
+if ! "${GW[@]}" "$IOTRIM" attach --lan lan0 >"$WORK/attach.log" 2>&1; then
+	tap_not_ok "attach" "$(cat "$WORK/attach.log")"
 	tap_done
 	exit 1
 fi
-"${GW[@]}" "$IOTRIM" run --no-attach --interval 1 >"$T/run.log" 2>&1 &
-RUN_PID=$!
+start_controller --no-attach --interval 1
 sleep 1
-tap_check "iotrim run is naming destinations" kill -0 "$RUN_PID"
+tap_check "iotrim run is naming destinations" kill -0 "$run_pid"
 
-# experiment NAME DEV STRATEGY [extra run lines] -- FUNCTION LINES: writes $T/NAME.ini
+# experiment NAME DEV STRATEGY [extra run lines] -- FUNCTION LINES: writes $WORK/NAME.ini
 experiment() {
 	local name=$1 dev=$2 strategy=$3
 	shift 3
@@ -102,7 +89,7 @@ experiment() {
 		printf 'power_cycle = TB_NS=%s_%s %s/%s.sh cycle\n' "$P" "$dev" "$DEVICES" "${SCRIPT:-$name}"
 		printf 'boot_wait = 0\nsettle = 0\ntimeout = %s\n' "${TIMEOUT:-20}"
 		for l in "$@"; do printf '%s\n' "${l//@/TB_NS=${P}_$dev $DEVICES/${SCRIPT:-$name}.sh}"; done
-	} >"$T/$name.ini"
+	} >"$WORK/$name.ini"
 }
 
 labels() { jq -r '.[].label' | sort | tr '\n' ' '; }
@@ -120,19 +107,19 @@ declare -A WANT_DISCOVERED=(
 	[flaky]="api.vendor.example:443 log.vendor.example:80 time.example:123/udp "
 )
 for d in bulb camera plug flaky; do
-	got=$("${GW[@]}" "$IOTRIM" experiment discover "$T/$d.ini" --json 2>"$T/discover.err" | labels)
+	got=$("${GW[@]}" "$IOTRIM" experiment discover "$WORK/$d.ini" --json 2>"$WORK/discover.err" | labels)
 	if [ "$got" = "${WANT_DISCOVERED[$d]}" ]; then
 		tap_ok "discovery on the real system, $d: $got"
 	else
 		tap_not_ok "discovery on the real system, $d" "got:  $got" "want: ${WANT_DISCOVERED[$d]}" \
-			"$(tail -3 "$T/discover.err")"
+			"$(tail -3 "$WORK/discover.err")"
 	fi
 done
 
 # ---- trials: need enforcement
 # The bulb's run, while the camera (another device) keeps using the same API:
 # the camera must never notice.
-"${GW[@]}" "$IOTRIM" experiment run "$T/bulb.ini" --json >"$T/bulb.json" 2>"$T/bulb.err" &
+"${GW[@]}" "$IOTRIM" experiment run "$WORK/bulb.ini" --json >"$WORK/bulb.json" 2>"$WORK/bulb.err" &
 pid=$!
 other_ok=0 other_fail=0
 while kill -0 "$pid" 2>/dev/null; do
@@ -146,7 +133,7 @@ while kill -0 "$pid" 2>/dev/null; do
 done
 wait "$pid"
 rc=$?
-out=$(cat "$T/bulb.json")
+out=$(cat "$WORK/bulb.json")
 
 verdicts() { jq -r '.destinations[] | "\(.label)=\(.verdict)\(if .flaky then "(flaky)" else "" end)"' | sort | tr '\n' ' '; }
 jqe() { jq -e "$@" >/dev/null; }
@@ -161,7 +148,7 @@ got=$(verdicts <<<"$out")
 if [ "$rc" -eq 0 ] && [ "$got" = "${TRUTH[bulb]}" ]; then
 	tap_ok "bulb, group: ground truth"
 else
-	tap_not_ok "bulb, group: ground truth" "exit $rc" "got:  $got" "want: ${TRUTH[bulb]}" "$(tail -3 "$T/bulb.err")"
+	tap_not_ok "bulb, group: ground truth" "exit $rc" "got:  $got" "want: ${TRUTH[bulb]}" "$(tail -3 "$WORK/bulb.err")"
 fi
 TRIALS[bulb-group]=$(jq .trials_run <<<"$out")
 WALL[bulb-group]=$(jq .wall_seconds <<<"$out")
@@ -178,7 +165,7 @@ for d in bulb camera plug flaky; do
 		plug) experiment plug dev3 $s '[function schedule]' 'trigger = @ schedule' 'check = @ scheduled' ;;
 		flaky) SCRIPT=flaky experiment flaky dev1 $s '[function report]' 'trigger = @ report' 'check = @ reported' ;;
 		esac
-		out=$("${GW[@]}" "$IOTRIM" experiment run "$T/$d.ini" --json 2>"$T/$d.err")
+		out=$("${GW[@]}" "$IOTRIM" experiment run "$WORK/$d.ini" --json 2>"$WORK/$d.err")
 		rc=$?
 		got=$(verdicts <<<"$out")
 		extra=true
@@ -190,7 +177,7 @@ for d in bulb camera plug flaky; do
 			tap_ok "$d, $s: ground truth"
 		else
 			tap_not_ok "$d, $s: ground truth" "exit $rc" "got:  $got" "want: ${TRUTH[$d]}" \
-				"$(jq -c .conflicts <<<"$out")" "$(tail -3 "$T/$d.err")"
+				"$(jq -c .conflicts <<<"$out")" "$(tail -3 "$WORK/$d.err")"
 		fi
 		TRIALS[$d-$s]=$(jq .trials_run <<<"$out")
 		WALL[$d-$s]=$(jq .wall_seconds <<<"$out")
@@ -199,7 +186,7 @@ done
 
 # kill -9 mid-run, then resume: same verdicts, nothing left blocked
 experiment bulb dev1 group '[function switch]' 'trigger = @ on' 'check = @ is-on'
-"${GW[@]}" "$IOTRIM" experiment run "$T/bulb.ini" --json >/dev/null 2>&1 &
+"${GW[@]}" "$IOTRIM" experiment run "$WORK/bulb.ini" --json >/dev/null 2>&1 &
 pid=$!
 id=""
 for _ in $(seq 1 300); do
@@ -223,13 +210,13 @@ fi
 
 SCRIPT=bulb experiment broken dev1 group '[function switch]' 'trigger = @ on' 'check = false'
 expect_exit "failing baseline aborts" 1 "failed 3 times in a row with nothing blocked" \
-	"${GW[@]}" "$IOTRIM" experiment run "$T/broken.ini"
+	"${GW[@]}" "$IOTRIM" experiment run "$WORK/broken.ini"
 SCRIPT=bulb TIMEOUT=1 REPS=3 experiment hang dev1 group '[function switch]' 'trigger = @ on' 'check = sleep 60'
 expect_exit "hanging check is cut at the timeout" 1 "failed 3 times in a row" \
-	timeout 60 "${GW[@]}" "$IOTRIM" experiment run "$T/hang.ini"
-printf '[device]\nmac = 02:00:00:00:21\n[function f]\ncheck = true\n' >"$T/bad.ini"
+	timeout 60 "${GW[@]}" "$IOTRIM" experiment run "$WORK/hang.ini"
+printf '[device]\nmac = 02:00:00:00:21\n[function f]\ncheck = true\n' >"$WORK/bad.ini"
 expect_exit "malformed experiment file names the line" 2 "bad.ini:2: mac must look like" \
-	"${GW[@]}" "$IOTRIM" experiment run "$T/bad.ini"
+	"${GW[@]}" "$IOTRIM" experiment run "$WORK/bad.ini"
 for d in bulb camera plug flaky; do
 	printf '# %-7s trials single %3s group %3s   wall single %6.1f s group %6.1f s\n' "$d" \
 		"${TRIALS[$d-single]}" "${TRIALS[$d-group]}" "${WALL[$d-single]}" "${WALL[$d-group]}"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `iotrim experiment` end to end on the sim backend (no network): simulated
 # devices decide whether they work from the deny entries iotrim adds
-# (selftests/devices/simlib.sh).  Ground-truth verdicts for both strategies,
+# (selftests/cli/simlib.sh).  Ground-truth verdicts for both strategies,
 # conflicts, flaky checks, a failing baseline, a hanging check, a malformed
 # file, kill -9 then resume, Ctrl-C, list/show/abort, blocklist and MUD file.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-. selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+. selftests/lib/lib.sh
 
 T=$(mktemp -d /tmp/iotrim-exp-cli.XXXXXX)
 BG=()
@@ -20,7 +20,7 @@ export IOTRIM_DB=$T/iotrim.db
 export SIM_DIR=$T/sim
 export IOTRIM_EXPERIMENT_BACKEND=sim:$SIM_DIR
 mkdir -p "$SIM_DIR"
-cp selftests/devices/simlib.sh "$T/"
+cp selftests/cli/simlib.sh "$T/"
 
 # device NAME: observed destinations on stdin ("NAME PROTO PORT IP BYTES")
 observed() { cat >"$SIM_DIR/observed"; }

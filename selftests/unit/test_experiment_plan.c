@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The planner against simulated devices (selftests/experiment_oracle.h):
+ * The planner against simulated devices (selftests/lib/experiment_oracle.h):
  * both strategies reach the ground-truth verdict of every destination,
  * conflicts are found, flaky checks are marked, a failing baseline aborts,
  * and a run replayed from any point ends the same.  Also destination

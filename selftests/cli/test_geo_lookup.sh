@@ -5,8 +5,8 @@
 # those of the CSV row that contains the address (found by awk, an
 # independent linear scan).
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 DATA=${IOTRIM_DATA_DIR:-/usr/local/share/iotrim}
 DB=$DATA/geo-country.mmdb

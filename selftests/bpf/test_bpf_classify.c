@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "bpf_fixture.h"
@@ -1329,17 +1328,7 @@ TEST(tcp_header_up_to_the_end_has_no_payload)
 
 int main(void)
 {
-	int err;
-
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP loading BPF programs needs root\n");
-		return 0;
-	}
-	err = fixture_open(&fx);
-	if (err) {
-		printf("Bail out! loading the BPF programs: %s\n", strerror(-err));
-		return 1;
-	}
+	fixture_open_or_exit(&fx);
 	settings_fd = bpf_map__fd(fx.xdp->maps.settings);
 	debug_fd = bpf_map__fd(fx.xdp->maps.classify_debug);
 	make_kinds();

@@ -14,35 +14,10 @@
 # show names next to addresses; the history must hold the same after the
 # controller stops.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/testbed.sh
 
-WORK=$(mktemp -d)
-export IOTRIM_DB=$WORK/iotrim.db
-run_pid=
-
-stop_controller() {
-	[ -n "$run_pid" ] || return 0
-	kill -TERM "$run_pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$run_pid" 2>/dev/null
-	wait "$run_pid" 2>/dev/null
-	run_pid=
-}
-cleanup() {
-	stop_captures
-	stop_controller
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1
-	$TB down >/dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ ! -x "$TB" ]; then
-	tap_skip "attribution end to end" "scripts/testbed.sh missing"
-	tap_done
-	exit
-fi
+tb_require "attribution end to end"
 
 cat >"$WORK/devices.conf" <<'EOF'
 [02:00:00:00:00:21]
@@ -70,24 +45,15 @@ EOF
 OPTS=(--devices "$WORK/devices.conf" --providers "$WORK/providers.conf"
 	--geo-overrides "$WORK/overrides.conf")
 
-if ! $TB up --offloads off >"$WORK/up.log" 2>&1; then
-	tap_not_ok "testbed up" "$(tail -20 "$WORK/up.log")"
-	tap_done
-	exit
-fi
-tap_ok "testbed up (prefix $TB_PREFIX)"
-STATE=$(sed -n 's/.*state \([^ ]*\).*/\1/p' "$WORK/up.log" | tail -1)
-CA=${STATE:-/run/iotrim-testbed}/ca.crt
+tb_up "testbed up (prefix $TB_PREFIX)" --offloads off
+CA=$TB_STATE/ca.crt
 
 start_lan_capture in "$WORK/in.pcap"
 start_lan_capture out "$WORK/out.pcap"
 wait_captures_ready "$WORK/in.pcap" "$WORK/out.pcap"
 
-nsenter --net="/run/netns/${TB_PREFIX}_gw" "$IOTRIM" run --lan lan0 --interval 1 \
-	--devices "$WORK/devices.conf" >"$WORK/run.log" 2>&1 &
-run_pid=$!
-for _ in $(seq 100); do grep -q '^collecting' "$WORK/run.log" && break; sleep 0.1; done
-tap_check "iotrim run attaches and collects" grep -q '^collecting' "$WORK/run.log"
+start_controller --lan lan0 --interval 1 --devices "$WORK/devices.conf"
+tap_check "iotrim run attaches and collects" controller_collecting
 
 dev() {	# DEV CMD...: bounded, logged
 	local d=$1
@@ -171,7 +137,7 @@ reason=$(dest $D1 fw.vendor.example 443 '.party_reason')
 tap_check "the party reason names the rule ($reason)" grep -q "matches vendor 'Vendor Example' (device config)" <<<"$reason"
 
 # Bytes and packets per destination equal tshark's over the same addresses.
-selftests/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" >"$WORK/witness.txt"
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" >"$WORK/witness.txt"
 jq -r ".[] | select($is_test) | . as \$d | .ips[] |
 	\"\(\$d.device_mac) \(.) \({tcp: 6, udp: 17, icmp: 1, icmpv6: 58}[\$d.proto]) \(\$d.port) \(\$d.device_mac)|\(\$d.name // \$d.ips[0]):\(\$d.port)/\(\$d.proto)\"" \
 	"$WORK/dest.json" >"$WORK/members.txt"

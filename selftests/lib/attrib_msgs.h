@@ -2,7 +2,7 @@
 /*
  * Builders of DNS messages and TLS hellos for the attribution tests, the
  * fuzz seeds and the benchmark: well-formed ones, and handles to break
- * them.  Payloads only; selftests/packet.h puts them in frames.
+ * them.  Payloads only; selftests/lib/packet.h puts them in frames.
  *
  *	struct msg m;
  *

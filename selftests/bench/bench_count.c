@@ -118,8 +118,8 @@ int main(void)
 		fprintf(stderr, "bench: cannot load iotrim's programs (root needed)\n");
 		return 1;
 	}
-	xdp_pass_fd = load_baseline("build/selftests/xdp_pass.bpf.o", &xdp_pass);
-	tc_pass_fd = load_baseline("build/selftests/tc_pass.bpf.o", &tc_pass);
+	xdp_pass_fd = load_baseline("build/selftests/bpf/progs/xdp_pass.bpf.o", &xdp_pass);
+	tc_pass_fd = load_baseline("build/selftests/bpf/progs/tc_pass.bpf.o", &tc_pass);
 	if (xdp_pass_fd < 0 || tc_pass_fd < 0)
 		return 1;
 	build_frames(frames);

@@ -2,8 +2,8 @@
 # The attribution commands' command lines: usage errors, exit codes, and
 # what they do with no state at all.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

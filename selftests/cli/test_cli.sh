@@ -2,8 +2,8 @@
 # Controller command line: argument errors, environment errors, attach and
 # detach life cycle on a veth in a throw-away namespace.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
 
 NS=itc_cli_$$
 cleanup() {
@@ -87,7 +87,7 @@ expect_exit "detach from the bridge" 0 "removed pinned maps" run detach --purge
 # A program iotrim did not load is never replaced silently.
 # iproute2 keeps state under the bpffs it loads through: give it a private one.
 unshare -m sh -c "mount -t bpf bpf /sys/fs/bpf &&
-	ip -n $NS link set dev lan0 xdp obj build/selftests/xdp_pass.bpf.o sec xdp"
+	ip -n $NS link set dev lan0 xdp obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp"
 expect_exit "foreign XDP program refused" 6 "did not load: use --force" run attach --lan lan0
 tap_check "foreign program still attached" bash -c "ip -n $NS -d link show lan0 | grep -q 'name xdp_pass'"
 expect_exit "--force replaces it" 0 "attached to lan0" run attach --lan lan0 --force

@@ -4,9 +4,9 @@
 # option, exit code and environment variable of the --help texts, and
 # `make install` puts it in place.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-# shellcheck source=selftests/lib.sh
-. selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=selftests/lib/lib.sh
+. selftests/lib/lib.sh
 
 PAGE=man/iotrim.8
 tmp=$(mktemp -d)

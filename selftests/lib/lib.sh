@@ -1,13 +1,11 @@
 # shellcheck shell=bash
 # Helpers for the shell tests: TAP output and throw-away network namespaces.
+# The testbed tests (selftests/e2e/) source testbed.sh, which sources this.
 # Source it, call tap_* for each check, and `tap_done` last.
 
 IOTRIM=${IOTRIM:-$PWD/build/iotrim}
 # Tests pin under their own directory so a live deployment is never touched.
 export IOTRIM_PIN_DIR=${IOTRIM_PIN_DIR:-/sys/fs/bpf/iotrim-test-$$}
-
-# Testbed namespaces are <prefix>_gw, <prefix>_dev1, ... (scripts/testbed.sh).
-TB_PREFIX=${IOTRIM_TB_PREFIX:-it}
 
 tap_n=0
 tap_failed=0
@@ -74,43 +72,4 @@ make_veth_netns() {
 	ip -n "$ns" link set lan0 up
 	ip -n "$ns" link set peer0 up
 	ip -n "$ns" link set lo up
-}
-
-# --- tests on the namespace testbed (scripts/testbed.sh) -------------------
-# shellcheck disable=SC2034 # used by the scripts that source this file
-TB=scripts/testbed.sh
-capture_pids=()
-
-gw() { in_netns "${TB_PREFIX}_gw" "$@"; }
-
-# start_lan_capture DIRECTION FILE: tcpdump on the gateway's lan0 of what the
-# LAN sent (in) or was sent (out), into FILE (its stderr in FILE.log).
-# nsenter execs tcpdump, so the recorded pid is tcpdump's own (a backgrounded
-# subshell would ignore SIGINT); -Z root lets it write into a private
-# directory; immediate mode leaves nothing in the ring when it stops.
-start_lan_capture() {
-	nsenter --net="/run/netns/${TB_PREFIX}_gw" tcpdump -Z root -i lan0 -Q "$1" -n -s 200 \
-		-U --immediate-mode -w "$2" 2>"$2.log" &
-	capture_pids+=($!)
-}
-
-# wait_captures_ready FILE...: until every capture says it listens (5 s).
-wait_captures_ready() {
-	local f ready
-	for _ in $(seq 50); do
-		ready=1
-		for f in "$@"; do
-			grep -q listening "$f.log" 2>/dev/null || ready=0
-		done
-		[ "$ready" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop_captures() {
-	[ ${#capture_pids[@]} -gt 0 ] || return 0
-	kill -TERM "${capture_pids[@]}" 2>/dev/null
-	wait "${capture_pids[@]}" 2>/dev/null
-	capture_pids=()
 }

@@ -5,58 +5,23 @@
 # flow totals in SQLite alone (export --no-live) must equal tshark's on the
 # same link for every flow and direction: nothing lost, nothing twice.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-source selftests/lib.sh
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/testbed.sh
 
-WORK=$(mktemp -d)
-export IOTRIM_DB=$WORK/iotrim.db
-run_pid=
-run_rc=
 traffic_pid=
-
-start_controller() {
-	nsenter --net="/run/netns/${TB_PREFIX}_gw" "$IOTRIM" run --lan lan0 --interval 1 \
-		>>"$WORK/run.log" 2>&1 &
-	run_pid=$!
-}
-stop_controller() {	# SIGNAL
-	[ -n "$run_pid" ] || return 0
-	kill "-$1" "$run_pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$run_pid" 2>/dev/null
-	wait "$run_pid" 2>/dev/null
-	run_rc=$?
-	run_pid=
-}
-cleanup() {
+test_cleanup() {
 	[ -n "$traffic_pid" ] && kill "$traffic_pid" 2>/dev/null && wait "$traffic_pid" 2>/dev/null
-	stop_captures
-	stop_controller TERM
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1
-	$TB down >/dev/null 2>&1
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
 
-if [ ! -x "$TB" ]; then
-	tap_skip "kill -9 and restart" "scripts/testbed.sh missing"
-	tap_done
-	exit
-fi
-if ! $TB up --offloads off >"$WORK/up.log" 2>&1; then
-	tap_not_ok "testbed up" "$(tail -20 "$WORK/up.log")"
-	tap_done
-	exit
-fi
-tap_ok "testbed up (prefix $TB_PREFIX)"
+tb_require "kill -9 and restart"
+tb_up "testbed up (prefix $TB_PREFIX)" --offloads off
 
 start_lan_capture in "$WORK/in.pcap"
 start_lan_capture out "$WORK/out.pcap"
 wait_captures_ready "$WORK/in.pcap" "$WORK/out.pcap"
 
-start_controller
-for _ in $(seq 100); do grep -q '^collecting' "$WORK/run.log" && break; sleep 0.1; done
-tap_check "the controller runs" grep -q '^collecting' "$WORK/run.log"
+start_controller --lan lan0 --interval 1
+tap_check "the controller runs" controller_collecting
 
 # Traffic for about 9 s: downloads, HTTPS, DNS from two devices.
 (
@@ -78,7 +43,7 @@ for at in 2.5 3; do
 		[ "$run_rc" -eq 137 ] && kills=$((kills + 1))
 	fi
 	sleep 0.7
-	start_controller
+	start_controller --lan lan0 --interval 1
 done
 wait "$traffic_pid"
 traffic_pid=
@@ -100,7 +65,7 @@ jq -r '[.flows[] | {k: "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.
 	awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
 		else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58; $4 = p; print }' |
 	awk "$is_test_flow" | sort >"$WORK/history.txt"
-selftests/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" | awk "$is_test_flow" |
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" | awk "$is_test_flow" |
 	sort >"$WORK/witness.txt"
 n=$(wc -l <"$WORK/witness.txt")
 tap_check "the capture saw the traffic ($n flow directions)" test "$n" -ge 6
