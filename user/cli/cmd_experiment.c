@@ -279,6 +279,20 @@ static int open_experiment(int argc, char **argv, const char *verb, struct xopts
 	return EXIT_OK;
 }
 
+/* The run and the backend it acts through; on failure an exit code, the run not loaded. */
+static int load_run(sqlite3 *db, int64_t id, struct exp_backend **be, struct exp_run *run)
+{
+	char err[1024];
+	int rc = open_backend(db, be);
+
+	if (rc)
+		return rc;
+	if (exp_run_load(db, id, run, err, sizeof(err)))
+		return fail(EXIT_FAILURE_RUNTIME, "%s", err);
+	run->be = *be;
+	return EXIT_OK;
+}
+
 static int x_resume(int argc, char **argv)
 {
 	struct xopts o;
@@ -297,13 +311,8 @@ static int x_resume(int argc, char **argv)
 		return fail(EXIT_USAGE, "experiment %lld was aborted (%s): start a new run", (long long)id,
 			    st.message);
 	}
-	if ((rc = open_backend(db, &be)))
+	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_load(db, id, &run, err, sizeof(err))) {
-		rc = fail(EXIT_FAILURE_RUNTIME, "%s", err);
-		goto out;
-	}
-	run.be = be;
 	if (!strcmp(st.status, "done")) {
 		if (exp_run_replay(&run, err, sizeof(err)) == 0)
 			report(&run, o.json);
@@ -325,7 +334,6 @@ static int x_abort(int argc, char **argv)
 	struct xopts o;
 	struct exp_run run;
 	struct exp_state st;
-	char err[1024];
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int64_t id;
@@ -333,13 +341,8 @@ static int x_abort(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = open_backend(db, &be)))
+	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_load(db, id, &run, err, sizeof(err))) {
-		rc = fail(EXIT_FAILURE_RUNTIME, "%s", err);
-		goto out;
-	}
-	run.be = be;
 	if (exp_run_take_over(&run, o.db, st.pid)) {
 		rc = fail(EXIT_CONFLICT, "experiment %lld (pid %lld) did not stop", (long long)id,
 			  (long long)st.pid);

@@ -22,6 +22,21 @@ static char *dup_text(sqlite3_stmt *st, int col)
 	return t ? strdup(t) : NULL;
 }
 
+/* Room for one more of n elements of size in *arr (capacity *cap). */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, (*cap ? *cap * 2 : 16) * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = *cap ? *cap * 2 : 16;
+	return 0;
+}
+
 int exp_query_state(sqlite3 *db, int64_t id, struct exp_state *s)
 {
 	sqlite3_stmt *st;
@@ -88,14 +103,9 @@ int exp_query_list(sqlite3 *db, const char *db_file, struct exp_summary **out, s
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct exp_summary *r;
 
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			r = realloc(rows, cap * sizeof(*rows));
-			if (!r) {
-				rc = -ENOMEM;
-				break;
-			}
-			rows = r;
+		if (grow((void **)&rows, &cap, *n, sizeof(*rows))) {
+			rc = -ENOMEM;
+			break;
 		}
 		r = &rows[(*n)++];
 		r->id = sqlite3_column_int64(st, 0);
@@ -149,14 +159,9 @@ int exp_query_steps(sqlite3 *db, int64_t id, int64_t seq, struct exp_step **out,
 		struct exp_step *s;
 		const void *output;
 
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			s = realloc(steps, cap * sizeof(*steps));
-			if (!s) {
-				rc = -ENOMEM;
-				break;
-			}
-			steps = s;
+		if (grow((void **)&steps, &cap, *n, sizeof(*steps))) {
+			rc = -ENOMEM;
+			break;
 		}
 		s = &steps[(*n)++];
 		memset(s, 0, sizeof(*s));
