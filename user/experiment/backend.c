@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Experiment backends (experiment_backend.h): "kernel" on the pinned maps,
+ * Experiment backends (backend.h): "kernel" on the pinned maps,
  * "sim:DIR" for tests.
  */
 #include <arpa/inet.h>
@@ -395,7 +395,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	return 0;
 }
 
-/* Deny entries through enforcement (user/block.c), tagged with the run as owner. */
+/* Deny entries through enforcement (enforce/), tagged with the run as owner. */
 
 static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
 		    enum exp_action action, unsigned lease_s, const char *owner,
