@@ -29,14 +29,16 @@ static bool run_step(struct exp_run *run, int64_t seq, int *step, const char *ki
 	char *env[] = { idv, seqv, macv, funcv, NULL };
 	char *out;
 	bool ok;
+	int err;
 
 	format_mac(run->cfg.mac, mac);
 	snprintf(idv, sizeof(idv), "IOTRIM_EXPERIMENT_ID=%lld", (long long)run->id);
 	snprintf(seqv, sizeof(seqv), "IOTRIM_EXPERIMENT_TRIAL=%lld", (long long)seq);
 	snprintf(macv, sizeof(macv), "IOTRIM_DEVICE_MAC=%s", mac);
 	snprintf(funcv, sizeof(funcv), "IOTRIM_FUNCTION=%s", func ? func : "");
-	if (exp_run_command(cmd, run->cfg.dir, run->cfg.timeout, run->stop, env, &r) != 0) {
-		warn("cannot run '%s': %s", cmd, strerror(errno));
+	err = exp_run_command(cmd, run->cfg.dir, run->cfg.timeout, run->stop, env, &r);
+	if (err) {
+		warn("cannot run '%s': %s", cmd, strerror(-err));
 		exp_cmd_result_free(&r);
 		return false;
 	}
