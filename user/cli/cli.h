@@ -17,6 +17,7 @@ enum exit_code {
 	EXIT_CONFLICT = 6,		/* already attached, foreign program */
 	EXIT_LOAD_FAILED = 7,		/* verifier rejected a program */
 	EXIT_NOT_ATTACHED = 8,		/* no pinned iotrim state */
+	EXIT_INTERRUPTED = 130,		/* stopped by SIGINT/SIGTERM (experiment), as a shell says */
 };
 
 /* Prints "iotrim: <message>" to stderr and returns code, for `return fail(...)`. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Experiment backends (experiment_backend.h): "kernel" on the pinned maps,
+ * Experiment backends (backend.h): "kernel" on the pinned maps,
  * "sim:DIR" for tests.
  */
 #include <arpa/inet.h>
@@ -17,9 +17,9 @@
 #include <bpf/bpf.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "iotrim_maps.h"
 #include "enforce/block.h"
-#include "cli/cli.h"
 #include "experiment/backend.h"
 #include "common/fmt.h"
 #include "common/proto.h"
@@ -250,11 +250,6 @@ static int sim_count_owner(struct exp_backend *b, const char *owner)
 	return n;
 }
 
-static void sim_close(struct exp_backend *b)
-{
-	free(b->priv);
-}
-
 /* ---- kernel ------------------------------------------------------------------ */
 
 struct kern {
@@ -389,12 +384,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	return 0;
 }
 
-static void kern_close(struct exp_backend *b)
-{
-	free(b->priv);
-}
-
-/* Deny entries through enforcement (user/block.c), tagged with the run as owner. */
+/* Deny entries through enforcement (enforce/), tagged with the run as owner. */
 
 static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
 		    enum exp_action action, unsigned lease_s, const char *owner,
@@ -470,9 +460,49 @@ static int kern_count_owner(struct exp_backend *b, const char *owner)
 
 /* ---- open --------------------------------------------------------------------- */
 
+static void free_priv(struct exp_backend *b)
+{
+	free(b->priv);
+}
+
+static const struct exp_backend sim_ops = {
+	.name = "sim",
+	.port_scoped = true,
+	.can_block = true,
+	.observe = sim_observe,
+	.add = sim_add,
+	.renew = sim_renew,
+	.del = sim_del,
+	.del_owner = sim_del_owner,
+	.count_owner = sim_count_owner,
+	.close = free_priv,
+};
+
+static const struct exp_backend kern_ops = {
+	.name = "kernel",
+	.port_scoped = true,
+	.why_not = "no database for the block rules",	/* can_block: with a database */
+	.observe = kern_observe,
+	.add = kern_add,
+	.renew = kern_renew,
+	.del = kern_del,
+	.del_owner = kern_del_owner,
+	.count_owner = kern_count_owner,
+	.close = free_priv,
+};
+
+/* b becomes a backend of ops with a zeroed private part of priv_size. */
+static int set_up(struct exp_backend *b, const struct exp_backend *ops, size_t priv_size)
+{
+	*b = *ops;
+	b->priv = calloc(1, priv_size);
+	return b->priv ? 0 : -ENOMEM;
+}
+
 int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
 {
 	struct exp_backend *b = calloc(1, sizeof(*b));
+	int err;
 
 	*out = NULL;
 	if (!b)
@@ -482,47 +512,26 @@ int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
 	if (!spec || !*spec)
 		spec = "kernel";
 	if (!strncmp(spec, "sim:", 4)) {
-		struct sim *s = calloc(1, sizeof(*s));
+		err = set_up(b, &sim_ops, sizeof(struct sim));
+		if (!err) {
+			struct sim *s = b->priv;
 
-		if (!s) {
-			free(b);
-			return -ENOMEM;
+			snprintf(s->dir, sizeof(s->dir), "%s", spec + 4);
 		}
-		snprintf(s->dir, sizeof(s->dir), "%s", spec + 4);
-		b->name = "sim";
-		b->port_scoped = true;
-		b->can_block = true;
-		b->priv = s;
-		b->observe = sim_observe;
-		b->add = sim_add;
-		b->renew = sim_renew;
-		b->del = sim_del;
-		b->del_owner = sim_del_owner;
-		b->count_owner = sim_count_owner;
-		b->close = sim_close;
 	} else if (!strcmp(spec, "kernel")) {
-		struct kern *k = calloc(1, sizeof(*k));
+		err = set_up(b, &kern_ops, sizeof(struct kern));
+		if (!err) {
+			struct kern *k = b->priv;
 
-		if (!k) {
-			free(b);
-			return -ENOMEM;
+			k->db = db;
+			b->can_block = db != NULL;
 		}
-		k->db = db;
-		b->name = "kernel";
-		b->port_scoped = true;
-		b->priv = k;
-		b->observe = kern_observe;
-		b->can_block = db != NULL;
-		snprintf(b->why_not, sizeof(b->why_not), "no database for the block rules");
-		b->add = kern_add;
-		b->renew = kern_renew;
-		b->del = kern_del;
-		b->del_owner = kern_del_owner;
-		b->count_owner = kern_count_owner;
-		b->close = kern_close;
 	} else {
+		err = -EINVAL;
+	}
+	if (err) {
 		free(b);
-		return -EINVAL;
+		return err;
 	}
 	*out = b;
 	return 0;
