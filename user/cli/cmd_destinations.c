@@ -555,7 +555,7 @@ static int load_data(const struct opts *o, struct data *d)
 	memset(d, 0, sizeof(*d));
 	if (access(o->db, F_OK) != 0 && errno == ENOENT)
 		notice("no history yet (%s does not exist): showing what the kernel counted", o->db);
-	if ((err = db_open(o->db, &d->db)))
+	if ((err = cli_db_open(o->db, &d->db)))
 		return err;
 	if (!o->no_live && geteuid() == 0 && (fd = open_pinned_map(MAP_NAME(MAP_FLOWS))) >= 0) {
 		have_live = read_flows(fd, &live) == 0;
@@ -571,7 +571,7 @@ static int load_data(const struct opts *o, struct data *d)
 	if ((err = geo_open(&o->geo, false, &d->geo)) ||
 	    (err = providers_load(o->providers, &d->prov)) ||
 	    (err = device_config_load(o->devices, &d->conf)))
-		return err;
+		return load_exit_code(err);
 	qsort(d->rows.items, d->rows.len, sizeof(*d->rows.items), cmp_dest);
 	if (build_dests(&d->rows, d->db, d->geo, &d->prov, &d->conf, &d->dests))
 		return fail(EXIT_FAILURE_RUNTIME, "out of memory");

@@ -232,7 +232,7 @@ static int x_run(int argc, char **argv)
 	} else {
 		snprintf(out_dir, sizeof(out_dir), "%s", cfg.dir);
 	}
-	if ((rc = db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	if (!be->can_block) {
 		rc = fail(EXIT_FAILURE_RUNTIME, "cannot run experiments: %s", be->why_not);
@@ -300,7 +300,7 @@ static int open_experiment(int argc, char **argv, const char *verb, struct xopts
 		return rc;
 	if (argc - first != 1 || !parse_id(argv[first], id))
 		return fail(EXIT_USAGE, "experiment %s takes an experiment id", verb);
-	if ((rc = db_open(o->db, db)))
+	if ((rc = cli_db_open(o->db, db)))
 		return rc;
 	if (status_of(*db, *id, status, status_len, msg, msg_len, pid)) {
 		db_close(*db);
@@ -409,7 +409,7 @@ static int x_list(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (first != argc)
 		return fail(EXIT_USAGE, "experiment list takes no argument");
-	if ((rc = db_open(o.db, &db)))
+	if ((rc = cli_db_open(o.db, &db)))
 		return rc;
 	if (sqlite3_prepare_v2(db,
 		"SELECT e.id, e.device_mac, coalesce(e.device_name, ''), e.strategy, e.status,"
@@ -523,7 +523,7 @@ static int x_show(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (argc - first != 1 || !parse_id(argv[first], &id))
 		return fail(EXIT_USAGE, "experiment show takes an experiment id");
-	if ((rc = db_open(o.db, &db)))
+	if ((rc = cli_db_open(o.db, &db)))
 		return rc;
 	if (o.trial >= 0) {
 		rc = show_trial(db, id, o.trial);
@@ -563,7 +563,7 @@ static int x_discover(int argc, char **argv)
 		rc = fail(EXIT_FAILURE_RUNTIME, "out of memory");
 		goto out;
 	}
-	if ((rc = db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	run.db = db;
 	run.be = be;

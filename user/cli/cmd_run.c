@@ -167,10 +167,10 @@ static int run_loop(const struct run_opts *o)
 	int err;
 
 	if ((err = device_config_load(o->devices, &conf)))
-		return err;
+		return load_exit_code(err);
 	if ((err = take_lock(o->db, &lock_fd)))
 		goto out;
-	if ((err = db_open(o->db, &db)))
+	if ((err = cli_db_open(o->db, &db)))
 		goto out;
 	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
