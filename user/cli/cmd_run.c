@@ -26,6 +26,7 @@
 #include "history/db.h"
 #include "common/fmt.h"
 #include "history/history.h"
+#include "history/name_store.h"
 #include "attrib/names.h"
 #include "attrib/party.h"
 #include "datapath/pin.h"
@@ -160,6 +161,7 @@ static int run_loop(const struct run_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct device_config conf = { 0 };
 	struct harvest_result hr;
+	struct name_store store;
 	struct attrib a;
 	sqlite3 *db = NULL;
 	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1, lock_fd = -1;
@@ -182,13 +184,16 @@ static int run_loop(const struct run_opts *o)
 			   pin_dir(), strerror(errno));
 		goto out;
 	}
-	if ((err = attrib_init(&a, db, names_fd, o->grace)))
+	if (name_store_open(&store, db)) {
+		err = EXIT_FAILURE_RUNTIME;
 		goto out;
+	}
+	attrib_init(&a, &store.sink, names_fd, o->grace);
 	rb = ring_buffer__new(events_fd, on_event, &a, NULL);
 	if (!rb) {
 		err = fail(EXIT_FAILURE_RUNTIME, "cannot read the events ring buffer: %s",
 			   strerror(errno));
-		attrib_fini(&a);
+		name_store_close(&store);
 		goto out;
 	}
 	signal(SIGINT, on_signal);
@@ -242,7 +247,7 @@ static int run_loop(const struct run_opts *o)
 		       (unsigned long long)(a.st.dns_malformed + a.st.dns_truncated),
 		       (unsigned long long)(a.st.tls_client_hellos + a.st.tls_server_hellos),
 		       (unsigned long long)(a.st.tls_malformed + a.st.tls_truncated));
-	attrib_fini(&a);
+	name_store_close(&store);
 out:
 	ring_buffer__free(rb);
 	if (events_fd >= 0)
