@@ -87,50 +87,6 @@ static bool attached_to(const char *ifname)
 	return ok;
 }
 
-/* The device rows of the database follow the device table and config. */
-static void update_devices(sqlite3 *db, int devices_fd, struct device_config *conf)
-{
-	struct device_table t = { 0 };
-	sqlite3_stmt *st;
-
-	if (read_devices(devices_fd, &t) != 0)
-		return;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO devices (mac, name, vendor, category, first_seen, last_seen)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (mac) DO UPDATE SET"
-		" name = coalesce(excluded.name, name), vendor = coalesce(excluded.vendor, vendor),"
-		" category = coalesce(excluded.category, category),"
-		" first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),"
-		" last_seen = max(coalesce(last_seen, 0), excluded.last_seen)",
-		-1, &st, NULL) != SQLITE_OK) {
-		device_table_free(&t);
-		return;
-	}
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (size_t i = 0; i < t.len; i++) {
-		struct device_info d;
-		char mac[MAC_STRLEN];
-
-		device_info_get(conf, t.items[i].key.mac, &d);
-		format_mac(t.items[i].key.mac, mac);
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
-		if (d.name[0])
-			sqlite3_bind_text(st, 2, d.name, -1, SQLITE_TRANSIENT);
-		if (d.vendor[0])
-			sqlite3_bind_text(st, 3, d.vendor, -1, SQLITE_TRANSIENT);
-		if (d.category[0])
-			sqlite3_bind_text(st, 4, d.category, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 5, boot_ns_to_unix_ms(t.items[i].value.first_seen_ns) / 1000);
-		sqlite3_bind_int64(st, 6, boot_ns_to_unix_ms(t.items[i].value.last_seen_ns) / 1000);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_finalize(st);
-	device_table_free(&t);
-}
-
 /* One controller per database: a second would double the event handling. */
 static int take_lock(const char *db_file, int *fd_out)
 {
@@ -201,7 +157,7 @@ static int run_loop(const struct run_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	/* Harvest first: whatever the last controller left is taken now. */
 	history_harvest_map(db, flows_fd, &hr);
-	update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, &conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->interval);
 	fflush(stdout);
@@ -227,7 +183,7 @@ static int run_loop(const struct run_opts *o)
 			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
-			update_devices(db, devices_fd, &conf);
+			history_update_devices(db, devices_fd, &conf);
 			last_harvest = now;
 		}
 		if (now - last_expire >= 30) {
@@ -240,7 +196,7 @@ static int run_loop(const struct run_opts *o)
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
 	err = history_harvest_map(db, flows_fd, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
-	update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, &conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
 		       (unsigned long long)a.st.events, (unsigned long long)a.st.dns_responses,
