@@ -18,6 +18,7 @@
 #include "history/db.h"
 #include "harness.h"
 #include "history/history.h"
+#include "history/name_store.h"
 #include "attrib/names.h"
 
 static char tmpdir[] = "/tmp/iotrim-history-test-XXXXXX";
@@ -138,6 +139,7 @@ TEST(names_attach_to_flows)
 	struct flow_table ft = { .items = e, .len = 1 };
 	static struct iotrim_event ev;
 	struct harvest_result r;
+	struct name_store store;
 	struct attrib a;
 	struct totals t;
 	char path[256];
@@ -149,7 +151,8 @@ TEST(names_attach_to_flows)
 	flow(&e[0], 10, 443, 1000, 2000, 5);
 	/* Harvested before any name is known ... */
 	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest");
-	ASSERT(attrib_init(&a, db, -1, 0) == 0, "attrib");
+	ASSERT(name_store_open(&store, db) == 0, "attrib");
+	attrib_init(&a, &store.sink, -1, 0);
 	/* ... then the device's DNS answer arrives. */
 	dns_begin(&m, 1, true, 0);
 	dns_question(&m, "api.vendor.example", DNS_A);
@@ -197,7 +200,7 @@ TEST(names_attach_to_flows)
 		EXPECT(named_rows(db, "first.example") == 1 && named_rows(db, "second.example") == 0,
 		       "the name answered before the flow began");
 	}
-	attrib_fini(&a);
+	name_store_close(&store);
 	db_close(db);
 }
 
@@ -234,7 +237,8 @@ TEST(names_map_entries)
 	size_t len;
 
 	ASSERT(fd >= 0, "a names map (needs root)");
-	ASSERT(attrib_init(&a, NULL, fd, 300) == 0, "attrib without a database");
+	attrib_init(&a, NULL, fd, 300);
+	ASSERT(!a.sink && a.names_fd == fd, "attrib without a database");
 	memset(&ev, 0, sizeof(ev));
 	ev.ts_ns = clock_boot_ns();
 	memcpy(ev.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x23 }, 6);
@@ -282,7 +286,6 @@ TEST(names_map_entries)
 	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
 	EXPECT(attrib_expire_names(&a) == 1, "one expired");
 	EXPECT(bpf_map_lookup_elem(fd, &k, &v) != 0, "gone");
-	attrib_fini(&a);
 	close(fd);
 }
 

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "attrib_msgs.h"
 #include "history/db.h"
+#include "history/name_store.h"
 #include "attrib/dns.h"
 #include "attrib/geo.h"
 #include "harness.h"
@@ -388,6 +389,7 @@ TEST(events_into_database)
 	static struct iotrim_event ev;
 	struct hello_opts ch = { .sni = "doh.vendor.example" }, sh = { .versions = v13, .nversions = 1 };
 	const uint8_t gw[4] = { 192, 0, 2, 1 };
+	struct name_store store;
 	struct attrib a;
 	char path[256];
 	sqlite3 *db;
@@ -395,7 +397,8 @@ TEST(events_into_database)
 
 	snprintf(path, sizeof(path), "%s/events.db", tmpdir);
 	ASSERT(db_open(path, &db) == 0, "db");
-	ASSERT(attrib_init(&a, db, -1, 60) == 0, "init");
+	ASSERT(name_store_open(&store, db) == 0, "init");
+	attrib_init(&a, &store.sink, -1, 60);
 
 	dns_begin(&m, 1, false, 0);
 	dns_question(&m, "log.vendor.example", DNS_A);
@@ -440,7 +443,7 @@ TEST(events_into_database)
 	       "short record counted");
 	EXPECT(a.st.tls_truncated == 1 && a.st.tls_sni == 1 && a.st.tls_server_hellos == 1,
 	       "TLS stats");
-	attrib_fini(&a);
+	name_store_close(&store);
 	db_close(db);
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "datapath/error.h"
+#include "history/db.h"
 
 int fail(int code, const char *fmt, ...)
 {
@@ -34,4 +35,16 @@ int datapath_exit(int err)
 	case DP_NOT_ATTACHED: return EXIT_NOT_ATTACHED;
 	default: return EXIT_FAILURE_RUNTIME;
 	}
+}
+
+int cli_db_open(const char *path, sqlite3 **db)
+{
+	return db_open(path, db) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+}
+
+int load_exit_code(int err)
+{
+	if (!err)
+		return EXIT_OK;
+	return err == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_RUNTIME;
 }

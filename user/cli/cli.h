@@ -29,6 +29,16 @@ struct attach_request;
 /* Attaches and says so; an exit code (attach and run share it). */
 int attach_and_report(const struct attach_request *req);
 
+struct sqlite3;
+/* db_open for a command: EXIT_OK, or EXIT_FAILURE_RUNTIME once db_open said why. */
+int cli_db_open(const char *path, struct sqlite3 **db);
+/*
+ * The exit code for a loader of a file the user names (geo data, providers,
+ * device config) that said why it failed: -EINVAL is bad input (EXIT_USAGE),
+ * anything else EXIT_FAILURE_RUNTIME.
+ */
+int load_exit_code(int err);
+
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_flows(int argc, char **argv);

@@ -81,7 +81,7 @@ static int open_db(sqlite3 **db)
 
 	if (err)
 		return datapath_exit(err);
-	return db_open(db_path(), db);
+	return cli_db_open(db_path(), db);
 }
 
 static bool parse_device(const char *s, struct block_rule *r)

@@ -222,7 +222,7 @@ static int x_run(int argc, char **argv)
 	} else {
 		snprintf(out_dir, sizeof(out_dir), "%s", cfg.dir);
 	}
-	if ((rc = db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	if (!be->can_block) {
 		rc = fail(EXIT_FAILURE_RUNTIME, "cannot run experiments: %s", be->why_not);
@@ -269,7 +269,7 @@ static int open_experiment(int argc, char **argv, const char *verb, struct xopts
 		return rc;
 	if (argc - first != 1 || !parse_id(argv[first], id))
 		return fail(EXIT_USAGE, "experiment %s takes an experiment id", verb);
-	if ((rc = db_open(o->db, db)))
+	if ((rc = cli_db_open(o->db, db)))
 		return rc;
 	if (exp_query_state(*db, *id, state)) {
 		db_close(*db);
@@ -375,7 +375,7 @@ static int x_list(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (first != argc)
 		return fail(EXIT_USAGE, "experiment list takes no argument");
-	if ((rc = db_open(o.db, &db)))
+	if ((rc = cli_db_open(o.db, &db)))
 		return rc;
 	rc = exp_query_list(db, o.db, &rows, &n);
 	db_close(db);
@@ -459,7 +459,7 @@ static int x_show(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (argc - first != 1 || !parse_id(argv[first], &id))
 		return fail(EXIT_USAGE, "experiment show takes an experiment id");
-	if ((rc = db_open(o.db, &db)))
+	if ((rc = cli_db_open(o.db, &db)))
 		return rc;
 	if (o.trial >= 0) {
 		rc = show_trial(db, id, o.trial);
@@ -492,7 +492,7 @@ static int x_discover(int argc, char **argv)
 	rc = exp_run_from_file(&run, argv[first], err, sizeof(err));
 	if (rc)
 		return fail(rc == -ENOMEM ? EXIT_FAILURE_RUNTIME : EXIT_USAGE, "%s", err);
-	if ((rc = db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	run.db = db;
 	run.be = be;

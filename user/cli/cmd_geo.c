@@ -96,7 +96,7 @@ int cmd_geo(int argc, char **argv)
 	}
 	if ((err = geo_open(&go, true, &g))) {
 		free(addrs);
-		return err;
+		return load_exit_code(err);
 	}
 	if (json) {
 		json_init(&j, stdout);

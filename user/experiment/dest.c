@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attrib/destinations.h"
 #include "experiment/experiment.h"
 #include "common/dnsname.h"
 #include "common/fmt.h"
@@ -185,11 +186,12 @@ bool exp_exclude_matches(const char *pattern, const struct exp_dest *d)
 
 static bool same_dest(const struct exp_dest *d, const struct exp_obs *o)
 {
-	if (d->proto != o->proto || d->port != o->port)
-		return false;
-	if (d->name[0] || o->name[0])
-		return !strcasecmp(d->name, o->name);
-	return addr_equal(&d->ips[0], &o->addr);
+	const struct dest_key kd = { .name = d->name, .family = d->ips[0].family,
+				     .ip = d->ips[0].ip, .proto = d->proto, .port = d->port };
+	const struct dest_key ko = { .name = o->name, .family = o->addr.family,
+				     .ip = o->addr.ip, .proto = o->proto, .port = o->port };
+
+	return dest_same(&kd, &ko);
 }
 
 static int cmp_dest(const void *pa, const void *pb)
