@@ -27,8 +27,9 @@ BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
 # user/ is one folder per pipeline stage (README, Layout).
 USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
-# Everything but main.c, for linking into the tests.
-LIB_OBJS  := $(filter-out $(BUILD)/user/cli/main.o,$(USER_OBJS))
+# The library stages, without the command layer, for linking into the tests
+# (they must not need cli/: dependencies run one way).
+LIB_OBJS  := $(filter-out $(BUILD)/user/cli/%,$(USER_OBJS))
 
 # selftests/ is one folder per level (README, Layout); build/selftests/
 # mirrors it: build/selftests/bpf/test_bpf_parse, build/selftests/bench/...

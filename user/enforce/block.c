@@ -72,6 +72,18 @@ static int rewrite_entry(const struct change *c, const struct block_rule *r)
 	return err;
 }
 
+/* Rewrites the entries of every rule of l (rows may be gone); without maps,
+ * nothing.  Stops at the first failure. */
+static int rewrite_entries(const struct change *c, const struct block_list *l)
+{
+	if (!c->m)
+		return 0;
+	for (size_t i = 0; i < l->len; i++)
+		if (rewrite_entry(c, &l->items[i]))
+			return -EIO;
+	return 0;
+}
+
 /*
  * Rewrites the entries of the given rules (rows may be gone) after a failed
  * transaction was rolled back, so the maps match the database again.
@@ -97,12 +109,7 @@ static int delete_rows(const struct change *c, const struct block_list *l)
 {
 	if (store_delete(c->db, l))
 		return -EIO;
-	if (c->m) {
-		for (size_t i = 0; i < l->len; i++)
-			if (rewrite_entry(c, &l->items[i]))
-				return -EIO;
-	}
-	return 0;
+	return rewrite_entries(c, l);
 }
 
 /* ---- expiry ---------------------------------------------------------------- */
@@ -390,12 +397,7 @@ static int renew_rows(const struct change *c, int64_t id, const struct block_lis
 {
 	if (store_set_expiry(c->db, id, clock_wall_ms() + (int64_t)lease_s * 1000))
 		return -EIO;
-	if (c->m) {
-		for (size_t i = 0; i < l->len; i++)
-			if (rewrite_entry(c, &l->items[i]))
-				return -EIO;
-	}
-	return 0;
+	return rewrite_entries(c, l);
 }
 
 int block_renew(sqlite3 *db, int64_t id, unsigned lease_s)
