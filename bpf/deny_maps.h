@@ -67,7 +67,7 @@ struct deny_pkt {
 	__u8 family;
 	__u8 proto;
 	__u8 nonfirst_fragment;
-	__u8 pad;
+	__u8 known;		/* PARSE_KNOWN_*: what the rules can check */
 	__u16 dst_port;		/* host order; 0 without ports */
 	__u16 src_port;
 	__u32 l3_off;

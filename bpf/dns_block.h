@@ -184,7 +184,7 @@ __attribute__((noinline)) int iotrim_dns_match(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	if (data + ETH_ALEN <= data_end && !deny_filter_lookups(data))
 		return 0;
-	if (deny_parse_skb(skb, s->buf, &s->pkt, &more_frags, &l4_hdr_len) ||
+	if (deny_parse_skb(skb, s->buf, &s->pkt, &more_frags, &l4_hdr_len) != PARSE_KNOWN_ALL ||
 	    s->pkt.src_port != DNS_PORT || (s->pkt.dst_mac[0] & 1) || l4_hdr_len < 8)
 		return 0;
 	tcp = s->pkt.proto == IPPROTO_TCP;

@@ -18,7 +18,7 @@ int iotrim_xdp(struct xdp_md *ctx)
 	ret = parse_packet(data, data_end, data_end - data, false, &pi);
 	if (ret != PARSE_OK) {
 		count_reason(ret);
-		return XDP_PASS;
+		return deny_xdp(ctx, &pi);	/* rules apply to what did parse */
 	}
 	struct payload_src src = { .ctx = ctx };
 

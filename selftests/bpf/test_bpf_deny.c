@@ -575,6 +575,150 @@ TEST(reject_never_answers_rst_icmp_error_or_group)
 	EXPECT(hits(50).packets == 3, "all hit: %llu", (unsigned long long)hits(50).packets);
 }
 
+/* ---- no fail-open: packets that do not parse still meet the rules ------------------ */
+
+/* IPv6 to api6 behind 9 destination-options headers (the parser walks 8). */
+static __u32 many_dstopts_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	upload_start(p, &o);
+	for (int i = 0; i < 9; i++)
+		pkt_ipv6_ext(p, IPPROTO_DSTOPTS, 8);
+	pkt_tcp(p, 40000, 443, 0);
+	p->data[p->l4_off + 13] = 0x02;
+	return pkt_finish(p);
+}
+
+/* A first fragment (more to come) with only 8 bytes of TCP header, padded to 60. */
+static __u32 tiny_first_fragment_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	upload_start(p, &o);
+	if (family == 4)
+		pkt_put16(p->data + p->l3_off + 6, PKT_IP_MF);
+	else
+		pkt_ipv6_frag(p, 0, true);
+	pkt_tcp(p, 40000, 443, 0);
+	p->len = p->l4_off + 8;
+	pkt_finish(p);
+	return pkt_pad(p, 60);
+}
+
+/* A UDP first fragment that stops 4 bytes into the UDP header. */
+static __u32 cut_udp_fragment_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	upload_start(p, &o);
+	pkt_put16(p->data + p->l3_off + 6, PKT_IP_MF);
+	pkt_udp(p, 40000, 53);
+	p->len = p->l4_off + 4;
+	p->l4_proto = 0;	/* no UDP length to write */
+	pkt_finish(p);
+	return pkt_pad(p, 60);
+}
+
+/* A TCP header whose data offset (60 bytes) runs past the packet. */
+static __u32 bad_doff_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	tcp_frame(p, &o, 443, 0x02, 1, 0, 0);
+	p->data[p->l4_off + 12] = 0xf0;
+	return p->len;
+}
+
+/* A destination-options header that claims 88 bytes of a 28-byte rest. */
+static __u32 cut_ext_header_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+	__u32 ext;
+
+	upload_start(p, &o);
+	pkt_ipv6_ext(p, IPPROTO_DSTOPTS, 8);
+	ext = p->len - 8;
+	pkt_tcp(p, 40000, 443, 0);
+	pkt_finish(p);
+	p->data[ext + 1] = 10;
+	return p->len;
+}
+
+struct unparsed_case {
+	const char *what;
+	__u32 (*frame)(struct pkt *p, int family);
+	int family;
+	__u8 rule_proto;	/* the rule's scope */
+	__u16 rule_port;
+	__u8 action;
+	bool to_other;		/* the rule names another address */
+	bool blocked;
+};
+
+static const struct unparsed_case unparsed_cases[] = {
+	{ "9 dest-opts headers, address rule", many_dstopts_frame, 6, 0, 0, IOTRIM_DENY_DROP, false, true },
+	{ "9 dest-opts headers, TCP 443 rule", many_dstopts_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "9 dest-opts headers, other address", many_dstopts_frame, 6, 0, 0, IOTRIM_DENY_DROP, true, false },
+	{ "tiny first fragment v4, TCP 443 rule", tiny_first_fragment_frame, 4, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "tiny first fragment v6, TCP 443 rule", tiny_first_fragment_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
+	{ "tiny first fragment v4, TCP 80 rule", tiny_first_fragment_frame, 4, IPPROTO_TCP, 80, IOTRIM_DENY_DROP, false, true },
+	{ "tiny first fragment v4, UDP rule", tiny_first_fragment_frame, 4, IPPROTO_UDP, 0, IOTRIM_DENY_DROP, false, false },
+	{ "cut UDP header, UDP 53 rule", cut_udp_fragment_frame, 4, IPPROTO_UDP, 53, IOTRIM_DENY_REJECT, false, true },
+	{ "TCP data offset past the end, TCP 443 rule", bad_doff_frame, 4, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "IPv6 header cut, TCP 443 rule", cut_ext_header_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
+};
+
+/* In XDP and in TC ingress (--mode tc): blocked and counted, or passed as before. */
+TEST(unparsed_packets_meet_the_rules)
+{
+	for (size_t i = 0; i < sizeof(unparsed_cases) / sizeof(unparsed_cases[0]); i++) {
+		const struct unparsed_case *c = &unparsed_cases[i];
+		const __u8 *addr = c->family == 4 ? (c->to_other ? mqtt4 : api4) :
+						    (c->to_other ? gw6 : api6);
+		__u8 out[PKT_MAX_LEN + 512];
+		__u32 len, ret = 0xffff, xret;
+		struct pkt p;
+
+		clear_rules();
+		ASSERT(!add_ip_rule(dev_mac, c->family, addr, c->family == 4 ? 32 : 128, 80,
+				    c->action, c->rule_proto, c->rule_port, 0), "%s: rule", c->what);
+		ASSERT(c->frame(&p, c->family) && !p.error, "%s: frame", c->what);
+		ASSERT(run_xdp(&p, out, &len, &xret) == 0, "%s: XDP run", c->what);
+		ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "%s: TC run", c->what);
+		if (c->blocked) {
+			/* No reply either: a reply to a packet that did not parse could be wrong. */
+			EXPECT(xret == XDP_DROP, "%s: XDP drops: %u", c->what, xret);
+			EXPECT(ret == TC_ACT_SHOT, "%s: TC ingress drops: %u", c->what, ret);
+			EXPECT(hits(80).packets == 2, "%s: hit twice: %llu", c->what,
+			       (unsigned long long)hits(80).packets);
+			EXPECT(hits(80).bytes <= 2 * (p.len - p.l3_off), "%s: bytes within the frame",
+			       c->what);
+		} else {
+			EXPECT(xret == XDP_PASS, "%s: XDP passes: %u", c->what, xret);
+			EXPECT(ret == 0, "%s: TC ingress passes: %u", c->what, ret);
+			EXPECT(hits(80).packets == 0, "%s: no hit", c->what);
+		}
+	}
+}
+
+/* A group source MAC is never a device to answer: the RST would go to everyone. */
+TEST(reject_never_answers_a_group_source)
+{
+	struct frame_opts o = { .family = 4 };
+	struct pkt p;
+
+	clear_rules();
+	ASSERT(!add_ip_rule(zero_mac, 4, api4, 32, 81, IOTRIM_DENY_REJECT, 0, 0, 0), "r");
+	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
+	p.data[6] = 0xff;	/* source MAC ff:00:00:00:00:21 */
+	EXPECT(xdp_verdict(&p) == XDP_DROP, "TCP from a group MAC dropped, no RST");
+	udp_frame(&p, &o, 123, 10);
+	p.data[6] = 0x01;
+	EXPECT(xdp_verdict(&p) == XDP_DROP, "UDP from a group MAC dropped, no ICMP");
+	EXPECT(hits(81).packets == 2, "both hit");
+}
+
 /* ---- name rules: the NXDOMAIN rewrite in TC egress ---------------------------------- */
 
 /* Appends a name in wire format (text, dots), case as given. */
@@ -880,6 +1024,8 @@ int main(void)
 	RUN(reject_ping_ipv4);
 	RUN(reject_ping_ipv6_vlan);
 	RUN(reject_never_answers_rst_icmp_error_or_group);
+	RUN(unparsed_packets_meet_the_rules);
+	RUN(reject_never_answers_a_group_source);
 	RUN(nxdomain_ipv4);
 	RUN(nxdomain_ipv6);
 	RUN(nxdomain_subdomain_mixed_case_vlan);
