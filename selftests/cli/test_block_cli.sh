@@ -79,7 +79,14 @@ expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clea
 # --- rules take effect at once ------------------------------------------------------
 expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0
 tap_check "the device reaches 203.0.113.10 before any rule" reaches 203.0.113.10
-expect_exit "unknown device refused" 2 "unknown device 02:00:00:00:00:99" gw block add --device 02:00:00:00:00:99 203.0.113.10
+# A device iotrim has not seen yet is pre-blocked (before its first power-on) with a warning.
+out=$(gw block add --device 02:00:00:00:00:99 203.0.113.10 2>&1)
+rc=$?
+tap_check "unknown device accepted (exit $rc)" test "$rc" = 0
+tap_check "with a warning that names it" grep -q "has not seen device 02:00:00:00:00:99 yet" <<<"$out"
+early=$(sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$out")
+tap_check "its rule is in the pinned deny_ip map" map_has_rule "$early"
+expect_exit "and can be removed" 0 "removed rule $early" gw block del "$early"
 out=$(gw block add --device $DEV_MAC 203.0.113.10 2>&1)
 id=$(sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$out")
 tap_check "block add prints the rule id ($out)" test -n "$id"
