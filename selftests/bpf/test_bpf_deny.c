@@ -738,6 +738,8 @@ struct dns_opts {
 	__u16 flags;
 	bool zero_checksum;	/* IPv4: UDP checksum 0 (none) */
 	bool tcp;
+	int tcp_part;		/* TCP: 0 prefix and message, 1 the prefix alone, 2 the message alone */
+	int prefix_extra;	/* TCP: the prefix claims this many bytes more */
 };
 
 /* A DNS response (from the resolver to the device) with one A/AAAA answer and EDNS. */
@@ -754,19 +756,35 @@ static __u32 dns_response(struct pkt *p, const struct dns_opts *d)
 	pkt_put16(hdr + 4, d->qdcount ? d->qdcount : 1);
 	pkt_put16(hdr + 6, 1);
 	pkt_put16(hdr + 10, 1);
+	__u32 msg_off;
+	__u8 prefix[2];
+
 	frame_start(p, &o, gw_mac, dev_mac, d->family == 4 ? gw4 : gw6, d->family == 4 ? dev4 : dev6);
 	if (d->tcp) {
 		pkt_tcp(p, 53, 40000, 0);
-		pkt_payload(p, "\0\0", 2);	/* the length prefix (not checked) */
+		if (d->tcp_part == 2)
+			p->data[p->l4_off + 7] = 3;	/* seq 3: just after the prefix */
+		else
+			pkt_payload(p, "\0\0", 2);	/* the length prefix, filled in below */
 	} else {
 		pkt_udp(p, 53, 40000);
 	}
+	msg_off = p->len;
 	pkt_payload(p, hdr, 12);
 	put_name(p, d->qname);
 	pkt_payload(p, tail, 4);
 	pkt_payload(p, answer, 12);
 	pkt_payload(p, d->family == 4 ? api4 : api6, d->family == 4 ? 4 : 16);
 	pkt_payload(p, opt, 11);
+	if (d->tcp) {
+		pkt_put16(prefix, p->len - msg_off + d->prefix_extra);
+		if (d->tcp_part == 0)
+			memcpy(p->data + msg_off - 2, prefix, 2);
+		if (d->tcp_part == 1) {		/* the prefix alone */
+			p->len = msg_off;
+			memcpy(p->data + msg_off - 2, prefix, 2);
+		}
+	}
 	pkt_finish(p);
 	if (!d->zero_checksum)
 		fill_l4_checksum(p);
@@ -946,9 +964,99 @@ TEST(malformed_responses_left_alone)
 	EXPECT(hits(64).packets == 0 && hits(65).packets == 0, "no hits");
 }
 
-TEST(dns_over_tcp_and_fragments_dropped)
+/* The TCP message at msg_off rewritten in place: same length, NXDOMAIN, an OPT record padding the rest. */
+static void check_nxdomain_tcp(const struct pkt *in, __u32 msg_off, const __u8 *out, __u32 len)
 {
-	struct dns_opts d = { .family = 4, .qname = "api.vendor.example", .tcp = true };
+	const __u8 *ip = out + in->l3_off, *th = out + in->l4_off, *dns = out + msg_off;
+	const __u8 *idns = in->data + msg_off, *opt;
+	__u32 qlen = 0, tcp_len = in->len - in->l4_off, rest, rdlen;
+
+	while (idns[12 + qlen])
+		qlen += idns[12 + qlen] + 1;
+	qlen += 1 + 4;
+	rest = in->len - msg_off - 12 - qlen;
+	EXPECT(len == in->len, "same length: %u, want %u", len, in->len);
+	EXPECT(!memcmp(out, in->data, in->l4_off + 16), "headers unchanged up to the TCP checksum");
+	EXPECT(!memcmp(out + in->l4_off + 18, in->data + in->l4_off + 18, msg_off - in->l4_off - 18),
+	       "rest of the TCP header and the length prefix unchanged");
+	EXPECT(get16(dns) == 0xbeef, "ID kept");
+	EXPECT(get16(dns + 2) == 0x8183, "flags QR RD RA, NXDOMAIN: %#x", get16(dns + 2));
+	EXPECT(get16(dns + 4) == 1 && get16(dns + 6) == 0 && get16(dns + 8) == 0 &&
+	       get16(dns + 10) == 1, "one question, no records but the OPT");
+	EXPECT(!memcmp(dns + 12, idns + 12, qlen), "question intact");
+	opt = dns + 12 + qlen;
+	rdlen = rest - 11;
+	EXPECT(opt[0] == 0 && get16(opt + 1) == 41, "an OPT record for the root");
+	EXPECT(get16(opt + 9) == rdlen, "its data runs to the end: %u, want %u", get16(opt + 9), rdlen);
+	EXPECT(get16(opt + 11) == 12 && get16(opt + 13) == rdlen - 4, "one padding option");
+	for (__u32 i = 15; i < rest; i++)
+		if (opt[i]) {
+			EXPECT(0, "padding byte %u is %#x", i, opt[i]);
+			break;
+		}
+	EXPECT(ref_ok(ref_add(ref_pseudo(ip, IPPROTO_TCP, tcp_len), th, tcp_len)),
+	       "TCP checksum %#x valid", get16(th + 16));
+}
+
+struct dns_tcp_case {
+	const char *what;
+	int family;
+	int vlans;
+	bool split;		/* the prefix in a segment of its own */
+	int prefix_extra;
+	bool rewritten;		/* else dropped */
+};
+
+static const struct dns_tcp_case dns_tcp_cases[] = {
+	{ "IPv4, prefix and message together", 4, 0, false, 0, true },
+	{ "IPv6 with a VLAN tag", 6, 1, false, 0, true },
+	{ "IPv4, the prefix in a segment of its own", 4, 0, true, 0, true },
+	{ "IPv6 QinQ, the prefix in a segment of its own", 6, 2, true, 0, true },
+	{ "IPv4, message continued in the next segment", 4, 0, false, 100, false },
+	{ "IPv4, 1 byte after the question: too few for an OPT record", 4, 0, false, -26, false },
+};
+
+/* DNS over TCP: NXDOMAIN of the same length, or dropped where that cannot be done. */
+TEST(dns_over_tcp_rewritten)
+{
+	for (size_t i = 0; i < sizeof(dns_tcp_cases) / sizeof(dns_tcp_cases[0]); i++) {
+		const struct dns_tcp_case *c = &dns_tcp_cases[i];
+		struct dns_opts d = { .family = c->family, .vlans = c->vlans, .tcp = true,
+				      .qname = "api.vendor.example", .prefix_extra = c->prefix_extra };
+		__u8 out[PKT_MAX_LEN + 512];
+		__u32 len, ret, msg_off;
+		struct pkt p;
+
+		clear_rules();
+		ASSERT(!add_name_rule(dev_mac, "vendor.example", 66, 0), "%s: rule", c->what);
+		if (c->split) {
+			d.tcp_part = 1;
+			dns_response(&p, &d);
+			EXPECT(untouched(&p), "%s: the prefix alone passes", c->what);
+			d.tcp_part = 2;
+		}
+		dns_response(&p, &d);
+		if (c->prefix_extra < 0) {	/* cut the message where the prefix says */
+			p.len += c->prefix_extra;
+			pkt_finish(&p);
+			fill_l4_checksum(&p);
+		}
+		msg_off = p.l4_off + 20 + (c->split ? 0 : 2);
+		ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "%s: run", c->what);
+		if (c->rewritten) {
+			EXPECT(ret == TC_ACT_OK, "%s: passed (rewritten): %u", c->what, ret);
+			check_nxdomain_tcp(&p, msg_off, out, len);
+		} else {
+			EXPECT(ret == TC_ACT_SHOT, "%s: dropped: %u", c->what, ret);
+		}
+		EXPECT(hits(66).packets == 1, "%s: one hit: %llu", c->what,
+		       (unsigned long long)hits(66).packets);
+	}
+}
+
+TEST(dns_first_fragment_dropped)
+{
+	struct dns_opts d = { .family = 4, .qname = "api.vendor.example" };
 	__u8 out[PKT_MAX_LEN + 512];
 	__u32 len, ret;
 	struct pkt p;
@@ -956,16 +1064,12 @@ TEST(dns_over_tcp_and_fragments_dropped)
 	clear_rules();
 	ASSERT(!add_name_rule(dev_mac, "vendor.example", 66, 0), "rule");
 	dns_response(&p, &d);
-	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
-	EXPECT(ret == TC_ACT_SHOT, "DNS over TCP response dropped: %u", ret);
-	d.tcp = false;
-	dns_response(&p, &d);
 	pkt_put16(p.data + p.l3_off + 6, PKT_IP_MF);	/* first fragment, more to come */
 	pkt_put16(p.data + p.l3_off + 10, 0);
 	pkt_put16(p.data + p.l3_off + 10, pkt_ipv4_checksum(p.data + p.l3_off, 20));
 	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
 	EXPECT(ret == TC_ACT_SHOT, "first fragment dropped: %u", ret);
-	EXPECT(hits(66).packets == 2, "both hit");
+	EXPECT(hits(66).packets == 1, "hit");
 }
 
 TEST(tc_ingress_drops_in_tc_mode)
@@ -1035,7 +1139,8 @@ int main(void)
 	RUN(names_that_do_not_match);
 	RUN(name_lease_checked_by_the_program);
 	RUN(malformed_responses_left_alone);
-	RUN(dns_over_tcp_and_fragments_dropped);
+	RUN(dns_over_tcp_rewritten);
+	RUN(dns_first_fragment_dropped);
 	RUN(tc_ingress_drops_in_tc_mode);
 	fixture_close(&fx);
 	return harness_done();

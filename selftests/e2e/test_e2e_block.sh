@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Block rules end to end on the namespace testbed (honours IOTRIM_TB_PREFIX
 # and IOTRIM_TB_STATE):
-#   - a name rule for dev1: its dig gets NXDOMAIN and its curl fails, with
+#   - a name rule for dev1: its dig gets NXDOMAIN (UDP and TCP) and its curl fails, with
 #     the addresses it resolved before blocked too (bound IP rules), while
 #     dev2 still resolves and connects; tshark on the gateway's WAN side
 #     sees no packet to the name's addresses while only dev1 tries;
@@ -36,6 +36,14 @@ curl_from() {	# NODE CURL-ARGS...
 works() { [ "$(curl_from "$@" | cut -d' ' -f1)" = 0 ]; }
 dig_status() {	# NODE NAME [TYPE [@SERVER]]
 	$TB run "$1" dig +tries=1 +time=2 ${4:+"$4"} "$2" "${3:-A}" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+}
+dig_tcp() {	# NODE NAME TYPE [@SERVER]: dig +tcp's whole output
+	$TB run "$1" dig +tcp +tries=1 +time=2 ${4:+"$4"} "$2" "$3" 2>&1
+}
+nxdomain_tcp() {	# the rewritten answer parses: NXDOMAIN, no warning
+	local out
+	out=$(dig_tcp "$@")
+	grep -q "status: NXDOMAIN" <<<"$out" && ! grep -qi "warning\|malformed" <<<"$out"
 }
 rule_id() { sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$1" | head -1; }
 hits() { blk list --json | jq ".[] | select(.id == $1) | .$2"; }
@@ -81,7 +89,10 @@ tap_check "dev1's dig gets NXDOMAIN (AAAA)" test "$(dig_status dev1 api.vendor.e
 tap_check "dev1's dig over IPv6 to the gateway gets NXDOMAIN" test "$(dig_status dev1 api.vendor.example AAAA @2001:db8:1::1)" = NXDOMAIN
 tap_check "dev1's dig straight to a server (IPv4, through NAT) gets NXDOMAIN" test "$(dig_status dev1 api.vendor.example A @203.0.113.53)" = NXDOMAIN
 tap_check "dev1's dig straight to a server over IPv6 gets NXDOMAIN" test "$(dig_status dev1 www.api.vendor.example AAAA @2001:db8:100::53)" = NXDOMAIN
+tap_check "dev1's dig +tcp gets NXDOMAIN (A, the gateway's resolver)" nxdomain_tcp dev1 api.vendor.example A
+tap_check "dev1's dig +tcp over IPv6 straight to a server gets NXDOMAIN" nxdomain_tcp dev1 api.vendor.example AAAA @2001:db8:100::53
 tap_check "dev1's dig for another name works" test "$(dig_status dev1 mqtt.vendor.example)" = NOERROR
+tap_check "dev1's dig +tcp for another name works" grep -q "status: NOERROR" <<<"$(dig_tcp dev1 mqtt.vendor.example A)"
 tap_check "dev2's dig still gets the address" test "$($TB run dev2 dig +short api.vendor.example A)" = "$API4"
 tap_check "the name rule counted the answers it rewrote" test "$(hits "$name_id" packets)" -ge 2
 
