@@ -165,6 +165,10 @@ expect_exit "import" 0 "imported 3 rules .* \(1 already there\)" gw block import
 echo "$DEV_MAC ip 203.0.113.10 tcp 99999 drop" >"$WORK/bad"
 expect_exit "import reports the bad line" 2 "bad:1: PORT must be" gw block import "$WORK/bad"
 tap_check "imported rules listed with owner import" test "$(gw block list --json | jq '[.[] | select(.owner == "import")] | length')" = 3
+tap_check "list --json: a name rule lists the addresses it bound (none: imported)" \
+	test "$(gw block list --json | jq -c '[.[] | select(.kind == "name")][0].bound')" = "[]"
+tap_check "list --json: IP rules have their hits and no bound list" \
+	test "$(gw block list --json | jq '[.[] | select(.kind != "name") | has("packets") and has("bytes") and (has("bound") | not)] | all')" = true
 
 # --- --mode tc: rules drop in TC ingress ---------------------------------------------------
 expect_exit "attach in tc mode" 0 "tc mode" gw attach --lan lan0 --mode tc --force

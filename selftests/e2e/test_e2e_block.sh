@@ -84,6 +84,11 @@ tap_check "block add --device dev1 api.vendor.example" test -n "$name_id"
 bound=$(blk list --json | jq -r "[.[] | select(.parent == $name_id and .proto == \"any\") | .target] | sort | join(\" \")")
 tap_check "it brought in both addresses dev1 resolved ($bound)" test "$bound" = "$API6 $API4"
 tap_check "list says why" list_says "via rule $name_id: api.vendor.example resolved to $API4 for this device"
+bound_json() { blk list --json | jq -r ".[] | select(.id == $name_id) | .bound[] | $1"; }
+tap_check "list --json: the name rule's bound addresses" \
+	test "$(bound_json .address | sort | tr '\n' ' ')" = "$API6 $API4 "
+tap_check "list --json: and why" grep -qF "api.vendor.example resolved to $API4 for this device" \
+	<<<"$(bound_json "select(.address == \"$API4\") | .why")"
 tap_check "dev1's dig gets NXDOMAIN (A)" test "$(dig_status dev1 api.vendor.example A)" = NXDOMAIN
 tap_check "dev1's dig gets NXDOMAIN (AAAA)" test "$(dig_status dev1 api.vendor.example AAAA)" = NXDOMAIN
 tap_check "dev1's dig over IPv6 to the gateway gets NXDOMAIN" test "$(dig_status dev1 api.vendor.example AAAA @2001:db8:1::1)" = NXDOMAIN
@@ -102,6 +107,7 @@ r=$(curl_from dev1 https://api.vendor.example/status.json)
 tap_check "dev1's curl fails: the name does not resolve ($r)" test "${r%% *}" = 6
 r=$(curl_from dev1 --connect-timeout 2 --resolve "api.vendor.example:443:$API4" https://api.vendor.example/status.json)
 tap_check "dev1's curl with a cached IPv4 address fails ($r)" test "${r%% *}" = 28
+tap_check "list --json: the bound IPv4 rule's hits count it" test "$(bound_json "select(.address == \"$API4\") | .packets")" -ge 1
 r=$(curl_from dev1 --connect-timeout 2 --resolve "api.vendor.example:443:[$API6]" https://api.vendor.example/status.json)
 tap_check "dev1's curl with a cached IPv6 address fails ($r)" test "${r%% *}" = 28
 tap_check "dev1's ping to the address fails" blocked_ping $API4
