@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * LAN ingress: every frame a LAN device sends arrives here first.  The
- * sender is the device; the frame is counted as upload and always passed.
+ * sender is the device; the frame is counted as upload, then the block
+ * rules decide (also for a frame that did not parse).
  */
 #include "count.h"
 #include "events.h"
