@@ -126,7 +126,7 @@ static __always_inline int deny_parse_skb(struct __sk_buff *skb, __u8 *h,
 	if (bpf_skb_load_bytes(skb, l4_off, h, nexthdr == IPPROTO_UDP ? 8 : 20))
 		return PARSE_KNOWN_PROTO;
 	hdr_len = nexthdr == IPPROTO_UDP ? 8 : (h[12] >> 4) * 4;
-	if (hdr_len < 8 ||
+	if (hdr_len < (nexthdr == IPPROTO_UDP ? 8 : 20) ||
 	    (skb->gso_segs <= 1 && l4_off + hdr_len > p->l3_off + p->l3_len))
 		return PARSE_KNOWN_PROTO;
 	p->src_port = (h[0] << 8) | h[1];

@@ -630,6 +630,16 @@ static __u32 bad_doff_frame(struct pkt *p, int family)
 	return p->len;
 }
 
+/* A TCP header whose data offset (8 bytes) is under the minimum of 20. */
+static __u32 short_doff_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	tcp_frame(p, &o, 443, 0x02, 1, 0, 0);
+	p->data[p->l4_off + 12] = 0x20;
+	return p->len;
+}
+
 /* A destination-options header that claims 88 bytes of a 28-byte rest. */
 static __u32 cut_ext_header_frame(struct pkt *p, int family)
 {
@@ -666,6 +676,7 @@ static const struct unparsed_case unparsed_cases[] = {
 	{ "tiny first fragment v4, UDP rule", tiny_first_fragment_frame, 4, IPPROTO_UDP, 0, IOTRIM_DENY_DROP, false, false },
 	{ "cut UDP header, UDP 53 rule", cut_udp_fragment_frame, 4, IPPROTO_UDP, 53, IOTRIM_DENY_REJECT, false, true },
 	{ "TCP data offset past the end, TCP 443 rule", bad_doff_frame, 4, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "TCP data offset under 20, TCP 443 rule", short_doff_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
 	{ "IPv6 header cut, TCP 443 rule", cut_ext_header_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
 };
 
