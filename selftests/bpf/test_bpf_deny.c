@@ -19,6 +19,7 @@
 #include "packet.h"
 
 #define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
 
 static struct bpf_fixture fx;
 static int deny_ip_fd, deny_names_fd, deny_hits_fd, deny_filter_fd;
@@ -288,6 +289,16 @@ static __u32 xdp_verdict(const struct pkt *p)
 	return ret;
 }
 
+static __u32 tc_ingress_verdict(const struct pkt *p)
+{
+	__u8 out[PKT_MAX_LEN + 512];
+	__u32 len, ret = 0xffff;
+
+	if (run_tc(FIXTURE_TC_INGRESS, p, out, &len, &ret))
+		return 0xffff;
+	return ret;
+}
+
 /* ---- checks of a reply ---------------------------------------------------------- */
 
 /* Ethernet and VLAN part: MACs swapped, tags and EtherType kept.  Returns L3 offset. */
@@ -519,6 +530,11 @@ static void reject_tcp_case(int family, int vlans, __u32 ip_options, __u8 flags,
 	EXPECT(ret == XDP_TX, "XDP_TX: %u", ret);
 	check_rst(&p, out, len);
 	EXPECT(hits(40).packets == 1, "hit");
+	/* --mode tc: the same reply, redirected out of the interface. */
+	ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "TC test run");
+	EXPECT(ret == TC_ACT_REDIRECT, "TC_ACT_REDIRECT: %u", ret);
+	check_rst(&p, out, len);
+	EXPECT(hits(40).packets == 2, "hit in TC");
 }
 
 TEST(reject_tcp_syn_ipv4) { reject_tcp_case(4, 0, 0, 0x02, 0); }
@@ -544,6 +560,9 @@ static void reject_icmp_case(int family, int vlans, __u32 payload, bool ping)
 		udp_frame(&p, &o, 123, payload);
 	ASSERT(run_xdp(&p, out, &len, &ret) == 0, "test run");
 	EXPECT(ret == XDP_TX, "XDP_TX: %u", ret);
+	check_icmp(&p, out, len);
+	ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "TC test run");
+	EXPECT(ret == TC_ACT_REDIRECT, "TC_ACT_REDIRECT: %u", ret);
 	check_icmp(&p, out, len);
 }
 
@@ -572,7 +591,12 @@ TEST(reject_never_answers_rst_icmp_error_or_group)
 	udp_frame(&p, &o, 123, 10);
 	p.data[0] = 0x01;	/* multicast destination MAC */
 	EXPECT(xdp_verdict(&p) == XDP_DROP, "a frame to a group address is dropped");
-	EXPECT(hits(50).packets == 3, "all hit: %llu", (unsigned long long)hits(50).packets);
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "and in TC ingress");
+	tcp_frame(&p, &o, 443, 0x04, 1, 0, 0);
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "TC ingress: a RST is dropped, not answered");
+	icmp_frame(&p, &o6, 1);
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "TC ingress: an ICMPv6 error is dropped");
+	EXPECT(hits(50).packets == 3 + 2, "all hit: %llu", (unsigned long long)hits(50).packets);
 }
 
 /* ---- no fail-open: packets that do not parse still meet the rules ------------------ */
@@ -724,10 +748,12 @@ TEST(reject_never_answers_a_group_source)
 	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
 	p.data[6] = 0xff;	/* source MAC ff:00:00:00:00:21 */
 	EXPECT(xdp_verdict(&p) == XDP_DROP, "TCP from a group MAC dropped, no RST");
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "and in TC ingress");
 	udp_frame(&p, &o, 123, 10);
 	p.data[6] = 0x01;
 	EXPECT(xdp_verdict(&p) == XDP_DROP, "UDP from a group MAC dropped, no ICMP");
-	EXPECT(hits(81).packets == 2, "both hit");
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "and in TC ingress");
+	EXPECT(hits(81).packets == 4, "all hit");
 }
 
 /* ---- name rules: the NXDOMAIN rewrite in TC egress ---------------------------------- */
@@ -1083,7 +1109,7 @@ TEST(dns_first_fragment_dropped)
 	EXPECT(hits(66).packets == 1, "hit");
 }
 
-TEST(tc_ingress_drops_in_tc_mode)
+TEST(tc_ingress_blocks_in_tc_mode)
 {
 	struct frame_opts o = { .family = 6 };
 	__u8 out[PKT_MAX_LEN + 512];
@@ -1091,7 +1117,7 @@ TEST(tc_ingress_drops_in_tc_mode)
 	struct pkt p;
 
 	clear_rules();
-	ASSERT(!add_ip_rule(dev_mac, 6, api6, 128, 70, IOTRIM_DENY_REJECT, IPPROTO_TCP, 0, 0), "r");
+	ASSERT(!add_ip_rule(dev_mac, 6, api6, 128, 70, IOTRIM_DENY_DROP, IPPROTO_TCP, 0, 0), "r");
 	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
 	ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "run");
 	EXPECT(ret == TC_ACT_SHOT, "dropped: %u", ret);
@@ -1152,7 +1178,7 @@ int main(void)
 	RUN(malformed_responses_left_alone);
 	RUN(dns_over_tcp_rewritten);
 	RUN(dns_first_fragment_dropped);
-	RUN(tc_ingress_drops_in_tc_mode);
+	RUN(tc_ingress_blocks_in_tc_mode);
 	fixture_close(&fx);
 	return harness_done();
 }

@@ -78,6 +78,8 @@ expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clea
 
 # --- rules take effect at once ------------------------------------------------------
 expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0
+path=$(gw status --json | jq -r '.mode + " " + .reject_path')
+tap_check "status --json: the reject path of XDP ($path)" grep -qxE "native xdp_tx|generic xdp_tx_generic" <<<"$path"
 tap_check "the device reaches 203.0.113.10 before any rule" reaches 203.0.113.10
 # A device iotrim has not seen yet is pre-blocked (before its first power-on) with a warning.
 out=$(gw block add --device 02:00:00:00:00:99 203.0.113.10 2>&1)
@@ -170,8 +172,10 @@ tap_check "list --json: a name rule lists the addresses it bound (none: imported
 tap_check "list --json: IP rules have their hits and no bound list" \
 	test "$(gw block list --json | jq '[.[] | select(.kind != "name") | has("packets") and has("bytes") and (has("bound") | not)] | all')" = true
 
-# --- --mode tc: rules drop in TC ingress ---------------------------------------------------
+# --- --mode tc: rules apply in TC ingress ---------------------------------------------------
 expect_exit "attach in tc mode" 0 "tc mode" gw attach --lan lan0 --mode tc --force
+tap_check "status --json: the reject path is tc_redirect" test "$(gw status --json | jq -r .reject_path)" = tc_redirect
+tap_check "status says so" grep -q "^reject: *tc_redirect" <<<"$(gw status)"
 tap_check "blocked in tc mode too" blocked 203.0.113.11
 expect_exit "detach --purge" 0 "removed pinned maps" gw detach --purge
 

@@ -12,7 +12,7 @@
 #     counters equal the packets dev1 sent;
 #   - a 2 s lease ends by itself with no iotrim process left;
 #   - rules survive detach + attach, a controller restart and a purge;
-#   - generic XDP and --mode tc.
+#   - generic XDP and --mode tc (reject answers there too: RST, ICMP).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/testbed.sh
@@ -203,6 +203,19 @@ r=$(curl_from dev1 --connect-timeout 5 http://203.0.113.21/index.html)
 tap_check "generic XDP: connect refused in under 100 ms ($r)" refused_fast "$r"
 expect_exit "attach in tc mode" 0 "tc mode" gw "$IOTRIM" attach --lan lan0 --mode tc --force
 tap_check "tc mode: the rule drops" blocked_ping 203.0.113.12
+refused() { [ "${1%% *}" = 7 ]; }	# curl: connection refused (7), not timed out (28)
+start_capture "$WORK/wan_tc.pcap" -i wan0
+wait_captures_ready "$WORK/wan_tc.pcap"
+r=$(curl_from dev1 --connect-timeout 3 http://203.0.113.21/index.html)
+tap_check "tc mode: reject refuses dev1's TCP connect (RST redirected back) ($r)" refused "$r"
+r=$(curl_from dev1 --connect-timeout 3 "http://[2001:db8:100::21]/index.html")
+tap_check "tc mode: and over IPv6 ($r)" refused "$r"
+dig_out=$($TB run dev1 dig @203.0.113.53 api.vendor.example +tries=1 +time=3 2>&1)
+tap_check "tc mode: dev1's DNS query gets the ICMP error (host unreachable)" grep -q "host unreachable" <<<"$dig_out"
+sleep 0.5
+stop_captures
+n=$(tshark -r "$WORK/wan_tc.pcap" -Y "ip.addr == 203.0.113.21 || ipv6.addr == 2001:db8:100::21 || (ip.addr == 203.0.113.53 && udp.port == 53)" 2>/dev/null | wc -l)
+tap_check "tc mode: tshark on WAN sees none of the rejected flows ($n)" test "$n" -eq 0
 tap_check "tc mode: other traffic passes" works dev1 -4 https://api.vendor.example/status.json
 
 tap_done
