@@ -19,6 +19,7 @@
 #include "packet.h"
 
 #define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
 
 static struct bpf_fixture fx;
 static int deny_ip_fd, deny_names_fd, deny_hits_fd, deny_filter_fd;
@@ -288,6 +289,16 @@ static __u32 xdp_verdict(const struct pkt *p)
 	return ret;
 }
 
+static __u32 tc_ingress_verdict(const struct pkt *p)
+{
+	__u8 out[PKT_MAX_LEN + 512];
+	__u32 len, ret = 0xffff;
+
+	if (run_tc(FIXTURE_TC_INGRESS, p, out, &len, &ret))
+		return 0xffff;
+	return ret;
+}
+
 /* ---- checks of a reply ---------------------------------------------------------- */
 
 /* Ethernet and VLAN part: MACs swapped, tags and EtherType kept.  Returns L3 offset. */
@@ -519,6 +530,11 @@ static void reject_tcp_case(int family, int vlans, __u32 ip_options, __u8 flags,
 	EXPECT(ret == XDP_TX, "XDP_TX: %u", ret);
 	check_rst(&p, out, len);
 	EXPECT(hits(40).packets == 1, "hit");
+	/* --mode tc: the same reply, redirected out of the interface. */
+	ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "TC test run");
+	EXPECT(ret == TC_ACT_REDIRECT, "TC_ACT_REDIRECT: %u", ret);
+	check_rst(&p, out, len);
+	EXPECT(hits(40).packets == 2, "hit in TC");
 }
 
 TEST(reject_tcp_syn_ipv4) { reject_tcp_case(4, 0, 0, 0x02, 0); }
@@ -544,6 +560,9 @@ static void reject_icmp_case(int family, int vlans, __u32 payload, bool ping)
 		udp_frame(&p, &o, 123, payload);
 	ASSERT(run_xdp(&p, out, &len, &ret) == 0, "test run");
 	EXPECT(ret == XDP_TX, "XDP_TX: %u", ret);
+	check_icmp(&p, out, len);
+	ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "TC test run");
+	EXPECT(ret == TC_ACT_REDIRECT, "TC_ACT_REDIRECT: %u", ret);
 	check_icmp(&p, out, len);
 }
 
@@ -572,7 +591,169 @@ TEST(reject_never_answers_rst_icmp_error_or_group)
 	udp_frame(&p, &o, 123, 10);
 	p.data[0] = 0x01;	/* multicast destination MAC */
 	EXPECT(xdp_verdict(&p) == XDP_DROP, "a frame to a group address is dropped");
-	EXPECT(hits(50).packets == 3, "all hit: %llu", (unsigned long long)hits(50).packets);
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "and in TC ingress");
+	tcp_frame(&p, &o, 443, 0x04, 1, 0, 0);
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "TC ingress: a RST is dropped, not answered");
+	icmp_frame(&p, &o6, 1);
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "TC ingress: an ICMPv6 error is dropped");
+	EXPECT(hits(50).packets == 3 + 2, "all hit: %llu", (unsigned long long)hits(50).packets);
+}
+
+/* ---- no fail-open: packets that do not parse still meet the rules ------------------ */
+
+/* IPv6 to api6 behind 9 destination-options headers (the parser walks 8). */
+static __u32 many_dstopts_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	upload_start(p, &o);
+	for (int i = 0; i < 9; i++)
+		pkt_ipv6_ext(p, IPPROTO_DSTOPTS, 8);
+	pkt_tcp(p, 40000, 443, 0);
+	p->data[p->l4_off + 13] = 0x02;
+	return pkt_finish(p);
+}
+
+/* A first fragment (more to come) with only 8 bytes of TCP header, padded to 60. */
+static __u32 tiny_first_fragment_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	upload_start(p, &o);
+	if (family == 4)
+		pkt_put16(p->data + p->l3_off + 6, PKT_IP_MF);
+	else
+		pkt_ipv6_frag(p, 0, true);
+	pkt_tcp(p, 40000, 443, 0);
+	p->len = p->l4_off + 8;
+	pkt_finish(p);
+	return pkt_pad(p, 60);
+}
+
+/* A UDP first fragment that stops 4 bytes into the UDP header. */
+static __u32 cut_udp_fragment_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	upload_start(p, &o);
+	pkt_put16(p->data + p->l3_off + 6, PKT_IP_MF);
+	pkt_udp(p, 40000, 53);
+	p->len = p->l4_off + 4;
+	p->l4_proto = 0;	/* no UDP length to write */
+	pkt_finish(p);
+	return pkt_pad(p, 60);
+}
+
+/* A TCP header whose data offset (60 bytes) runs past the packet. */
+static __u32 bad_doff_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	tcp_frame(p, &o, 443, 0x02, 1, 0, 0);
+	p->data[p->l4_off + 12] = 0xf0;
+	return p->len;
+}
+
+/* A TCP header whose data offset (8 bytes) is under the minimum of 20. */
+static __u32 short_doff_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+
+	tcp_frame(p, &o, 443, 0x02, 1, 0, 0);
+	p->data[p->l4_off + 12] = 0x20;
+	return p->len;
+}
+
+/* A destination-options header that claims 88 bytes of a 28-byte rest. */
+static __u32 cut_ext_header_frame(struct pkt *p, int family)
+{
+	struct frame_opts o = { .family = family };
+	__u32 ext;
+
+	upload_start(p, &o);
+	pkt_ipv6_ext(p, IPPROTO_DSTOPTS, 8);
+	ext = p->len - 8;
+	pkt_tcp(p, 40000, 443, 0);
+	pkt_finish(p);
+	p->data[ext + 1] = 10;
+	return p->len;
+}
+
+struct unparsed_case {
+	const char *what;
+	__u32 (*frame)(struct pkt *p, int family);
+	int family;
+	__u8 rule_proto;	/* the rule's scope */
+	__u16 rule_port;
+	__u8 action;
+	bool to_other;		/* the rule names another address */
+	bool blocked;
+};
+
+static const struct unparsed_case unparsed_cases[] = {
+	{ "9 dest-opts headers, address rule", many_dstopts_frame, 6, 0, 0, IOTRIM_DENY_DROP, false, true },
+	{ "9 dest-opts headers, TCP 443 rule", many_dstopts_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "9 dest-opts headers, other address", many_dstopts_frame, 6, 0, 0, IOTRIM_DENY_DROP, true, false },
+	{ "tiny first fragment v4, TCP 443 rule", tiny_first_fragment_frame, 4, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "tiny first fragment v6, TCP 443 rule", tiny_first_fragment_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
+	{ "tiny first fragment v4, TCP 80 rule", tiny_first_fragment_frame, 4, IPPROTO_TCP, 80, IOTRIM_DENY_DROP, false, true },
+	{ "tiny first fragment v4, UDP rule", tiny_first_fragment_frame, 4, IPPROTO_UDP, 0, IOTRIM_DENY_DROP, false, false },
+	{ "cut UDP header, UDP 53 rule", cut_udp_fragment_frame, 4, IPPROTO_UDP, 53, IOTRIM_DENY_REJECT, false, true },
+	{ "TCP data offset past the end, TCP 443 rule", bad_doff_frame, 4, IPPROTO_TCP, 443, IOTRIM_DENY_REJECT, false, true },
+	{ "TCP data offset under 20, TCP 443 rule", short_doff_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
+	{ "IPv6 header cut, TCP 443 rule", cut_ext_header_frame, 6, IPPROTO_TCP, 443, IOTRIM_DENY_DROP, false, true },
+};
+
+/* In XDP and in TC ingress (--mode tc): blocked and counted, or passed as before. */
+TEST(unparsed_packets_meet_the_rules)
+{
+	for (size_t i = 0; i < sizeof(unparsed_cases) / sizeof(unparsed_cases[0]); i++) {
+		const struct unparsed_case *c = &unparsed_cases[i];
+		const __u8 *addr = c->family == 4 ? (c->to_other ? mqtt4 : api4) :
+						    (c->to_other ? gw6 : api6);
+		__u8 out[PKT_MAX_LEN + 512];
+		__u32 len, ret = 0xffff, xret;
+		struct pkt p;
+
+		clear_rules();
+		ASSERT(!add_ip_rule(dev_mac, c->family, addr, c->family == 4 ? 32 : 128, 80,
+				    c->action, c->rule_proto, c->rule_port, 0), "%s: rule", c->what);
+		ASSERT(c->frame(&p, c->family) && !p.error, "%s: frame", c->what);
+		ASSERT(run_xdp(&p, out, &len, &xret) == 0, "%s: XDP run", c->what);
+		ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "%s: TC run", c->what);
+		if (c->blocked) {
+			/* No reply either: a reply to a packet that did not parse could be wrong. */
+			EXPECT(xret == XDP_DROP, "%s: XDP drops: %u", c->what, xret);
+			EXPECT(ret == TC_ACT_SHOT, "%s: TC ingress drops: %u", c->what, ret);
+			EXPECT(hits(80).packets == 2, "%s: hit twice: %llu", c->what,
+			       (unsigned long long)hits(80).packets);
+			EXPECT(hits(80).bytes <= 2 * (p.len - p.l3_off), "%s: bytes within the frame",
+			       c->what);
+		} else {
+			EXPECT(xret == XDP_PASS, "%s: XDP passes: %u", c->what, xret);
+			EXPECT(ret == 0, "%s: TC ingress passes: %u", c->what, ret);
+			EXPECT(hits(80).packets == 0, "%s: no hit", c->what);
+		}
+	}
+}
+
+/* A group source MAC is never a device to answer: the RST would go to everyone. */
+TEST(reject_never_answers_a_group_source)
+{
+	struct frame_opts o = { .family = 4 };
+	struct pkt p;
+
+	clear_rules();
+	ASSERT(!add_ip_rule(zero_mac, 4, api4, 32, 81, IOTRIM_DENY_REJECT, 0, 0, 0), "r");
+	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
+	p.data[6] = 0xff;	/* source MAC ff:00:00:00:00:21 */
+	EXPECT(xdp_verdict(&p) == XDP_DROP, "TCP from a group MAC dropped, no RST");
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "and in TC ingress");
+	udp_frame(&p, &o, 123, 10);
+	p.data[6] = 0x01;
+	EXPECT(xdp_verdict(&p) == XDP_DROP, "UDP from a group MAC dropped, no ICMP");
+	EXPECT(tc_ingress_verdict(&p) == TC_ACT_SHOT, "and in TC ingress");
+	EXPECT(hits(81).packets == 4, "all hit");
 }
 
 /* ---- name rules: the NXDOMAIN rewrite in TC egress ---------------------------------- */
@@ -594,6 +775,8 @@ struct dns_opts {
 	__u16 flags;
 	bool zero_checksum;	/* IPv4: UDP checksum 0 (none) */
 	bool tcp;
+	int tcp_part;		/* TCP: 0 prefix and message, 1 the prefix alone, 2 the message alone */
+	int prefix_extra;	/* TCP: the prefix claims this many bytes more */
 };
 
 /* A DNS response (from the resolver to the device) with one A/AAAA answer and EDNS. */
@@ -610,19 +793,35 @@ static __u32 dns_response(struct pkt *p, const struct dns_opts *d)
 	pkt_put16(hdr + 4, d->qdcount ? d->qdcount : 1);
 	pkt_put16(hdr + 6, 1);
 	pkt_put16(hdr + 10, 1);
+	__u32 msg_off;
+	__u8 prefix[2];
+
 	frame_start(p, &o, gw_mac, dev_mac, d->family == 4 ? gw4 : gw6, d->family == 4 ? dev4 : dev6);
 	if (d->tcp) {
 		pkt_tcp(p, 53, 40000, 0);
-		pkt_payload(p, "\0\0", 2);	/* the length prefix (not checked) */
+		if (d->tcp_part == 2)
+			p->data[p->l4_off + 7] = 3;	/* seq 3: just after the prefix */
+		else
+			pkt_payload(p, "\0\0", 2);	/* the length prefix, filled in below */
 	} else {
 		pkt_udp(p, 53, 40000);
 	}
+	msg_off = p->len;
 	pkt_payload(p, hdr, 12);
 	put_name(p, d->qname);
 	pkt_payload(p, tail, 4);
 	pkt_payload(p, answer, 12);
 	pkt_payload(p, d->family == 4 ? api4 : api6, d->family == 4 ? 4 : 16);
 	pkt_payload(p, opt, 11);
+	if (d->tcp) {
+		pkt_put16(prefix, p->len - msg_off + d->prefix_extra);
+		if (d->tcp_part == 0)
+			memcpy(p->data + msg_off - 2, prefix, 2);
+		if (d->tcp_part == 1) {		/* the prefix alone */
+			p->len = msg_off;
+			memcpy(p->data + msg_off - 2, prefix, 2);
+		}
+	}
 	pkt_finish(p);
 	if (!d->zero_checksum)
 		fill_l4_checksum(p);
@@ -802,9 +1001,99 @@ TEST(malformed_responses_left_alone)
 	EXPECT(hits(64).packets == 0 && hits(65).packets == 0, "no hits");
 }
 
-TEST(dns_over_tcp_and_fragments_dropped)
+/* The TCP message at msg_off rewritten in place: same length, NXDOMAIN, an OPT record padding the rest. */
+static void check_nxdomain_tcp(const struct pkt *in, __u32 msg_off, const __u8 *out, __u32 len)
 {
-	struct dns_opts d = { .family = 4, .qname = "api.vendor.example", .tcp = true };
+	const __u8 *ip = out + in->l3_off, *th = out + in->l4_off, *dns = out + msg_off;
+	const __u8 *idns = in->data + msg_off, *opt;
+	__u32 qlen = 0, tcp_len = in->len - in->l4_off, rest, rdlen;
+
+	while (idns[12 + qlen])
+		qlen += idns[12 + qlen] + 1;
+	qlen += 1 + 4;
+	rest = in->len - msg_off - 12 - qlen;
+	EXPECT(len == in->len, "same length: %u, want %u", len, in->len);
+	EXPECT(!memcmp(out, in->data, in->l4_off + 16), "headers unchanged up to the TCP checksum");
+	EXPECT(!memcmp(out + in->l4_off + 18, in->data + in->l4_off + 18, msg_off - in->l4_off - 18),
+	       "rest of the TCP header and the length prefix unchanged");
+	EXPECT(get16(dns) == 0xbeef, "ID kept");
+	EXPECT(get16(dns + 2) == 0x8183, "flags QR RD RA, NXDOMAIN: %#x", get16(dns + 2));
+	EXPECT(get16(dns + 4) == 1 && get16(dns + 6) == 0 && get16(dns + 8) == 0 &&
+	       get16(dns + 10) == 1, "one question, no records but the OPT");
+	EXPECT(!memcmp(dns + 12, idns + 12, qlen), "question intact");
+	opt = dns + 12 + qlen;
+	rdlen = rest - 11;
+	EXPECT(opt[0] == 0 && get16(opt + 1) == 41, "an OPT record for the root");
+	EXPECT(get16(opt + 9) == rdlen, "its data runs to the end: %u, want %u", get16(opt + 9), rdlen);
+	EXPECT(get16(opt + 11) == 12 && get16(opt + 13) == rdlen - 4, "one padding option");
+	for (__u32 i = 15; i < rest; i++)
+		if (opt[i]) {
+			EXPECT(0, "padding byte %u is %#x", i, opt[i]);
+			break;
+		}
+	EXPECT(ref_ok(ref_add(ref_pseudo(ip, IPPROTO_TCP, tcp_len), th, tcp_len)),
+	       "TCP checksum %#x valid", get16(th + 16));
+}
+
+struct dns_tcp_case {
+	const char *what;
+	int family;
+	int vlans;
+	bool split;		/* the prefix in a segment of its own */
+	int prefix_extra;
+	bool rewritten;		/* else dropped */
+};
+
+static const struct dns_tcp_case dns_tcp_cases[] = {
+	{ "IPv4, prefix and message together", 4, 0, false, 0, true },
+	{ "IPv6 with a VLAN tag", 6, 1, false, 0, true },
+	{ "IPv4, the prefix in a segment of its own", 4, 0, true, 0, true },
+	{ "IPv6 QinQ, the prefix in a segment of its own", 6, 2, true, 0, true },
+	{ "IPv4, message continued in the next segment", 4, 0, false, 100, false },
+	{ "IPv4, 1 byte after the question: too few for an OPT record", 4, 0, false, -26, false },
+};
+
+/* DNS over TCP: NXDOMAIN of the same length, or dropped where that cannot be done. */
+TEST(dns_over_tcp_rewritten)
+{
+	for (size_t i = 0; i < sizeof(dns_tcp_cases) / sizeof(dns_tcp_cases[0]); i++) {
+		const struct dns_tcp_case *c = &dns_tcp_cases[i];
+		struct dns_opts d = { .family = c->family, .vlans = c->vlans, .tcp = true,
+				      .qname = "api.vendor.example", .prefix_extra = c->prefix_extra };
+		__u8 out[PKT_MAX_LEN + 512];
+		__u32 len, ret, msg_off;
+		struct pkt p;
+
+		clear_rules();
+		ASSERT(!add_name_rule(dev_mac, "vendor.example", 66, 0), "%s: rule", c->what);
+		if (c->split) {
+			d.tcp_part = 1;
+			dns_response(&p, &d);
+			EXPECT(untouched(&p), "%s: the prefix alone passes", c->what);
+			d.tcp_part = 2;
+		}
+		dns_response(&p, &d);
+		if (c->prefix_extra < 0) {	/* cut the message where the prefix says */
+			p.len += c->prefix_extra;
+			pkt_finish(&p);
+			fill_l4_checksum(&p);
+		}
+		msg_off = p.l4_off + 20 + (c->split ? 0 : 2);
+		ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "%s: run", c->what);
+		if (c->rewritten) {
+			EXPECT(ret == TC_ACT_OK, "%s: passed (rewritten): %u", c->what, ret);
+			check_nxdomain_tcp(&p, msg_off, out, len);
+		} else {
+			EXPECT(ret == TC_ACT_SHOT, "%s: dropped: %u", c->what, ret);
+		}
+		EXPECT(hits(66).packets == 1, "%s: one hit: %llu", c->what,
+		       (unsigned long long)hits(66).packets);
+	}
+}
+
+TEST(dns_first_fragment_dropped)
+{
+	struct dns_opts d = { .family = 4, .qname = "api.vendor.example" };
 	__u8 out[PKT_MAX_LEN + 512];
 	__u32 len, ret;
 	struct pkt p;
@@ -812,19 +1101,15 @@ TEST(dns_over_tcp_and_fragments_dropped)
 	clear_rules();
 	ASSERT(!add_name_rule(dev_mac, "vendor.example", 66, 0), "rule");
 	dns_response(&p, &d);
-	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
-	EXPECT(ret == TC_ACT_SHOT, "DNS over TCP response dropped: %u", ret);
-	d.tcp = false;
-	dns_response(&p, &d);
 	pkt_put16(p.data + p.l3_off + 6, PKT_IP_MF);	/* first fragment, more to come */
 	pkt_put16(p.data + p.l3_off + 10, 0);
 	pkt_put16(p.data + p.l3_off + 10, pkt_ipv4_checksum(p.data + p.l3_off, 20));
 	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
 	EXPECT(ret == TC_ACT_SHOT, "first fragment dropped: %u", ret);
-	EXPECT(hits(66).packets == 2, "both hit");
+	EXPECT(hits(66).packets == 1, "hit");
 }
 
-TEST(tc_ingress_drops_in_tc_mode)
+TEST(tc_ingress_blocks_in_tc_mode)
 {
 	struct frame_opts o = { .family = 6 };
 	__u8 out[PKT_MAX_LEN + 512];
@@ -832,7 +1117,7 @@ TEST(tc_ingress_drops_in_tc_mode)
 	struct pkt p;
 
 	clear_rules();
-	ASSERT(!add_ip_rule(dev_mac, 6, api6, 128, 70, IOTRIM_DENY_REJECT, IPPROTO_TCP, 0, 0), "r");
+	ASSERT(!add_ip_rule(dev_mac, 6, api6, 128, 70, IOTRIM_DENY_DROP, IPPROTO_TCP, 0, 0), "r");
 	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
 	ASSERT(run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0, "run");
 	EXPECT(ret == TC_ACT_SHOT, "dropped: %u", ret);
@@ -880,6 +1165,8 @@ int main(void)
 	RUN(reject_ping_ipv4);
 	RUN(reject_ping_ipv6_vlan);
 	RUN(reject_never_answers_rst_icmp_error_or_group);
+	RUN(unparsed_packets_meet_the_rules);
+	RUN(reject_never_answers_a_group_source);
 	RUN(nxdomain_ipv4);
 	RUN(nxdomain_ipv6);
 	RUN(nxdomain_subdomain_mixed_case_vlan);
@@ -889,8 +1176,9 @@ int main(void)
 	RUN(names_that_do_not_match);
 	RUN(name_lease_checked_by_the_program);
 	RUN(malformed_responses_left_alone);
-	RUN(dns_over_tcp_and_fragments_dropped);
-	RUN(tc_ingress_drops_in_tc_mode);
+	RUN(dns_over_tcp_rewritten);
+	RUN(dns_first_fragment_dropped);
+	RUN(tc_ingress_blocks_in_tc_mode);
 	fixture_close(&fx);
 	return harness_done();
 }

@@ -78,8 +78,17 @@ expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clea
 
 # --- rules take effect at once ------------------------------------------------------
 expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0
+path=$(gw status --json | jq -r '.mode + " " + .reject_path')
+tap_check "status --json: the reject path of XDP ($path)" grep -qxE "native xdp_tx|generic xdp_tx_generic" <<<"$path"
 tap_check "the device reaches 203.0.113.10 before any rule" reaches 203.0.113.10
-expect_exit "unknown device refused" 2 "unknown device 02:00:00:00:00:99" gw block add --device 02:00:00:00:00:99 203.0.113.10
+# A device iotrim has not seen yet is pre-blocked (before its first power-on) with a warning.
+out=$(gw block add --device 02:00:00:00:00:99 203.0.113.10 2>&1)
+rc=$?
+tap_check "unknown device accepted (exit $rc)" test "$rc" = 0
+tap_check "with a warning that names it" grep -q "has not seen device 02:00:00:00:00:99 yet" <<<"$out"
+early=$(sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$out")
+tap_check "its rule is in the pinned deny_ip map" map_has_rule "$early"
+expect_exit "and can be removed" 0 "removed rule $early" gw block del "$early"
 out=$(gw block add --device $DEV_MAC 203.0.113.10 2>&1)
 id=$(sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$out")
 tap_check "block add prints the rule id ($out)" test -n "$id"
@@ -158,9 +167,15 @@ expect_exit "import" 0 "imported 3 rules .* \(1 already there\)" gw block import
 echo "$DEV_MAC ip 203.0.113.10 tcp 99999 drop" >"$WORK/bad"
 expect_exit "import reports the bad line" 2 "bad:1: PORT must be" gw block import "$WORK/bad"
 tap_check "imported rules listed with owner import" test "$(gw block list --json | jq '[.[] | select(.owner == "import")] | length')" = 3
+tap_check "list --json: a name rule lists the addresses it bound (none: imported)" \
+	test "$(gw block list --json | jq -c '[.[] | select(.kind == "name")][0].bound')" = "[]"
+tap_check "list --json: IP rules have their hits and no bound list" \
+	test "$(gw block list --json | jq '[.[] | select(.kind != "name") | has("packets") and has("bytes") and (has("bound") | not)] | all')" = true
 
-# --- --mode tc: rules drop in TC ingress ---------------------------------------------------
+# --- --mode tc: rules apply in TC ingress ---------------------------------------------------
 expect_exit "attach in tc mode" 0 "tc mode" gw attach --lan lan0 --mode tc --force
+tap_check "status --json: the reject path is tc_redirect" test "$(gw status --json | jq -r .reject_path)" = tc_redirect
+tap_check "status says so" grep -q "^reject: *tc_redirect" <<<"$(gw status)"
 tap_check "blocked in tc mode too" blocked 203.0.113.11
 expect_exit "detach --purge" 0 "removed pinned maps" gw detach --purge
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Block rules end to end on the namespace testbed (honours IOTRIM_TB_PREFIX
 # and IOTRIM_TB_STATE):
-#   - a name rule for dev1: its dig gets NXDOMAIN and its curl fails, with
+#   - a name rule for dev1: its dig gets NXDOMAIN (UDP and TCP) and its curl fails, with
 #     the addresses it resolved before blocked too (bound IP rules), while
 #     dev2 still resolves and connects; tshark on the gateway's WAN side
 #     sees no packet to the name's addresses while only dev1 tries;
@@ -12,7 +12,7 @@
 #     counters equal the packets dev1 sent;
 #   - a 2 s lease ends by itself with no iotrim process left;
 #   - rules survive detach + attach, a controller restart and a purge;
-#   - generic XDP and --mode tc.
+#   - generic XDP and --mode tc (reject answers there too: RST, ICMP).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/testbed.sh
@@ -36,6 +36,14 @@ curl_from() {	# NODE CURL-ARGS...
 works() { [ "$(curl_from "$@" | cut -d' ' -f1)" = 0 ]; }
 dig_status() {	# NODE NAME [TYPE [@SERVER]]
 	$TB run "$1" dig +tries=1 +time=2 ${4:+"$4"} "$2" "${3:-A}" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+}
+dig_tcp() {	# NODE NAME TYPE [@SERVER]: dig +tcp's whole output
+	$TB run "$1" dig +tcp +tries=1 +time=2 ${4:+"$4"} "$2" "$3" 2>&1
+}
+nxdomain_tcp() {	# the rewritten answer parses: NXDOMAIN, no warning
+	local out
+	out=$(dig_tcp "$@")
+	grep -q "status: NXDOMAIN" <<<"$out" && ! grep -qi "warning\|malformed" <<<"$out"
 }
 rule_id() { sed -n 's/^rule \([0-9]*\):.*/\1/p' <<<"$1" | head -1; }
 hits() { blk list --json | jq ".[] | select(.id == $1) | .$2"; }
@@ -76,12 +84,20 @@ tap_check "block add --device dev1 api.vendor.example" test -n "$name_id"
 bound=$(blk list --json | jq -r "[.[] | select(.parent == $name_id and .proto == \"any\") | .target] | sort | join(\" \")")
 tap_check "it brought in both addresses dev1 resolved ($bound)" test "$bound" = "$API6 $API4"
 tap_check "list says why" list_says "via rule $name_id: api.vendor.example resolved to $API4 for this device"
+bound_json() { blk list --json | jq -r ".[] | select(.id == $name_id) | .bound[] | $1"; }
+tap_check "list --json: the name rule's bound addresses" \
+	test "$(bound_json .address | sort | tr '\n' ' ')" = "$API6 $API4 "
+tap_check "list --json: and why" grep -qF "api.vendor.example resolved to $API4 for this device" \
+	<<<"$(bound_json "select(.address == \"$API4\") | .why")"
 tap_check "dev1's dig gets NXDOMAIN (A)" test "$(dig_status dev1 api.vendor.example A)" = NXDOMAIN
 tap_check "dev1's dig gets NXDOMAIN (AAAA)" test "$(dig_status dev1 api.vendor.example AAAA)" = NXDOMAIN
 tap_check "dev1's dig over IPv6 to the gateway gets NXDOMAIN" test "$(dig_status dev1 api.vendor.example AAAA @2001:db8:1::1)" = NXDOMAIN
 tap_check "dev1's dig straight to a server (IPv4, through NAT) gets NXDOMAIN" test "$(dig_status dev1 api.vendor.example A @203.0.113.53)" = NXDOMAIN
 tap_check "dev1's dig straight to a server over IPv6 gets NXDOMAIN" test "$(dig_status dev1 www.api.vendor.example AAAA @2001:db8:100::53)" = NXDOMAIN
+tap_check "dev1's dig +tcp gets NXDOMAIN (A, the gateway's resolver)" nxdomain_tcp dev1 api.vendor.example A
+tap_check "dev1's dig +tcp over IPv6 straight to a server gets NXDOMAIN" nxdomain_tcp dev1 api.vendor.example AAAA @2001:db8:100::53
 tap_check "dev1's dig for another name works" test "$(dig_status dev1 mqtt.vendor.example)" = NOERROR
+tap_check "dev1's dig +tcp for another name works" grep -q "status: NOERROR" <<<"$(dig_tcp dev1 mqtt.vendor.example A)"
 tap_check "dev2's dig still gets the address" test "$($TB run dev2 dig +short api.vendor.example A)" = "$API4"
 tap_check "the name rule counted the answers it rewrote" test "$(hits "$name_id" packets)" -ge 2
 
@@ -91,6 +107,7 @@ r=$(curl_from dev1 https://api.vendor.example/status.json)
 tap_check "dev1's curl fails: the name does not resolve ($r)" test "${r%% *}" = 6
 r=$(curl_from dev1 --connect-timeout 2 --resolve "api.vendor.example:443:$API4" https://api.vendor.example/status.json)
 tap_check "dev1's curl with a cached IPv4 address fails ($r)" test "${r%% *}" = 28
+tap_check "list --json: the bound IPv4 rule's hits count it" test "$(bound_json "select(.address == \"$API4\") | .packets")" -ge 1
 r=$(curl_from dev1 --connect-timeout 2 --resolve "api.vendor.example:443:[$API6]" https://api.vendor.example/status.json)
 tap_check "dev1's curl with a cached IPv6 address fails ($r)" test "${r%% *}" = 28
 tap_check "dev1's ping to the address fails" blocked_ping $API4
@@ -186,6 +203,19 @@ r=$(curl_from dev1 --connect-timeout 5 http://203.0.113.21/index.html)
 tap_check "generic XDP: connect refused in under 100 ms ($r)" refused_fast "$r"
 expect_exit "attach in tc mode" 0 "tc mode" gw "$IOTRIM" attach --lan lan0 --mode tc --force
 tap_check "tc mode: the rule drops" blocked_ping 203.0.113.12
+refused() { [ "${1%% *}" = 7 ]; }	# curl: connection refused (7), not timed out (28)
+start_capture "$WORK/wan_tc.pcap" -i wan0
+wait_captures_ready "$WORK/wan_tc.pcap"
+r=$(curl_from dev1 --connect-timeout 3 http://203.0.113.21/index.html)
+tap_check "tc mode: reject refuses dev1's TCP connect (RST redirected back) ($r)" refused "$r"
+r=$(curl_from dev1 --connect-timeout 3 "http://[2001:db8:100::21]/index.html")
+tap_check "tc mode: and over IPv6 ($r)" refused "$r"
+dig_out=$($TB run dev1 dig @203.0.113.53 api.vendor.example +tries=1 +time=3 2>&1)
+tap_check "tc mode: dev1's DNS query gets the ICMP error (host unreachable)" grep -q "host unreachable" <<<"$dig_out"
+sleep 0.5
+stop_captures
+n=$(tshark -r "$WORK/wan_tc.pcap" -Y "ip.addr == 203.0.113.21 || ipv6.addr == 2001:db8:100::21 || (ip.addr == 203.0.113.53 && udp.port == 53)" 2>/dev/null | wc -l)
+tap_check "tc mode: tshark on WAN sees none of the rejected flows ($n)" test "$n" -eq 0
 tap_check "tc mode: other traffic passes" works dev1 -4 https://api.vendor.example/status.json
 
 tap_done

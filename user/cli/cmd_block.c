@@ -29,8 +29,8 @@ static const char block_usage[] =
 	"\n"
 	"  IP and prefix rules drop the device's packets in XDP, or with\n"
 	"  --action reject answer them: a TCP RST, else ICMP administratively\n"
-	"  prohibited (in --mode tc both actions drop).  --proto and --port limit\n"
-	"  the rule (--port needs --proto tcp or udp).\n"
+	"  prohibited (see `iotrim status` for how it is sent).  --proto and --port\n"
+	"  limit the rule (--port needs --proto tcp or udp).\n"
 	"  Name rules turn DNS answers for the name into NXDOMAIN before they reach\n"
 	"  the device, and bring in IP rules (with the rule's action) for the\n"
 	"  addresses the device resolved the name to already, except addresses it\n"
@@ -48,7 +48,9 @@ static const char block_usage[] =
 	"\n"
 	"  --json   list: an array of objects: id, device (null: all), kind,\n"
 	"           target, proto, port, action, created, expires, parent, reason,\n"
-	"           owner, packets, bytes\n";
+	"           owner, packets, bytes (the hits so far); name rules also bound:\n"
+	"           the addresses they brought in (id, address, proto, port, why,\n"
+	"           packets, bytes)\n";
 
 /* The exit code of a block_* error; enforcement has said why. */
 static int exit_code(int err)
@@ -271,9 +273,41 @@ static void proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
 		format_proto(r->proto, out);
 }
 
-static void list_json_one(struct json *j, const struct block_rule *r, const struct block_hits *h)
+/* A name rule's "bound": each address it brought in, its scope, why, and its hits. */
+static void list_json_bound(struct json *j, const struct block_list *l,
+			    const struct block_hits *hits, const struct block_rule *r)
+{
+	char proto[PROTO_STRLEN];
+
+	json_array_begin(j, "bound");
+	for (size_t k = 0; k < l->len; k++) {
+		const struct block_rule *x = &l->items[k];
+
+		if (x->parent_id != r->id)
+			continue;
+		json_object_begin(j, NULL);
+		json_u64(j, "id", x->id);
+		json_string(j, "address", x->target);
+		proto_text(x, proto);
+		json_string(j, "proto", proto);
+		if (x->port)
+			json_u64(j, "port", x->port);
+		else
+			json_null(j, "port");
+		json_string(j, "why", x->reason);
+		json_u64(j, "packets", hits[k].packets);
+		json_u64(j, "bytes", hits[k].bytes);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void list_json_one(struct json *j, const struct block_list *l,
+			  const struct block_hits *hits, size_t i)
 {
 	char mac[MAC_STRLEN], proto[PROTO_STRLEN], when[TIME_STRLEN];
+	const struct block_rule *r = &l->items[i];
+	const struct block_hits *h = &hits[i];
 
 	json_object_begin(j, NULL);
 	json_u64(j, "id", r->id);
@@ -308,6 +342,8 @@ static void list_json_one(struct json *j, const struct block_rule *r, const stru
 	json_string(j, "owner", r->owner);
 	json_u64(j, "packets", h->packets);
 	json_u64(j, "bytes", h->bytes);
+	if (r->kind == BLOCK_NAME)
+		list_json_bound(j, l, hits, r);
 	json_object_end(j);
 }
 
@@ -400,7 +436,7 @@ static int block_list_cmd(int argc, char **argv)
 			if (filter && (x->all_devices || memcmp(x->mac, dev.mac, 6)))
 				continue;
 			if (json)
-				list_json_one(&j, x, &hits[k]);
+				list_json_one(&j, &l, hits, k);
 			else
 				list_text_one(x, &hits[k], k != i);
 		}

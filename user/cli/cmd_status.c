@@ -18,9 +18,10 @@
 static const char status_usage[] =
 	"usage: iotrim status [--json]\n"
 	"\n"
-	"Shows the attached interface, mode and program ids, how full the flow and\n"
-	"device tables are, and the counters of packets not counted as a flow\n"
-	"(malformed or truncated frames by reason, non-IP frames, ...).\n";
+	"Shows the attached interface, mode and program ids, how the reject action\n"
+	"answers (reject path: xdp_tx, xdp_tx_generic or tc_redirect), how full the\n"
+	"flow and device tables are, and the counters of packets not counted as a\n"
+	"flow (malformed or truncated frames by reason, non-IP frames, ...).\n";
 
 static uint32_t map_capacity(int fd)
 {
@@ -92,6 +93,7 @@ int cmd_status(int argc, char **argv)
 			json_string(&j, "interface", info.ifname);
 			json_u64(&j, "ifindex", info.ifindex);
 			json_string(&j, "mode", attach_mode_name(info.mode));
+			json_string(&j, "reject_path", attach_reject_path(info.mode));
 			json_u64(&j, "ingress_prog_id", info.ingress_prog_id);
 			json_u64(&j, "egress_prog_id", info.egress_prog_id);
 			json_string(&j, "attached_since", since);
@@ -113,9 +115,11 @@ int cmd_status(int argc, char **argv)
 	} else {
 		if (attached)
 			printf("attached:   %s (ifindex %u), %s mode, since %s\n"
-			       "programs:   ingress id %u, egress id %u\n",
+			       "programs:   ingress id %u, egress id %u\n"
+			       "reject:     %s\n",
 			       info.ifname, info.ifindex, attach_mode_name(info.mode), since,
-			       info.ingress_prog_id, info.egress_prog_id);
+			       info.ingress_prog_id, info.egress_prog_id,
+			       attach_reject_path(info.mode));
 		else
 			printf("attached:   no (pinned counts kept under %s)\n", pin_dir());
 		printf("flows:      %zu of %u entries\n", flows, map_capacity(maps.flows));

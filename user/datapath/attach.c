@@ -39,6 +39,16 @@ const char *attach_mode_name(uint32_t mode)
 	}
 }
 
+const char *attach_reject_path(uint32_t mode)
+{
+	switch (mode) {
+	case IOTRIM_MODE_NATIVE: return "xdp_tx";
+	case IOTRIM_MODE_GENERIC: return "xdp_tx_generic";
+	case IOTRIM_MODE_TC: return "tc_redirect";
+	default: return "none";
+	}
+}
+
 /* Name of a loaded program by id; empty string if it is gone. */
 static void prog_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
 {

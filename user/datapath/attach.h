@@ -28,5 +28,12 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached);
 int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE]);
 
 const char *attach_mode_name(uint32_t mode);
+/*
+ * How the "reject" action answers a device in an attach mode: "xdp_tx"
+ * (native: the reply leaves from the driver; a veth peer gets it only if
+ * it runs an XDP program), "xdp_tx_generic" (through the stack),
+ * "tc_redirect" (built in TC ingress, redirected to the LAN egress), "none".
+ */
+const char *attach_reject_path(uint32_t mode);
 
 #endif

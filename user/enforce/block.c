@@ -152,11 +152,12 @@ int block_expire(sqlite3 *db)
 /* ---- add ------------------------------------------------------------------- */
 
 /*
- * Has iotrim seen the device (pinned devices map, or the database)?  When
- * nothing is pinned (not attached, after a reboot) the map cannot say no:
- * then the rule is let in with a warning.
+ * Warns when iotrim has not seen the device (pinned devices map, or the
+ * database).  The rule is let in all the same: owners block a device
+ * before its first power-on, experiments start from a cold device, and a
+ * mistyped MAC harms nothing but is worth a word.
  */
-static int check_device(sqlite3 *db, const uint8_t mac[6])
+static void check_device(sqlite3 *db, const uint8_t mac[6])
 {
 	struct device_key key = { 0 };
 	struct device_value value;
@@ -170,14 +171,13 @@ static int check_device(sqlite3 *db, const uint8_t mac[6])
 		close(fd);
 	}
 	if (found || store_device_seen(db, mac))
-		return 0;
+		return;
 	format_mac(mac, text);
-	if (fd >= 0) {
-		pr_error("unknown device %s: iotrim has not seen it (see `iotrim devices`)", text);
-		return -EINVAL;
-	}
-	warn("iotrim is not attached and has no record of device %s: check the MAC", text);
-	return 0;
+	if (fd >= 0)
+		warn("iotrim has not seen device %s yet: the rule applies once it appears "
+		     "(check the MAC; see `iotrim devices`)", text);
+	else
+		warn("iotrim is not attached and has no record of device %s: check the MAC", text);
 }
 
 /* *id: a rule the same as r (see rule_same), or 0. */
@@ -327,8 +327,8 @@ int block_add(sqlite3 *db, struct block_rule *r, const struct block_add_opts *o)
 	if (o->report)
 		memset(o->report, 0, sizeof(*o->report));
 	rule_normalise(r);
-	if (o->check_device && !r->all_devices && (err = check_device(db, r->mac)))
-		return err;
+	if (o->check_device && !r->all_devices)
+		check_device(db, r->mac);
 	if (change_begin(&c, db)) {
 		pr_error("cannot write the database %s", db_path());
 		return -EIO;

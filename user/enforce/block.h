@@ -31,7 +31,7 @@ struct block_add_report {
 
 /* What block_add() does besides adding the rule. */
 struct block_add_opts {
-	bool check_device;	/* the device must be known (pinned map or database) */
+	bool check_device;	/* warn if the device is unknown (pinned map and database) */
 	bool bind_names;	/* name rules bring in IP rules for resolved addresses */
 	struct block_add_report *report;	/* filled on success if set; free with block_add_report_free */
 };
@@ -39,7 +39,7 @@ struct block_add_opts {
 /*
  * Adds r (id, created_ms, parent_id filled in; its protocol normalised,
  * see rule_normalise) and, for a name rule with bind_names, the IP rules it
- * brings in.  -EINVAL: unknown device, too many rules for one prefix;
+ * brings in.  -EINVAL: too many rules for one prefix;
  * -EEXIST: the same rule exists.
  */
 int block_add(sqlite3 *db, struct block_rule *r, const struct block_add_opts *o);
