@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Grouping flows into destinations: see destinations.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "iotrim.h"
 #include "attrib/destinations.h"
+
+void flow_row_set_address(struct flow_row *row)
+{
+	memset(row->ip, 0, sizeof(row->ip));
+	if (inet_pton(AF_INET, row->remote_ip, row->ip) == 1)
+		row->family = IOTRIM_FAMILY_IPV4;
+	else if (inet_pton(AF_INET6, row->remote_ip, row->ip) == 1)
+		row->family = IOTRIM_FAMILY_IPV6;
+	else
+		row->family = 0;
+}
 
 int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
 {

@@ -43,6 +43,8 @@ struct flow_rows {
 /* Appends a copy of row; 0 or -ENOMEM. */
 int flow_rows_add(struct flow_rows *r, const struct flow_row *row);
 void flow_rows_free(struct flow_rows *r);
+/* Sets row's family and binary ip from its remote_ip text (family 0 if not an address). */
+void flow_row_set_address(struct flow_row *row);
 
 /* What tells one destination of a device from another. */
 struct dest_key {

@@ -163,6 +163,30 @@ const struct db_migration db_migrations[] = {
 	  "CREATE INDEX block_rules_by_prefix ON block_rules (device_mac, family, prefix_len, addr);"
 	  "CREATE INDEX block_rules_by_parent ON block_rules (parent_id);"
 	  "CREATE INDEX block_rules_by_owner ON block_rules (owner)" },
+	/* Lifecycle phases (history/phase.c); README "Phases". */
+	{ "phases_v1",
+	  "CREATE TABLE phase_marks ("		/* a boundary: phase in force from at_ms on */
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " device_mac TEXT NOT NULL,"
+	  " phase TEXT NOT NULL CHECK (phase IN"
+	  "  ('setup', 'interaction', 'idle', 'deletion', 'none')),"
+	  " at_ms INTEGER NOT NULL,"		/* unix milliseconds */
+	  " source TEXT NOT NULL DEFAULT '',"	/* 'live' or 'import:FILE' */
+	  " UNIQUE (device_mac, at_ms));"
+	  "CREATE TABLE phase_bytes ("		/* harvest deltas of a mark's interval */
+	  " mark_id INTEGER NOT NULL REFERENCES phase_marks (id) ON DELETE CASCADE,"
+	  " device_mac TEXT NOT NULL,"
+	  " device_ip TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " proto INTEGER NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " name TEXT NOT NULL DEFAULT '',"
+	  " packets_up INTEGER NOT NULL DEFAULT 0, bytes_up INTEGER NOT NULL DEFAULT 0,"
+	  " packets_down INTEGER NOT NULL DEFAULT 0, bytes_down INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (mark_id, device_mac, device_ip, remote_ip, proto, remote_port, name))"
+	  " WITHOUT ROWID" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "history/history.h"
+#include "history/phase.h"
 
 void history_boot_id(char out[40])
 {
@@ -163,6 +164,27 @@ static bool delta_zero(const struct delta *d)
 	return !d->packets_up && !d->bytes_up && !d->packets_down && !d->bytes_down;
 }
 
+/* The delta of one flow and name to the phase in force (history/phase.h). */
+static int phase_delta(struct phase_writer *w, const struct key_text *t, const struct flow_key *k,
+		       const char *name, const struct delta *d, int64_t first_ms, int64_t last_ms)
+{
+	struct flow_row row = { 0 };
+
+	memcpy(row.device_mac, t->mac, sizeof(t->mac));
+	memcpy(row.device_ip, t->device_ip, sizeof(t->device_ip));
+	memcpy(row.remote_ip, t->remote_ip, sizeof(t->remote_ip));
+	row.proto = k->proto;
+	row.remote_port = k->remote_port;
+	snprintf(row.name, sizeof(row.name), "%s", name);
+	row.packets_up = d->packets_up;
+	row.bytes_up = d->bytes_up;
+	row.packets_down = d->packets_down;
+	row.bytes_down = d->bytes_down;
+	row.first_seen_ms = first_ms;
+	row.last_seen_ms = last_ms;
+	return phase_writer_add(w, &row);
+}
+
 #define STATE_SELECT                                                                    \
 	"SELECT boot_id, kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down" \
 	" FROM flow_state WHERE device_mac = ?1 AND device_ip = ?2 AND remote_ip = ?3"      \
@@ -171,6 +193,7 @@ static bool delta_zero(const struct delta *d)
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
 {
 	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
+	struct phase_writer phases = { 0 };
 	char boot_id[40];
 	double t0 = clock_mono_s() * 1e3;
 	int err = -EIO;
@@ -201,6 +224,8 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		warn("database: %s", sqlite3_errmsg(db));
 		goto out;
 	}
+	if (phase_writer_open(db, &phases))
+		goto out;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		warn("database: cannot start the harvest: %s", sqlite3_errmsg(db));
 		goto out;
@@ -235,6 +260,9 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		if (sqlite3_step(up_hist) != SQLITE_DONE)
 			goto rollback;
 		sqlite3_reset(up_hist);
+		if (phase_delta(&phases, &t, k, name, &d,
+				d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms, last_ms))
+			goto rollback;
 
 		bind_key(up_state, &t, k);
 		sqlite3_bind_text(up_state, 6, boot_id, -1, SQLITE_STATIC);
@@ -259,6 +287,7 @@ out:
 	sqlite3_finalize(up_state);
 	sqlite3_finalize(up_hist);
 	sqlite3_finalize(names);
+	phase_writer_close(&phases);
 	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;
 }
@@ -322,17 +351,6 @@ int history_update_devices(sqlite3 *db, int devices_fd, struct device_config *co
 	return 0;
 }
 
-static void row_address(struct flow_row *row)
-{
-	memset(row->ip, 0, sizeof(row->ip));
-	if (inet_pton(AF_INET, row->remote_ip, row->ip) == 1)
-		row->family = IOTRIM_FAMILY_IPV4;
-	else if (inet_pton(AF_INET6, row->remote_ip, row->ip) == 1)
-		row->family = IOTRIM_FAMILY_IPV6;
-	else
-		row->family = 0;
-}
-
 int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *hist = NULL, *sel = NULL, *names = NULL;
@@ -373,7 +391,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		if (!row.name[0])
 			resolve(names, row.device_mac, row.remote_ip, row.first_seen_ms, row.name,
 				row.name_source);
-		row_address(&row);
+		flow_row_set_address(&row);
 		fn(ctx, &row);
 	}
 	if (rc != SQLITE_DONE) {
@@ -407,7 +425,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		row.first_seen_ms = boot_ns_to_unix_ms(v->first_seen_ns);
 		row.last_seen_ms = boot_ns_to_unix_ms(v->last_seen_ns);
 		row.live = true;
-		row_address(&row);
+		flow_row_set_address(&row);
 		fn(ctx, &row);
 	}
 	err = 0;
