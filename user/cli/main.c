@@ -28,6 +28,7 @@ static const char usage[] =
 	"  experiment run FILE  block-and-validate: which destinations a device can\n"
 	"                       live without (also list, show, resume, abort)\n"
 	"  block add|del|list   deny a device's destinations by IP, prefix or name\n"
+	"  device set|list      device names and categories\n"
 	"  phase DEVICE PHASE   mark a lifecycle phase (also import FILE, list)\n"
 	"\n"
 	"exit codes:\n"
@@ -57,6 +58,7 @@ static const struct command {
 	{ "experiment", cmd_experiment },
 	{ "block", cmd_block },
 	{ "phase", cmd_phase },
+	{ "device", cmd_device },
 };
 
 int main(int argc, char **argv)

@@ -187,6 +187,13 @@ const struct db_migration db_migrations[] = {
 	  " last_seen_ms INTEGER NOT NULL,"
 	  " PRIMARY KEY (mark_id, device_mac, device_ip, remote_ip, proto, remote_port, name))"
 	  " WITHOUT ROWID" },
+	/* Device names and categories set by `iotrim device set` (history/device_labels.c). */
+	{ "device_labels_v1",
+	  "CREATE TABLE device_labels ("	/* win over the device config file */
+	  " mac TEXT PRIMARY KEY,"
+	  " name TEXT,"			/* NULL: the config's */
+	  " category TEXT,"
+	  " updated_ms INTEGER NOT NULL)" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);
