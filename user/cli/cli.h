@@ -53,6 +53,7 @@ int cmd_experiment(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_phase(int argc, char **argv);
 int cmd_device(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 /* After an attach: the stored block rules go into the maps again (a failure only warns). */
 void reapply_block_rules(void);
 

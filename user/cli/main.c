@@ -29,6 +29,7 @@ static const char usage[] =
 	"                       live without (also list, show, resume, abort)\n"
 	"  block add|del|list   deny a device's destinations by IP, prefix or name\n"
 	"  device set|list      device names and categories\n"
+	"  report               findings per device, category and overall\n"
 	"  phase DEVICE PHASE   mark a lifecycle phase (also import FILE, list)\n"
 	"\n"
 	"exit codes:\n"
@@ -59,6 +60,7 @@ static const struct command {
 	{ "block", cmd_block },
 	{ "phase", cmd_phase },
 	{ "device", cmd_device },
+	{ "report", cmd_report },
 };
 
 int main(int argc, char **argv)
