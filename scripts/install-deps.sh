@@ -11,6 +11,8 @@ packages=(
 	libcmocka-dev jq tshark tcpdump iproute2 nftables ethtool
 	# the man page test renders man/iotrim.8
 	man-db groff-base
+	# the HTML report test renders it in a real browser (headless)
+	chromium
 	# testbed: real servers and clients
 	dnsmasq-base nginx-light openssl mosquitto mosquitto-clients chrony
 	bind9-dnsutils curl iperf3 procps iputils-ping udhcpc

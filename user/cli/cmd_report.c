@@ -13,7 +13,7 @@
 
 static const char report_usage[] =
 	"usage: iotrim report [--device MAC] [--category C] [--phase P] [--since T] [--until T]\n"
-	"                     [--home CC] [--format text|md|json] [--output FILE] [--db FILE]\n"
+	"                     [--home CC] [--format text|md|json|html] [--output FILE] [--db FILE]\n"
 	"                     [--geoip FILE] [--asn FILE]... [--geo-overrides FILE]\n"
 	"                     [--devices FILE] [--providers FILE]\n"
 	"\n"
@@ -28,13 +28,14 @@ static const char report_usage[] =
 	"  --phase P            only bytes harvested in phase P (iotrim phase)\n"
 	"  --since T, --until T flows active in this window (RFC 3339) count whole\n"
 	"  --home CC            home country (ISO 3166 code; default $IOTRIM_HOME)\n"
-	"  --format F           text (default), md (Markdown) or json (see iotrim(8))\n"
+	"  --format F           text (default), md (Markdown), json (see iotrim(8)) or\n"
+	"                       html (one self-contained page with SVG charts)\n"
 	"  --output FILE        write there (replaced whole) instead of standard output\n"
 	"  --db FILE            default $IOTRIM_DB or " IOTRIM_DEFAULT_DB "\n"
 	"  --geoip, --asn, --geo-overrides, --devices, --providers FILE\n"
 	"                       as for iotrim destinations\n";
 
-enum report_format { FORMAT_TEXT, FORMAT_MD, FORMAT_JSON };
+enum report_format { FORMAT_TEXT, FORMAT_MD, FORMAT_JSON, FORMAT_HTML };
 
 static int parse_time_opt(const char *s, int64_t *ms)
 {
@@ -54,6 +55,8 @@ static int write_report(const struct report *r, enum report_format f, const char
 	}
 	if (f == FORMAT_JSON)
 		report_json(r, out);
+	else if (f == FORMAT_HTML)
+		report_html(r, out);
 	else if (f == FORMAT_MD)
 		report_markdown(r, out);
 	else
@@ -125,8 +128,10 @@ int cmd_report(int argc, char **argv)
 				format = FORMAT_MD;
 			else if (!strcmp(optarg, "json"))
 				format = FORMAT_JSON;
+			else if (!strcmp(optarg, "html"))
+				format = FORMAT_HTML;
 			else
-				return fail(EXIT_USAGE, "unknown format '%s' (text, md or json)", optarg);
+				return fail(EXIT_USAGE, "unknown format '%s' (text, md, json or html)", optarg);
 			break;
 		case 'o': output = optarg; break;
 		case 'D': dbpath = optarg; break;

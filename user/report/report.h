@@ -97,6 +97,7 @@ void report_free(struct report *r);
 void report_text(const struct report *r, FILE *out);
 void report_markdown(const struct report *r, FILE *out);
 void report_json(const struct report *r, FILE *out);
+void report_html(const struct report *r, FILE *out);
 
 /* Writes s with Markdown's metacharacters escaped (and '|' for tables). */
 void md_escape(FILE *out, const char *s);
