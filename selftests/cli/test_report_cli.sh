@@ -20,7 +20,9 @@ R=("$IOTRIM" report --geo-overrides "$WORK/ov.conf" --asn "$WORK/asn.csv" --prov
 sqlite3 "$IOTRIM_DB" "INSERT INTO flow_history VALUES
  ('02:00:00:00:00:31','192.0.2.31','1.2.3.10',6,443,'api.camco.example',1,300,1,700,1000,2000),
  ('02:00:00:00:00:31','192.0.2.31','5.6.7.10',6,443,'',1,500,1,500,1000,2000),
- ('02:00:00:00:00:31','192.0.2.31','192.0.2.1',17,53,'',1,40,1,60,1000,2000)"
+ ('02:00:00:00:00:31','192.0.2.31','192.0.2.1',17,53,'',1,40,1,60,1000,2000);
+ INSERT INTO payload_history (device_mac, mark_id, sampled, encrypted, text, compressed, media,
+  unknown, ignored) VALUES ('02:00:00:00:00:31', 0, 1100, 750, 200, 50, 0, 0, 100)"
 
 expect_exit "unknown format" 2 "unknown format 'pdf'" "${R[@]}" --format pdf
 expect_exit "bad home" 2 "bad home country" "${R[@]}" --home Germany
@@ -39,6 +41,7 @@ tap_check "overall keys" test "$(jq -r '.overall | keys_unsorted | join(",")' "$
 	"bytes_up,bytes_down,countries,country_shares,country_shares_normalised,abroad_share,other_continent_share,home_continent"
 tap_check "shares leave local out" test "$(jq -r '.devices[0].country_shares | "\(.DE) \(.CN)"' "$WORK/r.json")" = "0.5 0.5"
 tap_check "abroad share against home DE" test "$(jq -r .overall.abroad_share "$WORK/r.json")" = 0.5
+tap_check "payload shares" test "$(jq -r '.devices[0].payload_shares | "\(.encrypted) \(.unencrypted) \(.unknown)"' "$WORK/r.json")" = "0.75 0.25 0"
 tap_check "local bytes are listed" test "$(jq -r .devices[0].parties.local "$WORK/r.json")" = 100
 tap_check "category normalised" test \
 	"$(jq -r '.categories[0] | "\(.category) \(.devices) \(.country_shares_normalised.CN)"' "$WORK/r.json")" = "camera 1 0.5"

@@ -30,7 +30,9 @@ sqlite3 "$IOTRIM_DB" "INSERT INTO flow_history VALUES
  ('02:00:00:00:00:32','192.0.2.32','5.6.7.11',6,8883,'mqtt.cloudy.example',1,100,1,100,1000,2000);
  INSERT INTO phase_marks (id, device_mac, phase, at_ms) VALUES
   (1,'02:00:00:00:00:31','setup',1000),(2,'02:00:00:00:00:31','interaction',1500),
-  (3,'02:00:00:00:00:31','none',2500);"
+  (3,'02:00:00:00:00:31','none',2500);
+ INSERT INTO payload_history (device_mac, mark_id, sampled, encrypted, text, compressed, media,
+  unknown, ignored) VALUES ('02:00:00:00:00:31', 0, 1000, 800, 100, 0, 0, 100, 0);"
 
 expect_exit "html written" 0 "" "$IOTRIM" report --format html --home DE --output "$WORK/r.html" \
 	--geo-overrides "$WORK/ov.conf" --asn "$WORK/asn.csv" --providers "$WORK/prov.conf" \
@@ -56,6 +58,8 @@ count() { grep -o "$1" "$WORK/dom.html" | wc -l; }
 tap_check "a bar chart per device" test "$(count '<svg class="bars"')" -eq 2
 tap_check "country, party and encryption bars" test "$(count 'data-bar="countries"')" -ge 3
 tap_check "party segments" test "$(count 'data-bar="parties"')" -ge 2
+tap_check "encryption segments" test "$(count 'data-bar="encryption"')" -eq 3
+tap_check "encryption shares in the legend" grep -q 'encrypted 80.0%.*unencrypted 10.0%.*unknown 10.0%' "$WORK/dom.html"
 tap_check "a phase timeline: two intervals, the last none ends it" test "$(count 'class="phase"')" -eq 2
 tap_check "destination rows" test "$(count '<tr><td>')" -eq 4
 # cam: 3000 of 4000 remote bytes to DE, 1000 to CN; overall DE 3200 of 4200.

@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "history/db.h"
 #include "history/history.h"
+#include "history/payload_store.h"
 #include "history/phase.h"
 
 static char tmpdir[] = "/tmp/iotrim-phase-test-XXXXXX";
@@ -205,6 +206,52 @@ TEST(harvest_deltas_go_to_the_phase_in_force)
 	db_close(db);
 }
 
+static void payload(struct flow_entry *e, uint64_t enc, uint64_t text, uint64_t unknown)
+{
+	e->value.payload_up = (struct payload_counter){ .sampled = enc + text, .encrypted = enc,
+							.text = text };
+	e->value.payload_down = (struct payload_counter){ .sampled = unknown + 7,
+							  .unknown = unknown, .ignored = 7 };
+}
+
+TEST(payload_classes_go_to_the_history_by_phase)
+{
+	uint64_t now = clock_boot_ns(), s = 1000000000ULL;
+	struct flow_entry e[1];
+	struct flow_table ft = { .items = e, .len = 1 };
+	struct payload_counter c;
+	struct harvest_result r;
+	char path[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/payload.db", tmpdir);
+	ASSERT(db_open(path, &db) == 0, "open");
+	flow(&e[0], 10, 1000, 1000, now - 100 * s, now - 90 * s);
+	payload(&e[0], 500, 100, 50);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest 1: no phase");
+	ASSERT(mark(db, "setup", boot_ns_to_unix_ms(now - 80 * s)) == 0, "mark setup");
+	flow(&e[0], 10, 2000, 2000, now - 100 * s, now - 70 * s);
+	payload(&e[0], 800, 150, 60);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest 2: setup");
+	/* The map entry is new (another first_seen): its counters start over. */
+	flow(&e[0], 10, 300, 300, now - 60 * s, now - 50 * s);
+	payload(&e[0], 40, 0, 0);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest 3: setup, restarted");
+	ASSERT(payload_device_total(db, "02:00:00:00:00:21", NULL, &c) == 0, "all");
+	EXPECT(c.encrypted == 840 && c.text == 150 && c.unknown == 60 && c.ignored == 14 &&
+	       c.sampled == 840 + 150 + 60 + 14, "all: %llu %llu %llu %llu",
+	       (unsigned long long)c.encrypted, (unsigned long long)c.text,
+	       (unsigned long long)c.unknown, (unsigned long long)c.ignored);
+	ASSERT(payload_device_total(db, "02:00:00:00:00:21", "setup", &c) == 0, "setup");
+	EXPECT(c.encrypted == 340 && c.text == 50 && c.unknown == 10 && c.ignored == 7,
+	       "setup: %llu %llu %llu %llu", (unsigned long long)c.encrypted,
+	       (unsigned long long)c.text, (unsigned long long)c.unknown,
+	       (unsigned long long)c.ignored);
+	ASSERT(payload_device_total(db, "02:00:00:00:00:21", "idle", &c) == 0, "idle");
+	EXPECT(c.sampled == 0, "nothing in idle");
+	db_close(db);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -217,6 +264,7 @@ int main(void)
 	RUN(rfc3339_times);
 	RUN(timestamp_file_all_or_nothing);
 	RUN(harvest_deltas_go_to_the_phase_in_force);
+	RUN(payload_classes_go_to_the_history_by_phase);
 	rc = harness_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

@@ -5,7 +5,7 @@
  * traffic, a destination with two addresses in two countries, phases) whose
  * expected shares this file computes from the fixture table with its own
  * implementation of the formulas (METHODS 2, Jin et al.; Saidi et al.), to
- * 1e-9.  And Markdown escaping of names.
+ * 1e-9; payload class shares likewise.  And Markdown escaping of names.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -221,7 +221,13 @@ static bool setup(void)
 		" name, bytes_up, bytes_down, first_seen_ms, last_seen_ms) VALUES"
 		" (1, '02:00:00:00:00:32', '192.0.2.32', '7.7.7.10', 6, 123, '', 90, 90, 1000, 1400),"
 		" (2, '02:00:00:00:00:32', '192.0.2.32', '5.6.8.10', 6, 8883, 'mqtt.cloudy.example',"
-		" 1200, 800, 1500, 2000)"))
+		" 1200, 800, 1500, 2000);"
+		/* Payload classes: cam1 outside phases, cam2 per phase (sampled = sum of the rest). */
+		"INSERT INTO payload_history (device_mac, mark_id, sampled, encrypted, text, compressed,"
+		" media, unknown, ignored) VALUES"
+		" ('02:00:00:00:00:31', 0, 1110, 900, 30, 20, 10, 50, 100),"
+		" ('02:00:00:00:00:32', 1, 100, 0, 60, 0, 0, 30, 10),"
+		" ('02:00:00:00:00:32', 2, 300, 200, 0, 0, 0, 100, 0)"))
 		return false;
 	write_file("overrides.conf", overrides, ov, sizeof(ov));
 	write_file("asn.csv", "", asn, sizeof(asn));
@@ -292,6 +298,58 @@ TEST(shares_match_the_reference)
 	o.home[0] = '\0';
 	ASSERT(report_build(db, &o, geo, &prov, &conf, &r) == 0, "report");
 	EXPECT(isnan(r.abroad_share) && isnan(r.other_continent_share), "unknown without home");
+	report_free(&r);
+}
+
+/* encrypted / unencrypted / unknown over classified (sampled - ignored) bytes. */
+static void ref_payload(const uint64_t *rows, int n, double out[3])
+{
+	double enc = 0, unenc = 0, unk = 0, classified = 0;
+
+	for (int i = 0; i < n; i++) {
+		const uint64_t *p = rows + 7 * i;	/* sampled enc text compressed media unknown ignored */
+
+		enc += p[1];
+		unenc += p[2] + p[3] + p[4];
+		unk += p[5];
+		classified += p[0] - p[6];
+	}
+	out[0] = enc / classified;
+	out[1] = unenc / classified;
+	out[2] = unk / classified;
+}
+
+TEST(payload_shares_match_the_reference)
+{
+	static const uint64_t cam1[] = { 1110, 900, 30, 20, 10, 50, 100 };
+	static const uint64_t cam2[] = { 100, 0, 60, 0, 0, 30, 10, 300, 200, 0, 0, 0, 100, 0 };
+	struct report_options o = { 0 };
+	struct payload_shares got;
+	double want[3];
+	struct report r;
+
+	ASSERT(report_build(db, &o, geo, &prov, &conf, &r) == 0, "report");
+	got = payload_shares(&device_of(&r, "02:00:00:00:00:31")->payload, &(struct payload_counter){ 0 });
+	ref_payload(cam1, 1, want);
+	EXPECT(got.valid && NEAR(got.encrypted, want[0]) && NEAR(got.unencrypted, want[1]) &&
+	       NEAR(got.unknown, want[2]), "cam1 %.12f %.12f %.12f", got.encrypted, got.unencrypted,
+	       got.unknown);
+	got = payload_shares(&device_of(&r, "02:00:00:00:00:32")->payload, &(struct payload_counter){ 0 });
+	ref_payload(cam2, 2, want);
+	EXPECT(got.valid && NEAR(got.encrypted, want[0]) && NEAR(got.unencrypted, want[1]) &&
+	       NEAR(got.unknown, want[2]), "cam2 %.12f %.12f %.12f", got.encrypted, got.unencrypted,
+	       got.unknown);
+	got = payload_shares(&device_of(&r, "02:00:00:00:00:33")->payload, &(struct payload_counter){ 0 });
+	EXPECT(!got.valid, "plug: nothing classified");
+	report_free(&r);
+	o.phase = "setup";
+	ASSERT(report_build(db, &o, geo, &prov, &conf, &r) == 0, "report");
+	ASSERT(r.ndevices == 1, "one device in setup");
+	got = payload_shares(&r.devices[0].payload, &(struct payload_counter){ 0 });
+	ref_payload(cam2, 1, want);
+	EXPECT(got.valid && NEAR(got.encrypted, want[0]) && NEAR(got.unencrypted, want[1]) &&
+	       NEAR(got.unknown, want[2]), "cam2 setup %.12f %.12f %.12f", got.encrypted,
+	       got.unencrypted, got.unknown);
 	report_free(&r);
 }
 
@@ -368,6 +426,7 @@ int main(void)
 	}
 	RUN(shares_match_the_reference);
 	RUN(filters_by_category_device_and_phase);
+	RUN(payload_shares_match_the_reference);
 	RUN(continents);
 	RUN(markdown_names_are_escaped);
 	rc = harness_done();

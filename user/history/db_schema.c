@@ -194,6 +194,28 @@ const struct db_migration db_migrations[] = {
 	  " name TEXT,"			/* NULL: the config's */
 	  " category TEXT,"
 	  " updated_ms INTEGER NOT NULL)" },
+	/* Payload classes in the history (history/payload_store.c), both directions summed. */
+	{ "payload_history_v1",
+	  "CREATE TABLE payload_state ("	/* last absolute payload counters per kernel flow */
+	  " device_mac TEXT NOT NULL,"
+	  " device_ip TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " proto INTEGER NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " boot_id TEXT NOT NULL,"
+	  " kernel_first_seen_ns INTEGER NOT NULL,"
+	  " sampled INTEGER NOT NULL, encrypted INTEGER NOT NULL, text INTEGER NOT NULL,"
+	  " compressed INTEGER NOT NULL, media INTEGER NOT NULL, unknown INTEGER NOT NULL,"
+	  " ignored INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, device_ip, remote_ip, proto, remote_port)) WITHOUT ROWID;"
+	  "CREATE TABLE payload_history ("	/* accumulated deltas per device and phase mark */
+	  " device_mac TEXT NOT NULL,"
+	  " mark_id INTEGER NOT NULL DEFAULT 0,"	/* phase_marks.id in force, 0 for none */
+	  " sampled INTEGER NOT NULL DEFAULT 0, encrypted INTEGER NOT NULL DEFAULT 0,"
+	  " text INTEGER NOT NULL DEFAULT 0, compressed INTEGER NOT NULL DEFAULT 0,"
+	  " media INTEGER NOT NULL DEFAULT 0, unknown INTEGER NOT NULL DEFAULT 0,"
+	  " ignored INTEGER NOT NULL DEFAULT 0,"
+	  " PRIMARY KEY (device_mac, mark_id)) WITHOUT ROWID" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

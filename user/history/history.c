@@ -8,7 +8,9 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "datapath/payload.h"
 #include "history/history.h"
+#include "history/payload_store.h"
 #include "history/phase.h"
 
 void history_boot_id(char out[40])
@@ -185,6 +187,19 @@ static int phase_delta(struct phase_writer *w, const struct key_text *t, const s
 	return phase_writer_add(w, &row);
 }
 
+/* The flow's payload counters, both directions, to the history (history/payload_store.h). */
+static int flow_payload(struct payload_writer *w, const struct key_text *t,
+			const struct flow_key *k, const struct flow_value *v, const char *boot_id,
+			int64_t last_ms)
+{
+	struct payload_counter both = { 0 };
+
+	payload_add(&both, &v->payload_up);
+	payload_add(&both, &v->payload_down);
+	return payload_writer_add(w, t->mac, t->device_ip, t->remote_ip, k->proto, k->remote_port,
+				  boot_id, v->first_seen_ns, &both, last_ms);
+}
+
 #define STATE_SELECT                                                                    \
 	"SELECT boot_id, kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down" \
 	" FROM flow_state WHERE device_mac = ?1 AND device_ip = ?2 AND remote_ip = ?3"      \
@@ -194,6 +209,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 {
 	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
 	struct phase_writer phases = { 0 };
+	struct payload_writer payload = { 0 };
 	char boot_id[40];
 	double t0 = clock_mono_s() * 1e3;
 	int err = -EIO;
@@ -224,7 +240,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		warn("database: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	if (phase_writer_open(db, &phases))
+	if (phase_writer_open(db, &phases) || payload_writer_open(db, &payload))
 		goto out;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		warn("database: cannot start the harvest: %s", sqlite3_errmsg(db));
@@ -263,6 +279,8 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		if (phase_delta(&phases, &t, k, name, &d,
 				d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms, last_ms))
 			goto rollback;
+		if (flow_payload(&payload, &t, k, v, boot_id, last_ms))
+			goto rollback;
 
 		bind_key(up_state, &t, k);
 		sqlite3_bind_text(up_state, 6, boot_id, -1, SQLITE_STATIC);
@@ -288,6 +306,7 @@ out:
 	sqlite3_finalize(up_hist);
 	sqlite3_finalize(names);
 	phase_writer_close(&phases);
+	payload_writer_close(&payload);
 	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;
 }

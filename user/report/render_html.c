@@ -86,7 +86,7 @@ static void bar(FILE *out, int row, const char *title, const struct segment *seg
 	}
 	if (!n)
 		fprintf(out, "<rect class=\"none\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-			"fill=\"#eee\"><title>not recorded</title></rect>\n", LABEL_W, y,
+			"fill=\"#eee\"><title>none</title></rect>\n", LABEL_W, y,
 			BAR_W - LABEL_W, BAR_H);
 }
 
@@ -94,7 +94,7 @@ static void legend(FILE *out, const char *title, const struct segment *seg, int 
 {
 	fprintf(out, "<div class=\"legend\"><b>%s:</b> ", title);
 	if (!n)
-		fputs("<span class=\"muted\">not recorded in the history</span>", out);
+		fputs("<span class=\"muted\">none</span>", out);
 	for (int i = 0; i < n; i++) {
 		fprintf(out, "<span><i class=\"sw\" style=\"background:%s\"></i>", seg[i].color);
 		esc(out, seg[i].label);
@@ -107,8 +107,9 @@ static void device_charts(FILE *out, const struct report_device *d)
 {
 	static const char *party_colors[] = { "#59a14f", "#4e79a7", "#e15759" };
 	static const char *party_names[] = { "first", "support", "third" };
-	struct segment countries[REPORT_COUNTRIES], parties[3];
-	int nc = 0, np = 0;
+	struct payload_shares ps = payload_shares(&d->payload, &(struct payload_counter){ 0 });
+	struct segment countries[REPORT_COUNTRIES], parties[3], enc[3];
+	int nc = 0, np = 0, ne = 0;
 
 	for (int i = 0; i < d->countries.n; i++)
 		countries[nc++] = (struct segment){ d->countries.cc[i][0] ? d->countries.cc[i] : "unknown",
@@ -116,15 +117,20 @@ static void device_charts(FILE *out, const struct report_device *d)
 	for (int p = 0; p < 3 && d->remote; p++)
 		parties[np++] = (struct segment){ party_names[p],
 						  (double)d->party[p] / (double)d->remote, party_colors[p] };
+	if (ps.valid) {
+		enc[ne++] = (struct segment){ "encrypted", ps.encrypted, "#59a14f" };
+		enc[ne++] = (struct segment){ "unencrypted", ps.unencrypted, "#e15759" };
+		enc[ne++] = (struct segment){ "unknown", ps.unknown, "#bab0ac" };
+	}
 	fprintf(out, "<svg class=\"bars\" viewBox=\"0 0 %d %d\" role=\"img\" "
 		"aria-label=\"countries, parties and encryption\">\n", BAR_W, 3 * (BAR_H + 8));
 	bar(out, 0, "countries", countries, nc);
 	bar(out, 1, "parties", parties, np);
-	bar(out, 2, "encryption", NULL, 0);
+	bar(out, 2, "encryption", enc, ne);
 	fputs("</svg>\n", out);
 	legend(out, "countries", countries, nc);
 	legend(out, "parties", parties, np);
-	legend(out, "encryption", NULL, 0);
+	legend(out, "encryption", enc, ne);
 }
 
 static const char *phase_color(const char *phase)

@@ -100,12 +100,7 @@ static void device_object(struct json *j, const struct report *r, const struct r
 	for (int p = 0; p < RP_LOCAL; p++)
 		json_double(j, party_keys[p], d->remote ? (double)d->party[p] / (double)d->remote : 0);
 	json_object_end(j);
-	/* The history keeps no payload classes yet: null, never a guess. */
-	json_object_begin(j, "payload_shares");
-	json_null(j, "encrypted");
-	json_null(j, "unencrypted");
-	json_null(j, "unknown");
-	json_object_end(j);
+	json_payload_shares(j, "payload_shares", &d->payload, &(struct payload_counter){ 0 });
 	json_object_begin(j, "tls_versions");
 	for (int b = 0; b < DEST_TLS_VERSIONS; b++)
 		if (d->tls_dests[b])

@@ -64,6 +64,8 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 			   const struct report_device *d)
 {
 	const struct device_label *l = &d->label;
+	const struct payload_counter none = { 0 };
+	struct payload_shares shares;
 	bool any = false;
 
 	fprintf(out, "%s%s", st->h2, l->mac);
@@ -86,7 +88,19 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 		fprintf(out, " %s ", party_titles[p]);
 		pct(out, d->remote ? (double)d->party[p] / (double)d->remote : 0);
 	}
-	fprintf(out, "\n%sencryption: not kept in the history\n", st->item);
+	fprintf(out, "\n%sencryption: ", st->item);
+	shares = payload_shares(&d->payload, &none);
+	if (shares.valid) {
+		fputs("encrypted ", out);
+		pct(out, shares.encrypted);
+		fputs(" unencrypted ", out);
+		pct(out, shares.unencrypted);
+		fputs(" unknown ", out);
+		pct(out, shares.unknown);
+		fputs("\n", out);
+	} else {
+		fputs("no payload classified\n", out);
+	}
 	fprintf(out, "%sTLS:", st->item);
 	for (int b = 0; b < DEST_TLS_VERSIONS; b++) {
 		if (!d->tls_dests[b])

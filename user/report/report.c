@@ -10,6 +10,7 @@
 #include "iotrim.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "history/payload_store.h"
 #include "history/queries.h"
 #include "report/continent.h"
 #include "report/report.h"
@@ -225,6 +226,8 @@ static int add_device(struct report *r, sqlite3 *db, struct device_config *conf,
 		for (int b = 0; b < DEST_TLS_VERSIONS; b++)
 			d->tls_dests[b] += !!(x->tls_mask & (1u << b));
 	}
+	if (payload_device_total(db, mac, r->opts.phase, &d->payload))
+		return -EIO;
 	pc = (struct phase_ctx){ .d = d, .o = &r->opts };
 	if (phase_intervals(db, mac, add_phase, &pc) || pc.err)
 		return pc.err ? pc.err : -EIO;

@@ -10,7 +10,9 @@
  *    share A_T / |A|;
  *  - abroad: bytes to a known country other than home / all; other
  *    continent likewise by continent (report/continent.h);
- *  - party: first, support, third over all remote bytes.
+ *  - party: first, support, third over all remote bytes;
+ *  - encryption: the payload classes' shares (datapath/payload.h), per
+ *    device only, local payload included (the kernel does not tell them apart).
  * A destination's country is its main address's; "" when unknown.
  */
 #ifndef IOTRIM_REPORT_H
@@ -22,6 +24,7 @@
 #include <stdio.h>
 
 #include "attrib/destinations.h"
+#include "datapath/payload.h"
 #include "history/device_labels.h"
 #include "history/phase.h"
 
@@ -52,6 +55,7 @@ struct report_device {
 	struct country_bytes countries;	/* share: plain */
 	uint64_t party[RP_COUNT];
 	unsigned tls_dests[DEST_TLS_VERSIONS];	/* destinations per version 0x0300 + i */
+	struct payload_counter payload;	/* both directions (of the phase, if one is chosen) */
 	struct phase_interval *phases;
 	size_t nphases;
 	size_t first_dest, ndests;	/* into report.dests, most bytes first */
