@@ -398,6 +398,74 @@ static void detach_programs(int ifindex, bool remove_clsact)
 	}
 }
 
+/* iotrim's programs on one interface, found by name whatever is pinned. */
+struct unpinned {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	uint32_t xdp_id, tc_ingress_id, tc_egress_id;
+};
+
+static uint32_t ours_or_zero(uint32_t id)
+{
+	return id && is_ours(id) ? id : 0;
+}
+
+/*
+ * Interfaces of this network namespace with an iotrim program; up to max of
+ * them in out, returns how many.  Programs whose pins vanished (a pin
+ * directory removed, or pinned in a mount namespace that is gone) are
+ * found only this way.
+ */
+static int find_iotrim_programs(struct unpinned *out, int max)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int n = 0;
+
+	for (i = ifs; i && i->if_index && n < max; i++) {
+		struct unpinned *u = &out[n];
+
+		u->ifindex = (int)i->if_index;
+		snprintf(u->ifname, sizeof(u->ifname), "%.*s", IF_NAMESIZE - 1, i->if_name);
+		u->xdp_id = ours_or_zero(xdp_prog_id(u->ifindex, NULL));
+		u->tc_ingress_id = ours_or_zero(tc_prog_id(u->ifindex, BPF_TC_INGRESS));
+		u->tc_egress_id = ours_or_zero(tc_prog_id(u->ifindex, BPF_TC_EGRESS));
+		if (u->xdp_id || u->tc_ingress_id || u->tc_egress_id)
+			n++;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return n;
+}
+
+#define MAX_UNPINNED 8
+
+void warn_unpinned_programs(void)
+{
+	struct unpinned found[MAX_UNPINNED];
+	int n = find_iotrim_programs(found, MAX_UNPINNED);
+
+	for (int i = 0; i < n; i++)
+		warn("iotrim programs are attached to %s without pinned maps (XDP id %u, TC ingress id %u, TC egress id %u): they count and enforce where no command sees them; `iotrim detach` removes them",
+		     found[i].ifname, found[i].xdp_id, found[i].tc_ingress_id,
+		     found[i].tc_egress_id);
+}
+
+/* With nothing pinned: removes the programs find_iotrim_programs finds. */
+static void detach_unpinned(char detached_from[IF_NAMESIZE])
+{
+	struct unpinned found[MAX_UNPINNED];
+	int n = find_iotrim_programs(found, MAX_UNPINNED);
+
+	for (int i = 0; i < n; i++) {
+		notice("removing iotrim programs attached to %s without pinned maps",
+		       found[i].ifname);
+		/* who created clsact is not known without the pins: it stays */
+		detach_programs(found[i].ifindex, false);
+	}
+	if (n > 0)
+		memcpy(detached_from, found[0].ifname, IF_NAMESIZE);
+}
+
 int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE])
 {
 	struct attach_info info = {};
@@ -406,7 +474,7 @@ int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE])
 	bool have_info = false;
 
 	detached_from[0] = '\0';
-	if ((err = require_root()))
+	if ((err = require_pin_access()))
 		return err;
 	fd = open_pinned_map(MAP_NAME(MAP_ATTACHMENT));
 	if (fd >= 0)
@@ -421,6 +489,8 @@ int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE])
 		}
 	} else if (have_info) {
 		ifindex = info.ifindex;
+	} else {
+		detach_unpinned(detached_from);
 	}
 
 	if (ifindex) {

@@ -15,6 +15,7 @@
 #include "iotrim_maps.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "datapath/attach.h"
 #include "datapath/error.h"
 #include "datapath/pin.h"
 
@@ -290,6 +291,7 @@ int open_all_maps(struct pinned_maps *maps)
 			if (saved == ENOENT) {
 				pr_error("no iotrim maps under %s: run `iotrim attach --lan IFACE` first",
 					 pin_dir());
+				warn_unpinned_programs();
 				return -DP_NOT_ATTACHED;
 			}
 			pr_error("cannot open pinned map %s/%s: %s", pin_dir(), names[i],
