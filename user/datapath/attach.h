@@ -31,7 +31,4 @@ int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE]);
 
 const char *attach_mode_name(uint32_t mode);
 
-/* Warns about each interface with iotrim programs (for when nothing is pinned). */
-void warn_unpinned_programs(void);
-
 #endif

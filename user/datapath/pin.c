@@ -15,9 +15,9 @@
 #include "iotrim_maps.h"
 #include "common/log.h"
 #include "common/parse.h"
-#include "datapath/attach.h"
 #include "datapath/error.h"
 #include "datapath/pin.h"
+#include "datapath/progs.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define DEFAULT_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
