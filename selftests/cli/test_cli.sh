@@ -40,8 +40,10 @@ expect_exit "status before attach" 8 "iotrim attach" run status
 expect_exit "detach when not attached is harmless" 0 "not attached" run detach
 
 # bpffs not mounted: in a private mount namespace without it, attach mounts
-# it itself (as bpftool does) and goes on.
-out=$(unshare -m bash -c "umount -l /sys/fs/bpf 2>/dev/null; umount -l /sys/fs/bpf 2>/dev/null;
+# it itself (as bpftool does) and goes on.  The namespace has a PID 1 of its
+# own, as a container does, so the pins outlive the command (a mount
+# namespace of the command's own is refused: test_pins_cli.sh).
+out=$(unshare -m -p -f --mount-proc bash -c "umount -l /sys/fs/bpf 2>/dev/null; umount -l /sys/fs/bpf 2>/dev/null;
 	nsenter --net=/run/netns/$NS $IOTRIM attach --lan lan0 &&
 	nsenter --net=/run/netns/$NS $IOTRIM detach --purge" 2>&1)
 if grep -q "mounted bpffs at /sys/fs/bpf" <<<"$out" && grep -q "attached to lan0" <<<"$out"; then

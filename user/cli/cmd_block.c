@@ -79,7 +79,7 @@ void reapply_block_rules(void)
 
 static int open_db(sqlite3 **db)
 {
-	int err = require_root();
+	int err = require_pin_access();
 
 	if (err)
 		return datapath_exit(err);

@@ -151,7 +151,7 @@ static int open_backend(sqlite3 *db, struct exp_backend **be)
 
 	if (err)
 		return fail(EXIT_USAGE, "IOTRIM_EXPERIMENT_BACKEND must be kernel or sim:DIR");
-	if (!strcmp((*be)->name, "kernel") && (err = require_root()))
+	if (!strcmp((*be)->name, "kernel") && (err = require_pin_access()))
 		return datapath_exit(err);
 	return EXIT_OK;
 }

@@ -295,7 +295,7 @@ int cmd_run(int argc, char **argv)
 		return fail(EXIT_USAGE, "run needs --lan IFACE (or --no-attach)");
 	if (!o.db)
 		o.db = db_path();
-	if ((err = require_root()))
+	if ((err = require_pin_access()))
 		return datapath_exit(err);
 	if (!o.no_attach && !attached_to(o.req.ifname) && (err = attach_and_report(&o.req)))
 		return err;

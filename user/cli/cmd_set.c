@@ -127,7 +127,7 @@ int cmd_set(int argc, char **argv)
 	if (optind < argc)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim set --help)",
 			    argv[optind]);
-	if ((err = require_root()))
+	if ((err = require_pin_access()))
 		return datapath_exit(err);
 	fd = open_pinned_map(MAP_NAME(MAP_SETTINGS));
 	if (fd < 0) {
