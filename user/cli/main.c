@@ -11,11 +11,6 @@
 static int help_main(int argc, char **argv);
 
 /* The commands that still parse their own command line. */
-static const struct command run_command = {
-	.name = "run", .hint = "--lan IFACE",
-	.summary = "the controller: attach, name destinations, keep history",
-	.main = cmd_run,
-};
 static const struct command destinations_command = {
 	.name = "destinations",
 	.summary = "each device's destinations: name, port, country, party",
