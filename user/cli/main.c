@@ -27,11 +27,6 @@ static const struct command experiment_command = {
 		   "(also list, show, resume, abort)",
 	.main = cmd_experiment,
 };
-static const struct command block_command = {
-	.name = "block", .hint = "add|del|list",
-	.summary = "deny a device's destinations by IP, prefix or name",
-	.main = cmd_block,
-};
 static const struct command help_command = {
 	.name = "help", .hint = "[COMMAND [SUB]]",
 	.summary = "this text, or the help of a command",
