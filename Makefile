@@ -27,14 +27,19 @@ BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
 # user/ is one folder per pipeline stage (README, Layout).
 USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
-# Everything but main.c, for linking into the tests.
-LIB_OBJS  := $(filter-out $(BUILD)/user/cli/main.o,$(USER_OBJS))
+# The library stages, without the command layer, for linking into the tests
+# (they must not need cli/: dependencies run one way).
+LIB_OBJS  := $(filter-out $(BUILD)/user/cli/%,$(USER_OBJS))
 
-TEST_SRCS := $(wildcard selftests/test_*.c)
+# selftests/ is one folder per level (README, Layout); build/selftests/
+# mirrors it: build/selftests/bpf/test_bpf_parse, build/selftests/bench/...
+TEST_SRCS := $(wildcard selftests/*/test_*.c)
 TEST_BINS := $(TEST_SRCS:selftests/%.c=$(BUILD)/selftests/%)
-BENCH_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench_*.c))
+BENCH_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench/bench_*.c))
 # Helper BPF programs for tests and benchmarks (baselines, foreign programs).
-TEST_BPF_OBJS := $(patsubst selftests/bpf/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildcard selftests/bpf/*.bpf.c))
+TEST_BPF_OBJS := $(patsubst selftests/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildcard selftests/bpf/progs/*.bpf.c))
+# Test helpers and shared test data headers (harness.h, packet.h, ...).
+TEST_CPPFLAGS := -Iselftests/lib
 
 .PHONY: all deps install check test demo bench fuzz clean
 # A failed recipe leaves no half-written target behind.
@@ -60,7 +65,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(BUILD)/entropy_table.h
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
-$(BUILD)/selftests/%.bpf.o: selftests/bpf/%.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/selftests/%.bpf.o: selftests/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -77,30 +82,31 @@ $(BUILD)/iotrim: $(USER_OBJS)
 
 $(BUILD)/selftests/%: selftests/%.c $(LIB_OBJS) $(BPF_OBJS) | $(BPF_SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iselftests $(CFLAGS) $(DEPFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lm
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lm
 
 install: $(BUILD)/iotrim
 	install -D -m 0755 $(BUILD)/iotrim $(DESTDIR)$(PREFIX)/sbin/iotrim
 	install -D -m 0644 data/providers.conf $(DESTDIR)$(PREFIX)/share/iotrim/providers.conf
 	install -D -m 0644 data/devices.conf.example $(DESTDIR)$(PREFIX)/share/iotrim/devices.conf.example
+	install -D -m 0644 man/iotrim.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotrim.8
 
 # libFuzzer targets for the DNS and TLS handlers (fuzz/), with seed corpora.
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-Iinclude -Iuser -Iselftests -D_GNU_SOURCE
+	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
-	user/common/fmt.c user/common/log.c user/common/parse.c user/cli/cli.c
+	user/common/fmt.c user/common/log.c
 FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lsqlite3
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf
 
-$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/attrib_msgs.h
+$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h
 	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
-	$(CC) -O1 -Iselftests -o $(BUILD)/fuzz/make_seeds $<
+	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
 	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
 	touch $@
 

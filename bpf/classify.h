@@ -69,83 +69,25 @@
  * verifier checks a global function once on its own, instead of along each
  * of the parser's many paths into it.  The working state lives in a per-CPU
  * map value, not on the 512-byte stack.
+ *
+ * One header per part: classify_sample.h (a sample's state, its bytes,
+ * entropy and sticky label), classify_http.h (rule 6), classify_mqtt.h
+ * (rule 7), classify_magic.h (rule 8), entropy.h (the entropy itself); this
+ * file orders the rules, samples and counts.
  */
 #ifndef IOTRIM_CLASSIFY_H
 #define IOTRIM_CLASSIFY_H
 
 #include "maps.h"
 #include "parse.h"
-#include "entropy.h"
+#include "classify_sample.h"
+#include "classify_magic.h"
+#include "classify_http.h"
+#include "classify_mqtt.h"
 
 #define PORT_DNS 53
 #define PORT_QUIC 443
 #define PORT_MQTT 1883
-
-#define HTTP_MAX_HEADER_LINES 64
-/* An open sticky label (body length unknown) lasts at most this far. */
-#define STICKY_OPEN_BYTES (1U << 20)
-
-/* What payload_packet() hands to the sampled path. */
-struct sample_args {
-	__u64 bytes;		/* payload bytes the sample stands for */
-	__u32 off;		/* payload offset in the frame */
-	__u32 payload;		/* one wire packet's payload */
-	__u32 sample_bytes;	/* S */
-	__u32 l4_off;
-	__u32 flags;		/* IOTRIM_CONFIG_* */
-	__u16 src_port;
-	__u16 dst_port;
-	__u8 tcp;
-};
-
-/* Everything the rules need about one sample, besides the payload. */
-struct payload_sample {
-	__u32 len;		/* bytes in buf */
-	__u32 payload;		/* payload bytes of the (wire) packet */
-	__u32 seq;		/* TCP sequence number of the payload's first byte */
-	__u16 src_port;
-	__u16 dst_port;
-	__u8 tcp;
-	__u8 have_entropy;
-	__u8 reason;		/* out: enum classify_reason */
-	__u8 pad;
-	__u64 entropy;		/* entropy_num(), once have_entropy */
-};
-
-/*
- * Working memory of one sample.  In the map rather than on the stack: BPF
- * has 512 bytes of stack for the whole call chain, and the counting program
- * already uses much of it; and the verifier does not track map memory, so
- * that, e.g., every combination of HTTP header outcomes is not a verifier
- * state of its own.
- */
-struct classify_scratch {
-	struct entropy_scratch e;
-	struct sample_args args;
-	struct payload_sample x;
-	/* what the HTTP header walk found */
-	__u64 http_content_length;
-	__u32 http_pos;		/* start of the next line */
-	__u32 http_body;	/* offset of the body, once http_done */
-	__u8 http_done;		/* the empty line ending the headers was seen */
-	__u8 http_have_length;
-	__u8 http_type_class;	/* from Content-Type */
-	__u8 http_encoding_class;	/* from Content-Encoding */
-};
-
-/*
- * Scratch space, per CPU, one slot per hook type (0 XDP, 1 TC).  XDP and TC
- * run in softirq or with BH disabled and are not preempted on their CPU, so
- * a slot is never used by two samples at once.  (On PREEMPT_RT, where they
- * can be, the worst case is one mislabelled sample.)  Not pinned: each
- * object has its own.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct classify_scratch);
-} classify_scratch SEC(".maps");
 
 /* Test-only, see struct classify_record; written only with IOTRIM_CONFIG_DEBUG. */
 struct {
@@ -165,19 +107,6 @@ struct payload_src {
 	bool skb;
 };
 
-/* Little-endian words of up to 8 characters, as read from the payload. */
-#define W2(a, b) ((__u64)(a) | (__u64)(b) << 8)
-#define W3(a, b, c) (W2(a, b) | (__u64)(c) << 16)
-#define W4(a, b, c, d) (W3(a, b, c) | (__u64)(d) << 24)
-#define W5(a, b, c, d, e) (W4(a, b, c, d) | (__u64)(e) << 32)
-#define W6(a, b, c, d, e, f) (W5(a, b, c, d, e) | (__u64)(f) << 40)
-#define W7(a, b, c, d, e, f, g) (W6(a, b, c, d, e, f) | (__u64)(g) << 48)
-#define W8(a, b, c, d, e, f, g, h) (W7(a, b, c, d, e, f, g) | (__u64)(h) << 56)
-#define MASK(n) ((n) >= 8 ? ~0ULL : (1ULL << (8 * (n))) - 1)
-#define HAS(w, n, word) (((w) & MASK(n)) == (word))
-/* ORing 0x20 lowers ASCII letters and keeps '-', '/', ':' and digits. */
-#define LOWER 0x2020202020202020ULL
-
 /*
  * Copies len (1 .. SCRATCH_BUF_SIZE) payload bytes from off into buf.  The
  * length goes through ((len - 1) & (size - 1)) + 1, unchanged for such len,
@@ -193,52 +122,10 @@ static __always_inline long payload_load(void *ctx, bool skb, __u32 off, void *b
 	return bpf_xdp_load_bytes(ctx, off, buf, n);
 }
 
-/*
- * 8 bytes of the sample from off (possibly unaligned).  Callers keep off <=
- * the sample length, so what lies past the sample is the zero padding.
- */
-static __always_inline __u64 sample_word(const struct classify_scratch *s, __u32 off)
-{
-	off = opaque(off);
-	if (off > IOTRIM_SAMPLE_BYTES_MAX + ENTROPY_PAD - 8)
-		return 0;
-	return *(const __u64 *)(s->e.buf + off);
-}
-
-static __always_inline __u8 sample_byte(const struct classify_scratch *s, __u32 off)
-{
-	off = opaque(off);
-	if (off >= sizeof(s->e.buf))
-		return 0;
-	return s->e.buf[off];
-}
-
 /* TCP sequence numbers: a before b, modulo 2^32. */
 static __always_inline bool seq_before(__u32 a, __u32 b)
 {
 	return (__s32)(a - b) < 0;
-}
-
-/* Rule 8: class of the magic number at off, avail bytes of payload there. */
-static __always_inline __u8 magic_class(const struct classify_scratch *s, __u32 off,
-					__u32 avail)
-{
-	__u64 w = sample_word(s, off);
-
-	if (avail >= 3 && (HAS(w, 3, W3(0x1f, 0x8b, 0x08)) || HAS(w, 3, W3('B', 'Z', 'h'))))
-		return PAYLOAD_COMPRESSED;
-	if (avail >= 4 && HAS(w, 4, W4('P', 'K', 3, 4)))
-		return PAYLOAD_COMPRESSED;
-	if (avail >= 6 && HAS(w, 6, W6(0xfd, '7', 'z', 'X', 'Z', 0)))
-		return PAYLOAD_COMPRESSED;
-	if (avail >= 3 && (HAS(w, 3, W3(0xff, 0xd8, 0xff)) || HAS(w, 3, W3('I', 'D', '3'))))
-		return PAYLOAD_MEDIA;
-	if (avail >= 4 && (HAS(w, 4, W4(0x89, 'P', 'N', 'G')) || HAS(w, 4, W4('G', 'I', 'F', '8')) ||
-			   HAS(w, 4, W4('R', 'I', 'F', 'F'))))
-		return PAYLOAD_MEDIA;
-	if (avail >= 8 && (w >> 32) == W4('f', 't', 'y', 'p'))
-		return PAYLOAD_MEDIA;
-	return PAYLOAD_NONE;
 }
 
 /* Rule 3: the record's content type if a TLS record header starts w, else 0. */
@@ -254,264 +141,6 @@ static __always_inline __u32 tls_record_type(__u64 w, __u32 len)
 	if (rlen < 1 || rlen > 18432)
 		return 0;
 	return type;
-}
-
-/* Rule 6: an HTTP/1.x status line or request line starts the payload. */
-static __always_inline bool http_start_line(__u64 w, __u32 len)
-{
-	if (len >= 7 && HAS(w, 7, W7('H', 'T', 'T', 'P', '/', '1', '.')))
-		return true;
-	if (len >= 4 && (HAS(w, 4, W4('G', 'E', 'T', ' ')) || HAS(w, 4, W4('P', 'U', 'T', ' '))))
-		return true;
-	if (len >= 5 && (HAS(w, 5, W5('P', 'O', 'S', 'T', ' ')) ||
-			 HAS(w, 5, W5('H', 'E', 'A', 'D', ' '))))
-		return true;
-	if (len >= 6 && HAS(w, 6, W6('P', 'A', 'T', 'C', 'H', ' ')))
-		return true;
-	if (len >= 7 && HAS(w, 7, W7('D', 'E', 'L', 'E', 'T', 'E', ' ')))
-		return true;
-	return len >= 8 && w == W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ');
-}
-
-/* bpf_loop context of the header walk; its results are in the scratch value. */
-struct http_parse {
-	struct classify_scratch *s;
-	__u32 len;		/* sample length */
-};
-
-/* Content-Type, -Encoding or -Length value at v (after "content-" NAME ":"). */
-static __always_inline void http_content_value(struct http_parse *h, __u32 v, int kind)
-{
-	struct classify_scratch *s = h->s;
-	__u32 len = h->len;
-	__u64 a, b, c;
-
-	/* optional whitespace */
-	for (int k = 0; k < 4; k++) {
-		__u8 ch;
-
-		if (v >= len)
-			return;
-		ch = sample_byte(s, v);
-		if (ch != ' ' && ch != '\t')
-			break;
-		v++;
-	}
-	if (v >= len || v > IOTRIM_SAMPLE_BYTES_MAX)
-		return;
-	if (kind == 2) {	/* length */
-		__u64 n = 0;
-		int digits = 0;
-
-		for (int k = 0; k < 12; k++) {
-			__u8 ch;
-
-			if (v + k >= len)
-				break;
-			ch = sample_byte(s, v + k);
-			if (ch < '0' || ch > '9')
-				break;
-			n = n * 10 + (ch - '0');
-			digits++;
-		}
-		if (digits) {
-			s->http_content_length = n;
-			s->http_have_length = 1;
-		}
-		return;
-	}
-	a = sample_word(s, v) | LOWER;
-	if (kind == 1) {	/* encoding */
-		if (HAS(a, 4, W4('g', 'z', 'i', 'p')) || HAS(a, 6, W6('x', '-', 'g', 'z', 'i', 'p')) ||
-		    HAS(a, 2, W2('b', 'r')) || HAS(a, 7, W7('d', 'e', 'f', 'l', 'a', 't', 'e')))
-			s->http_encoding_class = PAYLOAD_COMPRESSED;
-		return;
-	}
-	if (HAS(a, 6, W6('i', 'm', 'a', 'g', 'e', '/')) || HAS(a, 6, W6('v', 'i', 'd', 'e', 'o', '/')) ||
-	    HAS(a, 6, W6('a', 'u', 'd', 'i', 'o', '/'))) {
-		s->http_type_class = PAYLOAD_MEDIA;
-		return;
-	}
-	if (HAS(a, 5, W5('t', 'e', 'x', 't', '/'))) {
-		s->http_type_class = PAYLOAD_TEXT;
-		return;
-	}
-	b = sample_word(s, v + 8) | LOWER;
-	if (a != W8('a', 'p', 'p', 'l', 'i', 'c', 'a', 't') || !HAS(b, 4, W4('i', 'o', 'n', '/')))
-		return;
-	c = sample_word(s, v + 12) | LOWER;
-	if (HAS(c, 4, W4('j', 's', 'o', 'n')) || HAS(c, 3, W3('x', 'm', 'l')) ||
-	    c == W8('j', 'a', 'v', 'a', 's', 'c', 'r', 'i'))
-		s->http_type_class = PAYLOAD_TEXT;
-	else if (HAS(c, 4, W4('g', 'z', 'i', 'p')) || HAS(c, 6, W6('x', '-', 'g', 'z', 'i', 'p')) ||
-		 HAS(c, 3, W3('z', 'i', 'p')))
-		s->http_type_class = PAYLOAD_COMPRESSED;
-}
-
-/*
- * bpf_loop callback: one header line at s->http_pos.  Verified once, whatever
- * the number of lines; the line's end is found by a bounded byte loop.
- * Returns 1 to stop (end of headers or of the sample), 0 for the next line.
- */
-static long http_header_line(__u32 index, void *arg)
-{
-	struct http_parse *h = arg;
-	struct classify_scratch *s = h->s;
-	__u32 p = s->http_pos, len = h->len;
-	__u64 w, name;
-
-	if (len > IOTRIM_SAMPLE_BYTES_MAX || p >= len)
-		return 1;
-	w = sample_word(s, p);
-	/* index 0 is the start line, never empty or a header */
-	if (index && ((w & 0xff) == '\n' || HAS(w, 2, W2('\r', '\n')))) {
-		s->http_done = 1;
-		s->http_body = p + ((w & 0xff) == '\n' ? 1 : 2);
-		return 1;
-	}
-	if (index && (w | LOWER) == W8('c', 'o', 'n', 't', 'e', 'n', 't', '-')) {
-		name = sample_word(s, p + 8) | LOWER;
-		if (HAS(name, 5, W5('t', 'y', 'p', 'e', ':')))
-			http_content_value(h, p + 13, 0);
-		else if (name == W8('e', 'n', 'c', 'o', 'd', 'i', 'n', 'g') &&
-			 sample_byte(s, p + 16) == ':')
-			http_content_value(h, p + 17, 1);
-		else if (HAS(name, 7, W7('l', 'e', 'n', 'g', 't', 'h', ':')))
-			http_content_value(h, p + 15, 2);
-	}
-	/*
-	 * The line's end, 8 bytes at a time: x has a zero byte where w has a
-	 * '\n', and (x - 0x01..) & ~x & 0x80.. flags the lowest zero byte
-	 * exactly (a borrow can only flag bytes above it).  Multiplying the
-	 * flagged bit down to 2^(8k) by 0x0001020304050607 puts k in the top
-	 * byte.  Past the sample are zero bytes, which are no '\n'.
-	 */
-	for (__u32 j = 0; j < ENTROPY_MAX_WORDS + 1; j++) {
-		__u32 q = p + 8 * j;
-		__u64 x, m;
-
-		if (q >= len)
-			return 1;
-		x = sample_word(s, q) ^ 0x0a0a0a0a0a0a0a0aULL;
-		m = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
-		if (m) {
-			q += (((m & -m) >> 7) * 0x0001020304050607ULL) >> 56;
-			if (q >= len)
-				return 1;
-			s->http_pos = q + 1;
-			return 0;
-		}
-	}
-	return 1;
-}
-
-/*
- * The entropy of the sample in s->e.buf, as a global function: the verifier
- * checks a global function once, on its own, instead of at every call site
- * and along every path that reaches one, and the histogram loop is by far
- * the longest part of the classifier to verify.
- */
-__noinline __u64 iotrim_entropy(struct classify_scratch *s, __u32 n)
-{
-	if (!s)
-		return 0;
-	return entropy_num(&s->e, n);
-}
-
-static __always_inline __u64 sample_entropy(struct classify_scratch *s, struct payload_sample *x)
-{
-	if (!x->have_entropy) {
-		x->entropy = iotrim_entropy(s, x->len);
-		x->have_entropy = 1;
-	}
-	return x->entropy;
-}
-
-static __always_inline void sticky_set(struct payload_state *st, const struct payload_sample *x,
-				       __u8 class, bool bounded, __u32 end)
-{
-	if (!x->tcp)
-		return;
-	st->sticky_class = class;
-	st->sticky_flags = bounded ? PAYLOAD_STICKY_BOUNDED : 0;
-	st->sticky_end = bounded ? end : x->seq + x->payload + STICKY_OPEN_BYTES;
-}
-
-static __always_inline __u8 classify_http(struct classify_scratch *s, struct payload_state *st,
-					  struct payload_sample *x)
-{
-	struct http_parse h = { .s = s, .len = x->len };
-	__u8 label;
-
-	s->http_content_length = 0;
-	s->http_pos = 0;
-	s->http_body = 0;
-	s->http_done = 0;
-	s->http_have_length = 0;
-	s->http_type_class = PAYLOAD_NONE;
-	s->http_encoding_class = PAYLOAD_NONE;
-	bpf_loop(HTTP_MAX_HEADER_LINES, http_header_line, &h, 0);
-	label = s->http_encoding_class ? s->http_encoding_class : s->http_type_class;
-	if (!label && s->http_done && s->http_body < x->len)
-		label = magic_class(s, s->http_body, x->len - s->http_body);
-	if (!label) {
-		st->sticky_class = PAYLOAD_NONE;
-		return PAYLOAD_TEXT;
-	}
-	/* A length past 2^31 cannot be told apart in sequence space. */
-	if (s->http_done && s->http_have_length && s->http_content_length < (1ULL << 31))
-		sticky_set(st, x, label, true, x->seq + s->http_body + (__u32)s->http_content_length);
-	else
-		sticky_set(st, x, label, false, 0);
-	return label;
-}
-
-/* Rule 7; PAYLOAD_NONE if the payload does not start with an MQTT packet. */
-static __always_inline __u8 classify_mqtt(struct classify_scratch *s, struct payload_state *st,
-					  struct payload_sample *x)
-{
-	__u64 w = sample_word(s, 0);
-	__u32 type = (w >> 4) & 0xf, flags = w & 0xf, qos = (flags >> 1) & 3;
-	__u32 rem = 0, hdr = 0, topic, off;
-	__u8 class;
-
-	if (type == 0)
-		return PAYLOAD_NONE;
-	if (type == 3) {
-		if (qos == 3)
-			return PAYLOAD_NONE;
-	} else if (type == 6 || type == 8 || type == 10) {
-		if (flags != 2)
-			return PAYLOAD_NONE;
-	} else if (flags) {
-		return PAYLOAD_NONE;
-	}
-	/* Remaining length: 1-4 bytes of 7 bits, least significant first. */
-	for (__u32 i = 1; i <= 4; i++) {
-		__u32 b = (w >> (8 * i)) & 0xff;
-
-		if (i >= x->len)
-			return PAYLOAD_NONE;
-		rem |= (b & 0x7f) << (7 * (i - 1));
-		if (!(b & 0x80)) {
-			hdr = i + 1;
-			break;
-		}
-	}
-	if (!hdr)
-		return PAYLOAD_NONE;
-	class = PAYLOAD_TEXT;
-	if (type == 3) {
-		topic = sample_byte(s, hdr) << 8 | sample_byte(s, hdr + 1);
-		off = hdr + 2 + topic + (qos ? 2 : 0);
-		if (off < x->len)
-			class = magic_class(s, off, x->len - off);
-		if (!class)
-			class = entropy_above(sample_entropy(s, x), x->len, 9) ? PAYLOAD_ENCRYPTED :
-										PAYLOAD_TEXT;
-	}
-	sticky_set(st, x, class, true, x->seq + hdr + rem);
-	return class;
 }
 
 /*

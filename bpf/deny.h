@@ -21,7 +21,9 @@
 /*
  * The first rule of one (device, prefix) entry that applies to the packet;
  * 1 with s->id and s->action set if there is one.  Unrolled: the verifier
- * sees each of the few rules once.
+ * sees each of the few rules once.  A scope the packet does not show (a
+ * protocol behind too many IPv6 extension headers, ports cut off in a tiny
+ * first fragment) matches: a rule is never dodged by hiding what it names.
  */
 static __always_inline int deny_rule_in(const struct deny_value *v,
 					struct deny_pkt_scratch *s)
@@ -29,6 +31,8 @@ static __always_inline int deny_rule_in(const struct deny_value *v,
 	__u32 count = v->count;
 	__u16 port = s->pkt.dst_port;
 	__u8 proto = s->pkt.proto;
+	bool proto_known = s->pkt.known >= PARSE_KNOWN_PROTO;
+	bool port_known = s->pkt.known == PARSE_KNOWN_ALL;
 
 #pragma unroll
 	for (__u32 i = 0; i < IOTRIM_DENY_RULES_PER_PREFIX; i++) {
@@ -36,9 +40,9 @@ static __always_inline int deny_rule_in(const struct deny_value *v,
 
 		if (i >= count)
 			break;
-		if (r->proto && r->proto != proto)
+		if (r->proto && r->proto != proto && proto_known)
 			continue;
-		if (r->port && r->port != port)
+		if (r->port && r->port != port && port_known)
 			continue;
 		if (r->expires_ns && bpf_ktime_get_boot_ns() >= r->expires_ns)
 			continue;
@@ -74,20 +78,23 @@ static __always_inline int deny_lookup_key(struct deny_pkt_scratch *s, __u32 ful
 	return 0;
 }
 
+/* frame_len bounds the bytes counted for a packet whose IP length is not checked. */
 static __always_inline void deny_pkt_from(const struct packet_info *pi,
-					  struct deny_pkt *p)
+					  __u32 frame_len, struct deny_pkt *p)
 {
 	__builtin_memcpy(p->src_mac, pi->src_mac, ETH_ALEN);
 	__builtin_memcpy(p->dst_mac, pi->dst_mac, ETH_ALEN);
 	p->family = pi->family;
 	p->proto = pi->proto;
 	p->nonfirst_fragment = pi->nonfirst_fragment;
-	p->pad = 0;
+	p->known = pi->known;
 	p->dst_port = pi->dst_port;
 	p->src_port = pi->src_port;
 	p->l3_off = pi->l3_off;
 	p->l4_off = pi->l4_off;
 	p->l3_len = pi->l3_len;
+	if (pi->known != PARSE_KNOWN_ALL && p->l3_len > frame_len - p->l3_off)
+		p->l3_len = frame_len - p->l3_off;
 	__builtin_memcpy(p->src_ip, pi->src_ip, 16);
 	__builtin_memcpy(p->dst_ip, pi->dst_ip, 16);
 }
@@ -116,7 +123,8 @@ static __always_inline bool deny_exempt(void *data, void *data_end,
 	__u32 off = p->l4_off;
 	__u8 *type;
 
-	if (p->proto != IPPROTO_ICMPV6 || p->nonfirst_fragment || off > 512)
+	if (p->known != PARSE_KNOWN_ALL || p->proto != IPPROTO_ICMPV6 ||
+	    p->nonfirst_fragment || off > 512)
 		return false;
 	type = data + off;
 	if ((void *)(type + 1) > data_end)

@@ -67,7 +67,7 @@ struct deny_pkt {
 	__u8 family;
 	__u8 proto;
 	__u8 nonfirst_fragment;
-	__u8 pad;
+	__u8 known;		/* PARSE_KNOWN_*: what the rules can check */
 	__u16 dst_port;		/* host order; 0 without ports */
 	__u16 src_port;
 	__u32 l3_off;
@@ -96,6 +96,19 @@ struct {
 	__type(value, struct deny_pkt_scratch);
 } deny_pkt_scratch SEC(".maps");
 
+/*
+ * DNS over TCP whose 2-byte length prefix came in a segment of its own:
+ * the message then starts the next segment, at next_seq.  Keyed by the
+ * connection; LRU, so abandoned entries go by themselves.
+ */
+struct dns_tcp_split_key {
+	__u8 family;
+	__u8 pad;
+	__u16 device_port;
+	__u8 device_ip[16];
+	__u8 server_ip[16];
+};
+
 /* Question names are longer than the stack allows: per-CPU scratch space. */
 #define DNS_BLOCK_BUF 512		/* a power of two: indexes are masked */
 #define DNS_BLOCK_MAX_LABELS 128	/* 255 wire bytes hold at most 127 */
@@ -114,6 +127,9 @@ struct dns_block_scratch {
 	__s32 k;		/* hashing: next label start, counting down */
 	__u32 qend;		/* offset in buf just after the question */
 	__u32 id;		/* the name rule found, 0: none */
+	__u32 msg_off;		/* DNS over TCP: the message's offset in the skb */
+	__u32 msg_len;		/* and its length (from its 2-byte prefix) */
+	struct dns_tcp_split_key split;
 };
 
 struct {

@@ -59,8 +59,11 @@ int iotrim_tc_egress(struct __sk_buff *skb)
 SEC("tc")
 int iotrim_tc_ingress(struct __sk_buff *skb)
 {
+	int verdict;
+
 	count_skb(skb, DIR_UP);
-	return iotrim_deny_tc(skb);	/* block rules: TC_ACT_OK or TC_ACT_SHOT */
+	verdict = iotrim_deny_tc(skb);	/* block rules: TC_ACT_OK, TC_ACT_SHOT or reject */
+	return verdict == DENY_TC_REJECT ? iotrim_reject_tc(skb) : verdict;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

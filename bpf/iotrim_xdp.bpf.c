@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * LAN ingress: every frame a LAN device sends arrives here first.  The
- * sender is the device; the frame is counted as upload and always passed.
+ * sender is the device; the frame is counted as upload, then the block
+ * rules decide (also for a frame that did not parse).
  */
 #include "count.h"
 #include "events.h"
@@ -18,7 +19,7 @@ int iotrim_xdp(struct xdp_md *ctx)
 	ret = parse_packet(data, data_end, data_end - data, false, &pi);
 	if (ret != PARSE_OK) {
 		count_reason(ret);
-		return XDP_PASS;
+		return deny_xdp(ctx, &pi);	/* rules apply to what did parse */
 	}
 	struct payload_src src = { .ctx = ctx };
 

@@ -36,12 +36,23 @@
 
 #define PARSE_OK (-1)
 
+/*
+ * How much of a packet the parser knows (packet_info.known).  A packet
+ * that fails to parse still has its addresses checked against the block
+ * rules: what is known, not what is missing, decides (no fail-open).
+ */
+#define PARSE_KNOWN_NONE 0	/* not IP, or cut before the addresses */
+#define PARSE_KNOWN_ADDRS 1	/* family and addresses; not the L4 protocol */
+#define PARSE_KNOWN_PROTO 2	/* and the L4 protocol; not its ports */
+#define PARSE_KNOWN_ALL 3	/* parsed (ports 0 in a non-first fragment) */
+
 struct packet_info {
 	__u8 *src_mac;
 	__u8 *dst_mac;
 	__u8 family;		/* enum iotrim_family */
 	__u8 proto;		/* L4 protocol after extension headers */
 	__u8 nonfirst_fragment;
+	__u8 known;		/* PARSE_KNOWN_*, also when parsing failed */
 	__u16 src_port;		/* host order; 0 when the protocol has none */
 	__u16 dst_port;
 	__u8 src_ip[16];
@@ -58,7 +69,8 @@ struct packet_info {
  * an IP length that claims more bytes than the frame has.  gso is set for an
  * skb that aggregates several wire packets: its IP length field describes
  * the aggregate (or is 0 for BIG TCP), so it is not checked against the frame.
- * Returns PARSE_OK or the iotrim_counter reason why no flow can be keyed.
+ * Returns PARSE_OK or the iotrim_counter reason why no flow can be keyed;
+ * either way pi->known says which fields are set.
  */
 static __always_inline int parse_packet(void *data, void *data_end,
 					__u32 frame_len, bool gso,
@@ -68,6 +80,13 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	__u32 off = ETH_HLEN;
 	__u16 proto;
 
+	pi->known = PARSE_KNOWN_NONE;
+	pi->proto = 0;
+	pi->nonfirst_fragment = 0;
+	pi->src_port = 0;
+	pi->dst_port = 0;
+	pi->l4_off = 0;
+	pi->l3_len = 0;
 	if ((void *)(eth + 1) > data_end)
 		return IOTRIM_ERR_TRUNC_L2;
 	pi->src_mac = eth->h_source;
@@ -101,16 +120,6 @@ static __always_inline int parse_packet(void *data, void *data_end,
 			return IOTRIM_ERR_BAD_IP_VERSION;
 		if (iph->ihl < 5)
 			return IOTRIM_ERR_BAD_IHL;
-		ihl_bytes = iph->ihl * 4;
-		if (data + off + ihl_bytes > data_end)
-			return IOTRIM_ERR_TRUNC_L3;
-		pi->l3_len = bpf_ntohs(iph->tot_len);
-		if (!gso) {
-			if (pi->l3_len < ihl_bytes)
-				return IOTRIM_ERR_BAD_IP_LEN;
-			if (pi->l3_len > frame_len - off)
-				return IOTRIM_ERR_TRUNC_L3;
-		}
 		pi->family = IOTRIM_FAMILY_IPV4;
 		pi->proto = iph->protocol;
 		__builtin_memset(pi->src_ip, 0, sizeof(pi->src_ip));
@@ -119,6 +128,17 @@ static __always_inline int parse_packet(void *data, void *data_end,
 		__builtin_memcpy(pi->dst_ip, &iph->daddr, 4);
 		pi->nonfirst_fragment =
 			(bpf_ntohs(iph->frag_off) & IP_OFFSET_MASK) != 0;
+		pi->l3_len = bpf_ntohs(iph->tot_len);
+		pi->known = PARSE_KNOWN_PROTO;
+		ihl_bytes = iph->ihl * 4;
+		if (data + off + ihl_bytes > data_end)
+			return IOTRIM_ERR_TRUNC_L3;
+		if (!gso) {
+			if (pi->l3_len < ihl_bytes)
+				return IOTRIM_ERR_BAD_IP_LEN;
+			if (pi->l3_len > frame_len - off)
+				return IOTRIM_ERR_TRUNC_L3;
+		}
 		off += ihl_bytes;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = data + off;
@@ -129,12 +149,13 @@ static __always_inline int parse_packet(void *data, void *data_end,
 		if (ip6h->version != 6)
 			return IOTRIM_ERR_BAD_IP_VERSION;
 		pi->l3_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
-		if (!gso && pi->l3_len > frame_len - off)
-			return IOTRIM_ERR_TRUNC_L3;
 		pi->family = IOTRIM_FAMILY_IPV6;
 		__builtin_memcpy(pi->src_ip, &ip6h->saddr, 16);
 		__builtin_memcpy(pi->dst_ip, &ip6h->daddr, 16);
 		pi->nonfirst_fragment = 0;
+		pi->known = PARSE_KNOWN_ADDRS;
+		if (!gso && pi->l3_len > frame_len - off)
+			return IOTRIM_ERR_TRUNC_L3;
 		nexthdr = ip6h->nexthdr;
 		off += sizeof(*ip6h);
 
@@ -173,6 +194,7 @@ static __always_inline int parse_packet(void *data, void *data_end,
 		if (off > pi->l3_off + pi->l3_len && !gso)
 			return IOTRIM_ERR_TRUNC_EXT_HDR;
 		pi->proto = nexthdr;
+		pi->known = PARSE_KNOWN_PROTO;
 	} else {
 		return IOTRIM_NOT_IP;
 	}
@@ -181,8 +203,10 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	pi->l4_hdr_len = 0;
 	pi->src_port = 0;
 	pi->dst_port = 0;
-	if (pi->nonfirst_fragment)
+	if (pi->nonfirst_fragment) {
+		pi->known = PARSE_KNOWN_ALL;
 		return PARSE_OK;
+	}
 
 	if (pi->proto == IPPROTO_TCP) {
 		struct tcphdr *th = data + off;
@@ -214,6 +238,7 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	}
 	if (!gso && off + pi->l4_hdr_len > pi->l3_off + pi->l3_len)
 		return IOTRIM_ERR_TRUNC_L4;
+	pi->known = PARSE_KNOWN_ALL;
 	return PARSE_OK;
 }
 

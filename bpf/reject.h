@@ -10,8 +10,8 @@
  *     administratively prohibited" (type 3 code 13; ICMPv6 type 1 code 1),
  *     quoting the start of the packet, as if from the remote end.
  * MAC addresses are swapped and VLAN tags kept.  Nothing is sent back for
- * a RST, an ICMP error, a non-first fragment or a frame to a group MAC
- * address: those are dropped.
+ * a RST, an ICMP error, a non-first fragment, a packet that did not parse,
+ * or a frame to or from a group MAC address: those are dropped.
  */
 #ifndef IOTRIM_REJECT_H
 #define IOTRIM_REJECT_H
@@ -250,7 +250,8 @@ static __always_inline int reject_xdp(struct xdp_md *ctx, const struct deny_pkt 
 {
 	bool v4 = pi->family == IOTRIM_FAMILY_IPV4;
 
-	if ((pi->dst_mac[0] & 1) || pi->nonfirst_fragment)
+	if ((pi->dst_mac[0] & 1) || (pi->src_mac[0] & 1) || pi->nonfirst_fragment ||
+	    pi->known != PARSE_KNOWN_ALL)
 		return XDP_DROP;
 	if (pi->proto == IPPROTO_TCP)
 		return reject_tcp_xdp(ctx, pi, v4);
@@ -290,8 +291,9 @@ __attribute__((noinline)) int iotrim_reject_xdp(struct xdp_md *ctx)
 }
 
 /*
- * Called last in the XDP program, with the packet as parsed: XDP_PASS,
- * XDP_DROP, or XDP_TX with the reply in place.
+ * Called last in the XDP program, with the packet as parsed, also when
+ * parsing failed (pi->known says what is known): XDP_PASS, XDP_DROP, or
+ * XDP_TX with the reply in place.
  */
 static __always_inline int deny_xdp(struct xdp_md *ctx, const struct packet_info *pi)
 {
@@ -300,6 +302,8 @@ static __always_inline int deny_xdp(struct xdp_md *ctx, const struct packet_info
 	__u8 lookups;
 	int action;
 
+	if (pi->known == PARSE_KNOWN_NONE)
+		return XDP_PASS;	/* not IP: no rule can name it */
 	lookups = deny_filter_lookups(pi->src_mac);
 	if (!lookups)
 		return XDP_PASS;	/* no rule for this device or for all */
@@ -307,7 +311,7 @@ static __always_inline int deny_xdp(struct xdp_md *ctx, const struct packet_info
 	if (!s)
 		return XDP_PASS;
 	s->lookups = lookups;
-	deny_pkt_from(pi, &s->pkt);
+	deny_pkt_from(pi, ctx->data_end - ctx->data, &s->pkt);
 	action = iotrim_deny_match(ctx);
 	if (action == IOTRIM_DENY_REJECT)
 		return iotrim_reject_xdp(ctx);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for b in build/selftests/bench_*; do
+for b in build/selftests/bench/bench_*; do
 	[ -x "$b" ] || continue
 	echo "== $(basename "$b")"
 	"$b"
@@ -15,6 +15,10 @@ echo "== geolocation start-up"
 t0=$(date +%s%N)
 build/iotrim geo 8.8.8.8 >/dev/null
 echo "iotrim geo 8.8.8.8 (loads the country database and the ASN tables): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+echo
+
+echo "== healing after kill -9 of an experiment"
+scripts/bench_experiment_kill.sh
 echo
 
 echo "== iperf3 throughput through the gateway"

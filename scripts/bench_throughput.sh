@@ -48,7 +48,7 @@ for direction in upload download; do
 		without+=("$(mbps "${flags[@]}")")
 		# A private bpffs for iproute2's own state, so none is left behind.
 		gw unshare -m sh -c "mount -t bpf bpf /sys/fs/bpf &&
-			ip link set dev lan0 xdpdrv obj build/selftests/xdp_pass.bpf.o sec xdp"
+			ip link set dev lan0 xdpdrv obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp"
 		trivial+=("$(mbps "${flags[@]}")")
 		gw ip link set dev lan0 xdpdrv off
 		gw "$IOTRIM" attach --lan lan0 >/dev/null

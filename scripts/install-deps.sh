@@ -9,6 +9,8 @@ packages=(
 	libsqlite3-dev libldns-dev libmaxminddb-dev libpsl-dev libinih-dev
 	# tests
 	libcmocka-dev jq tshark tcpdump iproute2 nftables ethtool
+	# the man page test renders man/iotrim.8
+	man-db groff-base
 	# testbed: real servers and clients
 	dnsmasq-base nginx-light openssl mosquitto mosquitto-clients chrony
 	bind9-dnsutils curl iperf3 procps iputils-ping udhcpc

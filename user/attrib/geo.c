@@ -11,8 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "attrib/geo.h"
+#include "common/log.h"
+#include "common/parse.h"
 #include "iotrim.h"
 
 struct range4 {
@@ -62,10 +63,12 @@ static int open_mmdb(const char *path, MMDB_s *db)
 {
 	int st = MMDB_open(path, MMDB_MODE_MMAP, db);
 
-	if (st != MMDB_SUCCESS)
-		return fail(EXIT_FAILURE_RUNTIME, "cannot open the MaxMind database %s: %s", path,
-			    st == MMDB_IO_ERROR ? strerror(errno) : MMDB_strerror(st));
-	return EXIT_OK;
+	if (st != MMDB_SUCCESS) {
+		pr_error("cannot open the MaxMind database %s: %s", path,
+			 st == MMDB_IO_ERROR ? strerror(errno) : MMDB_strerror(st));
+		return -EIO;
+	}
+	return 0;
 }
 
 static uint32_t pool_add(struct geo *g, const char *s)
@@ -155,9 +158,12 @@ static int load_asn_csv(struct geo *g, const char *path)
 	char line[1024], *fields[4];
 	unsigned long lineno = 0, bad = 0;
 
-	if (!f)
-		return fail(EXIT_FAILURE_RUNTIME, "cannot read the ASN file %s: %s", path,
-			    strerror(errno));
+	if (!f) {
+		int err = -errno;
+
+		pr_error("cannot read the ASN file %s: %s", path, strerror(-err));
+		return err;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		uint8_t a[16], b[16];
 		unsigned long asn;
@@ -216,7 +222,7 @@ static int load_asn_csv(struct geo *g, const char *path)
 	if (bad)
 		warn("%s: %lu of %lu lines are not start,end,asn,org and were skipped", path, bad,
 		     lineno);
-	return EXIT_OK;
+	return 0;
 }
 
 static bool parse_prefix(const char *s, uint8_t *family, uint8_t ip[16], uint8_t *plen)
@@ -267,10 +273,12 @@ static int load_overrides(struct geo *g, const char *path, bool required)
 	unsigned long lineno = 0;
 
 	if (!f) {
-		if (!required && errno == ENOENT)
-			return EXIT_OK;
-		return fail(EXIT_FAILURE_RUNTIME, "cannot read the geo override file %s: %s", path,
-			    strerror(errno));
+		int err = -errno;
+
+		if (!required && err == -ENOENT)
+			return 0;
+		pr_error("cannot read the geo override file %s: %s", path, strerror(-err));
+		return err;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *prefix, *country, *asn, *org;
@@ -317,7 +325,7 @@ static int load_overrides(struct geo *g, const char *path, bool required)
 		g->ovr[g->novr++] = o;
 	}
 	fclose(f);
-	return EXIT_OK;
+	return 0;
 }
 
 int geo_open(const struct geo_options *opts, bool warn_missing, struct geo **out)
@@ -330,8 +338,10 @@ int geo_open(const struct geo_options *opts, bool warn_missing, struct geo **out
 	int n_asn = 0, err;
 
 	*out = NULL;
-	if (!g)
-		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
+	if (!g) {
+		pr_error("out of memory");
+		return -ENOMEM;
+	}
 	if (country) {
 		if ((err = open_mmdb(country, &g->country)))
 			goto fail;
@@ -362,7 +372,8 @@ int geo_open(const struct geo_options *opts, bool warn_missing, struct geo **out
 	for (int i = 0; i < n_asn; i++) {
 		if (ends_with(asn_files[i], ".mmdb")) {
 			if (g->have_asn_mmdb) {
-				err = fail(EXIT_USAGE, "only one ASN .mmdb file can be used");
+				pr_error("only one ASN .mmdb file can be used");
+				err = -EINVAL;
 				goto fail;
 			}
 			if ((err = open_mmdb(asn_files[i], &g->asn_mmdb)))
@@ -389,7 +400,7 @@ int geo_open(const struct geo_options *opts, bool warn_missing, struct geo **out
 				  overrides != NULL)))
 		goto fail;
 	*out = g;
-	return EXIT_OK;
+	return 0;
 fail:
 	geo_close(g);
 	return err;

@@ -38,8 +38,9 @@ struct geo;
 
 /*
  * Opens what is there.  A file named explicitly that cannot be read is an
- * error (an exit code, after printing why); a default that is missing only
- * leaves its fields unknown (with a warning when warn_missing).
+ * error (-errno after printing why; -EINVAL for two ASN .mmdb files); a
+ * default that is missing only leaves its fields unknown (with a warning
+ * when warn_missing).
  */
 int geo_open(const struct geo_options *opts, bool warn_missing, struct geo **out);
 void geo_lookup(const struct geo *g, uint8_t family, const uint8_t ip[16],

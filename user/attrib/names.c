@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Attribution events -> names map and SQLite: see names.h. */
+/* Attribution events -> names map and a sink: see names.h. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "common/clock.h"
-#include "cli/cli.h"
+#include "common/log.h"
 #include "attrib/dns.h"
 #include "common/fmt.h"
 #include "attrib/names.h"
@@ -16,66 +16,13 @@
 
 #define NS_PER_S 1000000000ULL
 
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		warn("database: %s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	return st;
-}
-
-int attrib_init(struct attrib *a, sqlite3 *db, int names_fd, unsigned grace_s)
+void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,
+		 unsigned grace_s)
 {
 	memset(a, 0, sizeof(*a));
-	a->db = db;
+	a->sink = sink;
 	a->names_fd = names_fd;
 	a->grace_ns = (uint64_t)grace_s * NS_PER_S;
-	if (!db)
-		return EXIT_OK;
-	a->up_name = prepare(db,
-		"INSERT INTO dns_names (device_mac, ip, name, source, chain, ttl, answers,"
-		" first_seen_ms, last_seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8)"
-		" ON CONFLICT DO UPDATE SET chain = excluded.chain, ttl = excluded.ttl,"
-		" answers = answers + 1, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),"
-		" expires_ms = max(expires_ms, excluded.expires_ms)");
-	a->up_query_q = prepare(db,
-		"INSERT INTO dns_queries (device_mac, name, qtype, queries, first_seen_ms, last_seen_ms)"
-		" VALUES (?1, ?2, ?3, 1, ?4, ?4) ON CONFLICT DO UPDATE SET queries = queries + 1,"
-		" last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
-	a->up_query_r = prepare(db,
-		"INSERT INTO dns_queries (device_mac, name, qtype, responses, last_rcode, first_seen_ms,"
-		" last_seen_ms) VALUES (?1, ?2, ?3, 1, ?4, ?5, ?5) ON CONFLICT DO UPDATE SET"
-		" responses = responses + 1, last_rcode = excluded.last_rcode,"
-		" last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
-	a->up_tls = prepare(db,
-		"INSERT INTO tls_versions (device_mac, remote_ip, remote_port, version, connections,"
-		" first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) ON CONFLICT DO UPDATE"
-		" SET connections = connections + 1, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
-	if (!a->up_name || !a->up_query_q || !a->up_query_r || !a->up_tls) {
-		attrib_fini(a);
-		return fail(EXIT_FAILURE_RUNTIME, "preparing the attribution statements failed");
-	}
-	return EXIT_OK;
-}
-
-static void begin(struct attrib *a)
-{
-	if (!a->db || a->in_txn)
-		return;
-	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
-		a->in_txn = true;
-}
-
-static void run_stmt(struct attrib *a, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		warn("database: %s", sqlite3_errmsg(a->db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	a->pending++;
 }
 
 static void name_key_of(const struct iotrim_event *ev, uint8_t family, const uint8_t *ip,
@@ -115,18 +62,16 @@ static void put_name(struct attrib *a, const struct name_key *k, const char *nam
 static void record_name(struct attrib *a, const char *mac, const char *ip, const char *name,
 			const char *source, const char *chain, uint32_t ttl, int64_t ms)
 {
-	if (!a->db)
+	const struct name_record r = {
+		.device_mac = mac, .ip = ip, .name = name, .source = source, .chain = chain,
+		.ttl = ttl, .seen_ms = ms,
+		.expires_ms = ms + (int64_t)ttl * 1000 + (int64_t)(a->grace_ns / 1000000),
+	};
+
+	if (!a->sink)
 		return;
-	begin(a);
-	sqlite3_bind_text(a->up_name, 1, mac, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_name, 2, ip, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_name, 3, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_name, 4, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(a->up_name, 5, chain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(a->up_name, 6, ttl);
-	sqlite3_bind_int64(a->up_name, 7, ms);
-	sqlite3_bind_int64(a->up_name, 8, ms + (int64_t)ttl * 1000 + (int64_t)(a->grace_ns / 1000000));
-	run_stmt(a, a->up_name);
+	a->sink->name(a->sink->ctx, &r);
+	a->pending++;
 }
 
 static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
@@ -134,7 +79,7 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 	static struct dns_message m;	/* 4 KiB of chain: not on the stack */
 	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN], chain[DNS_MAX_CHAIN * DNS_NAME_MAX];
 	char tbuf[16], rbuf[16];
-	int64_t ms = a->db ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
+	int64_t ms = a->sink ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
 	int st = dns_parse(ev->payload, ev->len, ev->key.proto == IPPROTO_TCP, &m);
 
 	if (st == DNS_TRUNCATED) {
@@ -151,14 +96,10 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 		if (m.response)
 			return;
 		a->st.dns_queries++;
-		if (!a->db)
+		if (!a->sink)
 			return;
-		begin(a);
-		sqlite3_bind_text(a->up_query_q, 1, mac, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(a->up_query_q, 2, m.qname, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(a->up_query_q, 3, dns_type_name(m.qtype, tbuf), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(a->up_query_q, 4, ms);
-		run_stmt(a, a->up_query_q);
+		a->sink->query(a->sink->ctx, mac, m.qname, dns_type_name(m.qtype, tbuf), ms);
+		a->pending++;
 		return;
 	}
 	if (!m.response)
@@ -174,20 +115,16 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 		name_key_of(ev, d->family, d->ip, &k);
 		put_name(a, &k, m.qname, IOTRIM_NAME_DNS, d->ttl, ev->ts_ns);
 		a->st.dns_addresses++;
-		if (a->db) {
+		if (a->sink) {
 			format_ip(d->family, d->ip, ip);
 			record_name(a, mac, ip, m.qname, "dns", chain, d->ttl, ms);
 		}
 	}
-	if (!a->db)
+	if (!a->sink)
 		return;
-	begin(a);
-	sqlite3_bind_text(a->up_query_r, 1, mac, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_query_r, 2, m.qname, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_query_r, 3, dns_type_name(m.qtype, tbuf), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_query_r, 4, dns_rcode_name(m.rcode, rbuf), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(a->up_query_r, 5, ms);
-	run_stmt(a, a->up_query_r);
+	a->sink->response(a->sink->ctx, mac, m.qname, dns_type_name(m.qtype, tbuf),
+			  dns_rcode_name(m.rcode, rbuf), ms);
+	a->pending++;
 }
 
 static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
@@ -212,7 +149,7 @@ static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
 		return;
 	format_mac(ev->key.device_mac, mac);
 	format_ip(ev->key.family, ev->key.remote_ip, ip);
-	ms = a->db ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
+	ms = a->sink ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
 	if (h.type == TLS_CLIENT_HELLO) {
 		struct name_key k;
 
@@ -229,15 +166,11 @@ static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
 	if (st != TLS_OK)
 		return;	/* the version is in the extensions at the end */
 	a->st.tls_server_hellos++;
-	if (!a->db || !tls_version_name(h.version))
+	if (!a->sink || !tls_version_name(h.version))
 		return;
-	begin(a);
-	sqlite3_bind_text(a->up_tls, 1, mac, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(a->up_tls, 2, ip, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(a->up_tls, 3, ev->key.remote_port);
-	sqlite3_bind_text(a->up_tls, 4, tls_version_name(h.version), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(a->up_tls, 5, ms);
-	run_stmt(a, a->up_tls);
+	a->sink->tls_version(a->sink->ctx, mac, ip, ev->key.remote_port,
+			     tls_version_name(h.version), ms);
+	a->pending++;
 }
 
 void attrib_handle(struct attrib *a, const void *data, size_t size)
@@ -283,41 +216,21 @@ void attrib_stats_list(const struct attrib_stats *st, const char *names[ATTRIB_S
 
 int attrib_flush(struct attrib *a)
 {
-	const char *names[ATTRIB_STATS_FIELDS];
 	uint64_t now[ATTRIB_STATS_FIELDS], before[ATTRIB_STATS_FIELDS];
-	sqlite3_stmt *st;
-	int err = 0;
+	struct attrib_stats growth;
+	int err;
 
-	if (!a->db)
+	if (!a->sink)
 		return 0;
-	attrib_stats_list(&a->st, names, now);
-	attrib_stats_list(&a->saved, names, before);
-	if (memcmp(now, before, sizeof(now))) {
-		begin(a);
-		st = prepare(a->db,
-			     "INSERT INTO attribution_counters (name, value) VALUES (?1, ?2)"
-			     " ON CONFLICT DO UPDATE SET value = value + excluded.value");
-		for (int i = 0; st && i < ATTRIB_STATS_FIELDS; i++) {
-			if (now[i] == before[i])
-				continue;
-			sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, (int64_t)(now[i] - before[i]));
-			if (sqlite3_step(st) != SQLITE_DONE)
-				err = -1;
-			sqlite3_reset(st);
-		}
-		sqlite3_finalize(st);
-	}
-	if (a->in_txn) {
-		if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			warn("database: %s", sqlite3_errmsg(a->db));
-			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-			err = -1;
-		} else if (!err) {
-			a->saved = a->st;
-		}
-		a->in_txn = false;
-	}
+	/* Every field is a uint64_t (attrib_stats_list checks): subtract them as an array. */
+	memcpy(now, &a->st, sizeof(now));
+	memcpy(before, &a->saved, sizeof(before));
+	for (int i = 0; i < ATTRIB_STATS_FIELDS; i++)
+		now[i] -= before[i];
+	memcpy(&growth, now, sizeof(growth));
+	err = a->sink->flush(a->sink->ctx, &growth);
+	if (!err)
+		a->saved = a->st;
 	a->pending = 0;
 	return err;
 }
@@ -349,13 +262,4 @@ int attrib_expire_names(struct attrib *a)
 			break;
 	}
 	return total;
-}
-
-void attrib_fini(struct attrib *a)
-{
-	sqlite3_finalize(a->up_name);
-	sqlite3_finalize(a->up_query_q);
-	sqlite3_finalize(a->up_query_r);
-	sqlite3_finalize(a->up_tls);
-	a->up_name = a->up_query_q = a->up_query_r = a->up_tls = NULL;
 }

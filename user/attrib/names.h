@@ -2,13 +2,13 @@
 /*
  * The controller's side of the attribution events (bpf/events.h): DNS
  * queries and answers and TLS hellos become (device, address) -> name in
- * the pinned "names" map and in SQLite, and TLS versions per destination.
+ * the pinned "names" map, and records for a sink that keeps them (the
+ * SQLite history: history/name_store.h), with TLS versions per destination.
  * Malformed input is counted, never trusted.
  */
 #ifndef IOTRIM_NAMES_H
 #define IOTRIM_NAMES_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,28 +35,54 @@ struct attrib_stats {
 };
 #define ATTRIB_STATS_FIELDS 13
 
-struct attrib {
-	sqlite3 *db;			/* NULL: no SQLite (fuzzing) */
-	int names_fd;			/* -1: no names map */
-	uint64_t grace_ns;
-	struct attrib_stats st, saved;
-	sqlite3_stmt *up_name, *up_query_q, *up_query_r, *up_tls;
-	bool in_txn;
-	unsigned pending;
+/* A name a device used for an address (from a DNS answer or a TLS SNI). */
+struct name_record {
+	const char *device_mac;
+	const char *ip;
+	const char *name;	/* asked name (first of the CNAME chain) or SNI */
+	const char *source;	/* "dns" or "sni" */
+	const char *chain;	/* CNAME targets after name, space separated */
+	uint32_t ttl;
+	int64_t seen_ms;	/* unix milliseconds */
+	int64_t expires_ms;	/* seen + TTL + grace */
 };
 
-int attrib_init(struct attrib *a, sqlite3 *db, int names_fd, unsigned grace_s);
+/*
+ * Where attribution records go besides the names map.  Every call but
+ * flush is one write; flush adds the counters' growth since the last
+ * successful flush and commits; it returns 0 or -errno.
+ */
+struct attrib_sink {
+	void *ctx;
+	void (*name)(void *ctx, const struct name_record *r);
+	void (*query)(void *ctx, const char *device_mac, const char *qname, const char *qtype,
+		      int64_t ms);
+	void (*response)(void *ctx, const char *device_mac, const char *qname, const char *qtype,
+			 const char *rcode, int64_t ms);
+	void (*tls_version)(void *ctx, const char *device_mac, const char *ip, uint16_t port,
+			    const char *version, int64_t ms);
+	int (*flush)(void *ctx, const struct attrib_stats *growth);
+};
+
+struct attrib {
+	const struct attrib_sink *sink;	/* NULL: the names map only (fuzzing) */
+	int names_fd;			/* -1: no names map */
+	uint64_t grace_ns;
+	struct attrib_stats st, saved;	/* saved: what the sink has */
+	unsigned pending;		/* sink writes since the last flush */
+};
+
+void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,
+		 unsigned grace_s);
 /* One ring-buffer record (size bytes); never fails, counts what it drops. */
 void attrib_handle(struct attrib *a, const void *data, size_t size);
-/* Commits batched writes and adds the counters to attribution_counters. */
+/* Flushes the sink (see struct attrib_sink); 0 without one. */
 int attrib_flush(struct attrib *a);
 /* Deletes names map entries whose expiry has passed; returns how many. */
 int attrib_expire_names(struct attrib *a);
-void attrib_fini(struct attrib *a);
 
 /* Name, value pairs of a stats struct, in a stable order. */
 void attrib_stats_list(const struct attrib_stats *st, const char *names[ATTRIB_STATS_FIELDS],
 		       uint64_t values[ATTRIB_STATS_FIELDS]);
-
 
 #endif

@@ -11,8 +11,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "common/fmt.h"
+#include "common/log.h"
+#include "common/parse.h"
 #include "iotrim.h"
 #include "attrib/party.h"
 
@@ -107,15 +108,19 @@ int device_config_load(const char *path, struct device_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->oui_path, sizeof(c->oui_path), "%s", env_or(NULL, "IOTRIM_OUI", IOTRIM_DEFAULT_OUI));
 	if (access(p, R_OK) != 0) {
-		if (!path && errno == ENOENT)
-			return EXIT_OK;
-		return fail(EXIT_FAILURE_RUNTIME, "cannot read the device config %s: %s", p,
-			    strerror(errno));
+		int err = -errno;
+
+		if (!path && err == -ENOENT)
+			return 0;
+		pr_error("cannot read the device config %s: %s", p, strerror(-err));
+		return err;
 	}
 	line = ini_parse(p, device_ini_entry, &st);
-	if (line != 0)
-		return fail(EXIT_USAGE, "%s: syntax error on line %d", p, line);
-	return EXIT_OK;
+	if (line != 0) {
+		pr_error("%s: syntax error on line %d", p, line);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void device_config_free(struct device_config *c)
@@ -221,13 +226,15 @@ int providers_load(const char *path, struct providers *p)
 								       IOTRIM_SHARED_PROVIDERS;
 	f = fopen(file, "r");
 	if (!f) {
-		if (!path && errno == ENOENT) {
+		int err = -errno;
+
+		if (!path && err == -ENOENT) {
 			warn("no providers list (%s): nothing is labelled support party",
 			     IOTRIM_SHARED_PROVIDERS);
-			return EXIT_OK;
+			return 0;
 		}
-		return fail(EXIT_FAILURE_RUNTIME, "cannot read the providers list %s: %s", file,
-			    strerror(errno));
+		pr_error("cannot read the providers list %s: %s", file, strerror(-err));
+		return err;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *kind, *value, *name;
@@ -280,7 +287,7 @@ int providers_load(const char *path, struct providers *p)
 		p->rules[p->n++] = r;
 	}
 	fclose(f);
-	return EXIT_OK;
+	return 0;
 }
 
 void providers_free(struct providers *p)

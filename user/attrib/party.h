@@ -42,7 +42,7 @@ struct device_config {
 /*
  * Loads the INI file (sections are MACs; keys name, vendor, category,
  * domains).  path NULL: IOTRIM_DEVICES or the default, absent is fine.
- * Returns an exit code after printing why.
+ * Returns 0, or after printing why -EINVAL for a syntax error, else -errno.
  */
 int device_config_load(const char *path, struct device_config *c);
 void device_config_free(struct device_config *c);
@@ -68,6 +68,7 @@ struct providers {
  * Lines "domain D NAME", "asn N NAME", "org SUBSTRING NAME" (SUBSTRING
  * without spaces, matched case-insensitively), "net PREFIX NAME".  path
  * NULL: IOTRIM_PROVIDERS, /etc/iotrim/providers.conf, then the shipped one.
+ * Returns 0, or -errno after printing why.
  */
 int providers_load(const char *path, struct providers *p);
 void providers_free(struct providers *p);

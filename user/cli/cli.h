@@ -17,9 +17,29 @@ enum exit_code {
 	EXIT_CONFLICT = 6,		/* already attached, foreign program */
 	EXIT_LOAD_FAILED = 7,		/* verifier rejected a program */
 	EXIT_NOT_ATTACHED = 8,		/* no pinned iotrim state */
+	EXIT_INTERRUPTED = 130,		/* stopped by SIGINT/SIGTERM (experiment), as a shell says */
 };
 
 /* Prints "iotrim: <message>" to stderr and returns code, for `return fail(...)`. */
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The exit code for a datapath result: 0, -errno or -enum dp_error. */
+int datapath_exit(int err);
+
+struct attach_request;
+/* Attaches and says so; an exit code (attach and run share it). */
+int attach_and_report(const struct attach_request *req);
+
+struct sqlite3;
+/* db_open for a command: EXIT_OK, or EXIT_FAILURE_RUNTIME once db_open said why. */
+int cli_db_open(const char *path, struct sqlite3 **db);
+/*
+ * The exit code for a loader of a file the user names (geo data, providers,
+ * device config) that said why it failed: -EINVAL is bad input (EXIT_USAGE),
+ * anything else EXIT_FAILURE_RUNTIME.
+ */
+int load_exit_code(int err);
+
+/* After an attach: the stored block rules go into the maps again (a failure only warns). */
+void reapply_block_rules(void);
 
 #endif

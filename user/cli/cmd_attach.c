@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `iotrim attach` and `iotrim detach`: their options only. */
+/* `iotrim attach` and `iotrim detach`: their options and what they report. */
+#include <net/if.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "datapath/attach.h"
+#include "datapath/pin.h"
 #include "cli/commands.h"
 
 const struct param_word attach_mode_words[] = {
@@ -25,7 +28,7 @@ static int run_attach(const void *opts, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	attach_params_apply(&o->attach, &req);
-	return lan_attach(&req);
+	return attach_and_report(&req);
 }
 
 const struct command attach_command = {
@@ -53,6 +56,19 @@ void attach_params_apply(const struct attach_params *p, struct attach_request *r
 	req->max_flows = p->max_flows.value;
 }
 
+int attach_and_report(const struct attach_request *req)
+{
+	struct attach_info info;
+	int err = lan_attach(req, &info);
+
+	if (err)
+		return datapath_exit(err);
+	printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
+	       info.ifname, attach_mode_name(info.mode), info.max_flows, pin_dir());
+	reapply_block_rules();
+	return EXIT_OK;
+}
+
 struct detach_opts {
 	const char *lan;
 	bool purge;
@@ -61,9 +77,22 @@ struct detach_opts {
 static int run_detach(const void *opts, int argc, char **argv)
 {
 	const struct detach_opts *o = opts;
+	char detached[IF_NAMESIZE];
+	int err;
 
 	(void)argc, (void)argv;
-	return lan_detach(o->lan, o->purge);
+	if ((err = lan_detach(o->lan, detached)))
+		return datapath_exit(err);
+	if (detached[0])
+		printf("detached from %s\n", detached);
+	else
+		notice("iotrim is not attached: nothing to detach");
+	if (o->purge) {
+		if ((err = pin_purge()))
+			return datapath_exit(err);
+		printf("removed pinned maps under %s\n", pin_dir());
+	}
+	return EXIT_OK;
 }
 
 const struct command detach_command = {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `iotrim block`: deny entries by IP, prefix or name (user/block.c). */
+/* `iotrim block`: deny entries by IP, prefix or name (user/enforce/). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,16 +10,42 @@
 #include "cli/commands.h"
 #include "history/db.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
 
-static int open_db(sqlite3 **db)
+/* The exit code of a block_* error; enforcement has said why. */
+static int exit_code(int err)
 {
-	int err = require_root();
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case -EEXIST:
+		return EXIT_CONFLICT;
+	case -EINVAL:
+	case -ENOENT:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAILURE_RUNTIME;
+	}
+}
+
+void reapply_block_rules(void)
+{
+	int err = block_apply_stored();
 
 	if (err)
-		return err;
-	return db_open(db_path(), db);
+		warn("block rules not re-applied from %s (exit code %d)", db_path(),
+		     err == -ENOENT ? EXIT_NOT_ATTACHED : EXIT_FAILURE_RUNTIME);
+}
+
+static int open_db(sqlite3 **db)
+{
+	int err = require_pin_access();
+
+	if (err)
+		return datapath_exit(err);
+	return cli_db_open(db_path(), db);
 }
 
 static bool parse_device(const char *s, struct block_rule *r)
@@ -51,7 +77,7 @@ static int param_rule_device(const struct param *p, const char *arg, void *field
 
 static int param_rule_proto(const struct param *p, const char *arg, void *field)
 {
-	return block_parse_proto(arg, field) ? EXIT_OK : param_bad_value(p, arg);
+	return proto_parse(arg, field) ? EXIT_OK : param_bad_value(p, arg);
 }
 
 static const struct param_word action_words[] = {
@@ -78,12 +104,31 @@ struct block_add_params {
 	bool no_bind;
 };
 
+/* What block add did: the rule, the rules it brought in, what it left alone. */
+static void print_added(const struct block_rule *r, const struct block_add_report *rep)
+{
+	char what[BLOCK_TARGET_MAX + 128];
+
+	block_describe(r, what, sizeof(what));
+	printf("rule %lld: %s\n", (long long)r->id, what);
+	for (size_t i = 0; i < rep->bound.len; i++)
+		printf("  rule %lld: %s %s (%s)\n", (long long)rep->bound.items[i].id,
+		       block_action_name(rep->bound.items[i].action), rep->bound.items[i].target,
+		       rep->bound.items[i].reason);
+	if (rep->left_alone[0])
+		printf("  %s\n", rep->left_alone);
+	if (rep->maps_absent)
+		printf("iotrim is not attached (no maps under %s): the rule applies from the next `iotrim attach`\n",
+		       pin_dir());
+}
+
 static int run_block_add(const void *opts, int argc, char **argv)
 {
 	const struct block_add_params *p = opts;
 	struct block_rule r = p->rule;
+	struct block_add_report report;
 	struct block_add_opts o = { .check_device = true, .bind_names = !p->no_bind,
-				    .report = stdout };
+				    .report = &report };
 	const char *target = argv[0], *msg;
 	char err[512];
 	sqlite3 *db;
@@ -102,9 +147,13 @@ static int run_block_add(const void *opts, int argc, char **argv)
 		return rc;
 	if (p->lease.set)
 		r.expires_ms = clock_wall_ms() + (int64_t)p->lease.value * 1000;
-	rc = block_add(db, &r, &o, NULL);
+	rc = block_add(db, &r, &o);
 	db_close(db);
-	return rc;
+	if (rc)
+		return exit_code(rc);
+	print_added(&r, &report);
+	block_add_report_free(&report);
+	return EXIT_OK;
 }
 
 static int run_block_del(const void *opts, int argc, char **argv)
@@ -118,7 +167,7 @@ static int run_block_del(const void *opts, int argc, char **argv)
 		return fail(EXIT_USAGE, "not a rule ID: '%s'", argv[0]);
 	if ((rc = open_db(&db)))
 		return rc;
-	rc = block_del(db, (int64_t)id);
+	rc = exit_code(block_del(db, (int64_t)id));
 	if (rc == EXIT_OK)
 		printf("removed rule %llu\n", id);
 	db_close(db);
@@ -153,9 +202,41 @@ static void proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
 		format_proto(r->proto, out);
 }
 
-static void list_json_one(struct json *j, const struct block_rule *r, const struct block_hits *h)
+/* A name rule's "bound": each address it brought in, its scope, why, and its hits. */
+static void list_json_bound(struct json *j, const struct block_list *l,
+			    const struct block_hits *hits, const struct block_rule *r)
+{
+	char proto[PROTO_STRLEN];
+
+	json_array_begin(j, "bound");
+	for (size_t k = 0; k < l->len; k++) {
+		const struct block_rule *x = &l->items[k];
+
+		if (x->parent_id != r->id)
+			continue;
+		json_object_begin(j, NULL);
+		json_u64(j, "id", x->id);
+		json_string(j, "address", x->target);
+		proto_text(x, proto);
+		json_string(j, "proto", proto);
+		if (x->port)
+			json_u64(j, "port", x->port);
+		else
+			json_null(j, "port");
+		json_string(j, "why", x->reason);
+		json_u64(j, "packets", hits[k].packets);
+		json_u64(j, "bytes", hits[k].bytes);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void list_json_one(struct json *j, const struct block_list *l,
+			  const struct block_hits *hits, size_t i)
 {
 	char mac[MAC_STRLEN], proto[PROTO_STRLEN], when[TIME_STRLEN];
+	const struct block_rule *r = &l->items[i];
+	const struct block_hits *h = &hits[i];
 
 	json_object_begin(j, NULL);
 	json_u64(j, "id", r->id);
@@ -190,6 +271,8 @@ static void list_json_one(struct json *j, const struct block_rule *r, const stru
 	json_string(j, "owner", r->owner);
 	json_u64(j, "packets", h->packets);
 	json_u64(j, "bytes", h->bytes);
+	if (r->kind == BLOCK_NAME)
+		list_json_bound(j, l, hits, r);
 	json_object_end(j);
 }
 
@@ -265,7 +348,7 @@ static int run_block_list(const void *opts, int argc, char **argv)
 			if (filter && (x->all_devices || memcmp(x->mac, p->device.addr, 6)))
 				continue;
 			if (json)
-				list_json_one(&j, x, &hits[k]);
+				list_json_one(&j, &l, hits, k);
 			else
 				list_text_one(x, &hits[k], k != i);
 		}
@@ -305,7 +388,7 @@ static const char *import_line(char *line, struct block_rule *r, char *err, size
 		return "KIND does not match VALUE";
 	if (!parse_action(tok[n - 1], &r->action))
 		return "ACTION must be drop or reject";
-	if (n >= 5 && !block_parse_proto(tok[3], &r->proto))
+	if (n >= 5 && !proto_parse(tok[3], &r->proto))
 		return "PROTO must be tcp, udp, icmp or any";
 	if (n == 6) {
 		unsigned long long port;
@@ -326,7 +409,7 @@ struct block_import_params {
 static int run_block_import(const void *opts, int argc, char **argv)
 {
 	const struct block_import_params *p = opts;
-	struct block_add_opts o = { .check_device = true, .bind_names = false, .report = NULL };
+	struct block_add_opts o = { .check_device = true, .bind_names = false };
 	unsigned added = 0, skipped = 0, lineno = 0;
 	char line[1024], err[512];
 	const char *path = argv[0], *msg;
@@ -346,7 +429,6 @@ static int run_block_import(const void *opts, int argc, char **argv)
 	while (fgets(line, sizeof(line), f)) {
 		struct block_rule r;
 		char *hash = strchr(line, '#');
-		int64_t existing;
 
 		lineno++;
 		if (hash)
@@ -360,13 +442,14 @@ static int run_block_import(const void *opts, int argc, char **argv)
 		if (p->lease.set)
 			r.expires_ms = clock_wall_ms() + (int64_t)p->lease.value * 1000;
 		snprintf(r.owner, sizeof(r.owner), "import");
-		rc = block_add(db, &r, &o, &existing);
-		if (rc == EXIT_CONFLICT && existing) {
+		rc = block_add(db, &r, &o);
+		if (rc == -EEXIST) {
 			skipped++;
 			rc = EXIT_OK;
 			continue;
 		}
 		if (rc) {
+			rc = exit_code(rc);
 			notice("%s:%u: stopped here", path, lineno);
 			break;
 		}
@@ -397,7 +480,7 @@ static const struct command block_add_command = {
 		{ .name = "action", PARAM_ENUM(struct block_add_params, action, action_words),
 		  .arg = "ACTION",
 		  .help = "drop (default) or reject: a TCP RST, else ICMP administratively "
-			  "prohibited (in --mode tc both drop)" },
+			  "prohibited (see `iotrim status` for how it is sent)" },
 		{ .name = "lease", PARAM_U64(struct block_add_params, lease, 1, BLOCK_MAX_LEASE),
 		  .arg = "SECONDS", .unit = "seconds",
 		  .help = "the rule ends by itself then, checked by the kernel programs" },
@@ -437,7 +520,9 @@ static const struct command block_list_command = {
 	.params = (const struct param[]){
 		{ .name = "json", PARAM_FLAG(struct block_list_params, json),
 		  .help = "an array of objects: id, device (null: all), kind, target, proto, port, "
-			  "action, created, expires, parent, reason, owner, packets, bytes" },
+			  "action, created, expires, parent, reason, owner, packets, bytes (the hits "
+			  "so far); name rules also bound: the addresses they brought in (id, "
+			  "address, proto, port, why, packets, bytes)" },
 		{ .name = "device", PARAM_MAC(struct block_list_params, device),
 		  .expect = "takes a MAC (aa:bb:cc:dd:ee:ff)", .help = "only this device's rules" },
 		{ NULL },
@@ -478,8 +563,8 @@ const struct command block_command = {
 	       "\n"
 	       "  IP and prefix rules drop the device's packets in XDP, or with\n"
 	       "  --action reject answer them: a TCP RST, else ICMP administratively\n"
-	       "  prohibited (in --mode tc both actions drop).  --proto and --port limit\n"
-	       "  the rule (--port needs --proto tcp or udp).\n"
+	       "  prohibited (see `iotrim status` for how it is sent).  --proto and --port\n"
+	       "  limit the rule (--port needs --proto tcp or udp).\n"
 	       "  Name rules turn DNS answers for the name into NXDOMAIN before they reach\n"
 	       "  the device, and bring in IP rules (with the rule's action) for the\n"
 	       "  addresses the device resolved the name to already, except addresses it\n"
@@ -497,7 +582,9 @@ const struct command block_command = {
 	       "\n"
 	       "  --json   list: an array of objects: id, device (null: all), kind,\n"
 	       "           target, proto, port, action, created, expires, parent, reason,\n"
-	       "           owner, packets, bytes\n",
+	       "           owner, packets, bytes (the hits so far); name rules also bound:\n"
+	       "           the addresses they brought in (id, address, proto, port, why,\n"
+	       "           packets, bytes)\n",
 	.epilogue = "iotrim block COMMAND --help shows the options of each command.\n",
 	.subcommands = (const struct command *const[]){
 		&block_add_command, &block_del_command, &block_list_command,

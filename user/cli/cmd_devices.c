@@ -29,7 +29,7 @@ static int run_devices(const void *opts, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	if ((err = snapshot_take(&snap)))
-		return err;
+		return datapath_exit(err);
 
 	if (json) {
 		json_init(&j, stdout);

@@ -16,8 +16,10 @@
 #include "cli/cli.h"
 #include "history/db.h"
 #include "experiment/engine.h"
-#include "experiment/exec.h"
+#include "experiment/journal.h"
+#include "experiment/query.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
 
@@ -133,7 +135,7 @@ static int exit_for(enum exp_result r, struct exp_run *run)
 	case EXP_RESULT_INTERRUPTED:
 		notice("experiment %lld interrupted: its deny entries are removed; continue with "
 		       "`iotrim experiment resume %lld`", (long long)run->id, (long long)run->id);
-		return 130;
+		return EXIT_INTERRUPTED;
 	case EXP_RESULT_ABORTED:
 		return fail(EXIT_FAILURE_RUNTIME, "experiment %lld aborted: %s", (long long)run->id,
 			    run->message);
@@ -149,8 +151,8 @@ static int open_backend(sqlite3 *db, struct exp_backend **be)
 
 	if (err)
 		return fail(EXIT_USAGE, "IOTRIM_EXPERIMENT_BACKEND must be kernel or sim:DIR");
-	if (!strcmp((*be)->name, "kernel") && (err = require_root()))
-		return err;
+	if (!strcmp((*be)->name, "kernel") && (err = require_pin_access()))
+		return datapath_exit(err);
 	return EXIT_OK;
 }
 
@@ -185,25 +187,13 @@ static int execute(struct exp_run *run, const char *db_file, bool json)
 static int device_busy(sqlite3 *db, const char *db_file, const uint8_t mac[6])
 {
 	char macs[MAC_STRLEN];
-	sqlite3_stmt *st;
-	int rc = EXIT_OK;
+	int64_t id;
 
-	format_mac(mac, macs);
-	if (sqlite3_prepare_v2(db, "SELECT id FROM experiments WHERE device_mac = ?1"
-			       " AND status = 'running'", -1, &st, NULL) != SQLITE_OK)
+	if (!exp_query_device_busy(db, db_file, mac, &id))
 		return EXIT_OK;
-	sqlite3_bind_text(st, 1, macs, -1, SQLITE_STATIC);
-	while (rc == EXIT_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct exp_run probe = { .id = sqlite3_column_int64(st, 0), .lock_fd = -1 };
-
-		if (!exp_run_lock(&probe, db_file))
-			rc = fail(EXIT_CONFLICT, "experiment %lld is running on %s: wait, or `iotrim experiment abort %lld`",
-				  (long long)probe.id, macs, (long long)probe.id);
-		else
-			close(probe.lock_fd);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	format_mac(mac, macs);
+	return fail(EXIT_CONFLICT, "experiment %lld is running on %s: wait, or `iotrim experiment abort %lld`",
+		    (long long)id, macs, (long long)id);
 }
 
 static int x_run(int argc, char **argv)
@@ -232,7 +222,7 @@ static int x_run(int argc, char **argv)
 	} else {
 		snprintf(out_dir, sizeof(out_dir), "%s", cfg.dir);
 	}
-	if ((rc = db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	if (!be->can_block) {
 		rc = fail(EXIT_FAILURE_RUNTIME, "cannot run experiments: %s", be->why_not);
@@ -264,34 +254,13 @@ out:
 	return rc;
 }
 
-static int status_of(sqlite3 *db, int64_t id, char *status, size_t len, char *msg, size_t mlen,
-		     int64_t *pid)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT status, coalesce(message, ''), coalesce(pid, 0)"
-			       " FROM experiments WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(status, len, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(msg, mlen, "%s", (const char *)sqlite3_column_text(st, 1));
-		*pid = sqlite3_column_int64(st, 2);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /*
  * The start of resume and abort: options, one experiment id, the database
  * and that experiment's status and pid.  Returns EXIT_OK with *db open; a
  * negative value when --help was answered; else an exit code, nothing open.
  */
 static int open_experiment(int argc, char **argv, const char *verb, struct xopts *o,
-			   sqlite3 **db, int64_t *id, char *status, size_t status_len,
-			   char *msg, size_t msg_len, int64_t *pid)
+			   sqlite3 **db, int64_t *id, struct exp_state *state)
 {
 	int first, rc = parse_xopts(argc, argv, o, &first);
 
@@ -300,9 +269,9 @@ static int open_experiment(int argc, char **argv, const char *verb, struct xopts
 		return rc;
 	if (argc - first != 1 || !parse_id(argv[first], id))
 		return fail(EXIT_USAGE, "experiment %s takes an experiment id", verb);
-	if ((rc = db_open(o->db, db)))
+	if ((rc = cli_db_open(o->db, db)))
 		return rc;
-	if (status_of(*db, *id, status, status_len, msg, msg_len, pid)) {
+	if (exp_query_state(*db, *id, state)) {
 		db_close(*db);
 		*db = NULL;
 		return fail(EXIT_USAGE, "no experiment %lld (see iotrim experiment list)",
@@ -311,39 +280,48 @@ static int open_experiment(int argc, char **argv, const char *verb, struct xopts
 	return EXIT_OK;
 }
 
+/* The run and the backend it acts through; on failure an exit code, the run not loaded. */
+static int load_run(sqlite3 *db, int64_t id, struct exp_backend **be, struct exp_run *run)
+{
+	char err[1024];
+	int rc = open_backend(db, be);
+
+	if (rc)
+		return rc;
+	if (exp_run_load(db, id, run, err, sizeof(err)))
+		return fail(EXIT_FAILURE_RUNTIME, "%s", err);
+	run->be = *be;
+	return EXIT_OK;
+}
+
 static int x_resume(int argc, char **argv)
 {
 	struct xopts o;
 	struct exp_run run;
-	char err[1024], status[32], msg[512];
+	struct exp_state st;
+	char err[1024];
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
-	int64_t id, pid;
-	int rc = open_experiment(argc, argv, "resume", &o, &db, &id, status, sizeof(status), msg,
-				 sizeof(msg), &pid);
+	int64_t id;
+	int rc = open_experiment(argc, argv, "resume", &o, &db, &id, &st);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (!strcmp(status, "aborted")) {
+	if (!strcmp(st.status, "aborted")) {
 		db_close(db);
 		return fail(EXIT_USAGE, "experiment %lld was aborted (%s): start a new run", (long long)id,
-			    msg);
+			    st.message);
 	}
-	if ((rc = open_backend(db, &be)))
+	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_load(db, id, &run, err, sizeof(err))) {
-		rc = fail(EXIT_FAILURE_RUNTIME, "%s", err);
-		goto out;
-	}
-	run.be = be;
-	if (!strcmp(status, "done")) {
+	if (!strcmp(st.status, "done")) {
 		if (exp_run_replay(&run, err, sizeof(err)) == 0)
 			report(&run, o.json);
 		notice("experiment %lld is done already", (long long)id);
 		exp_run_free(&run);
 		goto out;
 	}
-	fprintf(stderr, "experiment %lld: resuming (%s)\n", (long long)id, status);
+	fprintf(stderr, "experiment %lld: resuming (%s)\n", (long long)id, st.status);
 	rc = execute(&run, o.db, o.json);
 	exp_run_free(&run);
 out:
@@ -356,40 +334,27 @@ static int x_abort(int argc, char **argv)
 {
 	struct xopts o;
 	struct exp_run run;
-	char err[1024], status[32], msg[512];
+	struct exp_state st;
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
-	int64_t id, pid;
-	int removed, rc = open_experiment(argc, argv, "abort", &o, &db, &id, status, sizeof(status), msg,
-				 sizeof(msg), &pid);
+	int64_t id;
+	int removed, rc = open_experiment(argc, argv, "abort", &o, &db, &id, &st);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = open_backend(db, &be)))
+	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_load(db, id, &run, err, sizeof(err))) {
-		rc = fail(EXIT_FAILURE_RUNTIME, "%s", err);
+	if (exp_run_take_over(&run, o.db, st.pid)) {
+		rc = fail(EXIT_CONFLICT, "experiment %lld (pid %lld) did not stop", (long long)id,
+			  (long long)st.pid);
+		exp_run_free(&run);
 		goto out;
-	}
-	run.be = be;
-	if (!exp_run_lock(&run, o.db)) {
-		/* running elsewhere: ask it to stop (it removes its entries), then wait */
-		if (pid > 0)
-			kill((pid_t)pid, SIGTERM);
-		for (int i = 0; i < 600 && !exp_run_lock(&run, o.db); i++)
-			exp_sleep(100, NULL);
-		if (run.lock_fd < 0) {
-			rc = fail(EXIT_CONFLICT, "experiment %lld (pid %lld) did not stop", (long long)id,
-				  (long long)pid);
-			exp_run_free(&run);
-			goto out;
-		}
 	}
 	removed = exp_run_cleanup(&run);
-	if (strcmp(status, "done"))
+	if (strcmp(st.status, "done"))
 		exp_run_set_status(&run, "aborted", "aborted by the user");
 	printf("experiment %lld %s; %d deny entr%s removed\n", (long long)id,
-	       strcmp(status, "done") ? "aborted" : "was done", removed, removed == 1 ? "y" : "ies");
+	       strcmp(st.status, "done") ? "aborted" : "was done", removed, removed == 1 ? "y" : "ies");
 	exp_run_free(&run);
 out:
 	exp_backend_close(be);
@@ -401,7 +366,8 @@ static int x_list(int argc, char **argv)
 {
 	struct xopts o;
 	sqlite3 *db;
-	sqlite3_stmt *st;
+	struct exp_summary *rows;
+	size_t n;
 	struct json j;
 	int first, rc = parse_xopts(argc, argv, &o, &first);
 
@@ -409,18 +375,12 @@ static int x_list(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (first != argc)
 		return fail(EXIT_USAGE, "experiment list takes no argument");
-	if ((rc = db_open(o.db, &db)))
+	if ((rc = cli_db_open(o.db, &db)))
 		return rc;
-	if (sqlite3_prepare_v2(db,
-		"SELECT e.id, e.device_mac, coalesce(e.device_name, ''), e.strategy, e.status,"
-		" coalesce(e.phase, ''), e.created_ms, e.wall_ms, coalesce(e.message, ''),"
-		" (SELECT count(*) FROM experiment_trials t WHERE t.experiment_id = e.id"
-		"  AND t.state = 'done' AND t.phase != 'baseline' AND t.seq > 0),"
-		" (SELECT count(*) FROM experiment_destinations d WHERE d.experiment_id = e.id), e.file"
-		" FROM experiments e ORDER BY e.id", -1, &st, NULL) != SQLITE_OK) {
-		db_close(db);
-		return fail(EXIT_FAILURE_RUNTIME, "database: %s", sqlite3_errmsg(db));
-	}
+	rc = exp_query_list(db, o.db, &rows, &n);
+	db_close(db);
+	if (rc)
+		return EXIT_FAILURE_RUNTIME;
 	if (o.json) {
 		json_init(&j, stdout);
 		json_array_begin(&j, NULL);
@@ -428,83 +388,59 @@ static int x_list(int argc, char **argv)
 		printf("%-4s  %-17s  %-12s  %-8s  %-11s  %-9s  %5s  %6s  %-20s  %s\n", "ID", "DEVICE", "NAME",
 		       "STRATEGY", "STATUS", "PHASE", "DESTS", "TRIALS", "CREATED", "MESSAGE");
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char t[TIME_STRLEN], status[32];
-		struct exp_run probe = { .id = sqlite3_column_int64(st, 0), .lock_fd = -1 };
+	for (size_t i = 0; i < n; i++) {
+		const struct exp_summary *r = &rows[i];
+		char t[TIME_STRLEN];
 
-		/* "running" in the journal but nobody holds its lock: the process died */
-		snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(st, 4));
-		if (!strcmp(status, "running") && exp_run_lock(&probe, o.db)) {
-			snprintf(status, sizeof(status), "dead");
-			close(probe.lock_fd);
-		}
-
-		format_wall_time((uint64_t)sqlite3_column_int64(st, 6) * 1000000ULL, t);
+		format_wall_time((uint64_t)r->created_ms * 1000000ULL, t);
 		if (o.json) {
 			json_object_begin(&j, NULL);
-			json_u64(&j, "id", (uint64_t)sqlite3_column_int64(st, 0));
-			json_string(&j, "device_mac", (const char *)sqlite3_column_text(st, 1));
-			json_string(&j, "device_name", (const char *)sqlite3_column_text(st, 2));
-			json_string(&j, "strategy", (const char *)sqlite3_column_text(st, 3));
-			json_string(&j, "status", status);
-			json_string(&j, "phase", (const char *)sqlite3_column_text(st, 5));
+			json_u64(&j, "id", (uint64_t)r->id);
+			json_string(&j, "device_mac", r->device_mac);
+			json_string(&j, "device_name", r->device_name);
+			json_string(&j, "strategy", r->strategy);
+			json_string(&j, "status", r->status);
+			json_string(&j, "phase", r->phase);
 			json_string(&j, "created", t);
-			json_double(&j, "wall_seconds", sqlite3_column_int64(st, 7) / 1000.0);
-			json_string(&j, "message", (const char *)sqlite3_column_text(st, 8));
-			json_u64(&j, "trials_run", (uint64_t)sqlite3_column_int64(st, 9));
-			json_u64(&j, "destinations", (uint64_t)sqlite3_column_int64(st, 10));
-			json_string(&j, "file", (const char *)sqlite3_column_text(st, 11));
+			json_double(&j, "wall_seconds", r->wall_ms / 1000.0);
+			json_string(&j, "message", r->message);
+			json_u64(&j, "trials_run", (uint64_t)r->trials_run);
+			json_u64(&j, "destinations", (uint64_t)r->destinations);
+			json_string(&j, "file", r->file);
 			json_object_end(&j);
 		} else {
 			printf("%-4lld  %-17s  %-12.12s  %-8s  %-11s  %-9s  %5lld  %6lld  %-20.19s  %s\n",
-			       (long long)sqlite3_column_int64(st, 0),
-			       (const char *)sqlite3_column_text(st, 1),
-			       (const char *)sqlite3_column_text(st, 2),
-			       (const char *)sqlite3_column_text(st, 3), status,
-			       (const char *)sqlite3_column_text(st, 5),
-			       (long long)sqlite3_column_int64(st, 10),
-			       (long long)sqlite3_column_int64(st, 9), t,
-			       (const char *)sqlite3_column_text(st, 8));
+			       (long long)r->id, r->device_mac, r->device_name, r->strategy, r->status,
+			       r->phase, (long long)r->destinations, (long long)r->trials_run, t,
+			       r->message);
 		}
 	}
-	sqlite3_finalize(st);
+	free(rows);
 	if (o.json) {
 		json_array_end(&j);
 		json_finish(&j);
 	}
-	db_close(db);
 	return EXIT_OK;
 }
 
 static int show_trial(sqlite3 *db, int64_t id, long seq)
 {
-	sqlite3_stmt *st;
-	int n = 0;
+	struct exp_step *steps;
+	size_t n;
 
-	if (sqlite3_prepare_v2(db, "SELECT t.phase, t.dest_set, t.state, t.works, o.kind, o.function,"
-				   " o.command, o.exit_code, o.timed_out, o.ms, o.output"
-				   " FROM experiment_outputs o LEFT JOIN experiment_trials t"
-				   " ON t.experiment_id = o.experiment_id AND t.seq = o.seq"
-				   " WHERE o.experiment_id = ?1 AND o.seq = ?2 ORDER BY o.step", -1, &st,
-			       NULL) != SQLITE_OK)
-		return fail(EXIT_FAILURE_RUNTIME, "database: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, seq);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!n++)
-			printf("trial %ld: %s, blocked [%s], %s\n", seq,
-			       seq ? (const char *)sqlite3_column_text(st, 0) : "discovery",
-			       seq ? (const char *)sqlite3_column_text(st, 1) : "",
-			       seq ? (const char *)sqlite3_column_text(st, 2) : "done");
-		printf("$ %s%s%s  # %s, exit %d%s, %lld ms\n%s%s", (const char *)sqlite3_column_text(st, 6),
-		       "", "", (const char *)sqlite3_column_text(st, 4), sqlite3_column_int(st, 7),
-		       sqlite3_column_int(st, 8) ? " (timed out)" : "",
-		       (long long)sqlite3_column_int64(st, 9), (const char *)sqlite3_column_text(st, 10),
-		       sqlite3_column_bytes(st, 10) &&
-				       ((const char *)sqlite3_column_text(st, 10))[sqlite3_column_bytes(st, 10) - 1] != '\n'
-			       ? "\n" : "");
+	if (exp_query_steps(db, id, seq, &steps, &n))
+		return EXIT_FAILURE_RUNTIME;
+	for (size_t i = 0; i < n; i++) {
+		const struct exp_step *s = &steps[i];
+
+		if (!i)
+			printf("trial %ld: %s, blocked [%s], %s\n", seq, seq ? s->phase : "discovery",
+			       seq ? s->dest_set : "", seq ? s->state : "done");
+		printf("$ %s  # %s, exit %d%s, %lld ms\n%s%s", s->command, s->kind, s->exit_code,
+		       s->timed_out ? " (timed out)" : "", (long long)s->ms, s->output,
+		       s->output_len && s->output[s->output_len - 1] != '\n' ? "\n" : "");
 	}
-	sqlite3_finalize(st);
+	exp_steps_free(steps, n);
 	if (!n)
 		return fail(EXIT_USAGE, "experiment %lld has no output for trial %ld", (long long)id, seq);
 	return EXIT_OK;
@@ -523,7 +459,7 @@ static int x_show(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (argc - first != 1 || !parse_id(argv[first], &id))
 		return fail(EXIT_USAGE, "experiment show takes an experiment id");
-	if ((rc = db_open(o.db, &db)))
+	if ((rc = cli_db_open(o.db, &db)))
 		return rc;
 	if (o.trial >= 0) {
 		rc = show_trial(db, id, o.trial);
@@ -544,7 +480,7 @@ static int x_discover(int argc, char **argv)
 {
 	struct xopts o;
 	struct exp_run run;
-	char err[1024], *text = NULL;
+	char err[1024];
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int first, rc = parse_xopts(argc, argv, &o, &first);
@@ -553,17 +489,10 @@ static int x_discover(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (argc - first != 1)
 		return fail(EXIT_USAGE, "experiment discover takes one experiment file");
-	memset(&run, 0, sizeof(run));
-	run.lock_fd = -1;
-	if (exp_config_load(argv[first], &run.cfg, &text, err, sizeof(err)))
-		return fail(EXIT_USAGE, "%s", err);
-	run.cfg_text = text;
-	run.dests = calloc(EXP_MAX_DESTS, sizeof(*run.dests));
-	if (!run.dests) {
-		rc = fail(EXIT_FAILURE_RUNTIME, "out of memory");
-		goto out;
-	}
-	if ((rc = db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	rc = exp_run_from_file(&run, argv[first], err, sizeof(err));
+	if (rc)
+		return fail(rc == -ENOMEM ? EXIT_FAILURE_RUNTIME : EXIT_USAGE, "%s", err);
+	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	run.db = db;
 	run.be = be;
@@ -574,11 +503,11 @@ static int x_discover(int argc, char **argv)
 	run.stop = &stop_flag;
 	run.progress = stderr;
 	rc = exp_run_observe(&run);
-	if (rc == 0) {
-		rc = 130;
+	if (rc == -EINTR) {
+		rc = EXIT_INTERRUPTED;
 		goto out;
 	}
-	if (rc < 0) {
+	if (rc) {
 		rc = fail(EXIT_FAILURE_RUNTIME, "%s", run.message);
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "cli/commands.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "common/json.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"
@@ -156,7 +157,7 @@ static int run_flows(const void *opts, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	if ((err = snapshot_take(&snap)))
-		return err;
+		return datapath_exit(err);
 	sort_by = o->sort;
 	qsort(snap.flows.items, snap.flows.len, sizeof(*snap.flows.items), compare_flows);
 	if (o->json)

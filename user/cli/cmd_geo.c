@@ -66,7 +66,7 @@ static int run_geo(const void *opts, int argc, char **argv)
 	}
 	if ((err = geo_open(&o->geo, true, &g))) {
 		free(addrs);
-		return err;
+		return load_exit_code(err);
 	}
 	if (o->json) {
 		json_init(&j, stdout);

@@ -25,6 +25,7 @@
 #include "history/db.h"
 #include "common/fmt.h"
 #include "history/history.h"
+#include "history/name_store.h"
 #include "attrib/names.h"
 #include "attrib/party.h"
 #include "datapath/pin.h"
@@ -65,50 +66,6 @@ static bool attached_to(const char *ifname)
 	return ok;
 }
 
-/* The device rows of the database follow the device table and config. */
-static void update_devices(sqlite3 *db, int devices_fd, struct device_config *conf)
-{
-	struct device_table t = { 0 };
-	sqlite3_stmt *st;
-
-	if (read_devices(devices_fd, &t) != 0)
-		return;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO devices (mac, name, vendor, category, first_seen, last_seen)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (mac) DO UPDATE SET"
-		" name = coalesce(excluded.name, name), vendor = coalesce(excluded.vendor, vendor),"
-		" category = coalesce(excluded.category, category),"
-		" first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),"
-		" last_seen = max(coalesce(last_seen, 0), excluded.last_seen)",
-		-1, &st, NULL) != SQLITE_OK) {
-		device_table_free(&t);
-		return;
-	}
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (size_t i = 0; i < t.len; i++) {
-		struct device_info d;
-		char mac[MAC_STRLEN];
-
-		device_info_get(conf, t.items[i].key.mac, &d);
-		format_mac(t.items[i].key.mac, mac);
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
-		if (d.name[0])
-			sqlite3_bind_text(st, 2, d.name, -1, SQLITE_TRANSIENT);
-		if (d.vendor[0])
-			sqlite3_bind_text(st, 3, d.vendor, -1, SQLITE_TRANSIENT);
-		if (d.category[0])
-			sqlite3_bind_text(st, 4, d.category, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 5, boot_ns_to_unix_ms(t.items[i].value.first_seen_ns) / 1000);
-		sqlite3_bind_int64(st, 6, boot_ns_to_unix_ms(t.items[i].value.last_seen_ns) / 1000);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_finalize(st);
-	device_table_free(&t);
-}
-
 /* One controller per database: a second would double the event handling. */
 static int take_lock(const char *db_file, int *fd_out)
 {
@@ -139,6 +96,7 @@ static int run_loop(const struct run_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct device_config conf = { 0 };
 	struct harvest_result hr;
+	struct name_store store;
 	struct attrib a;
 	sqlite3 *db = NULL;
 	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1, lock_fd = -1;
@@ -146,10 +104,10 @@ static int run_loop(const struct run_opts *o)
 	int err;
 
 	if ((err = device_config_load(o->devices, &conf)))
-		return err;
+		return load_exit_code(err);
 	if ((err = take_lock(o->db, &lock_fd)))
 		goto out;
-	if ((err = db_open(o->db, &db)))
+	if ((err = cli_db_open(o->db, &db)))
 		goto out;
 	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
@@ -161,13 +119,16 @@ static int run_loop(const struct run_opts *o)
 			   pin_dir(), strerror(errno));
 		goto out;
 	}
-	if ((err = attrib_init(&a, db, names_fd, o->grace)))
+	if (name_store_open(&store, db)) {
+		err = EXIT_FAILURE_RUNTIME;
 		goto out;
+	}
+	attrib_init(&a, &store.sink, names_fd, o->grace);
 	rb = ring_buffer__new(events_fd, on_event, &a, NULL);
 	if (!rb) {
 		err = fail(EXIT_FAILURE_RUNTIME, "cannot read the events ring buffer: %s",
 			   strerror(errno));
-		attrib_fini(&a);
+		name_store_close(&store);
 		goto out;
 	}
 	signal(SIGINT, on_signal);
@@ -175,7 +136,7 @@ static int run_loop(const struct run_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	/* Harvest first: whatever the last controller left is taken now. */
 	history_harvest_map(db, flows_fd, &hr);
-	update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, &conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->interval);
 	fflush(stdout);
@@ -201,7 +162,7 @@ static int run_loop(const struct run_opts *o)
 			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
-			update_devices(db, devices_fd, &conf);
+			history_update_devices(db, devices_fd, &conf);
 			last_harvest = now;
 		}
 		if (now - last_expire >= 30) {
@@ -214,14 +175,14 @@ static int run_loop(const struct run_opts *o)
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
 	err = history_harvest_map(db, flows_fd, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
-	update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, &conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
 		       (unsigned long long)a.st.events, (unsigned long long)a.st.dns_responses,
 		       (unsigned long long)(a.st.dns_malformed + a.st.dns_truncated),
 		       (unsigned long long)(a.st.tls_client_hellos + a.st.tls_server_hellos),
 		       (unsigned long long)(a.st.tls_malformed + a.st.tls_truncated));
-	attrib_fini(&a);
+	name_store_close(&store);
 out:
 	ring_buffer__free(rb);
 	if (events_fd >= 0)
@@ -265,12 +226,10 @@ static int run_run(const void *opts, int argc, char **argv)
 	attach_params_apply(&p->attach, &o.req);
 	if (!o.req.ifname && !o.no_attach)
 		return fail(EXIT_USAGE, "run needs --lan IFACE (or --no-attach)");
-	if ((err = require_root()))
+	if ((err = require_pin_access()))
+		return datapath_exit(err);
+	if (!o.no_attach && !attached_to(o.req.ifname) && (err = attach_and_report(&o.req)))
 		return err;
-	if (!o.no_attach && !attached_to(o.req.ifname)) {
-		if ((err = lan_attach(&o.req)))
-			return err;
-	}
 	return run_loop(&o);
 }
 

@@ -68,8 +68,8 @@ static int run_set(const void *opts, int argc, char **argv)
 	int fd, err;
 
 	(void)argc, (void)argv;
-	if ((err = require_root()))
-		return err;
+	if ((err = require_pin_access()))
+		return datapath_exit(err);
 	fd = open_pinned_map(MAP_NAME(MAP_SETTINGS));
 	if (fd < 0) {
 		if (errno == ENOENT)

@@ -54,7 +54,7 @@ static int run_status(const void *opts, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	if ((err = open_all_maps(&maps)))
-		return err;
+		return datapath_exit(err);
 	attached = read_attach_info(maps.attachment, &info) && info.mode != IOTRIM_MODE_NONE;
 	flows = map_fill(maps.flows);
 	devices = map_fill(maps.devices);
@@ -74,6 +74,7 @@ static int run_status(const void *opts, int argc, char **argv)
 			json_string(&j, "interface", info.ifname);
 			json_u64(&j, "ifindex", info.ifindex);
 			json_string(&j, "mode", attach_mode_name(info.mode));
+			json_string(&j, "reject_path", attach_reject_path(info.mode));
 			json_u64(&j, "ingress_prog_id", info.ingress_prog_id);
 			json_u64(&j, "egress_prog_id", info.egress_prog_id);
 			json_string(&j, "attached_since", since);
@@ -95,9 +96,11 @@ static int run_status(const void *opts, int argc, char **argv)
 	} else {
 		if (attached)
 			printf("attached:   %s (ifindex %u), %s mode, since %s\n"
-			       "programs:   ingress id %u, egress id %u\n",
+			       "programs:   ingress id %u, egress id %u\n"
+			       "reject:     %s\n",
 			       info.ifname, info.ifindex, attach_mode_name(info.mode), since,
-			       info.ingress_prog_id, info.egress_prog_id);
+			       info.ingress_prog_id, info.egress_prog_id,
+			       attach_reject_path(info.mode));
 		else
 			printf("attached:   no (pinned counts kept under %s)\n", pin_dir());
 		printf("flows:      %zu of %u entries\n", flows, map_capacity(maps.flows));
@@ -114,9 +117,10 @@ static int run_status(const void *opts, int argc, char **argv)
 const struct command status_command = {
 	.name = "status",
 	.summary = "attachment, map fill, error counters",
-	.doc = "Shows the attached interface, mode and program ids, how full the flow and\n"
-	       "device tables are, and the counters of packets not counted as a flow\n"
-	       "(malformed or truncated frames by reason, non-IP frames, ...).\n",
+	.doc = "Shows the attached interface, mode and program ids, how the reject action\n"
+	       "answers (reject path: xdp_tx, xdp_tx_generic or tc_redirect), how full the\n"
+	       "flow and device tables are, and the counters of packets not counted as a\n"
+	       "flow (malformed or truncated frames by reason, non-IP frames, ...).\n",
 	.params = (const struct param[]){
 		{ .name = "json", PARAM_FLAG(struct status_opts, json),
 		  .help = "an object: attached, pin_dir, interface, ifindex, mode, "

@@ -65,6 +65,7 @@ static void usage(FILE *out)
 	      "  0 ok  1 runtime error  2 usage  3 not root  4 no BTF/bpffs\n"
 	      "  5 no such interface  6 conflict (already attached, foreign program,\n"
 	      "  pinned maps differ)  7 BPF load (verifier) failure  8 not attached\n"
+	      "  130 interrupted (experiment)\n"
 	      "\n"
 	      "environment:\n"
 	      "  IOTRIM_PIN_DIR       pin directory on bpffs (default /sys/fs/bpf/iotrim)\n"

@@ -41,17 +41,6 @@ void format_ip(uint8_t family, const uint8_t addr[16], char out[INET6_ADDRSTRLEN
 		snprintf(out, INET6_ADDRSTRLEN, "?");
 }
 
-void format_proto(uint8_t proto, char out[PROTO_STRLEN])
-{
-	switch (proto) {
-	case IPPROTO_TCP: snprintf(out, PROTO_STRLEN, "tcp"); break;
-	case IPPROTO_UDP: snprintf(out, PROTO_STRLEN, "udp"); break;
-	case IPPROTO_ICMP: snprintf(out, PROTO_STRLEN, "icmp"); break;
-	case IPPROTO_ICMPV6: snprintf(out, PROTO_STRLEN, "icmpv6"); break;
-	default: snprintf(out, PROTO_STRLEN, "%u", proto);
-	}
-}
-
 void format_wall_time(uint64_t wall_ns, char out[TIME_STRLEN])
 {
 	time_t secs = wall_ns / 1000000000ULL;

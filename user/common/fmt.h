@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Turning map contents into text: addresses, protocols, times. */
+/* Turning map contents into text: addresses and times (protocols: common/proto.h). */
 #ifndef IOTRIM_FMT_H
 #define IOTRIM_FMT_H
 
@@ -9,15 +9,12 @@
 
 #define MAC_STRLEN 18
 #define TIME_STRLEN 32
-#define PROTO_STRLEN 8
 
 void format_mac(const uint8_t mac[6], char out[MAC_STRLEN]);
 /* Parses aa:bb:cc:dd:ee:ff (case-insensitive); false if malformed. */
 bool parse_mac(const char *s, uint8_t mac[6]);
 /* family is enum iotrim_family; addr is the 16-byte key field. */
 void format_ip(uint8_t family, const uint8_t addr[16], char out[INET6_ADDRSTRLEN]);
-/* "tcp", "udp", "icmp", "icmpv6", else the number. */
-void format_proto(uint8_t proto, char out[PROTO_STRLEN]);
 
 /* RFC 3339 UTC with milliseconds, e.g. 2026-11-25T16:23:45.123Z. */
 void format_wall_time(uint64_t wall_ns, char out[TIME_STRLEN]);

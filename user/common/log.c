@@ -6,47 +6,15 @@
 
 bool verbose;
 
-static void vprint(const char *prefix, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "iotrim: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void warn(const char *fmt, ...)
+void log_print(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vprint("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void notice(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint("", fmt, ap);
-	va_end(ap);
-}
-
-void pr_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint("", fmt, ap);
-	va_end(ap);
-}
-
-void pr_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbose)
+	if (level == LOG_DEBUG && !verbose)
 		return;
+	fprintf(stderr, "iotrim: %s", level == LOG_WARN ? "warning: " : "");
 	va_start(ap, fmt);
-	vprint("", fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 }

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -15,19 +14,16 @@
 #include <bpf/libbpf.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
-#include "enforce/block.h"
-#include "cli/cli.h"
+#include "datapath/error.h"
 #include "datapath/libbpf_log.h"
 #include "datapath/pin.h"
+#include "datapath/progs.h"
 #include "iotrim_tc.skel.h"
 #include "iotrim_xdp.skel.h"
 
-/* Our TC filter's identity on the clsact hook. */
-#define TC_HANDLE 0x1d17
-#define TC_PRIORITY 1
-#define PROG_NAME_PREFIX "iotrim_"
 #define VERIFIER_TAIL_LINES 40
 
 const char *attach_mode_name(uint32_t mode)
@@ -40,50 +36,14 @@ const char *attach_mode_name(uint32_t mode)
 	}
 }
 
-/* Name of a loaded program by id; empty string if it is gone. */
-static void prog_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
+const char *attach_reject_path(uint32_t mode)
 {
-	struct bpf_prog_info info = {};
-	uint32_t len = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-
-	name[0] = '\0';
-	if (fd < 0)
-		return;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-		snprintf(name, BPF_OBJ_NAME_LEN, "%s", info.name);
-	close(fd);
-}
-
-static bool is_ours(uint32_t prog_id)
-{
-	char name[BPF_OBJ_NAME_LEN];
-
-	prog_name(prog_id, name);
-	return strncmp(name, PROG_NAME_PREFIX, strlen(PROG_NAME_PREFIX)) == 0;
-}
-
-static uint32_t xdp_prog_id(int ifindex, uint32_t *xdp_flags)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	if (bpf_xdp_query(ifindex, 0, &q) != 0)
-		return 0;
-	if (xdp_flags)
-		*xdp_flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
-			     q.attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE :
-								XDP_FLAGS_DRV_MODE;
-	return q.prog_id;
-}
-
-static uint32_t tc_prog_id(int ifindex, enum bpf_tc_attach_point point)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
-
-	if (bpf_tc_query(&hook, &opts) != 0)
-		return 0;
-	return opts.prog_id;
+	switch (mode) {
+	case IOTRIM_MODE_NATIVE: return "xdp_tx";
+	case IOTRIM_MODE_GENERIC: return "xdp_tx_generic";
+	case IOTRIM_MODE_TC: return "tc_redirect";
+	default: return "none";
+	}
 }
 
 /*
@@ -124,20 +84,20 @@ static int check_existing(const struct attach_request *req, int ifindex,
 
 	memset(prev, 0, sizeof(*prev));
 	if (fd < 0)
-		return EXIT_OK;
+		return 0;
 	live = read_attach_info(fd, &info) && attachment_live(&info);
 	close(fd);
 	if (live)
 		*prev = info;
 	if (!live || req->force)
-		return EXIT_OK;
+		return 0;
 	if ((int)info.ifindex == ifindex)
-		return fail(EXIT_CONFLICT,
-			    "iotrim is already attached to %s (%s mode): run `iotrim detach` first, or use --force",
-			    req->ifname, attach_mode_name(info.mode));
-	return fail(EXIT_CONFLICT,
-		    "iotrim is attached to %s already; it watches one LAN interface: run `iotrim detach` first",
-		    info.ifname);
+		pr_error("iotrim is already attached to %s (%s mode): run `iotrim detach` first, or use --force",
+			 req->ifname, attach_mode_name(info.mode));
+	else
+		pr_error("iotrim is attached to %s already; it watches one LAN interface: run `iotrim detach` first",
+			 info.ifname);
+	return -DP_ATTACHED;
 }
 
 static int check_foreign_programs(const struct attach_request *req, int ifindex,
@@ -147,26 +107,26 @@ static int check_foreign_programs(const struct attach_request *req, int ifindex,
 	char name[BPF_OBJ_NAME_LEN];
 
 	if (req->force)
-		return EXIT_OK;
+		return 0;
 	id = mode == IOTRIM_MODE_TC ? 0 : xdp_prog_id(ifindex, NULL);
-	if (id && !is_ours(id)) {
+	if (id && !is_iotrim_prog(id)) {
 		prog_name(id, name);
-		return fail(EXIT_CONFLICT,
-			    "%s already has an XDP program (id %u, \"%s\") that iotrim did not load: use --force to replace it",
-			    req->ifname, id, name);
+		pr_error("%s already has an XDP program (id %u, \"%s\") that iotrim did not load: use --force to replace it",
+			 req->ifname, id, name);
+		return -DP_FOREIGN_PROG;
 	}
 	for (int p = 0; p < 2; p++) {
 		enum bpf_tc_attach_point point = p ? BPF_TC_INGRESS : BPF_TC_EGRESS;
 
 		id = tc_prog_id(ifindex, point);
-		if (id && !is_ours(id)) {
+		if (id && !is_iotrim_prog(id)) {
 			prog_name(id, name);
-			return fail(EXIT_CONFLICT,
-				    "%s has a TC filter (handle %#x, priority %d, program \"%s\") that iotrim did not load: use --force to replace it",
-				    req->ifname, TC_HANDLE, TC_PRIORITY, name);
+			pr_error("%s has a TC filter (handle %#x, priority %d, program \"%s\") that iotrim did not load: use --force to replace it",
+				 req->ifname, TC_HANDLE, TC_PRIORITY, name);
+			return -DP_FOREIGN_PROG;
 		}
 	}
-	return EXIT_OK;
+	return 0;
 }
 
 /* Size of the pinned flow table, 0 if none is pinned. */
@@ -186,13 +146,14 @@ static uint32_t pinned_flow_capacity(void)
 
 static int load_failed(const char *what, int err)
 {
-	if (libbpf_log_contains("reuse pinned map") || libbpf_log_contains("reusing pinned map"))
-		return fail(EXIT_CONFLICT,
-			    "the maps pinned under %s do not match this build of iotrim: run `iotrim detach --purge` (loses their counts)",
-			    pin_dir());
+	if (libbpf_log_contains("reuse pinned map") || libbpf_log_contains("reusing pinned map")) {
+		pr_error("the maps pinned under %s do not match this build of iotrim: run `iotrim detach --purge` (loses their counts)",
+			 pin_dir());
+		return -DP_PINS_DIFFER;
+	}
 	libbpf_log_print_tail(VERIFIER_TAIL_LINES);
-	return fail(EXIT_LOAD_FAILED, "loading the %s program failed: %s", what,
-		    strerror(-err));
+	pr_error("loading the %s program failed: %s", what, strerror(-err));
+	return -DP_LOAD_FAILED;
 }
 
 static int attach_xdp(const struct attach_request *req, int ifindex, int prog_fd,
@@ -213,9 +174,9 @@ static int attach_xdp(const struct attach_request *req, int ifindex, int prog_fd
 		return attach_xdp(req, ifindex, prog_fd, mode);
 	}
 	if (err)
-		return fail(EXIT_FAILURE_RUNTIME, "attaching XDP (%s) to %s failed: %s",
-			    attach_mode_name(*mode), req->ifname, strerror(-err));
-	return EXIT_OK;
+		pr_error("attaching XDP (%s) to %s failed: %s", attach_mode_name(*mode),
+			 req->ifname, strerror(-err));
+	return err;
 }
 
 static int attach_tc(const char *ifname, int ifindex, enum bpf_tc_attach_point point,
@@ -227,18 +188,18 @@ static int attach_tc(const char *ifname, int ifindex, enum bpf_tc_attach_point p
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
 	int err = bpf_tc_hook_create(&hook);
 
-	if (err && err != -EEXIST)
-		return fail(EXIT_FAILURE_RUNTIME, "creating the clsact qdisc on %s failed: %s",
-			    ifname, strerror(-err));
+	if (err && err != -EEXIST) {
+		pr_error("creating the clsact qdisc on %s failed: %s", ifname, strerror(-err));
+		return err;
+	}
 	if (!err)
 		*created_clsact = true;
 	hook.attach_point = point;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
-		return fail(EXIT_FAILURE_RUNTIME, "attaching the TC %s program to %s failed: %s",
-			    point == BPF_TC_EGRESS ? "egress" : "ingress", ifname,
-			    strerror(-err));
-	return EXIT_OK;
+		pr_error("attaching the TC %s program to %s failed: %s",
+			 point == BPF_TC_EGRESS ? "egress" : "ingress", ifname, strerror(-err));
+	return err;
 }
 
 static uint32_t prog_id_of(int prog_fd)
@@ -252,26 +213,29 @@ static uint32_t prog_id_of(int prog_fd)
 static int write_attach_info(int map_fd, const struct attach_info *info)
 {
 	__u32 zero = 0;
+	int err;
 
-	if (bpf_map_update_elem(map_fd, &zero, info, BPF_ANY) != 0)
-		return fail(EXIT_FAILURE_RUNTIME, "recording the attachment failed: %s",
-			    strerror(errno));
-	return EXIT_OK;
+	if (bpf_map_update_elem(map_fd, &zero, info, BPF_ANY) == 0)
+		return 0;
+	err = -errno;
+	pr_error("recording the attachment failed: %s", strerror(-err));
+	return err;
 }
 
 static int resolve_max_flows(const struct attach_request *req, uint32_t *max_flows)
 {
 	uint32_t pinned = pinned_flow_capacity();
 
-	if (req->max_flows && pinned && req->max_flows != pinned)
-		return fail(EXIT_CONFLICT,
-			    "the pinned flow table holds %u flows; to use --max-flows %u run `iotrim detach --purge` first (loses its counts)",
-			    pinned, req->max_flows);
+	if (req->max_flows && pinned && req->max_flows != pinned) {
+		pr_error("the pinned flow table holds %u flows; to use --max-flows %u run `iotrim detach --purge` first (loses its counts)",
+			 pinned, req->max_flows);
+		return -DP_PINS_DIFFER;
+	}
 	*max_flows = pinned ? pinned : req->max_flows ? req->max_flows : IOTRIM_DEFAULT_MAX_FLOWS;
-	return EXIT_OK;
+	return 0;
 }
 
-int lan_attach(const struct attach_request *req)
+int lan_attach(const struct attach_request *req, struct attach_info *attached)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_dir());
 	struct iotrim_xdp *xdp = NULL;
@@ -284,11 +248,15 @@ int lan_attach(const struct attach_request *req)
 
 	if ((err = require_root()) || (err = require_btf()) || (err = require_bpffs()))
 		return err;
-	if (strlen(req->ifname) >= IF_NAMESIZE)
-		return fail(EXIT_USAGE, "interface name too long: %s", req->ifname);
+	if (strlen(req->ifname) >= IF_NAMESIZE) {
+		pr_error("interface name too long: %s", req->ifname);
+		return -ENAMETOOLONG;
+	}
 	ifindex = if_nametoindex(req->ifname);
-	if (!ifindex)
-		return fail(EXIT_NO_INTERFACE, "no such interface: %s", req->ifname);
+	if (!ifindex) {
+		pr_error("no such interface: %s", req->ifname);
+		return -ENODEV;
+	}
 	if (mode == IOTRIM_MODE_NONE && is_bridge(req->ifname)) {
 		notice("%s is a bridge: counting with TC on ingress and egress (--mode tc)",
 		     req->ifname);
@@ -329,7 +297,7 @@ int lan_attach(const struct attach_request *req)
 		/* Switching from an XDP mode: the old ingress counter must go. */
 		uint32_t xdp_flags = 0, xdp_id = xdp_prog_id(ifindex, &xdp_flags);
 
-		if (xdp_id && is_ours(xdp_id))
+		if (xdp_id && is_iotrim_prog(xdp_id))
 			bpf_xdp_detach(ifindex, xdp_flags, NULL);
 		err = attach_tc(req->ifname, ifindex, BPF_TC_INGRESS,
 				bpf_program__fd(tc->progs.iotrim_tc_ingress), &created_clsact);
@@ -345,7 +313,9 @@ int lan_attach(const struct attach_request *req)
 	err = attach_tc(req->ifname, ifindex, BPF_TC_EGRESS,
 			bpf_program__fd(tc->progs.iotrim_tc_egress), &created_clsact);
 	if (err) {
-		lan_detach(req->ifname, false);
+		char rolled_back[IF_NAMESIZE];
+
+		lan_detach(req->ifname, rolled_back);
 		goto out;
 	}
 
@@ -358,10 +328,7 @@ int lan_attach(const struct attach_request *req)
 	snprintf(info.ifname, sizeof(info.ifname), "%s", req->ifname);
 	err = write_attach_info(bpf_map__fd(tc->maps.attachment), &info);
 	if (!err)
-		printf("attached to %s (%s mode, up to %u flows); maps pinned under %s\n",
-		       req->ifname, attach_mode_name(mode), max_flows, pin_dir());
-	if (!err)
-		block_apply_stored();	/* block rules from the database (user/block.c) */
+		*attached = info;
 out:
 	iotrim_tc__destroy(tc);
 	iotrim_xdp__destroy(xdp);
@@ -373,7 +340,7 @@ static void detach_programs(int ifindex, bool remove_clsact)
 	uint32_t flags = 0;
 	uint32_t id = xdp_prog_id(ifindex, &flags);
 
-	if (id && is_ours(id))
+	if (id && is_iotrim_prog(id))
 		bpf_xdp_detach(ifindex, flags, NULL);
 	for (int p = 0; p < 2; p++) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -381,7 +348,7 @@ static void detach_programs(int ifindex, bool remove_clsact)
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
 
 		id = tc_prog_id(ifindex, hook.attach_point);
-		if (id && is_ours(id))
+		if (id && is_iotrim_prog(id))
 			bpf_tc_detach(&hook, &opts);
 	}
 	if (remove_clsact) {
@@ -392,37 +359,31 @@ static void detach_programs(int ifindex, bool remove_clsact)
 	}
 }
 
-static int purge_pins(void)
+/* With nothing pinned: removes the programs find_iotrim_programs finds. */
+static void detach_unpinned(char detached_from[IF_NAMESIZE])
 {
-	const char *dir = pin_dir();
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
+	struct iotrim_progs found[MAX_UNPINNED];
+	int n = find_iotrim_programs(found, MAX_UNPINNED);
 
-	if (!d)
-		return errno == ENOENT ? EXIT_OK :
-		       fail(EXIT_FAILURE_RUNTIME, "cannot open %s: %s", dir, strerror(errno));
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (unlink(path) != 0)
-			warn("cannot remove %s: %s", path, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		notice("removing iotrim programs attached to %s without pinned maps",
+		       found[i].ifname);
+		/* who created clsact is not known without the pins: it stays */
+		detach_programs(found[i].ifindex, false);
 	}
-	closedir(d);
-	if (rmdir(dir) != 0)
-		return fail(EXIT_FAILURE_RUNTIME, "cannot remove %s: %s", dir, strerror(errno));
-	return EXIT_OK;
+	if (n > 0)
+		memcpy(detached_from, found[0].ifname, IF_NAMESIZE);
 }
 
-int lan_detach(const char *ifname, bool purge)
+int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE])
 {
 	struct attach_info info = {};
 	struct attach_info cleared = {};
 	int fd, err, ifindex = 0;
 	bool have_info = false;
 
-	if ((err = require_root()))
+	detached_from[0] = '\0';
+	if ((err = require_pin_access()))
 		return err;
 	fd = open_pinned_map(MAP_NAME(MAP_ATTACHMENT));
 	if (fd >= 0)
@@ -432,10 +393,13 @@ int lan_detach(const char *ifname, bool purge)
 		if (!ifindex) {
 			if (fd >= 0)
 				close(fd);
-			return fail(EXIT_NO_INTERFACE, "no such interface: %s", ifname);
+			pr_error("no such interface: %s", ifname);
+			return -ENODEV;
 		}
 	} else if (have_info) {
 		ifindex = info.ifindex;
+	} else {
+		detach_unpinned(detached_from);
 	}
 
 	if (ifindex) {
@@ -444,21 +408,13 @@ int lan_detach(const char *ifname, bool purge)
 
 		if (if_indextoname(ifindex, name))
 			detach_programs(ifindex, have_info && info.created_clsact &&
-							 (int)info.ifindex == ifindex);
-		printf("detached from %s\n", ifname ? ifname : info.ifname);
-	} else {
-		notice("iotrim is not attached: nothing to detach");
+						 (int)info.ifindex == ifindex);
+		snprintf(detached_from, IF_NAMESIZE, "%s", ifname ? ifname : info.ifname);
 	}
 	if (fd >= 0) {
 		if (have_info && (!ifname || (int)info.ifindex == ifindex))
 			write_attach_info(fd, &cleared);
 		close(fd);
 	}
-	if (purge) {
-		err = purge_pins();
-		if (err)
-			return err;
-		printf("removed pinned maps under %s\n", pin_dir());
-	}
-	return EXIT_OK;
+	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef IOTRIM_ATTACH_H
 #define IOTRIM_ATTACH_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,11 +16,26 @@ struct attach_request {
 	bool force;			/* replace a foreign or existing program */
 };
 
-/* Both return an enum exit_code after printing what went wrong. */
-int lan_attach(const struct attach_request *req);
-/* ifname: detach from this interface even when no state is pinned. */
-int lan_detach(const char *ifname, bool purge);
+/*
+ * Both return 0, -errno or -enum dp_error (datapath/error.h) after printing
+ * what went wrong.  lan_attach fills attached with the recorded attachment.
+ */
+int lan_attach(const struct attach_request *req, struct attach_info *attached);
+/*
+ * ifname: detach from this interface even when no state is pinned.  Without
+ * ifname and with nothing pinned, removes iotrim's programs (found by name)
+ * from every interface of this network namespace.
+ * detached_from: the interface left, or "" when iotrim was not attached.
+ */
+int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE]);
 
 const char *attach_mode_name(uint32_t mode);
+/*
+ * How the "reject" action answers a device in an attach mode: "xdp_tx"
+ * (native: the reply leaves from the driver; a veth peer gets it only if
+ * it runs an XDP program), "xdp_tx_generic" (through the stack),
+ * "tc_redirect" (built in TC ingress, redirected to the LAN egress), "none".
+ */
+const char *attach_reject_path(uint32_t mode);
 
 #endif

@@ -5,7 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cli/cli.h"
+#include "common/log.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
 
@@ -133,11 +133,11 @@ int snapshot_take(struct snapshot *s)
 	close_all_maps(&maps);
 	if (err) {
 		snapshot_free(s);
-		return fail(EXIT_FAILURE_RUNTIME, "reading the pinned maps failed: %s",
-			    strerror(-err));
+		pr_error("reading the pinned maps failed: %s", strerror(-err));
+		return err;
 	}
 	device_table_sum_flows(&s->devices, &s->flows);
-	return EXIT_OK;
+	return 0;
 }
 
 void snapshot_free(struct snapshot *s)

@@ -44,7 +44,8 @@ int read_counters(int map_fd, uint64_t *out);
 
 /*
  * Devices and flows read from the pinned maps, each device summed over its
- * listed flows.  Returns an enum exit_code after printing why on failure.
+ * listed flows.  Returns 0, or what open_all_maps returns, or -errno, after
+ * printing why.
  */
 struct snapshot {
 	struct device_table devices;

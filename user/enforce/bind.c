@@ -2,17 +2,20 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "common/clock.h"
-#include "iotrim_maps.h"
-#include "enforce/bind.h"
-
+#include "common/dnsname.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "datapath/pin.h"
+#include "enforce/bind.h"
+#include "enforce/store.h"
+#include "iotrim_maps.h"
 
 /* One (device, address, name) the device used. */
 struct obs {
@@ -27,27 +30,6 @@ struct obs_list {
 	struct obs *items;
 	size_t len;
 };
-
-/* A name rule in force: device (or all) and name. */
-struct name_rule {
-	bool all;
-	uint8_t mac[6];
-	char name[BLOCK_TARGET_MAX];
-};
-
-struct name_rules {
-	struct name_rule *items;
-	size_t len;
-};
-
-bool block_name_covers(const char *rule_name, const char *name)
-{
-	size_t rl = strlen(rule_name), nl = strlen(name);
-
-	if (nl == rl)
-		return strcasecmp(name, rule_name) == 0;
-	return nl > rl && name[nl - rl - 1] == '.' && strcasecmp(name + nl - rl, rule_name) == 0;
-}
 
 void bind_note(struct bind_result *out, const char *note)
 {
@@ -70,7 +52,7 @@ static int obs_push(struct obs_list *l, const struct obs *o)
 	}
 	n = realloc(l->items, (l->len + 1) * sizeof(*n));
 	if (!n)
-		return -1;
+		return -ENOMEM;
 	l->items = n;
 	l->items[l->len++] = *o;
 	return 0;
@@ -96,7 +78,7 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Everything the history and the names map know; a missing source is no error. */
+/* Everything the history and the names map know; a missing source is no error.  0 or -ENOMEM. */
 static int gather(sqlite3 *db, struct obs_list *out)
 {
 	sqlite3_stmt *st;
@@ -119,7 +101,7 @@ static int gather(sqlite3 *db, struct obs_list *out)
 			lower(o.name);
 			if (obs_push(out, &o)) {
 				sqlite3_finalize(st);
-				return -1;
+				return -ENOMEM;
 			}
 		}
 		sqlite3_finalize(st);
@@ -148,7 +130,7 @@ static int gather(sqlite3 *db, struct obs_list *out)
 			lower(o.name);
 			if (o.name[0] && obs_push(out, &o)) {
 				close(fd);
-				return -1;
+				return -ENOMEM;
 			}
 		}
 		close(fd);
@@ -156,41 +138,13 @@ static int gather(sqlite3 *db, struct obs_list *out)
 	return 0;
 }
 
-static int load_name_rules(sqlite3 *db, struct name_rules *out)
-{
-	sqlite3_stmt *st;
-	int64_t now = clock_wall_ms();
-
-	if (sqlite3_prepare_v2(db,
-			       "SELECT device_mac, target FROM block_rules WHERE kind = 'name'"
-			       " AND (expires_ms IS NULL OR expires_ms > ?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct name_rule r = { 0 }, *n;
-		const char *mac = (const char *)sqlite3_column_text(st, 0);
-
-		r.all = !mac || !*mac || !parse_mac(mac, r.mac);
-		snprintf(r.name, sizeof(r.name), "%s", (const char *)sqlite3_column_text(st, 1));
-		n = realloc(out->items, (out->len + 1) * sizeof(*n));
-		if (!n) {
-			sqlite3_finalize(st);
-			return -1;
-		}
-		out->items = n;
-		out->items[out->len++] = r;
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
-static bool name_blocked(const struct name_rules *rules, const uint8_t mac[6], const char *name)
+/* Does a name rule in force block name for the device? */
+static bool name_blocked(const struct block_list *rules, const uint8_t mac[6], const char *name)
 {
 	for (size_t i = 0; i < rules->len; i++) {
-		const struct name_rule *r = &rules->items[i];
+		const struct block_rule *r = &rules->items[i];
 
-		if ((r->all || !memcmp(r->mac, mac, 6)) && block_name_covers(r->name, name))
+		if ((r->all_devices || !memcmp(r->mac, mac, 6)) && dns_name_covers(r->target, name))
 			return true;
 	}
 	return false;
@@ -204,9 +158,9 @@ struct port_use {
 	bool other_name;	/* used under a name not blocked, or none known */
 };
 
-/* Ports the device used with ip, from flow_history; n returned, -1 on error. */
+/* Ports the device used with ip, from flow_history: how many (0 without a history table). */
 static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const uint8_t ip[16],
-		     const struct block_rule *rule, const struct name_rules *rules,
+		     const struct block_rule *rule, const struct block_list *rules,
 		     struct port_use *out, int max)
 {
 	char mtext[MAC_STRLEN], itext[INET6_ADDRSTRLEN];
@@ -238,7 +192,7 @@ static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const ui
 				continue;
 			out[n++] = (struct port_use){ .proto = proto, .port = port };
 		}
-		if (name[0] && block_name_covers(rule->target, name))
+		if (name[0] && dns_name_covers(rule->target, name))
 			out[i].blocked_name = true;
 		else if (!name[0] || !name_blocked(rules, mac, name))
 			out[i].other_name = true;
@@ -250,7 +204,7 @@ static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const ui
 static int add_bound(struct bind_result *out, const uint8_t mac[6], uint8_t family,
 		     const uint8_t ip[16], uint8_t proto, uint16_t port, const char *reason)
 {
-	struct block_rule r = { 0 }, *n;
+	struct block_rule r = { 0 };
 
 	memcpy(r.mac, mac, 6);
 	r.kind = BLOCK_IP;
@@ -261,17 +215,12 @@ static int add_bound(struct bind_result *out, const uint8_t mac[6], uint8_t fami
 	r.proto = proto;
 	r.port = port;
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
-	n = realloc(out->rules.items, (out->rules.len + 1) * sizeof(*n));
-	if (!n)
-		return -1;
-	out->rules.items = n;
-	out->rules.items[out->rules.len++] = r;
-	return 0;
+	return block_list_push(&out->rules, &r);
 }
 
 /* Names (other than those the rule covers) the device uses for ip, not blocked. */
 static void other_names(const struct obs_list *obs, const struct obs *o,
-			const struct block_rule *rule, const struct name_rules *rules,
+			const struct block_rule *rule, const struct block_list *rules,
 			char *out, size_t len)
 {
 	out[0] = '\0';
@@ -280,7 +229,7 @@ static void other_names(const struct obs_list *obs, const struct obs *o,
 		size_t used = strlen(out);
 
 		if (memcmp(x->mac, o->mac, 6) || x->family != o->family || memcmp(x->ip, o->ip, 16) ||
-		    block_name_covers(rule->target, x->name) || name_blocked(rules, x->mac, x->name))
+		    dns_name_covers(rule->target, x->name) || name_blocked(rules, x->mac, x->name))
 			continue;
 		if (strstr(out, x->name))
 			continue;
@@ -291,11 +240,11 @@ static void other_names(const struct obs_list *obs, const struct obs *o,
 int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_result *out)
 {
 	struct obs_list obs = { 0 };
-	struct name_rules rules = { 0 };
-	int err = -1;
+	struct block_list rules = { 0 };
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (gather(db, &obs) || load_name_rules(db, &rules))
+	if ((err = gather(db, &obs)) || (err = store_name_rules(db, clock_wall_ms(), &rules)))
 		goto done;
 	for (size_t i = 0; i < obs.len; i++) {
 		const struct obs *o = &obs.items[i];
@@ -306,14 +255,14 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 
 		if (!rule->all_devices && memcmp(o->mac, rule->mac, 6))
 			continue;
-		if (!block_name_covers(rule->target, o->name))
+		if (!dns_name_covers(rule->target, o->name))
 			continue;
 		/* Once per (device, address), at its first covered name. */
 		for (size_t j = 0; j < i && !seen; j++) {
 			const struct obs *x = &obs.items[j];
 
 			seen = !memcmp(x->mac, o->mac, 6) && x->family == o->family &&
-			       !memcmp(x->ip, o->ip, 16) && block_name_covers(rule->target, x->name);
+			       !memcmp(x->ip, o->ip, 16) && dns_name_covers(rule->target, x->name);
 		}
 		if (seen)
 			continue;
@@ -327,7 +276,7 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 			else
 				snprintf(reason, sizeof(reason), "%s resolved to %s for this device",
 					 o->name, ip);
-			if (add_bound(out, o->mac, o->family, o->ip, 0, 0, reason))
+			if ((err = add_bound(out, o->mac, o->family, o->ip, 0, 0, reason)))
 				goto done;
 			continue;
 		}
@@ -343,8 +292,8 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 			snprintf(reason, sizeof(reason),
 				 "%s resolved to %s for this device; %s is also %s's, so only %s port %u, which only %s used",
 				 o->name, ip, ip, others, proto, uses[k].port, o->name);
-			if (add_bound(out, o->mac, o->family, o->ip, uses[k].proto, uses[k].port,
-				      reason))
+			if ((err = add_bound(out, o->mac, o->family, o->ip, uses[k].proto,
+					     uses[k].port, reason)))
 				goto done;
 			bound++;
 		}
@@ -354,12 +303,10 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 			bind_note(out, note);
 		}
 	}
-	err = 0;
 done:
 	free(obs.items);
-	free(rules.items);
-	if (err) {
+	block_list_free(&rules);
+	if (err)
 		block_list_free(&out->rules);
-	}
 	return err;
 }

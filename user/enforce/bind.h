@@ -11,18 +11,18 @@
 #ifndef IOTRIM_BLOCK_BIND_H
 #define IOTRIM_BLOCK_BIND_H
 
-#include "enforce/block.h"
+#include <sqlite3.h>
+
+#include "enforce/rule.h"
 
 struct bind_result {
 	struct block_list rules;		/* IP rules to add, with reasons */
 	char left_alone[BLOCK_REASON_MAX];	/* "; "-separated notes */
 };
 
-/* For a name rule already in the database (in the open transaction): 0 or -1. */
+/* For a name rule already in the database (in the open transaction): 0 or -errno. */
 int block_bind_name(sqlite3 *db, const struct block_rule *name_rule, struct bind_result *out);
 /* Appends a note to out->left_alone. */
 void bind_note(struct bind_result *out, const char *note);
-/* Is name the rule's name or one of its subdomains?  (Both lower case.) */
-bool block_name_covers(const char *rule_name, const char *name);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Experiment backends (experiment_backend.h): "kernel" on the pinned maps,
+ * Experiment backends (backend.h): "kernel" on the pinned maps,
  * "sim:DIR" for tests.
  */
 #include <arpa/inet.h>
@@ -17,28 +17,16 @@
 #include <bpf/bpf.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "iotrim_maps.h"
 #include "enforce/block.h"
-#include "cli/cli.h"
 #include "experiment/backend.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "history/history.h"
 #include "iotrim.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
-
-static int parse_proto(const char *s)
-{
-	if (!strcmp(s, "tcp"))
-		return IPPROTO_TCP;
-	if (!strcmp(s, "udp"))
-		return IPPROTO_UDP;
-	if (!strcmp(s, "icmp"))
-		return IPPROTO_ICMP;
-	if (!strcmp(s, "icmpv6"))
-		return IPPROTO_ICMPV6;
-	return atoi(s);
-}
 
 /* ---- sim:DIR ----------------------------------------------------------------- */
 
@@ -84,7 +72,8 @@ static int sim_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sinc
 		memset(o, 0, sizeof(*o));
 		if (strcmp(name, "-"))
 			snprintf(o->name, sizeof(o->name), "%s", name);
-		o->proto = (uint8_t)parse_proto(proto);
+		if (!proto_parse(proto, &o->proto))
+			continue;
 		o->port = (uint16_t)port;
 		o->bytes = bytes;
 		if (!exp_addr_parse(ip, &o->addr))
@@ -261,11 +250,6 @@ static int sim_count_owner(struct exp_backend *b, const char *owner)
 	return n;
 }
 
-static void sim_close(struct exp_backend *b)
-{
-	free(b->priv);
-}
-
 /* ---- kernel ------------------------------------------------------------------ */
 
 struct kern {
@@ -400,12 +384,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	return 0;
 }
 
-static void kern_close(struct exp_backend *b)
-{
-	free(b->priv);
-}
-
-/* Deny entries through enforcement (user/block.c), tagged with the run as owner. */
+/* Deny entries through enforcement (enforce/), tagged with the run as owner. */
 
 static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct exp_rule *r,
 		    enum exp_action action, unsigned lease_s, const char *owner,
@@ -415,7 +394,6 @@ static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct ex
 	struct block_rule br;
 	struct block_add_opts o = { 0 };	/* no device check, no bound rules: ours are exact */
 	char target[EXP_NAME_MAX], err[256];
-	int64_t existing = 0;
 	int rc;
 
 	memset(&br, 0, sizeof(br));
@@ -433,13 +411,13 @@ static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct ex
 	br.action = action == EXP_REJECT ? IOTRIM_DENY_REJECT : IOTRIM_DENY_DROP;
 	br.expires_ms = clock_wall_ms() + (int64_t)lease_s * 1000;
 	snprintf(br.owner, sizeof(br.owner), "%s", owner);
-	rc = block_add(k->db, &br, &o, &existing);
-	if (rc == EXIT_CONFLICT && existing) {
+	rc = block_add(k->db, &br, &o);
+	if (rc == -EEXIST) {
 		/* the same rule is there already (not ours): never remove it */
 		snprintf(id, EXP_RULE_ID_MAX, "-");
 		return 0;
 	}
-	if (rc != EXIT_OK)
+	if (rc)
 		return -EIO;
 	snprintf(id, EXP_RULE_ID_MAX, "%lld", (long long)br.id);
 	return 0;
@@ -451,7 +429,7 @@ static int kern_renew(struct exp_backend *b, const char *id, unsigned lease_s)
 
 	if (!strcmp(id, "-"))
 		return 0;
-	return block_renew(k->db, strtoll(id, NULL, 10), lease_s) == EXIT_OK ? 0 : -EIO;
+	return block_renew(k->db, strtoll(id, NULL, 10), lease_s) ? -EIO : 0;
 }
 
 static int kern_del(struct exp_backend *b, const char *id)
@@ -462,7 +440,7 @@ static int kern_del(struct exp_backend *b, const char *id)
 	if (!strcmp(id, "-"))
 		return 0;
 	rc = block_del(k->db, strtoll(id, NULL, 10));
-	return rc == EXIT_OK || rc == EXIT_USAGE ? 0 : -EIO;	/* gone already: fine */
+	return rc == 0 || rc == -ENOENT ? 0 : -EIO;	/* gone already: fine */
 }
 
 static int kern_del_owner(struct exp_backend *b, const char *owner)
@@ -482,9 +460,49 @@ static int kern_count_owner(struct exp_backend *b, const char *owner)
 
 /* ---- open --------------------------------------------------------------------- */
 
+static void free_priv(struct exp_backend *b)
+{
+	free(b->priv);
+}
+
+static const struct exp_backend sim_ops = {
+	.name = "sim",
+	.port_scoped = true,
+	.can_block = true,
+	.observe = sim_observe,
+	.add = sim_add,
+	.renew = sim_renew,
+	.del = sim_del,
+	.del_owner = sim_del_owner,
+	.count_owner = sim_count_owner,
+	.close = free_priv,
+};
+
+static const struct exp_backend kern_ops = {
+	.name = "kernel",
+	.port_scoped = true,
+	.why_not = "no database for the block rules",	/* can_block: with a database */
+	.observe = kern_observe,
+	.add = kern_add,
+	.renew = kern_renew,
+	.del = kern_del,
+	.del_owner = kern_del_owner,
+	.count_owner = kern_count_owner,
+	.close = free_priv,
+};
+
+/* b becomes a backend of ops with a zeroed private part of priv_size. */
+static int set_up(struct exp_backend *b, const struct exp_backend *ops, size_t priv_size)
+{
+	*b = *ops;
+	b->priv = calloc(1, priv_size);
+	return b->priv ? 0 : -ENOMEM;
+}
+
 int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
 {
 	struct exp_backend *b = calloc(1, sizeof(*b));
+	int err;
 
 	*out = NULL;
 	if (!b)
@@ -494,47 +512,26 @@ int exp_backend_open(const char *spec, sqlite3 *db, struct exp_backend **out)
 	if (!spec || !*spec)
 		spec = "kernel";
 	if (!strncmp(spec, "sim:", 4)) {
-		struct sim *s = calloc(1, sizeof(*s));
+		err = set_up(b, &sim_ops, sizeof(struct sim));
+		if (!err) {
+			struct sim *s = b->priv;
 
-		if (!s) {
-			free(b);
-			return -ENOMEM;
+			snprintf(s->dir, sizeof(s->dir), "%s", spec + 4);
 		}
-		snprintf(s->dir, sizeof(s->dir), "%s", spec + 4);
-		b->name = "sim";
-		b->port_scoped = true;
-		b->can_block = true;
-		b->priv = s;
-		b->observe = sim_observe;
-		b->add = sim_add;
-		b->renew = sim_renew;
-		b->del = sim_del;
-		b->del_owner = sim_del_owner;
-		b->count_owner = sim_count_owner;
-		b->close = sim_close;
 	} else if (!strcmp(spec, "kernel")) {
-		struct kern *k = calloc(1, sizeof(*k));
+		err = set_up(b, &kern_ops, sizeof(struct kern));
+		if (!err) {
+			struct kern *k = b->priv;
 
-		if (!k) {
-			free(b);
-			return -ENOMEM;
+			k->db = db;
+			b->can_block = db != NULL;
 		}
-		k->db = db;
-		b->name = "kernel";
-		b->port_scoped = true;
-		b->priv = k;
-		b->observe = kern_observe;
-		b->can_block = db != NULL;
-		snprintf(b->why_not, sizeof(b->why_not), "no database for the block rules");
-		b->add = kern_add;
-		b->renew = kern_renew;
-		b->del = kern_del;
-		b->del_owner = kern_del_owner;
-		b->count_owner = kern_count_owner;
-		b->close = kern_close;
 	} else {
+		err = -EINVAL;
+	}
+	if (err) {
 		free(b);
-		return -EINVAL;
+		return err;
 	}
 	*out = b;
 	return 0;

@@ -9,7 +9,7 @@
  * Backends (IOTRIM_EXPERIMENT_BACKEND):
  *   kernel    (default) flows from the pinned maps, names from the pinned
  *             "names" map and the history database; deny entries through
- *             iotrim's enforcement (user/block.c)
+ *             iotrim's enforcement (enforce/)
  *   sim:DIR   a test double: observations read from DIR/observed, deny
  *             entries kept in DIR/rules with their lease end, for the tests
  *             of the engine without a network (the simulated devices read

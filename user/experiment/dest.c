@@ -10,8 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attrib/destinations.h"
 #include "experiment/experiment.h"
+#include "common/dnsname.h"
 #include "common/fmt.h"
+#include "common/proto.h"
 #include "iotrim.h"
 
 /* ---- sets ---------------------------------------------------------------- */
@@ -183,11 +186,12 @@ bool exp_exclude_matches(const char *pattern, const struct exp_dest *d)
 
 static bool same_dest(const struct exp_dest *d, const struct exp_obs *o)
 {
-	if (d->proto != o->proto || d->port != o->port)
-		return false;
-	if (d->name[0] || o->name[0])
-		return !strcasecmp(d->name, o->name);
-	return addr_equal(&d->ips[0], &o->addr);
+	const struct dest_key kd = { .name = d->name, .family = d->ips[0].family,
+				     .ip = d->ips[0].ip, .proto = d->proto, .port = d->port };
+	const struct dest_key ko = { .name = o->name, .family = o->addr.family,
+				     .ip = o->addr.ip, .proto = o->proto, .port = o->port };
+
+	return dest_same(&kd, &ko);
 }
 
 static int cmp_dest(const void *pa, const void *pb)
@@ -292,18 +296,6 @@ static bool shared_outside(const struct exp_dest *d, unsigned n, const struct ex
 	return false;
 }
 
-/* Does a name rule for `rule` reach `name`?  It covers the name and its subdomains. */
-static bool name_covers(const char *rule, const char *name)
-{
-	size_t lr = strlen(rule), ln = strlen(name);
-
-	if (!*name)
-		return false;
-	if (ln == lr)
-		return !strcasecmp(rule, name);
-	return ln > lr && name[ln - lr - 1] == '.' && !strcasecmp(name + ln - lr, rule);
-}
-
 int exp_rules_for_set(const struct exp_dest *d, unsigned n, const struct exp_set *blocked,
 		      bool port_scoped, struct exp_rule *out, unsigned max)
 {
@@ -318,7 +310,7 @@ int exp_rules_for_set(const struct exp_dest *d, unsigned n, const struct exp_set
 			bool whole_name = true;
 
 			for (unsigned j = 0; j < n; j++)
-				if (!exp_set_has(blocked, j) && name_covers(d[i].name, d[j].name))
+				if (!exp_set_has(blocked, j) && dns_name_covers(d[i].name, d[j].name))
 					whole_name = false;
 			if (whole_name) {
 				memset(&r, 0, sizeof(r));

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Runs an experiment and keeps its journal in SQLite (tables experiments,
- * experiment_destinations, experiment_trials, experiment_rules,
- * experiment_outputs; README "Experiments").  Every step is written before
- * it acts: a trial row ('started') and its deny entries ('intent') commit
- * before the first entry is added; the outcome commits before the entries
- * are removed.  Resuming removes what a dead run left, drops its unfinished
- * trial and replays the finished ones into a fresh planner.
+ * Runs an experiment (engine.c; a run's loading, lock and replay in run.c)
+ * and keeps its journal (journal.h; README "Experiments").  Every step is
+ * written before it acts: a trial row ('started') and its deny entries
+ * ('intent') commit before the first entry is added; the outcome commits
+ * before the entries are removed.  Resuming removes what a dead run left,
+ * drops its unfinished trial and replays the finished ones into a fresh
+ * planner.  Functions return 0 or -errno unless they say otherwise.
  */
 #ifndef IOTRIM_EXPERIMENT_ENGINE_H
 #define IOTRIM_EXPERIMENT_ENGINE_H
@@ -19,7 +19,12 @@
 #include "experiment/experiment.h"
 #include "experiment/backend.h"
 
-#define EXP_LEASE_MARGIN_S 30
+/*
+ * A trial's deny entries are leased for one step (a command's timeout, the
+ * grace before its kill, and this margin) and renewed before each step, so
+ * the entries of a killed run end within about one command's timeout.
+ */
+#define EXP_LEASE_MARGIN_S 3
 
 struct exp_run {
 	sqlite3 *db;
@@ -53,14 +58,27 @@ enum exp_result {
 	EXP_RESULT_FAILED,	/* backend or database error */
 };
 
-/* Creates the run's row (status 'running'); cfg_text is the file's text. */
-int exp_journal_create(sqlite3 *db, const struct exp_config *cfg, const char *cfg_text,
-		       const char *backend, const char *out_dir, int64_t *id);
-/* Loads a run (config re-parsed from the journaled text, destinations). */
+/*
+ * Loads a run (config re-parsed from the journaled text, destinations);
+ * err says why not (-ENOENT: no such run).
+ */
 int exp_run_load(sqlite3 *db, int64_t id, struct exp_run *run, char *err, size_t errlen);
+/* The journaled destinations into run->dests. */
+int exp_run_load_dests(struct exp_run *run);
+/* A run that is not journaled (discover): the experiment file alone; err says why not. */
+int exp_run_from_file(struct exp_run *run, const char *path, char *err, size_t errlen);
 void exp_run_free(struct exp_run *run);
 /* Takes the run's lock (<db>.experiment-ID.lock); false if another process runs it. */
 bool exp_run_lock(struct exp_run *run, const char *db_file);
+/* Does a process hold the lock of run id? ("running" in the journal, but not alive: dead) */
+bool exp_run_alive(const char *db_file, int64_t id);
+/*
+ * Takes the lock from the process pid that holds it: asks it to stop (it
+ * removes its entries) and waits up to a minute.  -EBUSY if it did not stop.
+ */
+int exp_run_take_over(struct exp_run *run, const char *db_file, int64_t pid);
+/* Wall time spent on the run over every session, this one included. */
+int64_t exp_run_wall_ms(const struct exp_run *run);
 
 /*
  * Cleans what an earlier process left (deny entries of the owner and of the
@@ -68,9 +86,12 @@ bool exp_run_lock(struct exp_run *run, const char *db_file);
  * and goes on to the end.  Writes the report files when done.
  */
 enum exp_result exp_run_execute(struct exp_run *run);
-/* Discovery alone: power-cycle, trigger, observe into run->dests (1, 0 stopped, -1). */
+/*
+ * Discovery alone: power-cycle, trigger, observe into run->dests.  -EINTR
+ * when stopped; another error with run->message saying why.
+ */
 int exp_run_observe(struct exp_run *run);
-/* Removes the run's deny entries and marks unfinished trials aborted. */
+/* Removes the run's deny entries and marks unfinished trials aborted; returns how many went. */
 int exp_run_cleanup(struct exp_run *run);
 /* Replays the journal into run->plan without acting (show, list). */
 int exp_run_replay(struct exp_run *run, char *err, size_t errlen);
@@ -78,7 +99,7 @@ int exp_run_replay(struct exp_run *run, char *err, size_t errlen);
 void exp_output_paths(struct exp_run *run);
 void exp_run_set_status(struct exp_run *run, const char *status, const char *message);
 
-/* Reports (experiment_report.c), from a replayed plan. */
+/* Reports (report.c), from a replayed plan; the files are written whole or not at all. */
 void exp_report_markdown(const struct exp_run *run, FILE *out);
 void exp_report_json(const struct exp_run *run, FILE *out);
 int exp_write_blocklist(const struct exp_run *run, const char *path);

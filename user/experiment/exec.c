@@ -84,15 +84,17 @@ int exp_run_command(const char *cmd, const char *dir, unsigned timeout_s,
 	r->exit_code = -1;
 	r->output = calloc(1, EXP_OUTPUT_MAX + 1);
 	if (!r->output)
-		return -1;
+		return -ENOMEM;
 	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -1;
+		return -errno;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
+		int err = -errno;
+
 		close(fds[0]);
 		close(fds[1]);
-		return -1;
+		return err;
 	}
 	if (pid == 0) {
 		close(fds[0]);

@@ -27,7 +27,10 @@ struct exp_cmd_result {
 	double seconds;
 };
 
-/* env: NULL-terminated "NAME=value" strings added to the command's environment. */
+/*
+ * env: NULL-terminated "NAME=value" strings added to the command's
+ * environment.  0 with the outcome in r, or -errno if it could not start.
+ */
 int exp_run_command(const char *cmd, const char *dir, unsigned timeout_s,
 		    const volatile sig_atomic_t *stop, char *const *env,
 		    struct exp_cmd_result *r);

@@ -13,7 +13,7 @@
  *   - verdicts
  *
  * The engine that runs commands, blocks through a backend and journals
- * each step is in experiment_engine.c (experiment_engine.h).
+ * each step is in engine.c (engine.h; the journal in journal.h).
  */
 #ifndef IOTRIM_EXPERIMENT_H
 #define IOTRIM_EXPERIMENT_H

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
+#include "common/log.h"
+#include "common/parse.h"
 #include "history/db.h"
-#include "history/db_schema.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -41,7 +41,7 @@ int db_exec(sqlite3 *db, const char *sql)
 		return 0;
 	warn("database: %s", msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
-	return -1;
+	return -EIO;
 }
 
 static int applied(sqlite3 *db, const char *name)
@@ -63,33 +63,33 @@ int db_migrate(sqlite3 *db, const struct db_migration *migrations, int n)
 	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			" name TEXT PRIMARY KEY,"
 			" applied_at INTEGER NOT NULL DEFAULT (strftime('%s','now')))"))
-		return -1;
+		return -EIO;
 	for (int i = 0; i < n; i++) {
 		sqlite3_stmt *st;
 		int done = applied(db, migrations[i].name);
 
 		if (done < 0)
-			return -1;
+			return -EIO;
 		if (done)
 			continue;
 		/* Each migration and its record commit together or not at all. */
 		if (db_exec(db, "BEGIN IMMEDIATE"))
-			return -1;
+			return -EIO;
 		if (db_exec(db, migrations[i].sql) ||
 		    sqlite3_prepare_v2(db, "INSERT INTO schema_migrations(name) VALUES (?)", -1,
 				       &st, NULL) != SQLITE_OK) {
 			db_exec(db, "ROLLBACK");
-			return -1;
+			return -EIO;
 		}
 		sqlite3_bind_text(st, 1, migrations[i].name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
 			db_exec(db, "ROLLBACK");
-			return -1;
+			return -EIO;
 		}
 		sqlite3_finalize(st);
 		if (db_exec(db, "COMMIT"))
-			return -1;
+			return -EIO;
 	}
 	return 0;
 }
@@ -99,26 +99,31 @@ int db_open(const char *path, sqlite3 **out)
 	sqlite3 *db = NULL;
 
 	*out = NULL;
-	if (make_parent_dirs(path) != 0)
-		return fail(EXIT_FAILURE_RUNTIME, "cannot create the directory for %s: %s", path,
-			    strerror(errno));
+	if (make_parent_dirs(path) != 0) {
+		int err = -errno;
+
+		pr_error("cannot create the directory for %s: %s", path, strerror(-err));
+		return err;
+	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
-		int code = fail(EXIT_FAILURE_RUNTIME, "cannot open database %s: %s", path,
-				db ? sqlite3_errmsg(db) : "out of memory");
+		int err = db ? -EIO : -ENOMEM;
 
+		pr_error("cannot open database %s: %s", path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
-		return code;
+		return err;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
 			"PRAGMA synchronous = NORMAL;") ||
 	    db_migrate(db, db_migrations, db_migration_count)) {
 		sqlite3_close(db);
-		return fail(EXIT_FAILURE_RUNTIME, "cannot prepare database %s", path);
+		pr_error("cannot prepare database %s", path);
+		return -EIO;
 	}
 	*out = db;
-	return EXIT_OK;
+	return 0;
 }
 
 void db_close(sqlite3 *db)

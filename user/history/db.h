@@ -9,27 +9,24 @@
 
 #include <sqlite3.h>
 
-#define IOTRIM_DEFAULT_DB "/var/lib/iotrim/iotrim.db"
+#include "history/db_schema.h"
 
-struct db_migration {
-	const char *name;	/* unique and stable, e.g. "history_v1" */
-	const char *sql;	/* one or more statements */
-};
+#define IOTRIM_DEFAULT_DB "/var/lib/iotrim/iotrim.db"
 
 /* IOTRIM_DB from the environment, else IOTRIM_DEFAULT_DB. */
 const char *db_path(void);
 /*
  * Opens (creating the file and its directory) with WAL, a busy timeout and
- * foreign keys on, then migrates.  Returns an enum exit_code after printing
- * the reason on failure.
+ * foreign keys on, then migrates.  Returns 0, or -errno after printing the
+ * reason.
  */
 int db_open(const char *path, sqlite3 **out);
 void db_close(sqlite3 *db);
 
-/* Runs sql (no results); prints the error and returns -1 on failure. */
+/* Runs sql (no results); prints the error and returns -EIO on failure. */
 int db_exec(sqlite3 *db, const char *sql);
 
-/* Applies migrations[0..n) that are not yet recorded; used by db_open. */
+/* Applies migrations[0..n) that are not yet recorded; used by db_open.  0 or -EIO. */
 int db_migrate(sqlite3 *db, const struct db_migration *migrations, int n);
 
 #endif

@@ -15,7 +15,7 @@ const struct db_migration db_migrations[] = {
 	  " category TEXT,"
 	  " first_seen INTEGER,"		/* unix seconds */
 	  " last_seen INTEGER)" },
-	/* Attribution and history (user/names.c, user/history.c); README "History". */
+	/* Attribution and history (history/name_store.c, history/history.c); README "History". */
 	{ "attribution_v1",
 	  "CREATE TABLE dns_names ("		/* which name a device used for an address */
 	  " device_mac TEXT NOT NULL,"

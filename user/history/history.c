@@ -9,7 +9,6 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "history/history.h"
-#include "attrib/names.h"
 
 void history_boot_id(char out[40])
 {
@@ -173,8 +172,8 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 {
 	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
 	char boot_id[40];
-	double t0 =(clock_mono_s() * 1e3);
-	int err = -1;
+	double t0 = clock_mono_s() * 1e3;
+	int err = -EIO;
 
 	memset(r, 0, sizeof(*r));
 	r->flows = flows->len;
@@ -260,7 +259,7 @@ out:
 	sqlite3_finalize(up_state);
 	sqlite3_finalize(up_hist);
 	sqlite3_finalize(names);
-	r->ms =(clock_mono_s() * 1e3) - t0;
+	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;
 }
 
@@ -271,11 +270,56 @@ int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r)
 
 	if (err) {
 		warn("reading the flow table failed: %s", strerror(-err));
-		return -1;
+		return err;
 	}
 	err = history_harvest(db, &t, r);
 	flow_table_free(&t);
 	return err;
+}
+
+int history_update_devices(sqlite3 *db, int devices_fd, struct device_config *conf)
+{
+	struct device_table t = { 0 };
+	sqlite3_stmt *st;
+	int err = read_devices(devices_fd, &t);
+
+	if (err)
+		return err;
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO devices (mac, name, vendor, category, first_seen, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (mac) DO UPDATE SET"
+		" name = coalesce(excluded.name, name), vendor = coalesce(excluded.vendor, vendor),"
+		" category = coalesce(excluded.category, category),"
+		" first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),"
+		" last_seen = max(coalesce(last_seen, 0), excluded.last_seen)",
+		-1, &st, NULL) != SQLITE_OK) {
+		device_table_free(&t);
+		return -EIO;
+	}
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (size_t i = 0; i < t.len; i++) {
+		struct device_info d;
+		char mac[MAC_STRLEN];
+
+		device_info_get(conf, t.items[i].key.mac, &d);
+		format_mac(t.items[i].key.mac, mac);
+		sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
+		if (d.name[0])
+			sqlite3_bind_text(st, 2, d.name, -1, SQLITE_TRANSIENT);
+		if (d.vendor[0])
+			sqlite3_bind_text(st, 3, d.vendor, -1, SQLITE_TRANSIENT);
+		if (d.category[0])
+			sqlite3_bind_text(st, 4, d.category, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, boot_ns_to_unix_ms(t.items[i].value.first_seen_ns) / 1000);
+		sqlite3_bind_int64(st, 6, boot_ns_to_unix_ms(t.items[i].value.last_seen_ns) / 1000);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_finalize(st);
+	device_table_free(&t);
+	return 0;
 }
 
 static void row_address(struct flow_row *row)
@@ -293,13 +337,13 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 {
 	sqlite3_stmt *hist = NULL, *sel = NULL, *names = NULL;
 	char boot_id[40];
-	int err = -1, rc;
+	int err = -EIO, rc;
 
 	history_boot_id(boot_id);
 	/* One read transaction: history and state from the same moment. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		warn("database: %s", sqlite3_errmsg(db));
-		return -1;
+		return -EIO;
 	}
 	if (sqlite3_prepare_v2(db,
 		"SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up,"

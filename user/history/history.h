@@ -16,7 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "attrib/destinations.h"
 #include "attrib/dns.h"
+#include "attrib/party.h"
 #include "common/fmt.h"
 #include "datapath/table.h"
 
@@ -30,32 +32,23 @@ struct harvest_result {
 /* Reads /proc/sys/kernel/random/boot_id ("" if unreadable). */
 void history_boot_id(char out[40]);
 
+/* 0, or -errno after printing why. */
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r);
-/* Reads the map and harvests it; 0 or -1 after printing why. */
+/* Reads the map and harvests it; 0, or -errno after printing why. */
 int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r);
-
-/* One flow's counters with the name it is attributed to. */
-struct flow_row {
-	char device_mac[MAC_STRLEN];
-	char device_ip[INET6_ADDRSTRLEN];
-	char remote_ip[INET6_ADDRSTRLEN];
-	uint8_t family;		/* of remote_ip */
-	uint8_t ip[16];		/* remote_ip, binary */
-	uint8_t proto;
-	uint16_t remote_port;
-	char name[DNS_NAME_MAX];	/* "" for none */
-	char name_source[4];	/* "dns", "sni" or "" */
-	uint64_t packets_up, bytes_up, packets_down, bytes_down;
-	int64_t first_seen_ms, last_seen_ms;
-	bool live;		/* from the kernel table, not harvested yet */
-};
+/*
+ * The devices rows follow the kernel's device table (first and last seen)
+ * and the device config (name, vendor, category); 0 or -errno.
+ */
+int history_update_devices(sqlite3 *db, int devices_fd, struct device_config *conf);
 
 typedef void (*flow_row_fn)(void *ctx, const struct flow_row *row);
 
 /*
  * Calls fn for every flow_history row and, if live is given, for every
  * kernel flow's growth not harvested yet: together, every byte once.
- * Rows harvested before their name was known get today's name.
+ * Rows harvested before their name was known get today's name.  0, or
+ * -errno after printing why.
  */
 int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx);
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The attribution commands' command lines: usage errors, exit codes, and
+# what they do with no state at all.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export IOTRIM_DB=$WORK/iotrim.db
+
+expect_exit "run needs --lan" 2 "run needs --lan" "$IOTRIM" run
+expect_exit "run --interval 0 is refused" 2 "--interval" "$IOTRIM" run --lan lo --interval 0
+expect_exit "run --help" 0 "usage: iotrim run" "$IOTRIM" run --help
+expect_exit "run --no-attach without pinned maps: not attached" 8 "cannot open the pinned maps" \
+	env IOTRIM_PIN_DIR=/sys/fs/bpf/iotrim-none-$$ "$IOTRIM" run --no-attach --db "$WORK/x.db"
+expect_exit "destinations --device takes a MAC" 2 "takes a MAC" "$IOTRIM" destinations --device nope
+expect_exit "destinations on an empty history" 0 "^0 destinations" \
+	"$IOTRIM" destinations --no-live --providers data/providers.conf
+expect_exit "destinations --json on an empty history" 0 '^\[\]$' \
+	"$IOTRIM" destinations --json --no-live --providers data/providers.conf
+expect_exit "export needs --json or --csv" 2 "exactly one of --json and --csv" "$IOTRIM" export
+expect_exit "export --out goes with --csv" 2 "--out goes with --csv" "$IOTRIM" export --json --out "$WORK"
+expect_exit "export --json on an empty history" 0 '"flows":\[\],"destinations":\[\]' \
+	"$IOTRIM" export --json --no-live --providers data/providers.conf
+expect_exit "a missing --geoip file is an error" 1 "cannot open the MaxMind database" \
+	"$IOTRIM" geo --geoip "$WORK/none.mmdb" 192.0.2.1
+expect_exit "geo refuses what is not an address" 2 "not an IP address" "$IOTRIM" geo 300.1.2.3
+expect_exit "geo with an override file" 0 $'^192.0.2.1\tZZ\tAS64496\tHome network$' \
+	bash -c "printf '192.0.2.0/24 ZZ 64496 Home network\n' >'$WORK/o.conf'; '$IOTRIM' geo --geo-overrides '$WORK/o.conf' 192.0.2.1 2>/dev/null"
+expect_exit "a broken device config is reported" 2 "syntax error on line 1" \
+	bash -c "echo 'garbage' >'$WORK/d.conf'; '$IOTRIM' destinations --no-live --devices '$WORK/d.conf' --providers data/providers.conf"
+tap_done

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loads the real XDP and TC programs for tests and runs frames through them
+ * with BPF_PROG_TEST_RUN, without attaching to any interface.
+ *
+ * Pinning is switched off, so tests never touch the maps of a running
+ * iotrim under /sys/fs/bpf/iotrim; instead the TC object reuses the XDP
+ * object's maps, so every hook counts into one table as in production.
+ * Needs root (CAP_BPF).
+ *
+ *	struct bpf_fixture fx;
+ *	__u32 retval;
+ *
+ *	if (fixture_open(&fx))		// or, in main(): fixture_open_or_exit(&fx);
+ *		...;
+ *	fixture_run(&fx, FIXTURE_XDP, frame, len, &retval);
+ *	fixture_lookup_flow(&fx, &key, &value);
+ *	fixture_clear(&fx);		// between tests
+ *	fixture_close(&fx);
+ */
+#ifndef IOTRIM_SELFTEST_BPF_FIXTURE_H
+#define IOTRIM_SELFTEST_BPF_FIXTURE_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+
+#include "iotrim.h"
+#include "iotrim_tc.skel.h"
+#include "iotrim_xdp.skel.h"
+
+enum fixture_hook {
+	FIXTURE_XDP,		/* LAN ingress: upload */
+	FIXTURE_TC_EGRESS,	/* LAN egress: download */
+	FIXTURE_TC_INGRESS,	/* LAN ingress in --mode tc: upload */
+	FIXTURE_HOOK__COUNT,
+};
+
+struct bpf_fixture {
+	struct iotrim_xdp *xdp;
+	struct iotrim_tc *tc;
+	int flows_fd;
+	int devices_fd;
+	int counters_fd;
+	int attachment_fd;
+	int nr_cpus;		/* values per key in the per-CPU counters */
+};
+
+/* One BPF_PROG_TEST_RUN: frame in, program result out. */
+struct fixture_run {
+	const void *frame;
+	__u32 len;		/* the kernel refuses less than ETH_HLEN */
+	/*
+	 * TC only: the __sk_buff to start from (gso_segs, gso_size, mark,
+	 * ...; the kernel rejects other fields that are not zero).  NULL
+	 * for none.  Ignored for XDP.
+	 */
+	const struct __sk_buff *skb;
+	__u32 repeat;		/* runs in the kernel; 0 means once */
+	__u32 retval;		/* out: the program's return value */
+	__u32 duration_ns;	/* out: mean time of one run */
+};
+
+static inline const char *fixture_hook_name(enum fixture_hook hook)
+{
+	switch (hook) {
+	case FIXTURE_XDP:
+		return "xdp";
+	case FIXTURE_TC_EGRESS:
+		return "tc_egress";
+	case FIXTURE_TC_INGRESS:
+		return "tc_ingress";
+	default:
+		return "?";
+	}
+}
+
+/* What the hook's program returns to let every packet through. */
+static inline __u32 fixture_pass_retval(enum fixture_hook hook)
+{
+	return hook == FIXTURE_XDP ? XDP_PASS : TC_ACT_OK;
+}
+
+/* Counting hooks see the device as the frame's sender, except TC egress. */
+static inline bool fixture_hook_is_upload(enum fixture_hook hook)
+{
+	return hook != FIXTURE_TC_EGRESS;
+}
+
+static inline int fixture_prog_fd(const struct bpf_fixture *fx,
+				  enum fixture_hook hook)
+{
+	switch (hook) {
+	case FIXTURE_XDP:
+		return bpf_program__fd(fx->xdp->progs.iotrim_xdp);
+	case FIXTURE_TC_EGRESS:
+		return bpf_program__fd(fx->tc->progs.iotrim_tc_egress);
+	case FIXTURE_TC_INGRESS:
+		return bpf_program__fd(fx->tc->progs.iotrim_tc_ingress);
+	default:
+		return -EINVAL;
+	}
+}
+
+static inline int fixture_disable_pinning(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Makes each map of "to" the same kernel map as the one of that name in
+ * "from", as pinning by name does in production.  Maps only one object
+ * has, and .rodata/.bss (per-object data), stay separate.
+ */
+static inline int fixture_share_maps(struct bpf_object *from,
+				     struct bpf_object *to)
+{
+	struct bpf_map *map, *shared;
+	int err;
+
+	bpf_object__for_each_map(map, to) {
+		if (bpf_map__is_internal(map))
+			continue;
+		shared = bpf_object__find_map_by_name(from, bpf_map__name(map));
+		if (!shared)
+			continue;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(shared));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static inline void fixture_close(struct bpf_fixture *fx)
+{
+	iotrim_tc__destroy(fx->tc);
+	iotrim_xdp__destroy(fx->xdp);
+	memset(fx, 0, sizeof(*fx));
+}
+
+/* Returns 0 or a negative errno; on failure nothing stays loaded. */
+static inline int fixture_open(struct bpf_fixture *fx)
+{
+	int err;
+
+	memset(fx, 0, sizeof(*fx));
+	fx->nr_cpus = libbpf_num_possible_cpus();
+	if (fx->nr_cpus < 0)
+		return fx->nr_cpus;
+
+	fx->xdp = iotrim_xdp__open();
+	if (!fx->xdp) {
+		err = -errno;
+		goto fail;
+	}
+	err = fixture_disable_pinning(fx->xdp->obj);
+	if (!err)
+		err = iotrim_xdp__load(fx->xdp);
+	if (err)
+		goto fail;
+
+	fx->tc = iotrim_tc__open();
+	if (!fx->tc) {
+		err = -errno;
+		goto fail;
+	}
+	err = fixture_disable_pinning(fx->tc->obj);
+	if (!err)
+		err = fixture_share_maps(fx->xdp->obj, fx->tc->obj);
+	if (!err)
+		err = iotrim_tc__load(fx->tc);
+	if (err)
+		goto fail;
+
+	fx->flows_fd = bpf_map__fd(fx->xdp->maps.flows);
+	fx->devices_fd = bpf_map__fd(fx->xdp->maps.devices);
+	fx->counters_fd = bpf_map__fd(fx->xdp->maps.counters);
+	fx->attachment_fd = bpf_map__fd(fx->xdp->maps.attachment);
+	return 0;
+fail:
+	fixture_close(fx);
+	return err;
+}
+
+/*
+ * For a test program's main(): opens the fixture or ends the program, as
+ * a TAP skip without root, as a bail-out when the programs do not load.
+ */
+static inline void fixture_open_or_exit(struct bpf_fixture *fx)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP loading BPF programs needs root\n");
+		exit(0);
+	}
+	err = fixture_open(fx);
+	if (err) {
+		printf("Bail out! loading the BPF programs: %s\n", strerror(-err));
+		exit(1);
+	}
+}
+
+/* Returns 0 or the negative errno of BPF_PROG_TEST_RUN. */
+static inline int fixture_run_opts(const struct bpf_fixture *fx,
+				   enum fixture_hook hook,
+				   struct fixture_run *run)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = run->frame,
+		.data_size_in = run->len,
+		.repeat = run->repeat,
+	);
+	int err;
+
+	if (hook != FIXTURE_XDP && run->skb) {
+		opts.ctx_in = run->skb;
+		opts.ctx_size_in = sizeof(*run->skb);
+	}
+	err = bpf_prog_test_run_opts(fixture_prog_fd(fx, hook), &opts);
+	if (err)
+		return err;
+	run->retval = opts.retval;
+	run->duration_ns = opts.duration;
+	return 0;
+}
+
+/* The common case: one frame, once, no skb context. */
+static inline int fixture_run(const struct bpf_fixture *fx,
+			      enum fixture_hook hook, const void *frame,
+			      __u32 len, __u32 *retval)
+{
+	struct fixture_run run = { .frame = frame, .len = len };
+	int err = fixture_run_opts(fx, hook, &run);
+
+	*retval = run.retval;
+	return err;
+}
+
+/* 0 and *value, or -ENOENT. */
+static inline int fixture_lookup_flow(const struct bpf_fixture *fx,
+				      const struct flow_key *key,
+				      struct flow_value *value)
+{
+	return bpf_map_lookup_elem(fx->flows_fd, key, value) ? -errno : 0;
+}
+
+static inline int fixture_lookup_device(const struct bpf_fixture *fx,
+					const __u8 *mac,
+					struct device_value *value)
+{
+	struct device_key key = {};
+
+	memcpy(key.mac, mac, sizeof(key.mac));
+	return bpf_map_lookup_elem(fx->devices_fd, &key, value) ? -errno : 0;
+}
+
+/* Iterates the flow table: prev NULL for the first key; -ENOENT at the end. */
+static inline int fixture_next_flow(const struct bpf_fixture *fx,
+				    const struct flow_key *prev,
+				    struct flow_key *next)
+{
+	return bpf_map_get_next_key(fx->flows_fd, prev, next) ? -errno : 0;
+}
+
+/* Room for the key of any iotrim map. */
+#define FIXTURE_MAX_KEY_SIZE 64
+
+/* Entries in a hash map, or a negative errno. */
+static inline int fixture_map_count(int map_fd, __u32 key_size)
+{
+	__u8 key[FIXTURE_MAX_KEY_SIZE], next[FIXTURE_MAX_KEY_SIZE];
+	void *prev = NULL;
+	int count = 0;
+
+	if (key_size > FIXTURE_MAX_KEY_SIZE)
+		return -E2BIG;
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		count++;
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	return errno == ENOENT ? count : -errno;
+}
+
+static inline int fixture_flow_count(const struct bpf_fixture *fx)
+{
+	return fixture_map_count(fx->flows_fd, sizeof(struct flow_key));
+}
+
+static inline int fixture_device_count(const struct bpf_fixture *fx)
+{
+	return fixture_map_count(fx->devices_fd, sizeof(struct device_key));
+}
+
+/*
+ * Sums the per-CPU counters into totals[enum iotrim_counter].  Returns 0
+ * or a negative errno.
+ */
+static inline int fixture_read_counters(const struct bpf_fixture *fx,
+					__u64 totals[IOTRIM_COUNTER__COUNT])
+{
+	__u64 *per_cpu = calloc(fx->nr_cpus, sizeof(*per_cpu));
+	int err = 0;
+
+	if (!per_cpu)
+		return -ENOMEM;
+	for (__u32 i = 0; i < IOTRIM_COUNTER__COUNT; i++) {
+		totals[i] = 0;
+		if (bpf_map_lookup_elem(fx->counters_fd, &i, per_cpu)) {
+			err = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < fx->nr_cpus; cpu++)
+			totals[i] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return err;
+}
+
+/* Deletes every entry of a hash map. */
+static inline int fixture_clear_hash(int map_fd, __u32 key_size)
+{
+	__u8 key[FIXTURE_MAX_KEY_SIZE];
+
+	if (key_size > FIXTURE_MAX_KEY_SIZE)
+		return -E2BIG;
+	while (!bpf_map_get_next_key(map_fd, NULL, key))
+		if (bpf_map_delete_elem(map_fd, key))
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Empties flows and devices and zeroes counters and attachment. */
+static inline int fixture_clear(const struct bpf_fixture *fx)
+{
+	struct attach_info no_attachment = {};
+	__u64 *zeros = calloc(fx->nr_cpus, sizeof(*zeros));
+	__u32 zero_key = 0;
+	int err;
+
+	if (!zeros)
+		return -ENOMEM;
+	err = fixture_clear_hash(fx->flows_fd, sizeof(struct flow_key));
+	if (!err)
+		err = fixture_clear_hash(fx->devices_fd,
+					 sizeof(struct device_key));
+	for (__u32 i = 0; !err && i < IOTRIM_COUNTER__COUNT; i++)
+		if (bpf_map_update_elem(fx->counters_fd, &i, zeros, BPF_ANY))
+			err = -errno;
+	if (!err && bpf_map_update_elem(fx->attachment_fd, &zero_key,
+					&no_attachment, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	return err;
+}
+
+#endif /* IOTRIM_SELFTEST_BPF_FIXTURE_H */

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * History in SQLite: harvests add deltas, a restarted controller (a new
+ * harvest over the same database) never counts twice, counters that start
+ * over (reset, new map entry, reboot) count from zero, names are attached,
+ * live deltas plus history equal the kernel's counters.  And the names map:
+ * DNS answers land there with expiry TTL + grace, SNI does not replace a
+ * live DNS name.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "common/clock.h"
+#include "iotrim_maps.h"
+#include "attrib_msgs.h"
+#include "history/db.h"
+#include "harness.h"
+#include "history/history.h"
+#include "history/name_store.h"
+#include "attrib/names.h"
+
+static char tmpdir[] = "/tmp/iotrim-history-test-XXXXXX";
+static struct msg m;
+
+static void flow(struct flow_entry *e, uint8_t last_octet, uint16_t port, uint64_t up,
+		 uint64_t down, uint64_t first_seen)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x21 }, 6);
+	e->key.family = IOTRIM_FAMILY_IPV4;
+	e->key.proto = IPPROTO_TCP;
+	e->key.remote_port = port;
+	memcpy(e->key.device_ip, (uint8_t[]){ 192, 0, 2, 21 }, 4);
+	memcpy(e->key.remote_ip, (uint8_t[]){ 203, 0, 113, last_octet }, 4);
+	e->value.up.packets = up / 100;
+	e->value.up.bytes = up;
+	e->value.down.packets = down / 100;
+	e->value.down.bytes = down;
+	e->value.first_seen_ns = first_seen;
+	e->value.last_seen_ns = first_seen + 1000;
+}
+
+struct totals {
+	uint64_t up, down, packets;
+	int rows;
+	char name_of_10[DNS_NAME_MAX];
+};
+
+static void sum_row(void *ctx, const struct flow_row *r)
+{
+	struct totals *t = ctx;
+
+	t->up += r->bytes_up;
+	t->down += r->bytes_down;
+	t->packets += r->packets_up + r->packets_down;
+	t->rows++;
+	if (!strcmp(r->remote_ip, "203.0.113.10"))
+		snprintf(t->name_of_10, sizeof(t->name_of_10), "%s", r->name);
+}
+
+static struct totals totals(sqlite3 *db, const struct flow_table *live)
+{
+	struct totals t = { 0 };
+
+	history_rows(db, live, sum_row, &t);
+	return t;
+}
+
+TEST(harvest_deltas_restarts_and_resets)
+{
+	struct flow_entry e[2];
+	struct flow_table ft = { .items = e, .len = 2 };
+	struct harvest_result r;
+	struct totals t;
+	char path[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/h.db", tmpdir);
+	ASSERT(db_open(path, &db) == 0, "db");
+	flow(&e[0], 10, 443, 1000, 5000, 111);
+	flow(&e[1], 11, 8883, 300, 200, 222);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "first harvest");
+	EXPECT(r.flows == 2 && r.changed == 2 && r.restarted == 2, "new flows %zu/%zu", r.changed, r.restarted);
+	t = totals(db, NULL);
+	EXPECT(t.up == 1300 && t.down == 5200, "history %llu/%llu", (unsigned long long)t.up,
+	       (unsigned long long)t.down);
+
+	/* Nothing new: a second harvest (or a restarted controller) adds nothing. */
+	ASSERT(history_harvest(db, &ft, &r) == 0, "again");
+	EXPECT(r.changed == 0, "unchanged flows skipped (%zu)", r.changed);
+	db_close(db);
+	ASSERT(db_open(path, &db) == 0, "reopen, as a restarted controller would");
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest after restart");
+	t = totals(db, &ft);
+	EXPECT(t.up == 1300 && t.down == 5200, "no double count: %llu/%llu",
+	       (unsigned long long)t.up, (unsigned long long)t.down);
+
+	/* Growth: the delta only. */
+	e[0].value.up.bytes += 500;
+	e[0].value.up.packets += 5;
+	t = totals(db, &ft);
+	EXPECT(t.up == 1800, "history + live delta = kernel: %llu", (unsigned long long)t.up);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest growth");
+	EXPECT(r.changed == 1 && r.restarted == 0, "one delta");
+	t = totals(db, &ft);
+	EXPECT(t.up == 1800 && t.down == 5200, "after harvest: %llu", (unsigned long long)t.up);
+
+	/* The counter went backwards (entry purged and re-created): count it whole. */
+	e[1].value.up.bytes = 50;
+	e[1].value.up.packets = 1;
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest reset");
+	EXPECT(r.restarted == 1, "reset detected");
+	t = totals(db, NULL);
+	EXPECT(t.up == 1850, "reset adds the new value: %llu", (unsigned long long)t.up);
+
+	/* Evicted and re-created with a bigger value: first_seen tells. */
+	e[1].value.first_seen_ns = 333;
+	e[1].value.up.bytes = 10000;
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest new entry");
+	EXPECT(r.restarted == 1, "new entry detected");
+	t = totals(db, NULL);
+	EXPECT(t.up == 11850, "new entry counted whole: %llu", (unsigned long long)t.up);
+
+	/* Another boot: every counter started over. */
+	sqlite3_exec(db, "UPDATE flow_state SET boot_id = 'other-boot'", NULL, NULL, NULL);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest after reboot");
+	EXPECT(r.restarted == 2, "reboot detected (%zu)", r.restarted);
+	db_close(db);
+}
+
+static int query_named_rows(sqlite3 *db);
+static int named_rows(sqlite3 *db, const char *name);
+
+TEST(names_attach_to_flows)
+{
+	struct flow_entry e[1];
+	struct flow_table ft = { .items = e, .len = 1 };
+	static struct iotrim_event ev;
+	struct harvest_result r;
+	struct name_store store;
+	struct attrib a;
+	struct totals t;
+	char path[256];
+	sqlite3 *db;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/n.db", tmpdir);
+	ASSERT(db_open(path, &db) == 0, "db");
+	flow(&e[0], 10, 443, 1000, 2000, 5);
+	/* Harvested before any name is known ... */
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest");
+	ASSERT(name_store_open(&store, db) == 0, "attrib");
+	attrib_init(&a, &store.sink, -1, 0);
+	/* ... then the device's DNS answer arrives. */
+	dns_begin(&m, 1, true, 0);
+	dns_question(&m, "api.vendor.example", DNS_A);
+	dns_a(&m, "api.vendor.example", (uint8_t[]){ 203, 0, 113, 10 }, 30);
+	len = dns_end(&m);
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = clock_boot_ns();
+	ev.key = e[0].key;
+	ev.key.proto = IPPROTO_UDP;
+	ev.key.remote_port = 53;
+	ev.kind = IOTRIM_EV_DNS;
+	ev.direction = 1;
+	ev.len = len;
+	memcpy(ev.payload, m.b, len);
+	attrib_handle(&a, &ev, sizeof(ev));
+	attrib_flush(&a);
+	t = totals(db, NULL);
+	EXPECT(!strcmp(t.name_of_10, "api.vendor.example"), "old rows get the name: '%s'", t.name_of_10);
+	e[0].value.down.bytes += 100;
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest");
+	EXPECT(query_named_rows(db) == 1, "new deltas are stored with the name");
+
+	/* Another name answered for the address after the flow began: no rename. */
+	{
+		uint64_t t0 = clock_boot_ns();
+		struct flow_entry f[1];
+		struct flow_table ft2 = { .items = f, .len = 1 };
+		const char *names[2] = { "first.example", "second.example" };
+
+		for (int i = 0; i < 2; i++) {
+			dns_begin(&m, 1, true, 0);
+			dns_question(&m, names[i], DNS_A);
+			dns_a(&m, names[i], (uint8_t[]){ 203, 0, 113, 30 }, 30);
+			len = dns_end(&m);
+			ev.ts_ns = t0 + i * 20000000ULL;	/* 0 and 20 ms */
+			memcpy(ev.key.remote_ip, (uint8_t[]){ 192, 0, 2, 1 }, 4);
+			ev.len = len;
+			memcpy(ev.payload, m.b, len);
+			attrib_handle(&a, &ev, sizeof(ev));
+		}
+		attrib_flush(&a);
+		flow(&f[0], 30, 443, 100, 100, t0 + 10000000ULL);	/* began at 10 ms */
+		ASSERT(history_harvest(db, &ft2, &r) == 0, "harvest");
+		t = totals(db, NULL);
+		EXPECT(named_rows(db, "first.example") == 1 && named_rows(db, "second.example") == 0,
+		       "the name answered before the flow began");
+	}
+	name_store_close(&store);
+	db_close(db);
+}
+
+static int named_rows(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM flow_history WHERE name = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int query_named_rows(sqlite3 *db)
+{
+	return named_rows(db, "api.vendor.example");
+}
+
+TEST(names_map_entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o);
+	static struct iotrim_event ev;
+	struct name_key k = { 0 };
+	struct name_value v;
+	struct attrib a;
+	struct hello_opts ch = { .sni = "sni.vendor.example" };
+	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, MAP_NAME(MAP_NAMES), sizeof(struct name_key),
+				sizeof(struct name_value), 64, &o);
+	size_t len;
+
+	ASSERT(fd >= 0, "a names map (needs root)");
+	attrib_init(&a, NULL, fd, 300);
+	ASSERT(!a.sink && a.names_fd == fd, "attrib without a database");
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = clock_boot_ns();
+	memcpy(ev.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x23 }, 6);
+	ev.key.family = IOTRIM_FAMILY_IPV6;
+	ev.key.proto = IPPROTO_UDP;
+	ev.key.remote_port = 53;
+	ev.kind = IOTRIM_EV_DNS;
+	ev.direction = 1;
+	dns_begin(&m, 9, true, 0);
+	dns_question(&m, "cdn.example", DNS_AAAA);
+	dns_aaaa(&m, "cdn.example", (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x20 }, 45);
+	len = dns_end(&m);
+	ev.len = len;
+	memcpy(ev.payload, m.b, len);
+	attrib_handle(&a, &ev, sizeof(ev));
+
+	memcpy(k.device_mac, ev.key.device_mac, 6);
+	k.family = IOTRIM_FAMILY_IPV6;
+	memcpy(k.ip, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x20 }, 16);
+	ASSERT(bpf_map_lookup_elem(fd, &k, &v) == 0, "entry for (device, address)");
+	EXPECT(!strcmp(v.name, "cdn.example") && v.source == IOTRIM_NAME_DNS && v.ttl == 45,
+	       "name %s", v.name);
+	EXPECT(v.expires_ns == ev.ts_ns + 345ULL * 1000000000ULL, "expiry = answer + TTL + grace");
+
+	/* An SNI for the same address does not replace the live DNS name. */
+	ev.kind = IOTRIM_EV_TLS;
+	ev.direction = 0;
+	ev.key.proto = IPPROTO_TCP;
+	ev.key.remote_port = 443;
+	memcpy(ev.key.remote_ip, k.ip, 16);
+	len = tls_client_hello(&m, &ch);
+	ev.len = len;
+	memcpy(ev.payload, m.b, len);
+	attrib_handle(&a, &ev, sizeof(ev));
+	ASSERT(bpf_map_lookup_elem(fd, &k, &v) == 0, "still there");
+	EXPECT(!strcmp(v.name, "cdn.example"), "DNS name kept: %s", v.name);
+	/* Elsewhere it fills in. */
+	ev.key.remote_ip[15] = 0x99;
+	attrib_handle(&a, &ev, sizeof(ev));
+	k.ip[15] = 0x99;
+	ASSERT(bpf_map_lookup_elem(fd, &k, &v) == 0, "SNI entry");
+	EXPECT(!strcmp(v.name, "sni.vendor.example") && v.source == IOTRIM_NAME_SNI, "SNI name");
+	/* Expired entries are removed. */
+	v.expires_ns = 1;
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	EXPECT(attrib_expire_names(&a) == 1, "one expired");
+	EXPECT(bpf_map_lookup_elem(fd, &k, &v) != 0, "gone");
+	close(fd);
+}
+
+int main(void)
+{
+	int rc;
+
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(harvest_deltas_restarts_and_resets);
+	RUN(names_attach_to_flows);
+	if (geteuid() == 0)
+		RUN(names_map_entries);
+	else
+		SKIP(names_map_entries, "needs root");
+	rc = harness_done();
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", tmpdir);
+	}
+	return rc;
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Controller unit tests: parsing and formatting helpers, JSON writer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/fmt.h"
+#include "common/proto.h"
+#include "harness.h"
+#include "iotrim.h"
+#include "common/json.h"
+
+TEST(parse_mac_accepts_canonical_forms)
+{
+	uint8_t mac[6];
+
+	ASSERT(parse_mac("02:00:00:00:00:21", mac), "lower case");
+	EXPECT(mac[0] == 0x02 && mac[5] == 0x21, "bytes %02x..%02x", mac[0], mac[5]);
+	ASSERT(parse_mac("AA:bb:CC:dd:EE:ff", mac), "mixed case");
+	EXPECT(mac[0] == 0xaa && mac[5] == 0xff, "bytes %02x..%02x", mac[0], mac[5]);
+}
+
+TEST(parse_mac_rejects_malformed)
+{
+	static const char *const bad[] = {
+		"", "02:00:00:00:00", "02:00:00:00:00:21:", "02-00-00-00-00-21",
+		"0g:00:00:00:00:21", "02:00:00:00:00:2", " 2:00:00:00:00:21",
+		"+2:00:00:00:00:21", "02:00:00:00:0021 ",
+	};
+	uint8_t mac[6];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT(!parse_mac(bad[i], mac), "'%s' accepted", bad[i]);
+}
+
+TEST(format_ip_both_families)
+{
+	uint8_t v4[16] = { 192, 0, 2, 21 };
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x21 };
+	char out[INET6_ADDRSTRLEN];
+
+	format_ip(IOTRIM_FAMILY_IPV4, v4, out);
+	EXPECT(!strcmp(out, "192.0.2.21"), "got %s", out);
+	format_ip(IOTRIM_FAMILY_IPV6, v6, out);
+	EXPECT(!strcmp(out, "2001:db8::21"), "got %s", out);
+	format_ip(0, v6, out);
+	EXPECT(!strcmp(out, "?"), "unknown family gives %s", out);
+}
+
+TEST(format_proto_names_and_numbers)
+{
+	char out[PROTO_STRLEN];
+
+	format_proto(6, out);
+	EXPECT(!strcmp(out, "tcp"), "got %s", out);
+	format_proto(17, out);
+	EXPECT(!strcmp(out, "udp"), "got %s", out);
+	format_proto(1, out);
+	EXPECT(!strcmp(out, "icmp"), "got %s", out);
+	format_proto(58, out);
+	EXPECT(!strcmp(out, "icmpv6"), "got %s", out);
+	format_proto(47, out);
+	EXPECT(!strcmp(out, "47"), "got %s", out);
+}
+
+TEST(wall_time_is_rfc3339_utc)
+{
+	char out[TIME_STRLEN];
+
+	format_wall_time(1764088225123456789ULL, out);
+	EXPECT(!strcmp(out, "2025-11-25T16:30:25.123Z"), "got %s", out);
+	format_wall_time(0, out);
+	EXPECT(!strcmp(out, "1970-01-01T00:00:00.000Z"), "got %s", out);
+}
+
+TEST(parse_u64_bounds)
+{
+	unsigned long long v;
+
+	EXPECT(parse_u64("1024", 1024, 2048, &v) && v == 1024, "lower bound");
+	EXPECT(parse_u64("2048", 1024, 2048, &v) && v == 2048, "upper bound");
+	EXPECT(!parse_u64("1023", 1024, 2048, &v), "below");
+	EXPECT(!parse_u64("2049", 1024, 2048, &v), "above");
+	EXPECT(!parse_u64("-5", 0, 10, &v), "negative");
+	EXPECT(!parse_u64("12x", 0, 100, &v), "trailing junk");
+	EXPECT(!parse_u64("", 0, 100, &v), "empty");
+	EXPECT(!parse_u64("99999999999999999999999", 0, ~0ULL, &v), "overflow");
+}
+
+TEST(json_writer_nests_and_escapes)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	json_init(&j, f);
+	json_array_begin(&j, NULL);
+	json_object_begin(&j, NULL);
+	json_string(&j, "name", "a\"b\\c\n\x01");
+	json_u64(&j, "n", 18446744073709551615ULL);
+	json_null(&j, "none");
+	json_string(&j, "alsonone", NULL);
+	json_array_begin(&j, "list");
+	json_bool(&j, NULL, true);
+	json_bool(&j, NULL, false);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_object_begin(&j, NULL);
+	json_object_end(&j);
+	json_array_end(&j);
+	json_finish(&j);
+	fclose(f);
+	EXPECT(!strcmp(buf, "[{\"name\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":18446744073709551615,"
+			    "\"none\":null,\"alsonone\":null,\"list\":[true,false]},{}]\n"),
+	       "got %s", buf);
+	free(buf);
+}
+
+int main(void)
+{
+	RUN(parse_mac_accepts_canonical_forms);
+	RUN(parse_mac_rejects_malformed);
+	RUN(format_ip_both_families);
+	RUN(format_proto_names_and_numbers);
+	RUN(wall_time_is_rfc3339_utc);
+	RUN(parse_u64_bounds);
+	RUN(json_writer_nests_and_escapes);
+	return harness_done();
+}

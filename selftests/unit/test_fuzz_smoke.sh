@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# A short, bounded libFuzzer run of the DNS and TLS handlers (make fuzz
+# builds them with ASan and UBSan): no crash, leak or undefined behaviour
+# in 200000 runs each from the seed corpora.  Longer runs: see README.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+source selftests/lib/lib.sh
+
+RUNS=${IOTRIM_FUZZ_RUNS:-200000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if ! make -s fuzz >"$work/build.log" 2>&1; then
+	if grep -q 'fsanitize=fuzzer' "$work/build.log" && ! clang -fsanitize=fuzzer -x c /dev/null -o /dev/null 2>/dev/null; then
+		tap_skip "fuzz targets build" "clang has no libFuzzer here"
+		tap_done
+		exit
+	fi
+	tap_not_ok "fuzz targets build" "$(tail -20 "$work/build.log")"
+	tap_done
+	exit
+fi
+tap_ok "fuzz targets build"
+
+for t in dns tls; do
+	mkdir -p "$work/$t"
+	cp build/fuzz/corpus/$t/* "$work/$t/"
+	if timeout 300 "build/fuzz/fuzz_$t" -runs="$RUNS" -max_len=1600 -seed=1 \
+		"$work/$t" >"$work/$t.log" 2>&1; then
+		tap_ok "fuzz_$t: $RUNS runs, no crash ($(grep -o 'Done [0-9]* runs in [0-9]* second' "$work/$t.log"))"
+	else
+		tap_not_ok "fuzz_$t: $RUNS runs, no crash" "$(grep -E 'ERROR|SUMMARY|Test unit' "$work/$t.log" | head -5)"
+	fi
+done
+tap_done

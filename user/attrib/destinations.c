@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Grouping flows into destinations: see destinations.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "attrib/destinations.h"
+
+int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
+{
+	if (r->len == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		struct flow_row *p = realloc(r->items, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->items = p;
+		r->cap = cap;
+	}
+	r->items[r->len++] = *row;
+	return 0;
+}
+
+void flow_rows_free(struct flow_rows *r)
+{
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}
+
+bool dest_same(const struct dest_key *a, const struct dest_key *b)
+{
+	if (a->proto != b->proto || a->port != b->port)
+		return false;
+	if (a->name[0] || b->name[0])
+		return !strcasecmp(a->name, b->name);
+	return a->family == b->family && !memcmp(a->ip, b->ip, 16);
+}
+
+const char *dest_host(const struct flow_row *r)
+{
+	return r->name[0] ? r->name : r->remote_ip;
+}
+
+static struct dest_key key_of(const struct flow_row *r)
+{
+	return (struct dest_key){ .name = r->name, .family = r->family, .ip = r->ip,
+				  .proto = r->proto, .port = r->remote_port };
+}
+
+static bool same_dest(const struct flow_row *a, const struct flow_row *b)
+{
+	struct dest_key ka = key_of(a), kb = key_of(b);
+
+	return !strcmp(a->device_mac, b->device_mac) && dest_same(&ka, &kb);
+}
+
+/* Device, then addresses before names, then destination: dest_same's rows are adjacent. */
+static int cmp_dest(const void *pa, const void *pb)
+{
+	const struct flow_row *a = pa, *b = pb;
+	int c = strcmp(a->device_mac, b->device_mac);
+
+	if (!c)
+		c = (a->name[0] != 0) - (b->name[0] != 0);
+	if (!c)
+		c = a->name[0] ? strcasecmp(a->name, b->name) : strcmp(a->remote_ip, b->remote_ip);
+	if (!c)
+		c = (int)a->proto - (int)b->proto;
+	if (!c)
+		c = (int)a->remote_port - (int)b->remote_port;
+	if (!c)
+		c = strcmp(a->remote_ip, b->remote_ip);
+	if (!c)
+		c = strcmp(a->name, b->name);	/* a total order: one input, one spelling shown */
+	return c;
+}
+
+int dest_group(struct flow_rows *rows, struct dest_list *out)
+{
+	size_t i = 0;
+
+	memset(out, 0, sizeof(*out));
+	qsort(rows->items, rows->len, sizeof(*rows->items), cmp_dest);
+	out->items = calloc(rows->len ? rows->len : 1, sizeof(*out->items));
+	if (!out->items)
+		return -ENOMEM;
+	while (i < rows->len) {
+		struct dest *d = &out->items[out->len++];
+		uint64_t best = 0, ip_bytes = 0;
+		size_t j = i;
+
+		d->first = &rows->items[i];
+		d->first_seen_ms = INT64_MAX;
+		while (j < rows->len && same_dest(&rows->items[i], &rows->items[j])) {
+			const struct flow_row *r = &rows->items[j];
+			char **grown;
+
+			if (j == i || strcmp(r->remote_ip, rows->items[j - 1].remote_ip)) {
+				grown = realloc(d->ips, (d->nips + 1) * sizeof(*grown));
+				if (grown) {
+					d->ips = grown;
+					d->ips[d->nips++] = (char *)r->remote_ip;
+				}
+				ip_bytes = 0;
+			}
+			ip_bytes += r->bytes_up + r->bytes_down;
+			if (ip_bytes >= best || !d->main_ip) {
+				best = ip_bytes;
+				d->main_ip = r->remote_ip;
+				d->family = r->family;
+				memcpy(d->ip, r->ip, 16);
+			}
+			d->packets_up += r->packets_up;
+			d->bytes_up += r->bytes_up;
+			d->packets_down += r->packets_down;
+			d->bytes_down += r->bytes_down;
+			if (r->first_seen_ms < d->first_seen_ms)
+				d->first_seen_ms = r->first_seen_ms;
+			if (r->last_seen_ms > d->last_seen_ms)
+				d->last_seen_ms = r->last_seen_ms;
+			j++;
+		}
+		d->nrows = j - i;
+		i = j;
+	}
+	return 0;
+}
+
+static void add_country(struct dest *d, const char *cc)
+{
+	if (!cc[0])
+		return;
+	for (int i = 0; i < d->ncountries; i++)
+		if (!strcmp(d->countries[i], cc))
+			return;
+	if (d->ncountries < 8)
+		memcpy(d->countries[d->ncountries++], cc, 3);
+}
+
+void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
+		   struct device_config *conf)
+{
+	const struct flow_row *r = d->first;
+	struct party_input in = { 0 };
+	uint8_t mac[6];
+
+	parse_mac(r->device_mac, mac);
+	device_info_get(conf, mac, &d->device);
+	if (r->name[0])
+		registrable_domain(r->name, d->domain, sizeof(d->domain));
+	for (size_t i = 0; i < d->nips; i++) {
+		struct geo_info g;
+
+		for (size_t j = 0; j < d->nrows; j++) {
+			if (!strcmp(d->first[j].remote_ip, d->ips[i])) {
+				geo_lookup(geo, d->first[j].family, d->first[j].ip, &g);
+				add_country(d, g.country);
+				break;
+			}
+		}
+	}
+	geo_lookup(geo, d->family, d->ip, &d->geo);
+	in.device = &d->device;
+	in.domain = d->domain[0] ? d->domain : NULL;
+	in.asn = d->geo.asn;
+	in.org = d->geo.org;
+	in.family = d->family;
+	in.ip = d->ip;
+	d->party = party_classify(prov, &in, d->reason);
+}
+
+static int cmp_dest_bytes(const void *pa, const void *pb)
+{
+	const struct dest *a = pa, *b = pb;
+	int c = strcmp(a->first->device_mac, b->first->device_mac);
+	uint64_t x = a->bytes_up + a->bytes_down, y = b->bytes_up + b->bytes_down;
+
+	if (c)
+		return c;
+	if (x != y)
+		return x < y ? 1 : -1;
+	return cmp_dest(a->first, b->first);
+}
+
+void dest_sort(struct dest_list *l)
+{
+	qsort(l->items, l->len, sizeof(*l->items), cmp_dest_bytes);
+}
+
+void dest_list_free(struct dest_list *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		free(l->items[i].ips);
+	free(l->items);
+	l->items = NULL;
+	l->len = 0;
+}

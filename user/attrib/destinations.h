@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Destinations as IoTrimmer defines them: the DNS (or TLS SNI) name a
+ * device asked for plus the protocol and remote port; two addresses of one
+ * name on one port are one destination, and an address the device never got
+ * a name for is its own destination.  Names compare case-insensitively.
+ * This is the one home of that rule (the experiment's grouping uses
+ * dest_same too); history/queries.h adds what the database knows.
+ */
+#ifndef IOTRIM_DESTINATIONS_H
+#define IOTRIM_DESTINATIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attrib/dns.h"
+#include "attrib/geo.h"
+#include "attrib/party.h"
+#include "common/fmt.h"
+
+/* One flow's counters with the name it is attributed to. */
+struct flow_row {
+	char device_mac[MAC_STRLEN];
+	char device_ip[INET6_ADDRSTRLEN];
+	char remote_ip[INET6_ADDRSTRLEN];
+	uint8_t family;		/* of remote_ip */
+	uint8_t ip[16];		/* remote_ip, binary */
+	uint8_t proto;
+	uint16_t remote_port;
+	char name[DNS_NAME_MAX];	/* "" for none */
+	char name_source[4];	/* "dns", "sni" or "" */
+	uint64_t packets_up, bytes_up, packets_down, bytes_down;
+	int64_t first_seen_ms, last_seen_ms;
+	bool live;		/* from the kernel table, not harvested yet */
+};
+
+struct flow_rows {
+	struct flow_row *items;
+	size_t len, cap;
+};
+
+/* Appends a copy of row; 0 or -ENOMEM. */
+int flow_rows_add(struct flow_rows *r, const struct flow_row *row);
+void flow_rows_free(struct flow_rows *r);
+
+/* What tells one destination of a device from another. */
+struct dest_key {
+	const char *name;	/* "" for none */
+	uint8_t family;		/* the address: what counts when there is no name */
+	const uint8_t *ip;	/* 16 bytes */
+	uint8_t proto;
+	uint16_t port;
+};
+
+bool dest_same(const struct dest_key *a, const struct dest_key *b);
+
+/* TLS versions tracked per destination: bit i of tls_mask is version 0x0300 + i. */
+#define DEST_TLS_VERSIONS 5
+
+struct dest {
+	const struct flow_row *first;	/* rows [first, first + nrows) */
+	size_t nrows;
+	char **ips;			/* into the rows */
+	size_t nips;
+	const char *main_ip;		/* the address with the most bytes */
+	uint8_t family, ip[16];		/* main_ip, binary */
+	uint64_t packets_up, bytes_up, packets_down, bytes_down;
+	int64_t first_seen_ms, last_seen_ms;
+	char domain[256];		/* registrable domain of the name */
+	struct geo_info geo;		/* of main_ip */
+	char countries[8][3];		/* of every address */
+	int ncountries;
+	enum party party;
+	char reason[PARTY_REASON_MAX];
+	unsigned tls_mask;
+	char chain[DNS_MAX_CHAIN * DNS_NAME_MAX];	/* CNAME targets, space separated */
+	const char *name_source;	/* "dns", "sni" or NULL */
+	struct device_info device;
+};
+
+struct dest_list {
+	struct dest *items;
+	size_t len;
+};
+
+/* The name, else the address. */
+const char *dest_host(const struct flow_row *r);
+
+/*
+ * Sorts rows by device and destination and sums each destination's rows;
+ * the destinations point into rows.  0 or -ENOMEM.
+ */
+int dest_group(struct flow_rows *rows, struct dest_list *out);
+/* Registrable domain, device, countries of every address, geo of the main one, party. */
+void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
+		   struct device_config *conf);
+/* Per device, most bytes first. */
+void dest_sort(struct dest_list *l);
+void dest_list_free(struct dest_list *l);
+
+#endif
