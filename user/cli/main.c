@@ -21,12 +21,6 @@ static const struct command export_command = {
 	.summary = "dump the flow history and the destinations",
 	.main = cmd_export,
 };
-static const struct command experiment_command = {
-	.name = "experiment", .hint = "run FILE",
-	.summary = "block-and-validate: which destinations a device can live without "
-		   "(also list, show, resume, abort)",
-	.main = cmd_experiment,
-};
 static const struct command help_command = {
 	.name = "help", .hint = "[COMMAND [SUB]]",
 	.summary = "this text, or the help of a command",
