@@ -8,11 +8,8 @@
 
 /* The commands, in cli/cmd_NAME.c. */
 extern const struct command attach_command, detach_command, flows_command, devices_command,
-	status_command, geo_command, set_command, run_command, block_command, experiment_command;
-
-/* Commands that still parse their own command line. */
-int cmd_destinations(int argc, char **argv);
-int cmd_export(int argc, char **argv);
+	status_command, geo_command, set_command, run_command, block_command, experiment_command,
+	destinations_command, export_command;
 
 /* --mode and --max-flows, shared by attach and run. */
 struct attach_request;

@@ -10,17 +10,6 @@
 
 static int help_main(int argc, char **argv);
 
-/* The commands that still parse their own command line. */
-static const struct command destinations_command = {
-	.name = "destinations",
-	.summary = "each device's destinations: name, port, country, party",
-	.main = cmd_destinations,
-};
-static const struct command export_command = {
-	.name = "export", .hint = "--json|--csv",
-	.summary = "dump the flow history and the destinations",
-	.main = cmd_export,
-};
 static const struct command help_command = {
 	.name = "help", .hint = "[COMMAND [SUB]]",
 	.summary = "this text, or the help of a command",
