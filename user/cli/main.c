@@ -8,12 +8,16 @@
 
 #define IOTRIM_VERSION "0.1.0"
 
-static int help_main(int argc, char **argv);
+static int run_help(const void *opts, int argc, char **argv);
 
 static const struct command help_command = {
 	.name = "help", .hint = "[COMMAND [SUB]]",
 	.summary = "this text, or the help of a command",
-	.main = help_main,
+	.doc = "Prints the list of commands (as iotrim --help does), or the help of\n"
+	       "COMMAND or of its subcommand SUB (as iotrim COMMAND [SUB] --help does).\n",
+	.args = "[COMMAND [SUB]]",
+	.max_args = -1,
+	.run = run_help,
 };
 
 static const struct command *const commands[] = {
@@ -56,8 +60,9 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int help_main(int argc, char **argv)
+static int run_help(const void *opts, int argc, char **argv)
 {
+	(void)opts;
 	return params_help_command(commands, usage, argc, argv);
 }
 

@@ -305,8 +305,6 @@ int params_run(const struct command *cmd, const char *path, int argc, char **arg
 	const struct command *sub;
 	char names[256], subpath[PATH_MAX_LEN];
 
-	if (cmd->main)
-		return cmd->main(argc, argv);
 	if (!cmd->subcommands)
 		return run_leaf(cmd, path, argc, argv);
 	if (argc < 2) {
@@ -515,29 +513,22 @@ int params_help_command(const struct command *const *commands, void (*top)(FILE 
 	const struct command *cmd, *sub;
 	char subpath[PATH_MAX_LEN];
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (argc == 0) {
 		top(stdout);
 		return EXIT_OK;
 	}
-	if (!(cmd = find_command(commands, argv[1]))) {
+	if (!(cmd = find_command(commands, argv[0]))) {
 		top(stderr);
-		return fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
+		return fail(EXIT_USAGE, "unknown command '%s'", argv[0]);
 	}
-	if (cmd->main) {
-		/* It knows its own help: ask it, "NAME [SUB] --help". */
-		static char help_flag[] = "--help";
-		char *help_argv[] = { argv[1], argc > 2 ? argv[2] : help_flag, help_flag, NULL };
-
-		return cmd->main(argc > 2 ? 3 : 2, help_argv);
-	}
-	if (argc > 3 || (argc == 3 && !cmd->subcommands))
+	if (argc > 2 || (argc == 2 && !cmd->subcommands))
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim help)", argv[argc - 1]);
-	if (argc == 2) {
+	if (argc == 1) {
 		params_help(cmd, cmd->name, stdout);
 		return EXIT_OK;
 	}
-	if (!(sub = find_command(cmd->subcommands, argv[2])))
-		return unknown_subcommand(cmd, cmd->name, argv[2]);
+	if (!(sub = find_command(cmd->subcommands, argv[1])))
+		return unknown_subcommand(cmd, cmd->name, argv[1]);
 	snprintf(subpath, sizeof(subpath), "%s %s", cmd->name, sub->name);
 	params_help(sub, subpath, stdout);
 	return EXIT_OK;

@@ -103,8 +103,6 @@ struct command {
 	int (*run)(const void *opts, int argc, char **argv);
 	/* Or a command made of subcommands: "iotrim NAME SUB ...". */
 	const struct command *const *subcommands;	/* ends with NULL */
-	/* Or a command that parses its own command line (argv[0] is NAME). */
-	int (*main)(int argc, char **argv);
 };
 
 /* Runs cmd with argv[0] its name; path names it in messages ("block add"). */
@@ -113,8 +111,8 @@ int params_run(const struct command *cmd, const char *path, int argc, char **arg
 /* Prints cmd's help; path as for params_run(). */
 void params_help(const struct command *cmd, const char *path, FILE *out);
 
-/* `iotrim help [COMMAND [SUBCOMMAND]]` below the top-level table; top is
- * printed when no command is named. */
+/* `iotrim help [COMMAND [SUBCOMMAND]]` below the top-level table, argv the
+ * names (none to two); top is printed when no command is named. */
 int params_help_command(const struct command *const *commands, void (*top)(FILE *out),
 			int argc, char **argv);
 
