@@ -28,6 +28,25 @@ expect_exit "attach with a stray argument" 2 "unexpected argument 'extra'" run a
 expect_exit "flows with a bad MAC" 2 "--device takes a MAC" run flows --device 02:00:00:00:00
 expect_exit "flows with a bad sort key" 2 "--sort must be bytes, packets or last" run flows --sort size
 expect_exit "attach --help" 0 "usage: iotrim attach" run attach --help
+expect_exit "unknown command option" 2 "unknown option '--bogus' \\(see iotrim flows --help\\)" run flows --bogus
+expect_exit "option without its value" 2 "option '--device' needs a value" run flows --device
+expect_exit "flag given a value" 2 "option '--json' takes no value" run status --json=yes
+expect_exit "ambiguous abbreviation" 2 "ambiguous option '--sample'" "$IOTRIM" set --sample 3
+expect_exit "unique abbreviation and --opt=value" 2 "--sort must be bytes, packets or last, not 'x'" run flows --so=x
+expect_exit "geo without an address prints its usage" 2 "usage: iotrim geo" "$IOTRIM" geo
+expect_exit "help names an unknown command" 2 "unknown command 'frobnicate'" "$IOTRIM" help frobnicate
+expect_exit "help alone is the top-level usage" 0 "exit codes" "$IOTRIM" help
+# Every command has --help and `iotrim help COMMAND`, both on stdout.
+for cmd in attach detach flows devices status run destinations export geo set experiment block; do
+	expect_exit "$cmd --help" 0 "^usage: iotrim $cmd" "$IOTRIM" $cmd --help
+	expect_exit "help $cmd" 0 "^usage: iotrim $cmd" "$IOTRIM" help $cmd
+	tap_check "help $cmd prints on stdout" bash -c "'$IOTRIM' help $cmd 2>/dev/null | grep -q '^usage: iotrim $cmd'"
+done
+for sub in "block add" "block del" "block list" "block import" "experiment run" "experiment list" \
+	"experiment show" "experiment resume" "experiment abort" "experiment discover"; do
+	expect_exit "$sub --help" 0 "iotrim $sub" "$IOTRIM" $sub --help
+	expect_exit "help $sub" 0 "iotrim $sub" "$IOTRIM" help $sub
+done
 
 # --- environment errors -------------------------------------------------
 expect_exit "no such interface" 5 "no such interface: nosuch0" run attach --lan nosuch0
