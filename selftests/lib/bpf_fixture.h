@@ -32,6 +32,7 @@
 #include <linux/pkt_cls.h>
 
 #include "iotrim.h"
+#include "datapath/table.h"
 #include "iotrim_tc.skel.h"
 #include "iotrim_xdp.skel.h"
 
@@ -251,12 +252,12 @@ static inline int fixture_run(const struct bpf_fixture *fx,
 	return err;
 }
 
-/* 0 and *value, or -ENOENT. */
+/* 0 and *value (summed over the CPUs, as the controller does), or -ENOENT. */
 static inline int fixture_lookup_flow(const struct bpf_fixture *fx,
 				      const struct flow_key *key,
 				      struct flow_value *value)
 {
-	return bpf_map_lookup_elem(fx->flows_fd, key, value) ? -errno : 0;
+	return lookup_flow(fx->flows_fd, key, value);
 }
 
 static inline int fixture_lookup_device(const struct bpf_fixture *fx,
@@ -266,7 +267,7 @@ static inline int fixture_lookup_device(const struct bpf_fixture *fx,
 	struct device_key key = {};
 
 	memcpy(key.mac, mac, sizeof(key.mac));
-	return bpf_map_lookup_elem(fx->devices_fd, &key, value) ? -errno : 0;
+	return lookup_device(fx->devices_fd, &key, value);
 }
 
 /* Iterates the flow table: prev NULL for the first key; -ENOENT at the end. */
