@@ -16,9 +16,9 @@ static const char attach_usage[] =
 	"on after iotrim exits; re-attaching keeps the pinned counts.\n"
 	"\n"
 	"  --lan IFACE        the gateway's LAN interface\n"
-	"  --mode MODE        native (default; falls back to generic with a message),\n"
-	"                     generic (XDP in the stack), tc (TC on both directions;\n"
-	"                     chosen by default for bridges)\n"
+	"  --mode MODE        tc (default: TC on both directions, which keeps the\n"
+	"                     kernel's GRO/TSO aggregates whole), native (XDP in the\n"
+	"                     driver), generic (XDP in the stack)\n"
 	"  --max-flows N      flow table size (default 65536; fixed while pinned)\n"
 	"  --force            replace programs iotrim did not load, or a live attachment\n";
 
