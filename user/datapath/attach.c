@@ -147,7 +147,12 @@ static int check_foreign_programs(const struct attach_request *req, int ifindex,
 
 	if (req->force)
 		return 0;
-	id = mode == IOTRIM_MODE_TC ? 0 : xdp_prog_id(ifindex, NULL);
+	/*
+	 * An XDP program sees the uploads before TC does: besides XDP modes,
+	 * the default (tc) refuses one too, as the XDP default always did;
+	 * only an explicit --mode tc lets it run first.
+	 */
+	id = mode == IOTRIM_MODE_TC && req->mode == IOTRIM_MODE_TC ? 0 : xdp_prog_id(ifindex, NULL);
 	if (id && !is_ours(id)) {
 		prog_name(id, name);
 		pr_error("%s already has an XDP program (id %u, \"%s\") that iotrim did not load: use --force to replace it",
@@ -340,10 +345,13 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 	}
 
 	if (mode == IOTRIM_MODE_TC) {
-		/* Switching from an XDP mode: the old ingress counter must go. */
+		/*
+		 * Switching from an XDP mode: the old ingress counter must go, and
+		 * by default (past check_foreign_programs: --force) any other.
+		 */
 		uint32_t xdp_flags = 0, xdp_id = xdp_prog_id(ifindex, &xdp_flags);
 
-		if (xdp_id && is_ours(xdp_id))
+		if (xdp_id && (is_ours(xdp_id) || req->mode == IOTRIM_MODE_NONE))
 			bpf_xdp_detach(ifindex, xdp_flags, NULL);
 		err = attach_tc(req->ifname, ifindex, BPF_TC_INGRESS,
 				bpf_program__fd(tc->progs.iotrim_tc_ingress), &created_clsact);
