@@ -225,8 +225,8 @@ static __always_inline void add_payload(struct payload_counter *c, __u8 class, _
 	case PAYLOAD_IGNORED: field = &c->ignored; break;
 	default: field = &c->unknown; break;
 	}
-	c->sampled += bytes;	/* per-CPU values: no atomics needed */
-	*field += bytes;
+	__sync_fetch_and_add(&c->sampled, bytes);
+	__sync_fetch_and_add(field, bytes);
 }
 
 static __always_inline void record_debug(struct classify_scratch *s, struct payload_state *st,

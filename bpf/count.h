@@ -20,9 +20,17 @@ static __always_inline void count_reason(__u32 reason)
 		*c += 1;	/* per-CPU: no atomics needed */
 }
 
-/* Flow and device values are per-CPU: plain adds, no atomics. */
+/* Flow values are shared by the CPUs: atomic adds. */
 static __always_inline void add_traffic(struct traffic_counter *c,
 					__u64 packets, __u64 bytes)
+{
+	__sync_fetch_and_add(&c->packets, packets);
+	__sync_fetch_and_add(&c->bytes, bytes);
+}
+
+/* Device values are per-CPU: plain adds. */
+static __always_inline void add_traffic_percpu(struct traffic_counter *c,
+					       __u64 packets, __u64 bytes)
 {
 	c->packets += packets;
 	c->bytes += bytes;
@@ -85,12 +93,15 @@ static __always_inline void flow_key_from_packet(const struct packet_info *pi,
 }
 
 /*
- * Both tables follow the same pattern: look up (the one lookup of a known
- * flow or device), else insert a zeroed entry (BPF_NOEXIST, so a concurrent
- * insert by another CPU wins and is reused) and look up again; the counts
- * are then added in place to this CPU's copy of the value.  Only the
- * inserting CPU sets first_seen_ns: the controller takes the earliest
- * non-zero one over the CPUs, and the latest last_seen_ns.
+ * Both tables follow the same pattern: look up, else insert a zeroed entry
+ * (BPF_NOEXIST, so a concurrent insert by another CPU wins and is reused)
+ * and look up again; the counts are then added in place.  A flow's value
+ * is shared (its payload sampling state must be: a flow direction is not
+ * always handled by one CPU, e.g. on veth it runs on the sender's), so its
+ * counts are added atomically.  A device's value is per-CPU (every flow of
+ * the device updates it: shared, it would bounce between CPUs), added
+ * plainly; only the inserting CPU sets its first_seen_ns, and the
+ * controller takes the earliest non-zero one over the CPUs.
  * Each returns the entry (for the payload counters), NULL if none.
  * The zeroed entries come from .rodata, not the stack: with the payload
  * counters the values are 192 and 160 bytes, and BPF has 512 bytes of
@@ -143,7 +154,7 @@ static __always_inline struct device_value *count_device(const struct flow_key *
 		if (inserted)
 			v->first_seen_ns = now;
 	}
-	add_traffic(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
+	add_traffic_percpu(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
 	v->last_seen_ns = now;
 	__builtin_memcpy(v->last_ip, key->device_ip, 16);
 	v->last_family = key->family;

@@ -13,20 +13,23 @@
 #include "iotrim_maps.h"
 
 /*
- * Per-CPU values: each CPU adds to its own copy without atomics, and the
- * controller sums the copies (user/datapath/table.c).  The LRU list is the
- * common one: a flow seen on one CPU only can still use the whole table.
+ * Shared, not per-CPU: a flow's payload sampling state (first K, sticky
+ * labels) must be one per flow direction (count.h).
  * Resized by the controller before load (iotrim attach --max-flows).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IOTRIM_DEFAULT_MAX_FLOWS);
 	__type(key, struct flow_key);
 	__type(value, struct flow_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_FLOWS SEC(".maps");
 
-/* Per-CPU like the flows, but never evicting: a device's totals are exact. */
+/*
+ * Per-CPU: each CPU adds to its own copy without atomics, and the
+ * controller sums the copies (user/datapath/table.c).  Never evicting: a
+ * device's totals are exact.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, IOTRIM_MAX_DEVICES);

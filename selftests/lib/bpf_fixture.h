@@ -252,12 +252,12 @@ static inline int fixture_run(const struct bpf_fixture *fx,
 	return err;
 }
 
-/* 0 and *value (summed over the CPUs, as the controller does), or -ENOENT. */
+/* 0 and *value, or -ENOENT. */
 static inline int fixture_lookup_flow(const struct bpf_fixture *fx,
 				      const struct flow_key *key,
 				      struct flow_value *value)
 {
-	return lookup_flow(fx->flows_fd, key, value);
+	return bpf_map_lookup_elem(fx->flows_fd, key, value) ? -errno : 0;
 }
 
 static inline int fixture_lookup_device(const struct bpf_fixture *fx,
@@ -267,7 +267,7 @@ static inline int fixture_lookup_device(const struct bpf_fixture *fx,
 	struct device_key key = {};
 
 	memcpy(key.mac, mac, sizeof(key.mac));
-	return lookup_device(fx->devices_fd, &key, value);
+	return lookup_device(fx->devices_fd, &key, value);	/* summed over the CPUs */
 }
 
 /* Iterates the flow table: prev NULL for the first key; -ENOENT at the end. */

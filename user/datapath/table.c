@@ -10,9 +10,9 @@
 #include "datapath/table.h"
 
 /*
- * The flow and device maps are per-CPU: a lookup hands out one copy of the
- * value per possible CPU, each padded to 8 bytes, and an entry's value is
- * their merge (merge_flow, merge_device) into a zeroed value.
+ * The device map is per-CPU: a lookup hands out one copy of the value per
+ * possible CPU, each padded to 8 bytes, and an entry's value is their merge
+ * (merge_device) into a zeroed value.  The flow map is shared.
  */
 typedef void (*merge_fn)(void *sum, const void *cpu_value);
 
@@ -55,31 +55,6 @@ static void merge_seen(__u64 *first, __u64 *last, __u64 cpu_first, __u64 cpu_las
 		*last = cpu_last;
 }
 
-/* Sampling state: payload packets add up; the rest is the latest CPU's. */
-static void merge_sample(struct payload_state *sum, const struct payload_state *c, bool latest)
-{
-	__u32 packets = sum->packets + c->packets < sum->packets ? ~0U : sum->packets + c->packets;
-
-	if (latest)
-		*sum = *c;
-	sum->packets = packets;
-}
-
-static void merge_flow(void *sum_, const void *cpu_)
-{
-	struct flow_value *sum = sum_;
-	const struct flow_value *c = cpu_;
-	bool latest = c->last_seen_ns > sum->last_seen_ns;
-
-	add_counter(&sum->up, &c->up);
-	add_counter(&sum->down, &c->down);
-	merge_sample(&sum->sample_up, &c->sample_up, latest);
-	merge_sample(&sum->sample_down, &c->sample_down, latest);
-	add_payload(&sum->payload_up, &c->payload_up);
-	add_payload(&sum->payload_down, &c->payload_down);
-	merge_seen(&sum->first_seen_ns, &sum->last_seen_ns, c->first_seen_ns, c->last_seen_ns);
-}
-
 static void merge_device(void *sum_, const void *cpu_)
 {
 	struct device_value *sum = sum_;
@@ -114,22 +89,17 @@ static int lookup_percpu(int fd, const void *key, size_t value_size, merge_fn me
 	return err;
 }
 
-int lookup_flow(int fd, const struct flow_key *key, struct flow_value *out)
-{
-	return lookup_percpu(fd, key, sizeof(*out), merge_flow, out);
-}
-
 int lookup_device(int fd, const struct device_key *key, struct device_value *out)
 {
 	return lookup_percpu(fd, key, sizeof(*out), merge_device, out);
 }
 
-/* Keys per batch read: bounds the per-CPU copies held at once. */
+/* Keys per batch read: bounds the values held at once. */
 #define BATCH_KEYS 4096
 
 /*
- * Reads a per-CPU hash map into entries of entry_size (key at 0, merged
- * value at value_offset) with batch lookups: a few system calls for the
+ * Reads a hash map into entries of entry_size (key at 0, value at
+ * value_offset; merge: a per-CPU map's copies are merged) with batch lookups: a few system calls for the
  * whole table instead of two per entry.  Entries may come and go while we
  * read (LRU eviction, new flows); the result is a snapshot as good as a live
  * table allows.
@@ -137,8 +107,8 @@ int lookup_device(int fd, const struct device_key *key, struct device_value *out
 static int read_hash(int fd, size_t key_size, size_t value_size, size_t entry_size,
 		     size_t value_offset, merge_fn merge, void **items, size_t *len)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	size_t cap = 256, n = 0, stride = ncpus * percpu_stride(value_size);
+	int ncpus = merge ? libbpf_num_possible_cpus() : 1;
+	size_t cap = 256, n = 0, stride = merge ? ncpus * percpu_stride(value_size) : value_size;
 	__u32 batch = BATCH_KEYS, token = 0;
 	char *buf = NULL, *keys = NULL, *copies = NULL;
 	bool first = true, done = false;
@@ -182,7 +152,11 @@ static int read_hash(int fd, size_t key_size, size_t value_size, size_t entry_si
 
 			memset(entry, 0, entry_size);
 			memcpy(entry, keys + i * key_size, key_size);
-			merge_cpus(copies + i * stride, ncpus, value_size, merge, entry + value_offset);
+			if (merge)
+				merge_cpus(copies + i * stride, ncpus, value_size, merge,
+					   entry + value_offset);
+			else
+				memcpy(entry + value_offset, copies + i * stride, value_size);
 		}
 	}
 out:
@@ -200,7 +174,7 @@ out:
 int read_flows(int map_fd, struct flow_table *t)
 {
 	return read_hash(map_fd, sizeof(struct flow_key), sizeof(struct flow_value),
-			 sizeof(struct flow_entry), offsetof(struct flow_entry, value), merge_flow,
+			 sizeof(struct flow_entry), offsetof(struct flow_entry, value), NULL,
 			 (void **)&t->items, &t->len);
 }
 
