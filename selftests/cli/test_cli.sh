@@ -72,7 +72,7 @@ else
 fi
 
 # --- life cycle -----------------------------------------------------------
-expect_exit "attach native" 0 "attached to lan0 \(native mode" run attach --lan lan0
+expect_exit "attach native" 0 "attached to lan0 \(native mode" run attach --lan lan0 --mode native
 expect_exit "second attach refused" 6 "already attached to lan0" run attach --lan lan0
 expect_exit "other interface refused while attached" 6 "attached to lan0 already" run attach --lan lo
 expect_exit "resize while pinned refused" 6 "holds 65536 flows" run attach --lan lan0 --force --max-flows 4096

@@ -20,8 +20,8 @@ struct attach_params {
 extern const struct param_word attach_mode_words[];
 #define ATTACH_PARAMS(type, member)                                                         \
 	{ .name = "mode", PARAM_ENUM(type, member.mode, attach_mode_words), .arg = "MODE",     \
-	  .help = "native (default; falls back to generic with a message), generic (XDP in "  \
-		  "the stack), tc (TC on both directions; chosen by default for bridges)" },  \
+	  .help = "tc (default: TC on both directions, which keeps the kernel's GRO/TSO "     \
+		  "aggregates whole), native (XDP in the driver), generic (XDP in the stack)" }, \
 	{ .name = "max-flows", PARAM_U64(type, member.max_flows, 1024, 1 << 24),             \
 	  .help = "flow table size (default 65536; fixed while pinned)" }
 void attach_params_apply(const struct attach_params *p, struct attach_request *req);
