@@ -3,6 +3,9 @@
 #ifndef IOTRIM_CLI_H
 #define IOTRIM_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "common/log.h"
 #include "common/parse.h"
 
@@ -51,6 +54,11 @@ int cmd_geo(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_block(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+struct snapshot;
+/* The flow table as `iotrim flows` prints it (sorted by its --sort, default bytes). */
+void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload);
 /* After an attach: the stored block rules go into the maps again (a failure only warns). */
 void reapply_block_rules(void);
 

@@ -215,11 +215,16 @@ int cmd_flows(int argc, char **argv)
 			    argv[optind]);
 	if ((err = snapshot_take(&snap)))
 		return datapath_exit(err);
-	qsort(snap.flows.items, snap.flows.len, sizeof(*snap.flows.items), compare_flows);
-	if (json)
-		print_json(&snap.flows, only);
-	else
-		print_text(&snap.flows, &snap.devices, only, payload);
+	flows_print(&snap, only, json, payload);
 	snapshot_free(&snap);
 	return EXIT_OK;
+}
+
+void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload)
+{
+	qsort(snap->flows.items, snap->flows.len, sizeof(*snap->flows.items), compare_flows);
+	if (json)
+		print_json(&snap->flows, only);
+	else
+		print_text(&snap->flows, &snap->devices, only, payload);
 }

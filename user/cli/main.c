@@ -28,6 +28,7 @@ static const char usage[] =
 	"  experiment run FILE  block-and-validate: which destinations a device can\n"
 	"                       live without (also list, show, resume, abort)\n"
 	"  block add|del|list   deny a device's destinations by IP, prefix or name\n"
+	"  replay FILE...       pcap/pcapng files through the same programs and attribution\n"
 	"\n"
 	"exit codes:\n"
 	"  0 ok  1 runtime error  2 usage  3 not root  4 no BTF/bpffs\n"
@@ -55,6 +56,7 @@ static const struct command {
 	{ "set", cmd_set },
 	{ "experiment", cmd_experiment },
 	{ "block", cmd_block },
+	{ "replay", cmd_replay },
 };
 
 int main(int argc, char **argv)
