@@ -241,7 +241,9 @@ int capture_next(struct capture *c, struct capture_frame *f)
 		if (f->len > f->captured) {
 			/* Cut by the snap length: zeros stand for the payload nobody saw. */
 			memset(c->buf + f->captured, 0, f->len - f->captured);
-			c->problems[CAPTURE_CUT_FRAME]++;
+			if (!c->problems[CAPTURE_CUT_FRAME]++)
+				warn("%s: frame %llu is cut by the snap length (%u of %u bytes): the payload of cut frames is ignored, counted in the summary",
+				     c->path, (unsigned long long)c->frames + 1, h->caplen, wire);
 		}
 		f->data = c->buf;
 		c->frames++;

@@ -141,7 +141,7 @@ int side_infer(char *const *files, int nfiles, struct device_side *s)
 	struct mac_seen *best = NULL, *second = NULL;
 	struct capture c = { 0 };
 	struct capture_frame f;
-	size_t n = 0, frames = 0;
+	size_t n = 0, frames = 0, ethernet = 0;
 	char mac[MAC_STRLEN];
 	bool by_dns;
 
@@ -153,6 +153,7 @@ int side_infer(char *const *files, int nfiles, struct device_side *s)
 			struct mac_seen *m;
 
 			frames++;
+			ethernet += !f.synthetic_eth;
 			if (f.synthetic_eth || !frame_ip_parse(f.data, f.captured, &ip) ||
 			    !(m = seen_of(t, &n, f.data + 6)))
 				continue;
@@ -162,6 +163,10 @@ int side_infer(char *const *files, int nfiles, struct device_side *s)
 		}
 		capture_close(&c);
 	}
+	/* Cooked and raw captures say the side themselves; unreadable ones say why later. */
+	s->mode = SIDE_GATEWAY;
+	if (!ethernet)
+		return 0;
 	by_dns = false;
 	for (size_t i = 0; i < n; i++)
 		by_dns |= t[i].dns_answers > 0;
@@ -181,7 +186,6 @@ int side_infer(char *const *files, int nfiles, struct device_side *s)
 		return -ENOENT;
 	}
 	memcpy(s->gateway, best->mac, 6);
-	s->mode = SIDE_GATEWAY;
 	format_mac(best->mac, mac);
 	if (by_dns)
 		snprintf(s->inferred, sizeof(s->inferred),

@@ -55,7 +55,8 @@ enum side_verdict side_raw(const struct frame_ip *ip);
  * answers (UDP/TCP source port 53), else the one that sent from the most
  * IP addresses (a router forwards for many; a device sends from its own).
  * Reads up to 200 000 frames of the files.  0 and s->gateway,
- * s->inferred; -ENOENT when nothing says (after saying why).
+ * s->inferred (nothing inferred when no Ethernet frame was read); -ENOENT
+ * when nothing says (after saying why).
  */
 int side_infer(char *const *files, int nfiles, struct device_side *s);
 
