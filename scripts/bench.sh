@@ -21,5 +21,9 @@ echo "== healing after kill -9 of an experiment"
 scripts/bench_experiment_kill.sh
 echo
 
+echo "== replay rate beside tshark"
+scripts/bench_replay.sh
+echo
+
 echo "== iperf3 throughput through the gateway"
 scripts/bench_throughput.sh

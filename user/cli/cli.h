@@ -3,6 +3,9 @@
 #ifndef IOTRIM_CLI_H
 #define IOTRIM_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "common/log.h"
 #include "common/parse.h"
 
@@ -39,6 +42,9 @@ int cli_db_open(const char *path, struct sqlite3 **db);
  */
 int load_exit_code(int err);
 
+struct snapshot;
+/* The flow table as `iotrim flows` prints it (sorted by its --sort, default bytes). */
+void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload);
 /* After an attach: the stored block rules go into the maps again (a failure only warns). */
 void reapply_block_rules(void);
 

@@ -159,13 +159,18 @@ static int run_flows(const void *opts, int argc, char **argv)
 	if ((err = snapshot_take(&snap)))
 		return datapath_exit(err);
 	sort_by = o->sort;
-	qsort(snap.flows.items, snap.flows.len, sizeof(*snap.flows.items), compare_flows);
-	if (o->json)
-		print_json(&snap.flows, only);
-	else
-		print_text(&snap.flows, &snap.devices, only, o->payload);
+	flows_print(&snap, only, o->json, o->payload);
 	snapshot_free(&snap);
 	return EXIT_OK;
+}
+
+void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload)
+{
+	qsort(snap->flows.items, snap->flows.len, sizeof(*snap->flows.items), compare_flows);
+	if (json)
+		print_json(&snap->flows, only);
+	else
+		print_text(&snap->flows, &snap->devices, only, payload);
 }
 
 static const struct param_word sort_words[] = {

@@ -9,7 +9,7 @@
 /* The commands, in cli/cmd_NAME.c. */
 extern const struct command attach_command, detach_command, flows_command, devices_command,
 	status_command, geo_command, set_command, run_command, block_command, experiment_command,
-	destinations_command, export_command;
+	destinations_command, export_command, replay_command;
 
 /* --mode and --max-flows, shared by attach and run. */
 struct attach_request;

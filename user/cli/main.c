@@ -33,6 +33,7 @@ static const struct command *const commands[] = {
 	&set_command,
 	&experiment_command,
 	&block_command,
+	&replay_command,
 	&help_command,
 	NULL,
 };
