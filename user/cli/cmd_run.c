@@ -91,24 +91,50 @@ struct run_opts {
 	const char *db, *devices;
 };
 
-static int run_loop(const struct run_opts *o)
+/* What the controller needs before it touches the interface: everything
+ * that can fail on a new machine or a busy database fails before attach. */
+struct run_state {
+	struct device_config conf;
+	sqlite3 *db;
+	int lock_fd;
+};
+
+static void run_state_close(struct run_state *st)
+{
+	if (st->db)
+		db_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	device_config_free(&st->conf);
+}
+
+/* Device config, then the database (which creates the state directory),
+ * then the one-controller lock beside it. */
+static int run_state_open(const struct run_opts *o, struct run_state *st)
+{
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	if ((err = device_config_load(o->devices, &st->conf)))
+		return load_exit_code(err);
+	if ((err = cli_db_open(o->db, &st->db)) || (err = take_lock(o->db, &st->lock_fd)))
+		run_state_close(st);
+	return err;
+}
+
+static int run_loop(const struct run_opts *o, struct run_state *st)
 {
 	struct ring_buffer *rb = NULL;
-	struct device_config conf = { 0 };
+	struct device_config *conf = &st->conf;
 	struct harvest_result hr;
 	struct name_store store;
 	struct attrib a;
-	sqlite3 *db = NULL;
-	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1, lock_fd = -1;
+	sqlite3 *db = st->db;
+	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1;
 	double start, last_flush, last_harvest, last_expire;
 	int err;
 
-	if ((err = device_config_load(o->devices, &conf)))
-		return load_exit_code(err);
-	if ((err = take_lock(o->db, &lock_fd)))
-		goto out;
-	if ((err = cli_db_open(o->db, &db)))
-		goto out;
 	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
@@ -136,7 +162,7 @@ static int run_loop(const struct run_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	/* Harvest first: whatever the last controller left is taken now. */
 	history_harvest_map(db, flows_fd, &hr);
-	history_update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->interval);
 	fflush(stdout);
@@ -162,7 +188,7 @@ static int run_loop(const struct run_opts *o)
 			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
-			history_update_devices(db, devices_fd, &conf);
+			history_update_devices(db, devices_fd, conf);
 			last_harvest = now;
 		}
 		if (now - last_expire >= 30) {
@@ -175,7 +201,7 @@ static int run_loop(const struct run_opts *o)
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
 	err = history_harvest_map(db, flows_fd, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
-	history_update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
 		       (unsigned long long)a.st.events, (unsigned long long)a.st.dns_responses,
@@ -193,11 +219,6 @@ out:
 		close(flows_fd);
 	if (devices_fd >= 0)
 		close(devices_fd);
-	if (db)
-		db_close(db);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	device_config_free(&conf);
 	return err;
 }
 
@@ -220,6 +241,7 @@ static int run_run(const void *opts, int argc, char **argv)
 		.db = p->db ? p->db : db_path(),
 		.devices = p->devices,
 	};
+	struct run_state st;
 	int err;
 
 	(void)argc, (void)argv;
@@ -228,9 +250,12 @@ static int run_run(const void *opts, int argc, char **argv)
 		return fail(EXIT_USAGE, "run needs --lan IFACE (or --no-attach)");
 	if ((err = require_pin_access()))
 		return datapath_exit(err);
-	if (!o.no_attach && !attached_to(o.req.ifname) && (err = attach_and_report(&o.req)))
+	if ((err = run_state_open(&o, &st)))
 		return err;
-	return run_loop(&o);
+	if (o.no_attach || attached_to(o.req.ifname) || !(err = attach_and_report(&o.req)))
+		err = run_loop(&o, &st);
+	run_state_close(&st);
+	return err;
 }
 
 const struct command run_command = {
