@@ -12,7 +12,11 @@
 #include "iotrim.h"
 #include "iotrim_maps.h"
 
-/* Resized by the controller before load (iotrim attach --max-flows). */
+/*
+ * Shared, not per-CPU: a flow's payload sampling state (first K, sticky
+ * labels) must be one per flow direction (count.h).
+ * Resized by the controller before load (iotrim attach --max-flows).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IOTRIM_DEFAULT_MAX_FLOWS);
@@ -21,8 +25,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_FLOWS SEC(".maps");
 
+/*
+ * Per-CPU: each CPU adds to its own copy without atomics, and the
+ * controller sums the copies (user/datapath/table.c).  Never evicting: a
+ * device's totals are exact.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, IOTRIM_MAX_DEVICES);
 	__type(key, struct device_key);
 	__type(value, struct device_value);

@@ -17,5 +17,13 @@ build/iotrim geo 8.8.8.8 >/dev/null
 echo "iotrim geo 8.8.8.8 (loads the country database and the ASN tables): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 echo
 
+echo "== healing after kill -9 of an experiment"
+scripts/bench_experiment_kill.sh
+echo
+
+echo "== replay rate beside tshark"
+scripts/bench_replay.sh
+echo
+
 echo "== iperf3 throughput through the gateway"
 scripts/bench_throughput.sh

@@ -3,7 +3,7 @@
 
 Prints TAP.  Rules:
   - user/ stages depend one way: common <- datapath, attrib <- history
-    <- enforce <- experiment <- report <- cli; a file includes its own stage or an
+    <- enforce, replay <- experiment <- report <- cli; a file includes its own stage or an
     earlier one ("stage/file.h"), never a later one or a sibling of its rank;
   - no include circle among the files of user/, bpf/ and include/;
   - no file over 600 lines in user/ and bpf/;
@@ -17,7 +17,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RANK = {"common": 0, "datapath": 1, "attrib": 1, "history": 2,
-        "enforce": 3, "experiment": 4, "report": 5, "cli": 6}
+        "enforce": 3, "replay": 3, "experiment": 4, "report": 5, "cli": 6}
 MAX_LINES = 600
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
@@ -80,7 +80,7 @@ for p in user:
             continue
         if t != s and RANK[t] >= RANK[s]:
             problems.append(f"{p} ({s}) includes {h} ({t}): dependencies run "
-                            "common <- datapath, attrib <- history <- enforce <- experiment <- report <- cli")
+                            "common <- datapath, attrib <- history <- enforce, replay <- experiment <- report <- cli")
 check("controller dependencies run one way", problems)
 
 # 3. No include circle among files.

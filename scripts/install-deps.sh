@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	libsqlite3-dev libldns-dev libmaxminddb-dev libpsl-dev libinih-dev
+	libsqlite3-dev libldns-dev libmaxminddb-dev libpsl-dev libinih-dev libpcap-dev
 	# tests
 	libcmocka-dev jq tshark tcpdump iproute2 nftables ethtool
 	# the man page test renders man/iotrim.8

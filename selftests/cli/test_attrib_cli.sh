@@ -6,7 +6,13 @@ cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/lib.sh
 
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+NS=iotrim-attrcli-$$
+cleanup() {
+	in_netns "$NS" "$IOTRIM" detach --lan lan0 --purge >/dev/null 2>&1
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$WORK" "$IOTRIM_PIN_DIR"
+}
+trap cleanup EXIT
 export IOTRIM_DB=$WORK/iotrim.db
 
 expect_exit "run needs --lan" 2 "run needs --lan" "$IOTRIM" run
@@ -30,4 +36,20 @@ expect_exit "geo with an override file" 0 $'^192.0.2.1\tZZ\tAS64496\tHome networ
 	bash -c "printf '192.0.2.0/24 ZZ 64496 Home network\n' >'$WORK/o.conf'; '$IOTRIM' geo --geo-overrides '$WORK/o.conf' 192.0.2.1 2>/dev/null"
 expect_exit "a broken device config is reported" 2 "syntax error on line 1" \
 	bash -c "echo 'garbage' >'$WORK/d.conf'; '$IOTRIM' destinations --no-live --devices '$WORK/d.conf' --providers data/providers.conf"
+
+# --- run on a new machine: no state directory yet ------------------------------
+make_veth_netns "$NS"
+mode_of() { stat -c %a "$1" 2>/dev/null; }
+nothing_attached() {
+	! ip -n "$NS" -d link show lan0 | grep -q 'prog/xdp' &&
+		[ -z "$(ip netns exec "$NS" tc filter show dev lan0 ingress 2>/dev/null)" ] &&
+		[ -z "$(ip netns exec "$NS" tc filter show dev lan0 egress 2>/dev/null)" ]
+}
+expect_exit "run with a database that cannot be opened fails" 1 "cannot create the directory" \
+	in_netns "$NS" "$IOTRIM" run --lan lan0 --duration 1 --db /proc/iotrim/x.db
+tap_check "... before it attaches anything" nothing_attached
+expect_exit "run from a state directory that does not exist yet" 0 "attached to lan0" \
+	in_netns "$NS" "$IOTRIM" run --lan lan0 --duration 1 --db "$WORK/state/iotrim.db"
+tap_check "the state directory is created private (0700)" test "$(mode_of "$WORK/state")" = 700
+tap_check "the database is private (0600)" test "$(mode_of "$WORK/state/iotrim.db")" = 600
 tap_done

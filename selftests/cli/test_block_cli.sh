@@ -77,7 +77,7 @@ expect_exit "block --help" 0 "usage: iotrim block add" gw block --help
 expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$IOTRIM" block list
 
 # --- rules take effect at once ------------------------------------------------------
-expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0
+expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0 --mode native
 path=$(gw status --json | jq -r '.mode + " " + .reject_path')
 tap_check "status --json: the reject path of XDP ($path)" grep -qxE "native xdp_tx|generic xdp_tx_generic" <<<"$path"
 tap_check "the device reaches 203.0.113.10 before any rule" reaches 203.0.113.10
@@ -145,12 +145,12 @@ tap_check "and their map entries" deny_ip_empty
 # --- persistence --------------------------------------------------------------------
 pid=$(gw block add --device $DEV_MAC 203.0.113.11 | sed -n 's/^rule \([0-9]*\):.*/\1/p')
 gw detach >/dev/null
-gw attach --lan lan0 >/dev/null
+gw attach --lan lan0 --mode native >/dev/null
 tap_check "a rule survives detach + attach" blocked 203.0.113.11
 gw detach --purge >/dev/null
 tap_check "purge removed the maps" test ! -e "$IOTRIM_PIN_DIR/deny_ip"
 expect_exit "add while not attached goes to the database" 0 "applies from the next .iotrim attach" gw block add --device $DEV_MAC 203.0.113.10 --action reject
-expect_exit "attach again" 0 "attached to lan0" gw attach --lan lan0
+expect_exit "attach again" 0 "attached to lan0" gw attach --lan lan0 --mode native
 tap_check "attach re-applied the stored rules (rule $pid)" map_has_rule "$pid"
 tap_check "both addresses blocked again" both_blocked
 tap_check "list shows two rules" test "$(gw block list --json | jq length)" = 2

@@ -28,6 +28,25 @@ expect_exit "attach with a stray argument" 2 "unexpected argument 'extra'" run a
 expect_exit "flows with a bad MAC" 2 "--device takes a MAC" run flows --device 02:00:00:00:00
 expect_exit "flows with a bad sort key" 2 "--sort must be bytes, packets or last" run flows --sort size
 expect_exit "attach --help" 0 "usage: iotrim attach" run attach --help
+expect_exit "unknown command option" 2 "unknown option '--bogus' \\(see iotrim flows --help\\)" run flows --bogus
+expect_exit "option without its value" 2 "option '--device' needs a value" run flows --device
+expect_exit "flag given a value" 2 "option '--json' takes no value" run status --json=yes
+expect_exit "ambiguous abbreviation" 2 "ambiguous option '--sample'" "$IOTRIM" set --sample 3
+expect_exit "unique abbreviation and --opt=value" 2 "--sort must be bytes, packets or last, not 'x'" run flows --so=x
+expect_exit "geo without an address prints its usage" 2 "usage: iotrim geo" "$IOTRIM" geo
+expect_exit "help names an unknown command" 2 "unknown command 'frobnicate'" "$IOTRIM" help frobnicate
+expect_exit "help alone is the top-level usage" 0 "exit codes" "$IOTRIM" help
+# Every command has --help and `iotrim help COMMAND`, both on stdout.
+for cmd in attach detach flows devices status run destinations export geo set experiment block; do
+	expect_exit "$cmd --help" 0 "^usage: iotrim $cmd" "$IOTRIM" $cmd --help
+	expect_exit "help $cmd" 0 "^usage: iotrim $cmd" "$IOTRIM" help $cmd
+	tap_check "help $cmd prints on stdout" bash -c "'$IOTRIM' help $cmd 2>/dev/null | grep -q '^usage: iotrim $cmd'"
+done
+for sub in "block add" "block del" "block list" "block import" "experiment run" "experiment list" \
+	"experiment show" "experiment resume" "experiment abort" "experiment discover"; do
+	expect_exit "$sub --help" 0 "iotrim $sub" "$IOTRIM" $sub --help
+	expect_exit "help $sub" 0 "iotrim $sub" "$IOTRIM" help $sub
+done
 
 # --- environment errors -------------------------------------------------
 expect_exit "no such interface" 5 "no such interface: nosuch0" run attach --lan nosuch0
@@ -40,8 +59,10 @@ expect_exit "status before attach" 8 "iotrim attach" run status
 expect_exit "detach when not attached is harmless" 0 "not attached" run detach
 
 # bpffs not mounted: in a private mount namespace without it, attach mounts
-# it itself (as bpftool does) and goes on.
-out=$(unshare -m bash -c "umount -l /sys/fs/bpf 2>/dev/null; umount -l /sys/fs/bpf 2>/dev/null;
+# it itself (as bpftool does) and goes on.  The namespace has a PID 1 of its
+# own, as a container does, so the pins outlive the command (a mount
+# namespace of the command's own is refused: test_pins_cli.sh).
+out=$(unshare -m -p -f --mount-proc bash -c "umount -l /sys/fs/bpf 2>/dev/null; umount -l /sys/fs/bpf 2>/dev/null;
 	nsenter --net=/run/netns/$NS $IOTRIM attach --lan lan0 &&
 	nsenter --net=/run/netns/$NS $IOTRIM detach --purge" 2>&1)
 if grep -q "mounted bpffs at /sys/fs/bpf" <<<"$out" && grep -q "attached to lan0" <<<"$out"; then
@@ -51,7 +72,7 @@ else
 fi
 
 # --- life cycle -----------------------------------------------------------
-expect_exit "attach native" 0 "attached to lan0 \(native mode" run attach --lan lan0
+expect_exit "attach native" 0 "attached to lan0 \(native mode" run attach --lan lan0 --mode native
 expect_exit "second attach refused" 6 "already attached to lan0" run attach --lan lan0
 expect_exit "other interface refused while attached" 6 "attached to lan0 already" run attach --lan lo
 expect_exit "resize while pinned refused" 6 "holds 65536 flows" run attach --lan lan0 --force --max-flows 4096

@@ -249,10 +249,21 @@ for s in single group; do
 	for _ in $(seq 1 100); do	# until a few trials are done
 		sleep 0.1
 		id=$("$IOTRIM" experiment list --json | jq '[.[] | select(.status == "running")] | .[0].id // empty')
-		[ -n "$id" ] && [ "$(trials_done "$id")" -ge 4 ] && break
+		[ -n "$id" ] && [ "$(trials_done "$id")" -ge 4 ] && grep -qs "experiment:$id\$" "$SIM_DIR/rules" && break
 	done
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
+	# entries are leased for one step: timeout 5 + 1 s kill grace + 3 s margin from the last renewal
+	killed_ms=$(date +%s%3N)
+	step_end=$((killed_ms + 1000 * (5 + 1 + 3)))
+	ends=$(awk -v id="experiment:$id" '$9 == id { print $8 }' "$SIM_DIR/rules" 2>/dev/null)
+	late=$(awk -v max="$step_end" '$1 > max' <<<"$ends" | wc -l)
+	if [ -n "$ends" ] && [ "$late" -eq 0 ]; then
+		tap_ok "$s: kill -9 mid-trial: the $(wc -l <<<"$ends") entries left end within one command's timeout + 4 s (latest in $(( $(sort -n <<<"$ends" | tail -1) - killed_ms )) ms)"
+	else
+		tap_not_ok "$s: kill -9 mid-trial: entries end within one command's timeout + 4 s" \
+			"killed at $killed_ms, lease ends:" $ends
+	fi
 	before=$(trials_done "$id")
 	dead=$("$IOTRIM" experiment list --json | jq -r --argjson id "$id" '.[] | select(.id == $id) | .status')
 	left=$(grep -c "experiment:$id\$" "$SIM_DIR/rules" 2>/dev/null)

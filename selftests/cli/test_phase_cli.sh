@@ -12,12 +12,12 @@ export IOTRIM_DB=$WORK/iotrim.db
 A=02:00:00:00:00:21
 B=02:00:00:00:00:22
 
-expect_exit "bad MAC is a usage error" 2 "bad device MAC" "$IOTRIM" phase nomac setup
-expect_exit "unknown phase is a usage error" 2 "unknown phase 'sleep'" "$IOTRIM" phase $A sleep
-expect_exit "bad --at is a usage error" 2 "bad time" "$IOTRIM" phase $A setup --at yesterday
-expect_exit "missing phase is a usage error" 2 "usage:" "$IOTRIM" phase $A
-expect_exit "a live mark" 0 "^$A: setup" "$IOTRIM" phase $A setup --at 2026-11-30T10:00:00Z
-expect_exit "a second live mark" 0 "^$A: idle" "$IOTRIM" phase $A idle --at 2026-11-30T11:00:00+00:30
+expect_exit "bad MAC is a usage error" 2 "bad device MAC" "$IOTRIM" phase mark nomac setup
+expect_exit "unknown phase is a usage error" 2 "unknown phase 'sleep'" "$IOTRIM" phase mark $A sleep
+expect_exit "bad --at is a usage error" 2 "bad time" "$IOTRIM" phase mark $A setup --at yesterday
+expect_exit "missing phase is a usage error" 2 "usage:" "$IOTRIM" phase mark $A
+expect_exit "a live mark" 0 "^$A: setup" "$IOTRIM" phase mark $A setup --at 2026-11-30T10:00:00Z
+expect_exit "a second live mark" 0 "^$A: idle" "$IOTRIM" phase mark $A idle --at 2026-11-30T11:00:00+00:30
 
 cat >"$WORK/bad.txt" <<EOT
 # operator script, run 1

@@ -24,7 +24,7 @@ sqlite3 "$IOTRIM_DB" "INSERT INTO flow_history VALUES
  INSERT INTO payload_history (device_mac, mark_id, sampled, encrypted, text, compressed, media,
   unknown, ignored) VALUES ('02:00:00:00:00:31', 0, 1100, 750, 200, 50, 0, 0, 100)"
 
-expect_exit "unknown format" 2 "unknown format 'pdf'" "${R[@]}" --format pdf
+expect_exit "unknown format" 2 "--format must be text, md, json or html, not 'pdf'" "${R[@]}" --format pdf
 expect_exit "bad home" 2 "bad home country" "${R[@]}" --home Germany
 expect_exit "bad --since" 2 "bad time" "${R[@]}" --since monday
 expect_exit "phase none is no report phase" 2 "unknown phase" "${R[@]}" --phase none

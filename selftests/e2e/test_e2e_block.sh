@@ -63,7 +63,7 @@ tb_up "testbed up"
 # Native XDP_TX on a veth reaches the peer only when the peer runs an XDP
 # program (the kernel schedules the peer's NAPI for XDP frames only then).
 sw ip link set dev sw-gw xdp obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp
-expect_exit "iotrim attaches to the gateway's LAN (native XDP)" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0
+expect_exit "iotrim attaches to the gateway's LAN (native XDP)" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0 --mode native
 start_controller --no-attach --interval 1
 
 # --- name rules -------------------------------------------------------------------
@@ -185,14 +185,14 @@ tap_check "the rule was still in the pinned map: the program ended it" map_has_r
 out=$(blk add --device $D1 203.0.113.12 2>&1)
 keep_id=$(rule_id "$out")
 gw "$IOTRIM" detach >/dev/null
-gw "$IOTRIM" attach --lan lan0 >/dev/null
+gw "$IOTRIM" attach --lan lan0 --mode native >/dev/null
 tap_check "the rule survives detach + attach" blocked_ping 203.0.113.12
 start_controller --no-attach --interval 1
 sleep 1
 tap_check "and a controller restart" blocked_ping 203.0.113.12
 stop_controller
 gw "$IOTRIM" detach --purge >/dev/null
-gw "$IOTRIM" attach --lan lan0 >/dev/null
+gw "$IOTRIM" attach --lan lan0 --mode native >/dev/null
 tap_check "and a purge: attach re-applies it from the database" map_has_rule "$keep_id"
 tap_check "blocked again after the purge" blocked_ping 203.0.113.12
 

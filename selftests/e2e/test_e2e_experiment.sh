@@ -70,7 +70,7 @@ done
 tap_check "second time server time2.example answers" test $ok -eq 1
 
 # iotrim on the gateway: counting, and the controller naming destinations.
-if ! "${GW[@]}" "$IOTRIM" attach --lan lan0 >"$WORK/attach.log" 2>&1; then
+if ! "${GW[@]}" "$IOTRIM" attach --lan lan0 --mode native >"$WORK/attach.log" 2>&1; then
 	tap_not_ok "attach" "$(cat "$WORK/attach.log")"
 	tap_done
 	exit 1

@@ -32,6 +32,7 @@
 #include <linux/pkt_cls.h>
 
 #include "iotrim.h"
+#include "datapath/table.h"
 #include "iotrim_tc.skel.h"
 #include "iotrim_xdp.skel.h"
 
@@ -266,7 +267,7 @@ static inline int fixture_lookup_device(const struct bpf_fixture *fx,
 	struct device_key key = {};
 
 	memcpy(key.mac, mac, sizeof(key.mac));
-	return bpf_map_lookup_elem(fx->devices_fd, &key, value) ? -errno : 0;
+	return lookup_device(fx->devices_fd, &key, value);	/* summed over the CPUs */
 }
 
 /* Iterates the flow table: prev NULL for the first key; -ENOENT at the end. */

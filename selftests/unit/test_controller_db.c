@@ -2,6 +2,7 @@
 /* The database layer: creation, migrations applied once and atomically. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "history/db.h"
@@ -38,6 +39,40 @@ TEST(open_creates_directories_and_schema)
 	db_close(db);
 }
 
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+TEST(database_is_private)
+{
+	char path[256], side[300];
+	sqlite3 *db;
+
+	/* A fresh state directory and database, as on a new machine. */
+	snprintf(path, sizeof(path), "%s/state/iotrim.db", dir);
+	umask(022);
+	ASSERT(db_open(path, &db) == 0, "open %s", path);
+	ASSERT(db_exec(db, "INSERT INTO devices(mac) VALUES ('02:00:00:00:00:21')") == 0,
+	       "a write creates the WAL");
+	snprintf(side, sizeof(side), "%s/state", dir);
+	EXPECT(mode_of(side) == 0700, "state directory 0%o, want 0700", mode_of(side));
+	EXPECT(mode_of(path) == 0600, "database 0%o, want 0600", mode_of(path));
+	snprintf(side, sizeof(side), "%s-wal", path);
+	EXPECT(mode_of(side) == 0600, "WAL 0%o, want 0600", mode_of(side));
+	snprintf(side, sizeof(side), "%s-shm", path);
+	EXPECT(mode_of(side) == 0600, "shared memory 0%o, want 0600", mode_of(side));
+	db_close(db);
+
+	/* A database an earlier version left world-readable is made private. */
+	ASSERT(chmod(path, 0644) == 0, "chmod");
+	ASSERT(db_open(path, &db) == 0, "reopen");
+	EXPECT(mode_of(path) == 0600, "reopened database 0%o, want 0600", mode_of(path));
+	db_close(db);
+}
+
 TEST(failed_migration_leaves_no_trace)
 {
 	static const struct db_migration good_then_bad[] = {
@@ -71,6 +106,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	RUN(open_creates_directories_and_schema);
+	RUN(database_is_private);
 	RUN(failed_migration_leaves_no_trace);
 	RUN(unwritable_path_is_an_error);
 	{

@@ -27,7 +27,9 @@ int datapath_exit(int err)
 	case ENAMETOOLONG: return EXIT_USAGE;
 	case ENODEV: return EXIT_NO_INTERFACE;
 	case DP_NO_BTF:
-	case DP_NO_BPFFS: return EXIT_ENVIRONMENT;
+	case DP_NO_BPFFS:
+	case DP_UNSAFE_PIN_DIR:
+	case DP_PINS_WOULD_VANISH: return EXIT_ENVIRONMENT;
 	case DP_ATTACHED:
 	case DP_FOREIGN_PROG:
 	case DP_PINS_DIFFER: return EXIT_CONFLICT;

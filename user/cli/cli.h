@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Exit codes, error reporting and the command entry points. */
+/* Exit codes and error reporting. */
 #ifndef IOTRIM_CLI_H
 #define IOTRIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "common/log.h"
 #include "common/parse.h"
@@ -39,21 +42,9 @@ int cli_db_open(const char *path, struct sqlite3 **db);
  */
 int load_exit_code(int err);
 
-int cmd_attach(int argc, char **argv);
-int cmd_detach(int argc, char **argv);
-int cmd_flows(int argc, char **argv);
-int cmd_devices(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_destinations(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_geo(int argc, char **argv);
-int cmd_set(int argc, char **argv);
-int cmd_experiment(int argc, char **argv);
-int cmd_block(int argc, char **argv);
-int cmd_phase(int argc, char **argv);
-int cmd_device(int argc, char **argv);
-int cmd_report(int argc, char **argv);
+struct snapshot;
+/* The flow table as `iotrim flows` prints it (sorted by its --sort, default bytes). */
+void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload);
 /* After an attach: the stored block rules go into the maps again (a failure only warns). */
 void reapply_block_rules(void);
 

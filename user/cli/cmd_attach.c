@@ -1,93 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `iotrim attach` and `iotrim detach`: argument handling only. */
-#include <getopt.h>
+/* `iotrim attach` and `iotrim detach`: their options and what they report. */
+#include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "datapath/attach.h"
 #include "datapath/pin.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 
-static const char attach_usage[] =
-	"usage: iotrim attach --lan IFACE [--mode native|generic|tc] [--max-flows N] [--force]\n"
-	"\n"
-	"Loads the counting programs and hooks them to the LAN interface: XDP on\n"
-	"ingress (device -> world), TC on egress (world -> device).  Counting goes\n"
-	"on after iotrim exits; re-attaching keeps the pinned counts.\n"
-	"\n"
-	"  --lan IFACE        the gateway's LAN interface\n"
-	"  --mode MODE        native (default; falls back to generic with a message),\n"
-	"                     generic (XDP in the stack), tc (TC on both directions;\n"
-	"                     chosen by default for bridges)\n"
-	"  --max-flows N      flow table size (default 65536; fixed while pinned)\n"
-	"  --force            replace programs iotrim did not load, or a live attachment\n";
+const struct param_word attach_mode_words[] = {
+	{ "native", IOTRIM_MODE_NATIVE },
+	{ "generic", IOTRIM_MODE_GENERIC },
+	{ "tc", IOTRIM_MODE_TC },
+	{ NULL },
+};
 
-static const char detach_usage[] =
-	"usage: iotrim detach [--lan IFACE] [--purge]\n"
-	"\n"
-	"Removes iotrim's programs from the LAN interface.  The counts stay pinned\n"
-	"(and are reused by the next attach) unless --purge removes them too.\n"
-	"\n"
-	"  --lan IFACE        detach from IFACE even if no attachment is recorded\n"
-	"  --purge            also remove the pinned maps (all counts are lost)\n";
+struct attach_opts {
+	const char *lan;
+	struct attach_params attach;
+	bool force;
+};
 
-static bool parse_mode(const char *s, enum iotrim_attach_mode *mode)
+static int run_attach(const void *opts, int argc, char **argv)
 {
-	static const struct { const char *name; enum iotrim_attach_mode mode; } modes[] = {
-		{ "native", IOTRIM_MODE_NATIVE },
-		{ "generic", IOTRIM_MODE_GENERIC },
-		{ "tc", IOTRIM_MODE_TC },
-	};
+	const struct attach_opts *o = opts;
+	struct attach_request req = { .ifname = o->lan, .force = o->force };
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(s, modes[i].name) == 0) {
-			*mode = modes[i].mode;
-			return true;
-		}
-	}
-	return false;
+	(void)argc, (void)argv;
+	attach_params_apply(&o->attach, &req);
+	return attach_and_report(&req);
 }
 
-int cmd_attach(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "lan", required_argument, NULL, 'l' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "max-flows", required_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct attach_request req = { 0 };
-	unsigned long long n;
-	int c;
+const struct command attach_command = {
+	.name = "attach",
+	.hint = "--lan IFACE",
+	.summary = "load and attach the programs",
+	.doc = "Loads the counting programs and hooks them to the LAN interface: XDP on\n"
+	       "ingress (device -> world), TC on egress (world -> device).  Counting goes\n"
+	       "on after iotrim exits; re-attaching keeps the pinned counts.\n",
+	.params = (const struct param[]){
+		{ .name = "lan", PARAM_STRING(struct attach_opts, lan), .arg = "IFACE", .required = true,
+		  .help = "the gateway's LAN interface" },
+		ATTACH_PARAMS(struct attach_opts, attach),
+		{ .name = "force", PARAM_FLAG(struct attach_opts, force),
+		  .help = "replace programs iotrim did not load, or a live attachment" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct attach_opts),
+	.run = run_attach,
+};
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': req.ifname = optarg; break;
-		case 'm':
-			if (!parse_mode(optarg, &req.mode))
-				return fail(EXIT_USAGE, "--mode must be native, generic or tc, not '%s'",
-					    optarg);
-			break;
-		case 'n':
-			if (!parse_u64(optarg, 1024, 1 << 24, &n))
-				return fail(EXIT_USAGE,
-					    "--max-flows must be a number from 1024 to 16777216, not '%s'",
-					    optarg);
-			req.max_flows = n;
-			break;
-		case 'f': req.force = true; break;
-		case 'h': fputs(attach_usage, stdout); return EXIT_OK;
-		default: fputs(attach_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim attach --help)",
-			    argv[optind]);
-	if (!req.ifname)
-		return fail(EXIT_USAGE, "attach needs --lan IFACE (see iotrim attach --help)");
-	return attach_and_report(&req);
+void attach_params_apply(const struct attach_params *p, struct attach_request *req)
+{
+	req->mode = p->mode;
+	req->max_flows = p->max_flows.value;
 }
 
 int attach_and_report(const struct attach_request *req)
@@ -103,40 +69,45 @@ int attach_and_report(const struct attach_request *req)
 	return EXIT_OK;
 }
 
-int cmd_detach(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "lan", required_argument, NULL, 'l' },
-		{ "purge", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *ifname = NULL;
-	char detached[IF_NAMESIZE];
-	bool purge = false;
-	int c, err;
+struct detach_opts {
+	const char *lan;
+	bool purge;
+};
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': ifname = optarg; break;
-		case 'p': purge = true; break;
-		case 'h': fputs(detach_usage, stdout); return EXIT_OK;
-		default: fputs(detach_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim detach --help)",
-			    argv[optind]);
-	if ((err = lan_detach(ifname, detached)))
+static int run_detach(const void *opts, int argc, char **argv)
+{
+	const struct detach_opts *o = opts;
+	char detached[IF_NAMESIZE];
+	int err;
+
+	(void)argc, (void)argv;
+	if ((err = lan_detach(o->lan, detached)))
 		return datapath_exit(err);
 	if (detached[0])
 		printf("detached from %s\n", detached);
 	else
 		notice("iotrim is not attached: nothing to detach");
-	if (purge) {
+	if (o->purge) {
 		if ((err = pin_purge()))
 			return datapath_exit(err);
 		printf("removed pinned maps under %s\n", pin_dir());
 	}
 	return EXIT_OK;
 }
+
+const struct command detach_command = {
+	.name = "detach",
+	.hint = "[--purge]",
+	.summary = "remove them (and with --purge the pinned counts)",
+	.doc = "Removes iotrim's programs from the LAN interface.  The counts stay pinned\n"
+	       "(and are reused by the next attach) unless --purge removes them too.\n",
+	.params = (const struct param[]){
+		{ .name = "lan", PARAM_STRING(struct detach_opts, lan), .arg = "IFACE",
+		  .help = "detach from IFACE even if no attachment is recorded" },
+		{ .name = "purge", PARAM_FLAG(struct detach_opts, purge),
+		  .help = "also remove the pinned maps (all counts are lost)" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct detach_opts),
+	.run = run_detach,
+};

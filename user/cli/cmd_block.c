@@ -1,56 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim block`: deny entries by IP, prefix or name (user/enforce/). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "enforce/block.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "history/db.h"
 #include "common/fmt.h"
 #include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
-
-static const char block_usage[] =
-	"usage: iotrim block add [--device MAC|all] TARGET [--proto tcp|udp|icmp|any]\n"
-	"                        [--port N] [--action drop|reject] [--lease SECONDS]\n"
-	"       iotrim block del ID\n"
-	"       iotrim block list [--json] [--device MAC]\n"
-	"       iotrim block import [--lease SECONDS] FILE\n"
-	"\n"
-	"Denies a device (or all devices) a destination, in the kernel, at once.\n"
-	"TARGET is an address (203.0.113.10, 2001:db8::1), a prefix (203.0.113.0/24,\n"
-	"2001:db8::/48) or a DNS name, which covers its subdomains too (ntp.org\n"
-	"blocks 0.pool.ntp.org).\n"
-	"\n"
-	"  IP and prefix rules drop the device's packets in XDP, or with\n"
-	"  --action reject answer them: a TCP RST, else ICMP administratively\n"
-	"  prohibited (see `iotrim status` for how it is sent).  --proto and --port\n"
-	"  limit the rule (--port needs --proto tcp or udp).\n"
-	"  Name rules turn DNS answers for the name into NXDOMAIN before they reach\n"
-	"  the device, and bring in IP rules (with the rule's action) for the\n"
-	"  addresses the device resolved the name to already, except addresses it\n"
-	"  also uses for another name (--no-bind: none).\n"
-	"  --lease SECONDS: the rule ends by itself then, checked by the kernel\n"
-	"  programs, even if no iotrim process is left.\n"
-	"\n"
-	"Rules are written to the pinned maps directly (no controller needed) and\n"
-	"kept in the database (IOTRIM_DB, default " IOTRIM_DEFAULT_DB "), from\n"
-	"which `iotrim attach` re-applies them.  `list` shows each rule's hits:\n"
-	"the packets and layer-3 bytes it blocked (name rules: DNS answers).\n"
-	"import reads lines \"DEVICE KIND VALUE [PROTO [PORT]] ACTION\" (DEVICE a MAC\n"
-	"or all, KIND ip, prefix or name; # starts a comment), as the experiment\n"
-	"blocklists are written; rules that exist already are skipped.\n"
-	"\n"
-	"  --json   list: an array of objects: id, device (null: all), kind,\n"
-	"           target, proto, port, action, created, expires, parent, reason,\n"
-	"           owner, packets, bytes (the hits so far); name rules also bound:\n"
-	"           the addresses they brought in (id, address, proto, port, why,\n"
-	"           packets, bytes)\n";
 
 /* The exit code of a block_* error; enforcement has said why. */
 static int exit_code(int err)
@@ -79,7 +41,7 @@ void reapply_block_rules(void)
 
 static int open_db(sqlite3 **db)
 {
-	int err = require_root();
+	int err = require_pin_access();
 
 	if (err)
 		return datapath_exit(err);
@@ -107,6 +69,23 @@ static bool parse_action(const char *s, uint8_t *action)
 	return true;
 }
 
+/* --device MAC|all */
+static int param_rule_device(const struct param *p, const char *arg, void *field)
+{
+	return parse_device(arg, field) ? EXIT_OK : param_bad_value(p, arg);
+}
+
+static int param_rule_proto(const struct param *p, const char *arg, void *field)
+{
+	return proto_parse(arg, field) ? EXIT_OK : param_bad_value(p, arg);
+}
+
+static const struct param_word action_words[] = {
+	{ "drop", IOTRIM_DENY_DROP },
+	{ "reject", IOTRIM_DENY_REJECT },
+	{ NULL },
+};
+
 /* Checks the combination of target, protocol and port; 0 or an error message. */
 static const char *check_scope(const struct block_rule *r)
 {
@@ -116,6 +95,14 @@ static const char *check_scope(const struct block_rule *r)
 		return "--port needs --proto tcp or udp";
 	return NULL;
 }
+
+struct block_add_params {
+	struct block_rule rule;		/* device and proto */
+	struct param_u64 port, lease;
+	int action;
+	const char *owner;
+	bool no_bind;
+};
 
 /* What block add did: the rule, the rules it brought in, what it left alone. */
 static void print_added(const struct block_rule *r, const struct block_add_report *rep)
@@ -135,84 +122,31 @@ static void print_added(const struct block_rule *r, const struct block_add_repor
 		       pin_dir());
 }
 
-static int block_add_cmd(int argc, char **argv)
+static int run_block_add(const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "port", required_argument, NULL, 'P' },
-		{ "action", required_argument, NULL, 'a' },
-		{ "lease", required_argument, NULL, 'l' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "no-bind", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct block_rule r = { .all_devices = true, .action = IOTRIM_DENY_DROP };
+	const struct block_add_params *p = opts;
+	struct block_rule r = p->rule;
 	struct block_add_report report;
-	struct block_add_opts o = { .check_device = true, .bind_names = true, .report = &report };
-	unsigned long long v, lease = 0;
-	const char *target = NULL, *msg;
+	struct block_add_opts o = { .check_device = true, .bind_names = !p->no_bind,
+				    .report = &report };
+	const char *target = argv[0], *msg;
 	char err[512];
 	sqlite3 *db;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!parse_device(optarg, &r))
-				return fail(EXIT_USAGE, "--device takes a MAC (aa:bb:cc:dd:ee:ff) or all, not '%s'",
-					    optarg);
-			break;
-		case 'p':
-			if (!proto_parse(optarg, &r.proto))
-				return fail(EXIT_USAGE, "--proto must be tcp, udp, icmp or any, not '%s'",
-					    optarg);
-			break;
-		case 'P':
-			if (!parse_u64(optarg, 1, 65535, &v))
-				return fail(EXIT_USAGE, "--port must be a number from 1 to 65535, not '%s'",
-					    optarg);
-			r.port = (uint16_t)v;
-			break;
-		case 'a':
-			if (!parse_action(optarg, &r.action))
-				return fail(EXIT_USAGE, "--action must be drop or reject, not '%s'", optarg);
-			break;
-		case 'l':
-			if (!parse_u64(optarg, 1, BLOCK_MAX_LEASE, &lease))
-				return fail(EXIT_USAGE, "--lease must be a number of seconds from 1 to %llu, not '%s'",
-					    BLOCK_MAX_LEASE, optarg);
-			break;
-		case 'o':
-			snprintf(r.owner, sizeof(r.owner), "%s", optarg);
-			break;
-		case 'n':
-			o.bind_names = false;
-			break;
-		case 'h':
-			fputs(block_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(block_usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc)
-		return fail(EXIT_USAGE, "block add needs a TARGET: an address, a prefix or a name");
-	target = argv[optind++];
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim block --help)",
-			    argv[optind]);
+	(void)argc;
+	r.port = (uint16_t)p->port.value;
+	r.action = p->action;
+	if (p->owner)
+		snprintf(r.owner, sizeof(r.owner), "%s", p->owner);
 	if (!block_parse_target(target, &r, err, sizeof(err)))
 		return fail(EXIT_USAGE, "%s", err);
 	if ((msg = check_scope(&r)))
 		return fail(EXIT_USAGE, "%s", msg);
 	if ((rc = open_db(&db)))
 		return rc;
-	if (lease)
-		r.expires_ms = clock_wall_ms() + (int64_t)lease * 1000;
+	if (p->lease.set)
+		r.expires_ms = clock_wall_ms() + (int64_t)p->lease.value * 1000;
 	rc = block_add(db, &r, &o);
 	db_close(db);
 	if (rc)
@@ -222,20 +156,15 @@ static int block_add_cmd(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int block_del_cmd(int argc, char **argv)
+static int run_block_del(const void *opts, int argc, char **argv)
 {
 	unsigned long long id;
 	sqlite3 *db;
 	int rc;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(block_usage, stdout);
-		return EXIT_OK;
-	}
-	if (argc != 2)
-		return fail(EXIT_USAGE, "block del takes one rule ID (see `iotrim block list`)");
-	if (!parse_u64(argv[1], 1, INT64_MAX, &id))
-		return fail(EXIT_USAGE, "not a rule ID: '%s'", argv[1]);
+	(void)opts, (void)argc;
+	if (!parse_u64(argv[0], 1, INT64_MAX, &id))
+		return fail(EXIT_USAGE, "not a rule ID: '%s'", argv[0]);
 	if ((rc = open_db(&db)))
 		return rc;
 	rc = exit_code(block_del(db, (int64_t)id));
@@ -375,39 +304,22 @@ static void list_text_one(const struct block_rule *r, const struct block_hits *h
 	       (unsigned long long)h->packets, (unsigned long long)h->bytes, note);
 }
 
-static int block_list_cmd(int argc, char **argv)
+struct block_list_params {
+	struct param_mac device;
+	bool json;
+};
+
+static int run_block_list(const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct block_list_params *p = opts;
 	struct block_list l;
 	struct block_hits *hits;
-	struct block_rule dev = { 0 };
-	bool json = false, filter = false;
+	bool json = p->json, filter = p->device.set;
 	struct json j;
 	sqlite3 *db;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'd':
-			if (!parse_mac(optarg, dev.mac))
-				return fail(EXIT_USAGE, "--device takes a MAC (aa:bb:cc:dd:ee:ff), not '%s'",
-					    optarg);
-			filter = true;
-			break;
-		case 'h': fputs(block_usage, stdout); return EXIT_OK;
-		default: fputs(block_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim block --help)",
-			    argv[optind]);
+	(void)argc, (void)argv;
 	if ((rc = open_db(&db)))
 		return rc;
 	if (block_read(db, &l, &hits)) {
@@ -433,7 +345,7 @@ static int block_list_cmd(int argc, char **argv)
 
 			if (k != i && x->parent_id != r->id)
 				continue;
-			if (filter && (x->all_devices || memcmp(x->mac, dev.mac, 6)))
+			if (filter && (x->all_devices || memcmp(x->mac, p->device.addr, 6)))
 				continue;
 			if (json)
 				list_json_one(&j, &l, hits, k);
@@ -490,37 +402,22 @@ static const char *import_line(char *line, struct block_rule *r, char *err, size
 	return NULL;
 }
 
-static int block_import_cmd(int argc, char **argv)
+struct block_import_params {
+	struct param_u64 lease;
+};
+
+static int run_block_import(const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "lease", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct block_import_params *p = opts;
 	struct block_add_opts o = { .check_device = true, .bind_names = false };
-	unsigned long long lease = 0;
 	unsigned added = 0, skipped = 0, lineno = 0;
 	char line[1024], err[512];
-	const char *path, *msg;
+	const char *path = argv[0], *msg;
 	sqlite3 *db;
 	FILE *f;
-	int c, rc = EXIT_OK;
+	int rc = EXIT_OK;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if (!parse_u64(optarg, 1, BLOCK_MAX_LEASE, &lease))
-				return fail(EXIT_USAGE, "--lease must be a number of seconds from 1 to %llu",
-					    BLOCK_MAX_LEASE);
-			break;
-		case 'h': fputs(block_usage, stdout); return EXIT_OK;
-		default: fputs(block_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc)
-		return fail(EXIT_USAGE, "block import takes one FILE (- for standard input)");
-	path = argv[optind];
+	(void)argc;
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f)
 		return fail(EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
@@ -542,8 +439,8 @@ static int block_import_cmd(int argc, char **argv)
 			rc = fail(EXIT_USAGE, "%s:%u: %s", path, lineno, msg);
 			break;
 		}
-		if (lease)
-			r.expires_ms = clock_wall_ms() + (int64_t)lease * 1000;
+		if (p->lease.set)
+			r.expires_ms = clock_wall_ms() + (int64_t)p->lease.value * 1000;
 		snprintf(r.owner, sizeof(r.owner), "import");
 		rc = block_add(db, &r, &o);
 		if (rc == -EEXIST) {
@@ -567,24 +464,130 @@ static int block_import_cmd(int argc, char **argv)
 	return rc;
 }
 
-int cmd_block(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(block_usage, stderr);
-		return fail(EXIT_USAGE, "block needs add, del, list or import");
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(block_usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "add"))
-		return block_add_cmd(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "del"))
-		return block_del_cmd(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return block_list_cmd(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "import"))
-		return block_import_cmd(argc - 1, argv + 1);
-	fputs(block_usage, stderr);
-	return fail(EXIT_USAGE, "unknown block command '%s' (add, del, list, import)", argv[1]);
-}
+static const struct command block_add_command = {
+	.name = "add",
+	.doc = "Denies the device (default: all devices) TARGET: an address, a prefix or a\n"
+	       "DNS name with its subdomains (see iotrim block --help).\n",
+	.params = (const struct param[]){
+		{ .name = "device", PARAM_CUSTOM(struct block_add_params, rule, param_rule_device),
+		  .arg = "MAC|all", .expect = "takes a MAC (aa:bb:cc:dd:ee:ff) or all",
+		  .help = "the device the rule is for (default all)" },
+		{ .name = "proto", PARAM_CUSTOM(struct block_add_params, rule.proto, param_rule_proto),
+		  .arg = "tcp|udp|icmp|any", .expect = "must be tcp, udp, icmp or any",
+		  .help = "only this protocol (IP and prefix rules; default any)" },
+		{ .name = "port", PARAM_U64(struct block_add_params, port, 1, 65535),
+		  .help = "only this remote port (needs --proto tcp or udp)" },
+		{ .name = "action", PARAM_ENUM(struct block_add_params, action, action_words),
+		  .arg = "ACTION",
+		  .help = "drop (default) or reject: a TCP RST, else ICMP administratively "
+			  "prohibited (see `iotrim status` for how it is sent)" },
+		{ .name = "lease", PARAM_U64(struct block_add_params, lease, 1, BLOCK_MAX_LEASE),
+		  .arg = "SECONDS", .unit = "seconds",
+		  .help = "the rule ends by itself then, checked by the kernel programs" },
+		{ .name = "no-bind", PARAM_FLAG(struct block_add_params, no_bind),
+		  .help = "name rules: no IP rules for the addresses the device resolved the name to" },
+		/* Not for users: the experiment engine tags its rules. */
+		{ .name = "owner", PARAM_STRING(struct block_add_params, owner) },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct block_add_params),
+	.defaults = &(const struct block_add_params){
+		.rule = { .all_devices = true },
+		.action = IOTRIM_DENY_DROP,
+	},
+	.args = "TARGET",
+	.min_args = 1,
+	.max_args = 1,
+	.args_missing = "block add needs a TARGET: an address, a prefix or a name",
+	.run = run_block_add,
+};
+
+static const struct command block_del_command = {
+	.name = "del",
+	.doc = "Removes rule ID (and the rules it brought in).\n",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.args_missing = "block del takes one rule ID (see `iotrim block list`)",
+	.args_extra = "block del takes one rule ID (see `iotrim block list`)",
+	.run = run_block_del,
+};
+
+static const struct command block_list_command = {
+	.name = "list",
+	.doc = "The rules, each followed by the rules it brought in, with their hits: the\n"
+	       "packets and layer-3 bytes blocked (name rules: DNS answers).\n",
+	.params = (const struct param[]){
+		{ .name = "json", PARAM_FLAG(struct block_list_params, json),
+		  .help = "an array of objects: id, device (null: all), kind, target, proto, port, "
+			  "action, created, expires, parent, reason, owner, packets, bytes (the hits "
+			  "so far); name rules also bound: the addresses they brought in (id, "
+			  "address, proto, port, why, packets, bytes)" },
+		{ .name = "device", PARAM_MAC(struct block_list_params, device),
+		  .expect = "takes a MAC (aa:bb:cc:dd:ee:ff)", .help = "only this device's rules" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct block_list_params),
+	.max_args = 0,
+	.run = run_block_list,
+};
+
+static const struct command block_import_command = {
+	.name = "import",
+	.doc = "Reads lines \"DEVICE KIND VALUE [PROTO [PORT]] ACTION\" (DEVICE a MAC or all,\n"
+	       "KIND ip, prefix or name; # starts a comment) from FILE (- for standard\n"
+	       "input), as the experiment blocklists are written; rules that exist already\n"
+	       "are skipped.\n",
+	.params = (const struct param[]){
+		{ .name = "lease", PARAM_U64(struct block_import_params, lease, 1, BLOCK_MAX_LEASE),
+		  .arg = "SECONDS", .unit = "seconds", .help = "every imported rule ends then" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct block_import_params),
+	.args = "FILE",
+	.min_args = 1,
+	.max_args = 1,
+	.args_missing = "block import takes one FILE (- for standard input)",
+	.args_extra = "block import takes one FILE (- for standard input)",
+	.run = run_block_import,
+};
+
+const struct command block_command = {
+	.name = "block",
+	.hint = "add|del|list",
+	.summary = "deny a device's destinations by IP, prefix or name",
+	.doc = "Denies a device (or all devices) a destination, in the kernel, at once.\n"
+	       "TARGET is an address (203.0.113.10, 2001:db8::1), a prefix (203.0.113.0/24,\n"
+	       "2001:db8::/48) or a DNS name, which covers its subdomains too (ntp.org\n"
+	       "blocks 0.pool.ntp.org).\n"
+	       "\n"
+	       "  IP and prefix rules drop the device's packets in XDP, or with\n"
+	       "  --action reject answer them: a TCP RST, else ICMP administratively\n"
+	       "  prohibited (see `iotrim status` for how it is sent).  --proto and --port\n"
+	       "  limit the rule (--port needs --proto tcp or udp).\n"
+	       "  Name rules turn DNS answers for the name into NXDOMAIN before they reach\n"
+	       "  the device, and bring in IP rules (with the rule's action) for the\n"
+	       "  addresses the device resolved the name to already, except addresses it\n"
+	       "  also uses for another name (--no-bind: none).\n"
+	       "  --lease SECONDS: the rule ends by itself then, checked by the kernel\n"
+	       "  programs, even if no iotrim process is left.\n"
+	       "\n"
+	       "Rules are written to the pinned maps directly (no controller needed) and\n"
+	       "kept in the database (IOTRIM_DB, default " IOTRIM_DEFAULT_DB "), from\n"
+	       "which `iotrim attach` re-applies them.  `list` shows each rule's hits:\n"
+	       "the packets and layer-3 bytes it blocked (name rules: DNS answers).\n"
+	       "import reads lines \"DEVICE KIND VALUE [PROTO [PORT]] ACTION\" (DEVICE a MAC\n"
+	       "or all, KIND ip, prefix or name; # starts a comment), as the experiment\n"
+	       "blocklists are written; rules that exist already are skipped.\n"
+	       "\n"
+	       "  --json   list: an array of objects: id, device (null: all), kind,\n"
+	       "           target, proto, port, action, created, expires, parent, reason,\n"
+	       "           owner, packets, bytes (the hits so far); name rules also bound:\n"
+	       "           the addresses they brought in (id, address, proto, port, why,\n"
+	       "           packets, bytes)\n",
+	.epilogue = "iotrim block COMMAND --help shows the options of each command.\n",
+	.subcommands = (const struct command *const[]){
+		&block_add_command, &block_del_command, &block_list_command,
+		&block_import_command, NULL,
+	},
+};

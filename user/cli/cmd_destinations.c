@@ -7,14 +7,12 @@
  * JSON object are shared with `iotrim export` (cli/destinations.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "iotrim_maps.h"
-#include "cli/cli.h"
 #include "cli/destinations.h"
 #include "history/db.h"
 #include "common/proto.h"
@@ -22,36 +20,6 @@
 #include "datapath/pin.h"
 #include "datapath/table.h"
 #include "attrib/tls.h"
-
-static const char destinations_usage[] =
-	"usage: iotrim destinations [--device MAC] [--json] [--no-live] [--db FILE]\n"
-	"                           [--geoip FILE] [--asn FILE]... [--geo-overrides FILE]\n"
-	"                           [--devices FILE] [--providers FILE]\n"
-	"\n"
-	"Each device's destinations: the DNS (or TLS SNI) name it asked for and the\n"
-	"remote port (an address without a name is its own destination), with every\n"
-	"address seen for it, the registrable domain, bytes and packets each way,\n"
-	"first/last seen, country, AS and organisation, party (first / support /\n"
-	"third) with the rule that chose it, and the TLS versions negotiated\n"
-	"(SSLv3, TLSv1.0 and TLSv1.1 are flagged deprecated).  History comes from the\n"
-	"database that `iotrim run` fills; what the kernel counted since its last\n"
-	"harvest is added unless --no-live.\n"
-	"\n"
-	"  --device MAC         only this device\n"
-	"  --json               an array of objects: device_mac, name (null for an\n"
-	"                       address), port, proto, ips, domain, bytes_up,\n"
-	"                       bytes_down, packets_up, packets_down, country, asn, org,\n"
-	"                       party, party_reason, tls_versions, tls_deprecated,\n"
-	"                       name_source, cname_chain, first_seen, last_seen, ...\n"
-	"  --no-live            the database only\n"
-	"  --db FILE            default $IOTRIM_DB or " IOTRIM_DEFAULT_DB "\n"
-	"  --geoip FILE         country database (.mmdb; default " IOTRIM_DEFAULT_GEOIP ")\n"
-	"  --asn FILE           ASN CSV (start,end,asn,org) or ASN .mmdb; repeatable\n"
-	"                       (default " IOTRIM_DATA_DIR "/asn-ipv4.csv and asn-ipv6.csv)\n"
-	"  --geo-overrides FILE PREFIX COUNTRY ASN ORG lines (default " IOTRIM_DEFAULT_GEO_OVERRIDES ")\n"
-	"  --devices FILE       device names and vendors (default " IOTRIM_DEFAULT_DEVICES_CONF ")\n"
-	"  --providers FILE     infrastructure providers (default " IOTRIM_DEFAULT_PROVIDERS ",\n"
-	"                       else " IOTRIM_SHARED_PROVIDERS ")\n";
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -171,76 +139,7 @@ static void print_text(const struct dest_list *l)
 	printf("%zu destination%s\n", l->len, l->len == 1 ? "" : "s");
 }
 
-/* ---- options and data ------------------------------------------------- */
-
-int parse_dest_opts(int argc, char **argv, bool export, const char *usage,
-		    struct dest_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'C' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "no-live", no_argument, NULL, 'L' },
-		{ "db", required_argument, NULL, 'D' },
-		{ "geoip", required_argument, NULL, 'g' },
-		{ "asn", required_argument, NULL, 'a' },
-		{ "geo-overrides", required_argument, NULL, 'O' },
-		{ "devices", required_argument, NULL, 'c' },
-		{ "providers", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!parse_mac(optarg, o->mac))
-				return fail(EXIT_USAGE, "--device takes a MAC like 02:00:00:00:00:21, not '%s'",
-					    optarg);
-			o->only = o->mac;
-			break;
-		case 'j': o->json = true; break;
-		case 'C':
-			if (!export)
-				goto bad;
-			o->csv = true;
-			break;
-		case 'o':
-			if (!export)
-				goto bad;
-			o->out_dir = optarg;
-			break;
-		case 'L': o->no_live = true; break;
-		case 'D': o->db = optarg; break;
-		case 'g': o->geo.country_db = optarg; break;
-		case 'a':
-			if (o->geo.n_asn_files == GEO_MAX_ASN_FILES)
-				return fail(EXIT_USAGE, "at most %d --asn files", GEO_MAX_ASN_FILES);
-			o->geo.asn_files[o->geo.n_asn_files++] = optarg;
-			break;
-		case 'O': o->geo.overrides = optarg; break;
-		case 'c': o->devices = optarg; break;
-		case 'p': o->providers = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		default:
-		bad:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (export && o->json == o->csv)
-		return fail(EXIT_USAGE, "export needs exactly one of --json and --csv");
-	if (o->out_dir && !o->csv)
-		return fail(EXIT_USAGE, "--out goes with --csv");
-	if (!o->db)
-		o->db = db_path();
-	return EXIT_OK;
-}
+/* ---- data ---------------------------------------------------------------- */
 
 void dest_data_free(struct dest_data *d)
 {
@@ -255,26 +154,27 @@ void dest_data_free(struct dest_data *d)
 
 int load_dest_data(const struct dest_opts *o, struct dest_data *d)
 {
+	const char *db = o->db ? o->db : db_path();
 	struct flow_table live = { 0 };
 	bool have_live = false;
 	int err, fd;
 
 	memset(d, 0, sizeof(*d));
-	if (access(o->db, F_OK) != 0 && errno == ENOENT)
-		notice("no history yet (%s does not exist): showing what the kernel counted", o->db);
-	if ((err = cli_db_open(o->db, &d->db)))
+	if (access(db, F_OK) != 0 && errno == ENOENT)
+		notice("no history yet (%s does not exist): showing what the kernel counted", db);
+	if ((err = cli_db_open(db, &d->db)))
 		return err;
 	if (!o->no_live && geteuid() == 0 && (fd = open_pinned_map(MAP_NAME(MAP_FLOWS))) >= 0) {
 		have_live = read_flows(fd, &live) == 0;
 		close(fd);
 	}
-	if (o->only)
-		format_mac(o->only, d->only_text);
-	err = history_flow_rows(d->db, have_live ? &live : NULL, o->only ? d->only_text : NULL,
+	if (o->device.set)
+		format_mac(o->device.addr, d->only_text);
+	err = history_flow_rows(d->db, have_live ? &live : NULL, o->device.set ? d->only_text : NULL,
 				&d->rows);
 	flow_table_free(&live);
 	if (err)
-		return fail(EXIT_FAILURE_RUNTIME, "reading the history in %s failed", o->db);
+		return fail(EXIT_FAILURE_RUNTIME, "reading the history in %s failed", db);
 	if ((err = geo_open(&o->geo, false, &d->geo)) ||
 	    (err = providers_load(o->providers, &d->prov)) ||
 	    (err = device_config_load(o->devices, &d->conf)))
@@ -284,17 +184,16 @@ int load_dest_data(const struct dest_opts *o, struct dest_data *d)
 	return EXIT_OK;
 }
 
-int cmd_destinations(int argc, char **argv)
+static int run_destinations(const void *opts, int argc, char **argv)
 {
-	struct dest_opts o;
+	const struct dest_opts *o = opts;
 	struct dest_data d;
-	int err = parse_dest_opts(argc, argv, false, destinations_usage, &o);
+	int err;
 
-	if (err)
-		return err < 0 ? EXIT_OK : err;
-	err = load_dest_data(&o, &d);
+	(void)argc, (void)argv;
+	err = load_dest_data(o, &d);
 	if (!err) {
-		if (o.json) {
+		if (o->json) {
 			struct json j;
 
 			json_init(&j, stdout);
@@ -310,3 +209,29 @@ int cmd_destinations(int argc, char **argv)
 	dest_data_free(&d);
 	return err;
 }
+
+const struct command destinations_command = {
+	.name = "destinations",
+	.summary = "each device's destinations: name, port, country, party",
+	.doc = "Each device's destinations: the DNS (or TLS SNI) name it asked for and the\n"
+	       "remote port (an address without a name is its own destination), with every\n"
+	       "address seen for it, the registrable domain, bytes and packets each way,\n"
+	       "first/last seen, country, AS and organisation, party (first / support /\n"
+	       "third) with the rule that chose it, and the TLS versions negotiated\n"
+	       "(SSLv3, TLSv1.0 and TLSv1.1 are flagged deprecated).  History comes from the\n"
+	       "database that `iotrim run` fills; what the kernel counted since its last\n"
+	       "harvest is added unless --no-live.\n",
+	.params = (const struct param[]){
+		DEST_DEVICE_PARAM,
+		{ .name = "json", PARAM_FLAG(struct dest_opts, json),
+		  .help = "an array of objects: device_mac, name (null for an address), port, "
+			  "proto, ips, domain, bytes_up, bytes_down, packets_up, packets_down, "
+			  "country, asn, org, party, party_reason, tls_versions, tls_deprecated, "
+			  "name_source, cname_chain, first_seen, last_seen, ..." },
+		DEST_DATA_PARAMS,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct dest_opts),
+	.max_args = 0,
+	.run = run_destinations,
+};

@@ -1,29 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim device`: a device's name and category (history/device_labels.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/json.h"
 #include "history/db.h"
 #include "history/device_labels.h"
 
-static const char device_usage[] =
-	"usage: iotrim device set MAC [--name NAME] [--category CATEGORY] [--db FILE]\n"
-	"       iotrim device list [--json] [--devices FILE] [--db FILE]\n"
-	"\n"
-	"Names and categories of devices, which reports group by.  What `device set`\n"
-	"stores wins over the device config file, which wins over what `iotrim run`\n"
-	"recorded; an empty value clears a stored one.\n"
-	"\n"
-	"  --name NAME          the device's name, e.g. 'kitchen plug'\n"
-	"  --category CATEGORY  e.g. camera, plug, light, speaker, hub\n"
-	"  --json               an array of objects: device_mac, name, category,\n"
-	"                       vendor (null when unknown), source (set, config,\n"
-	"                       history or null)\n"
-	"  --devices FILE       device config (default " IOTRIM_DEFAULT_DEVICES_CONF ")\n"
-	"  --db FILE            default $IOTRIM_DB or " IOTRIM_DEFAULT_DB "\n";
+struct device_opts {
+	const char *name;
+	const char *category;
+	const char *devices;
+	const char *db;
+	bool json;
+};
+
+static const char *device_db(const struct device_opts *o)
+{
+	return o->db ? o->db : db_path();
+}
 
 static void list_one(void *ctx, const struct device_label *l)
 {
@@ -44,67 +40,45 @@ static void list_one(void *ctx, const struct device_label *l)
 	json_object_end(j);
 }
 
-int cmd_device(int argc, char **argv)
+static int run_device_set(const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "category", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "devices", required_argument, NULL, 'C' },
-		{ "db", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *name = NULL, *category = NULL, *devices = NULL, *dbpath = NULL, *pos[2];
-	struct device_config conf = { 0 };
-	bool json = false;
-	int c, npos = 0, err;
-	uint8_t mac[6];
+	const struct device_opts *o = opts;
 	char mac_text[MAC_STRLEN];
+	uint8_t mac[6];
 	sqlite3 *db;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'c': category = optarg; break;
-		case 'j': json = true; break;
-		case 'C': devices = optarg; break;
-		case 'D': dbpath = optarg; break;
-		case 'h': fputs(device_usage, stdout); return EXIT_OK;
-		default: fputs(device_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	while (optind < argc && npos < 2)
-		pos[npos++] = argv[optind++];
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim device --help)",
-			    argv[optind]);
-	dbpath = env_or(dbpath, "IOTRIM_DB", IOTRIM_DEFAULT_DB);
-	if (npos == 2 && !strcmp(pos[0], "set")) {
-		if (!parse_mac(pos[1], mac))
-			return fail(EXIT_USAGE, "bad device MAC address '%s'", pos[1]);
-		if (!name && !category)
-			return fail(EXIT_USAGE, "device set needs --name or --category");
-		if ((name && strlen(name) >= 64) || (category && strlen(category) >= 64))
-			return fail(EXIT_USAGE, "names and categories have at most 63 bytes");
-		format_mac(mac, mac_text);
-		if ((err = cli_db_open(dbpath, &db)))
-			return err;
-		err = device_label_set(db, mac_text, name, category);
-		db_close(db);
-		return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
-	}
-	if (npos != 1 || strcmp(pos[0], "list")) {
-		fputs(device_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if ((err = device_config_load(devices, &conf)))
+	(void)argc;
+	if (!parse_mac(argv[0], mac))
+		return fail(EXIT_USAGE, "bad device MAC address '%s'", argv[0]);
+	if (!o->name && !o->category)
+		return fail(EXIT_USAGE, "device set needs --name or --category");
+	if ((o->name && strlen(o->name) >= 64) || (o->category && strlen(o->category) >= 64))
+		return fail(EXIT_USAGE, "names and categories have at most 63 bytes");
+	format_mac(mac, mac_text);
+	if ((err = cli_db_open(device_db(o), &db)))
+		return err;
+	err = device_label_set(db, mac_text, o->name, o->category);
+	db_close(db);
+	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+}
+
+static int run_device_list(const void *opts, int argc, char **argv)
+{
+	const struct device_opts *o = opts;
+	struct device_config conf = { 0 };
+	sqlite3 *db;
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if ((err = device_config_load(o->devices, &conf)))
 		return load_exit_code(err);
-	if ((err = cli_db_open(dbpath, &db))) {
+	if ((err = cli_db_open(device_db(o), &db))) {
 		device_config_free(&conf);
 		return err;
 	}
-	if (json) {
+	if (o->json) {
 		struct json j;
 
 		json_init(&j, stdout);
@@ -121,3 +95,54 @@ int cmd_device(int argc, char **argv)
 	device_config_free(&conf);
 	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
 }
+
+#define DEVICE_DB                                                                          \
+	{ .name = "db", PARAM_STRING(struct device_opts, db), .arg = "FILE",                   \
+	  .help = "default $IOTRIM_DB or " IOTRIM_DEFAULT_DB }
+
+static const struct command device_set_command = {
+	.name = "set",
+	.doc = "Stores MAC's name or category (an empty value clears a stored one).\n",
+	.params = (const struct param[]){
+		{ .name = "name", PARAM_STRING(struct device_opts, name), .arg = "NAME",
+		  .help = "the device's name, e.g. 'kitchen plug'" },
+		{ .name = "category", PARAM_STRING(struct device_opts, category), .arg = "CATEGORY",
+		  .help = "e.g. camera, plug, light, speaker, hub" },
+		DEVICE_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct device_opts),
+	.args = "MAC",
+	.min_args = 1,
+	.max_args = 1,
+	.run = run_device_set,
+};
+
+static const struct command device_list_command = {
+	.name = "list",
+	.doc = "Each known device with its name, category, where they come from and vendor.\n",
+	.params = (const struct param[]){
+		{ .name = "json", PARAM_FLAG(struct device_opts, json),
+		  .help = "an array of objects: device_mac, name, category, vendor (null when "
+			  "unknown), source (set, config, history or null)" },
+		{ .name = "devices", PARAM_STRING(struct device_opts, devices), .arg = "FILE",
+		  .help = "device config (default " IOTRIM_DEFAULT_DEVICES_CONF ")" },
+		DEVICE_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct device_opts),
+	.run = run_device_list,
+};
+
+const struct command device_command = {
+	.name = "device",
+	.hint = "set|list",
+	.summary = "device names and categories",
+	.doc = "Names and categories of devices, which reports group by.  What `device set`\n"
+	       "stores wins over the device config file, which wins over what `iotrim run`\n"
+	       "recorded; an empty value clears a stored one.\n",
+	.epilogue = "iotrim device COMMAND --help shows the options of each command.\n",
+	.subcommands = (const struct command *const[]){
+		&device_set_command, &device_list_command, NULL,
+	},
+};

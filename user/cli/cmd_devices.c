@@ -1,62 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim devices`: per-device totals, exact even when flows were evicted. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"
-
-static const char devices_usage[] =
-	"usage: iotrim devices [--payload] [--json]\n"
-	"\n"
-	"One row per LAN device (by MAC) with its latest address, number of listed\n"
-	"flows and exact packet and layer-3 byte totals in each direction.\n"
-	"ENC/UNENC/UNK% splits the device's sampled payload bytes (all its flows,\n"
-	"evicted ones too) into encrypted, unencrypted and unknown (see iotrim flows).\n"
-	"\n"
-	"  --payload  below each device, its sampled payload bytes per direction by\n"
-	"             class: encrypted, text, compressed, media, unknown, ignored\n"
-	"  --json     an array of objects: device_mac, device_ip, flows, bytes_up,\n"
-	"             bytes_down, packets_up, packets_down, unattributed_bytes_up,\n"
-	"             unattributed_bytes_down, first_seen, last_seen, payload_up,\n"
-	"             payload_down (sampled, encrypted, text, compressed, media,\n"
-	"             unknown, ignored bytes), payload_shares (encrypted,\n"
-	"             unencrypted, unknown fractions, or null)\n";
 
 static uint64_t excess(uint64_t total, uint64_t listed)
 {
 	return total > listed ? total - listed : 0;
 }
 
-int cmd_devices(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "payload", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct snapshot snap;
-	bool json = false, payload = false;
-	struct json j;
-	int c, err;
+struct devices_opts {
+	bool json, payload;
+};
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'p': payload = true; break;
-		case 'h': fputs(devices_usage, stdout); return EXIT_OK;
-		default: fputs(devices_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim devices --help)",
-			    argv[optind]);
+static int run_devices(const void *opts, int argc, char **argv)
+{
+	const struct devices_opts *o = opts;
+	bool json = o->json, payload = o->payload;
+	struct snapshot snap;
+	struct json j;
+	int err;
+
+	(void)argc, (void)argv;
 	if ((err = snapshot_take(&snap)))
 		return datapath_exit(err);
 
@@ -118,3 +89,26 @@ int cmd_devices(int argc, char **argv)
 	snapshot_free(&snap);
 	return EXIT_OK;
 }
+
+const struct command devices_command = {
+	.name = "devices",
+	.summary = "per-device totals",
+	.doc = "One row per LAN device (by MAC) with its latest address, number of listed\n"
+	       "flows and exact packet and layer-3 byte totals in each direction.\n"
+	       "ENC/UNENC/UNK% splits the device's sampled payload bytes (all its flows,\n"
+	       "evicted ones too) into encrypted, unencrypted and unknown (see iotrim flows).\n",
+	.params = (const struct param[]){
+		{ .name = "payload", PARAM_FLAG(struct devices_opts, payload),
+		  .help = "below each device, its sampled payload bytes per direction by class: "
+			  "encrypted, text, compressed, media, unknown, ignored" },
+		{ .name = "json", PARAM_FLAG(struct devices_opts, json),
+		  .help = "an array of objects: device_mac, device_ip, flows, bytes_up, "
+			  "bytes_down, packets_up, packets_down, unattributed_bytes_up, "
+			  "unattributed_bytes_down, first_seen, last_seen, payload_up, payload_down "
+			  "(sampled, encrypted, text, compressed, media, unknown, ignored bytes), "
+			  "payload_shares (encrypted, unencrypted, unknown fractions, or null)" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct devices_opts),
+	.run = run_devices,
+};

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * `iotrim experiment run|list|show|resume|abort`: block-and-validate runs
- * (README "Experiments").
+ * `iotrim experiment run|list|show|resume|abort|discover`: block-and-validate
+ * runs (README "Experiments").
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/experiment.h"
 #include "history/db.h"
 #include "experiment/engine.h"
 #include "experiment/journal.h"
@@ -23,88 +22,12 @@
 #include "common/json.h"
 #include "datapath/pin.h"
 
-static const char experiment_usage[] =
-	"usage: iotrim experiment run FILE [--json] [--out DIR] [--db FILE]\n"
-	"       iotrim experiment list [--json] [--db FILE]\n"
-	"       iotrim experiment show ID [--json] [--trial N] [--db FILE]\n"
-	"       iotrim experiment resume ID [--json] [--db FILE]\n"
-	"       iotrim experiment abort ID [--db FILE]\n"
-	"       iotrim experiment discover FILE [--json] [--db FILE]\n"
-	"\n"
-	"Finds which destinations a device can live without (README \"Experiments\"):\n"
-	"discovery (power-cycle, trigger each functionality, note the destinations),\n"
-	"a baseline with nothing blocked, trials that block destinations (one at a\n"
-	"time, or adaptive groups) and check every functionality, a joint validation\n"
-	"of everything found blockable, and a report: Markdown (JSON with --json), a\n"
-	"blocklist for `iotrim block import` and an RFC 8520 MUD file.\n"
-	"\n"
-	"Every step is journaled in the database before it acts; deny entries carry a\n"
-	"lease and are scoped to the device.  Ctrl-C stops cleanly (the trial is\n"
-	"recorded as aborted, the run's entries removed); `resume` continues a stopped\n"
-	"or killed run from its last completed trial; `abort` ends one for good.\n"
-	"`discover` only power-cycles, triggers and lists the candidate destinations\n"
-	"(blocks nothing, journals nothing).\n"
-	"\n"
-	"  --json        the report as JSON (destinations, conflicts, trials_run, ...)\n"
-	"  --out DIR     where the blocklist and MUD file go (default: the file's directory)\n"
-	"  --trial N     show: the commands of trial N and their output (0: discovery)\n"
-	"  --db FILE     default $IOTRIM_DB or " IOTRIM_DEFAULT_DB "\n"
-	"\n"
-	"list shows a run whose process died (kill -9, reboot) as \"dead\": resume it.\n"
-	"exit codes: 0 done, 1 failed or aborted (baseline), 2 usage or malformed file,\n"
-	"6 the run is going on in another process, 130 interrupted.\n"
-	"environment: IOTRIM_EXPERIMENT_BACKEND (kernel, or sim:DIR for tests).\n";
-
 static volatile sig_atomic_t stop_flag;
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-struct xopts {
-	bool json;
-	const char *out, *db;
-	long trial;
-};
-
-static int parse_xopts(int argc, char **argv, struct xopts *o, int *first_arg)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "db", required_argument, NULL, 'D' },
-		{ "trial", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->trial = -1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': o->json = true; break;
-		case 'o': o->out = optarg; break;
-		case 'D': o->db = optarg; break;
-		case 't': {
-			unsigned long long n;
-
-			if (!parse_u64(optarg, 0, LONG_MAX, &n))
-				return fail(EXIT_USAGE, "--trial takes a trial number, not '%s'", optarg);
-			o->trial = (long)n;
-			break;
-		}
-		case 'h': fputs(experiment_usage, stdout); return -1;
-		default: fputs(experiment_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (!o->db)
-		o->db = db_path();
-	*first_arg = optind;
-	return EXIT_OK;
 }
 
 static bool parse_id(const char *s, int64_t *id)
@@ -151,7 +74,7 @@ static int open_backend(sqlite3 *db, struct exp_backend **be)
 
 	if (err)
 		return fail(EXIT_USAGE, "IOTRIM_EXPERIMENT_BACKEND must be kernel or sim:DIR");
-	if (!strcmp((*be)->name, "kernel") && (err = require_root()))
+	if (!strcmp((*be)->name, "kernel") && (err = require_pin_access()))
 		return datapath_exit(err);
 	return EXIT_OK;
 }
@@ -196,42 +119,40 @@ static int device_busy(sqlite3 *db, const char *db_file, const uint8_t mac[6])
 		    (long long)id, macs, (long long)id);
 }
 
-static int x_run(int argc, char **argv)
+static int run_experiment_run(const void *opts, int argc, char **argv)
 {
-	struct xopts o;
+	const struct experiment_opts *o = opts;
+	const char *db_name = experiment_db(o);
 	struct exp_config cfg;
 	struct exp_run run;
 	char err[1024], *text = NULL, out_dir[PATH_MAX];
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int64_t id;
-	int first, rc = parse_xopts(argc, argv, &o, &first);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	if (argc - first != 1)
-		return fail(EXIT_USAGE, "experiment run takes one experiment file");
-	if (exp_config_load(argv[first], &cfg, &text, err, sizeof(err)))
+	(void)argc;
+	if (exp_config_load(argv[0], &cfg, &text, err, sizeof(err)))
 		return fail(EXIT_USAGE, "%s", err);
-	if (o.out) {
-		if (!realpath(o.out, out_dir)) {
+	if (o->out) {
+		if (!realpath(o->out, out_dir)) {
 			exp_config_free(&cfg);
 			free(text);
-			return fail(EXIT_USAGE, "--out %s: %s", o.out, strerror(errno));
+			return fail(EXIT_USAGE, "--out %s: %s", o->out, strerror(errno));
 		}
 	} else {
 		snprintf(out_dir, sizeof(out_dir), "%s", cfg.dir);
 	}
-	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(db_name, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	if (!be->can_block) {
 		rc = fail(EXIT_FAILURE_RUNTIME, "cannot run experiments: %s", be->why_not);
 		goto out;
 	}
-	if ((rc = device_busy(db, o.db, cfg.mac)))
+	if ((rc = device_busy(db, db_name, cfg.mac)))
 		goto out;
 	if (exp_journal_create(db, &cfg, text, be->name, out_dir, &id)) {
-		rc = fail(EXIT_FAILURE_RUNTIME, "cannot journal the experiment in %s", o.db);
+		rc = fail(EXIT_FAILURE_RUNTIME, "cannot journal the experiment in %s", db_name);
 		goto out;
 	}
 	if (exp_run_load(db, id, &run, err, sizeof(err))) {
@@ -240,10 +161,10 @@ static int x_run(int argc, char **argv)
 	}
 	run.be = be;
 	fprintf(stderr, "experiment %lld: %s, %u functionalit%s, strategy %s, %u repetitions\n",
-		(long long)id, run.cfg.device_name[0] ? run.cfg.device_name : argv[first],
+		(long long)id, run.cfg.device_name[0] ? run.cfg.device_name : argv[0],
 		run.cfg.nfuncs, run.cfg.nfuncs == 1 ? "y" : "ies",
 		exp_strategy_name(run.cfg.strategy), run.cfg.repetitions);
-	rc = execute(&run, o.db, o.json);
+	rc = execute(&run, db_name, o->json);
 	exp_run_free(&run);
 out:
 	exp_backend_close(be);
@@ -255,21 +176,19 @@ out:
 }
 
 /*
- * The start of resume and abort: options, one experiment id, the database
- * and that experiment's status and pid.  Returns EXIT_OK with *db open; a
- * negative value when --help was answered; else an exit code, nothing open.
+ * The start of resume and abort: the experiment id, the database and that
+ * experiment's status and pid.  Returns EXIT_OK with *db open, else an exit
+ * code with nothing open.
  */
-static int open_experiment(int argc, char **argv, const char *verb, struct xopts *o,
+static int open_experiment(const char *id_text, const char *verb, const char *db_name,
 			   sqlite3 **db, int64_t *id, struct exp_state *state)
 {
-	int first, rc = parse_xopts(argc, argv, o, &first);
+	int rc;
 
 	*db = NULL;
-	if (rc)
-		return rc;
-	if (argc - first != 1 || !parse_id(argv[first], id))
+	if (!parse_id(id_text, id))
 		return fail(EXIT_USAGE, "experiment %s takes an experiment id", verb);
-	if ((rc = cli_db_open(o->db, db)))
+	if ((rc = cli_db_open(db_name, db)))
 		return rc;
 	if (exp_query_state(*db, *id, state)) {
 		db_close(*db);
@@ -294,19 +213,21 @@ static int load_run(sqlite3 *db, int64_t id, struct exp_backend **be, struct exp
 	return EXIT_OK;
 }
 
-static int x_resume(int argc, char **argv)
+static int run_experiment_resume(const void *opts, int argc, char **argv)
 {
-	struct xopts o;
+	const struct experiment_opts *o = opts;
+	const char *db_name = experiment_db(o);
 	struct exp_run run;
 	struct exp_state st;
 	char err[1024];
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int64_t id;
-	int rc = open_experiment(argc, argv, "resume", &o, &db, &id, &st);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+	(void)argc;
+	if ((rc = open_experiment(argv[0], "resume", db_name, &db, &id, &st)))
+		return rc;
 	if (!strcmp(st.status, "aborted")) {
 		db_close(db);
 		return fail(EXIT_USAGE, "experiment %lld was aborted (%s): start a new run", (long long)id,
@@ -316,13 +237,13 @@ static int x_resume(int argc, char **argv)
 		goto out;
 	if (!strcmp(st.status, "done")) {
 		if (exp_run_replay(&run, err, sizeof(err)) == 0)
-			report(&run, o.json);
+			report(&run, o->json);
 		notice("experiment %lld is done already", (long long)id);
 		exp_run_free(&run);
 		goto out;
 	}
 	fprintf(stderr, "experiment %lld: resuming (%s)\n", (long long)id, st.status);
-	rc = execute(&run, o.db, o.json);
+	rc = execute(&run, db_name, o->json);
 	exp_run_free(&run);
 out:
 	exp_backend_close(be);
@@ -330,21 +251,23 @@ out:
 	return rc;
 }
 
-static int x_abort(int argc, char **argv)
+static int run_experiment_abort(const void *opts, int argc, char **argv)
 {
-	struct xopts o;
+	const struct experiment_opts *o = opts;
+	const char *db_name = experiment_db(o);
 	struct exp_run run;
 	struct exp_state st;
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
 	int64_t id;
-	int removed, rc = open_experiment(argc, argv, "abort", &o, &db, &id, &st);
+	int removed, rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+	(void)argc;
+	if ((rc = open_experiment(argv[0], "abort", db_name, &db, &id, &st)))
+		return rc;
 	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_take_over(&run, o.db, st.pid)) {
+	if (exp_run_take_over(&run, db_name, st.pid)) {
 		rc = fail(EXIT_CONFLICT, "experiment %lld (pid %lld) did not stop", (long long)id,
 			  (long long)st.pid);
 		exp_run_free(&run);
@@ -360,67 +283,6 @@ out:
 	exp_backend_close(be);
 	db_close(db);
 	return rc;
-}
-
-static int x_list(int argc, char **argv)
-{
-	struct xopts o;
-	sqlite3 *db;
-	struct exp_summary *rows;
-	size_t n;
-	struct json j;
-	int first, rc = parse_xopts(argc, argv, &o, &first);
-
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	if (first != argc)
-		return fail(EXIT_USAGE, "experiment list takes no argument");
-	if ((rc = cli_db_open(o.db, &db)))
-		return rc;
-	rc = exp_query_list(db, o.db, &rows, &n);
-	db_close(db);
-	if (rc)
-		return EXIT_FAILURE_RUNTIME;
-	if (o.json) {
-		json_init(&j, stdout);
-		json_array_begin(&j, NULL);
-	} else {
-		printf("%-4s  %-17s  %-12s  %-8s  %-11s  %-9s  %5s  %6s  %-20s  %s\n", "ID", "DEVICE", "NAME",
-		       "STRATEGY", "STATUS", "PHASE", "DESTS", "TRIALS", "CREATED", "MESSAGE");
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct exp_summary *r = &rows[i];
-		char t[TIME_STRLEN];
-
-		format_wall_time((uint64_t)r->created_ms * 1000000ULL, t);
-		if (o.json) {
-			json_object_begin(&j, NULL);
-			json_u64(&j, "id", (uint64_t)r->id);
-			json_string(&j, "device_mac", r->device_mac);
-			json_string(&j, "device_name", r->device_name);
-			json_string(&j, "strategy", r->strategy);
-			json_string(&j, "status", r->status);
-			json_string(&j, "phase", r->phase);
-			json_string(&j, "created", t);
-			json_double(&j, "wall_seconds", r->wall_ms / 1000.0);
-			json_string(&j, "message", r->message);
-			json_u64(&j, "trials_run", (uint64_t)r->trials_run);
-			json_u64(&j, "destinations", (uint64_t)r->destinations);
-			json_string(&j, "file", r->file);
-			json_object_end(&j);
-		} else {
-			printf("%-4lld  %-17s  %-12.12s  %-8s  %-11s  %-9s  %5lld  %6lld  %-20.19s  %s\n",
-			       (long long)r->id, r->device_mac, r->device_name, r->strategy, r->status,
-			       r->phase, (long long)r->destinations, (long long)r->trials_run, t,
-			       r->message);
-		}
-	}
-	free(rows);
-	if (o.json) {
-		json_array_end(&j);
-		json_finish(&j);
-	}
-	return EXIT_OK;
 }
 
 static int show_trial(sqlite3 *db, int64_t id, long seq)
@@ -446,23 +308,23 @@ static int show_trial(sqlite3 *db, int64_t id, long seq)
 	return EXIT_OK;
 }
 
-static int x_show(int argc, char **argv)
+static int run_experiment_show(const void *opts, int argc, char **argv)
 {
-	struct xopts o;
+	const struct experiment_opts *o = opts;
+	const char *db_name = experiment_db(o);
 	struct exp_run run;
 	char err[1024];
 	sqlite3 *db;
 	int64_t id;
-	int first, rc = parse_xopts(argc, argv, &o, &first);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	if (argc - first != 1 || !parse_id(argv[first], &id))
+	(void)argc;
+	if (!parse_id(argv[0], &id))
 		return fail(EXIT_USAGE, "experiment show takes an experiment id");
-	if ((rc = cli_db_open(o.db, &db)))
+	if ((rc = cli_db_open(db_name, &db)))
 		return rc;
-	if (o.trial >= 0) {
-		rc = show_trial(db, id, o.trial);
+	if (o->trial.set) {
+		rc = show_trial(db, id, (long)o->trial.value);
 		db_close(db);
 		return rc;
 	}
@@ -470,29 +332,27 @@ static int x_show(int argc, char **argv)
 		db_close(db);
 		return fail(EXIT_USAGE, "%s", err);
 	}
-	report(&run, o.json);
+	report(&run, o->json);
 	exp_run_free(&run);
 	db_close(db);
 	return EXIT_OK;
 }
 
-static int x_discover(int argc, char **argv)
+static int run_experiment_discover(const void *opts, int argc, char **argv)
 {
-	struct xopts o;
+	const struct experiment_opts *o = opts;
+	const char *db_name = experiment_db(o);
 	struct exp_run run;
 	char err[1024];
 	sqlite3 *db = NULL;
 	struct exp_backend *be = NULL;
-	int first, rc = parse_xopts(argc, argv, &o, &first);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	if (argc - first != 1)
-		return fail(EXIT_USAGE, "experiment discover takes one experiment file");
-	rc = exp_run_from_file(&run, argv[first], err, sizeof(err));
+	(void)argc;
+	rc = exp_run_from_file(&run, argv[0], err, sizeof(err));
 	if (rc)
 		return fail(rc == -ENOMEM ? EXIT_FAILURE_RUNTIME : EXIT_USAGE, "%s", err);
-	if ((rc = cli_db_open(o.db, &db)) || (rc = open_backend(db, &be)))
+	if ((rc = cli_db_open(db_name, &db)) || (rc = open_backend(db, &be)))
 		goto out;
 	run.db = db;
 	run.be = be;
@@ -511,7 +371,7 @@ static int x_discover(int argc, char **argv)
 		rc = fail(EXIT_FAILURE_RUNTIME, "%s", run.message);
 		goto out;
 	}
-	if (o.json) {
+	if (o->json) {
 		struct json j;
 
 		json_init(&j, stdout);
@@ -559,23 +419,116 @@ out:
 	return rc;
 }
 
-int cmd_experiment(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} subs[] = {
-		{ "run", x_run }, { "list", x_list }, { "show", x_show },
-		{ "resume", x_resume }, { "abort", x_abort }, { "discover", x_discover },
-	};
+/* Exactly one positional argument; msg when there are fewer or more. */
+#define ONE_ARG(name, msg)                                                                  \
+	.args = (name), .min_args = 1, .max_args = 1, .args_missing = (msg), .args_extra = (msg)
+#define EXPERIMENT_REPORT_JSON                                                             \
+	{ .name = "json", PARAM_FLAG(struct experiment_opts, json),                             \
+	  .help = "the report as JSON (destinations, conflicts, trials_run, ...)" }
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(experiment_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].fn(argc - 1, argv + 1);
-	fputs(experiment_usage, stderr);
-	return fail(EXIT_USAGE, "unknown experiment command '%s'", argv[1]);
-}
+static const struct command experiment_run_command = {
+	.name = "run",
+	.doc = "Runs the experiment FILE describes (see iotrim experiment --help).\n",
+	.params = (const struct param[]){
+		EXPERIMENT_REPORT_JSON,
+		{ .name = "out", PARAM_STRING(struct experiment_opts, out), .arg = "DIR",
+		  .help = "where the blocklist and MUD file go (default: the file's directory)" },
+		EXPERIMENT_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct experiment_opts),
+	ONE_ARG("FILE", "experiment run takes one experiment file"),
+	.run = run_experiment_run,
+};
+
+static const struct command experiment_show_command = {
+	.name = "show",
+	.doc = "The report of experiment ID, or with --trial the commands of one trial.\n",
+	.params = (const struct param[]){
+		EXPERIMENT_REPORT_JSON,
+		{ .name = "trial", PARAM_U64(struct experiment_opts, trial, 0, LONG_MAX),
+		  .expect = "takes a trial number",
+		  .help = "the commands of trial N and their output (0: discovery)" },
+		EXPERIMENT_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct experiment_opts),
+	ONE_ARG("ID", "experiment show takes an experiment id"),
+	.run = run_experiment_show,
+};
+
+static const struct command experiment_resume_command = {
+	.name = "resume",
+	.doc = "Continues a stopped or killed run from its last completed trial.\n",
+	.params = (const struct param[]){
+		EXPERIMENT_REPORT_JSON,
+		EXPERIMENT_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct experiment_opts),
+	ONE_ARG("ID", "experiment resume takes an experiment id"),
+	.run = run_experiment_resume,
+};
+
+static const struct command experiment_abort_command = {
+	.name = "abort",
+	.doc = "Ends a run for good: stops its process and removes its deny entries.\n",
+	.params = (const struct param[]){
+		EXPERIMENT_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct experiment_opts),
+	ONE_ARG("ID", "experiment abort takes an experiment id"),
+	.run = run_experiment_abort,
+};
+
+static const struct command experiment_discover_command = {
+	.name = "discover",
+	.doc = "Lists the candidate destinations only (blocks nothing, journals nothing).\n",
+	.params = (const struct param[]){
+		{ .name = "json", PARAM_FLAG(struct experiment_opts, json),
+		  .help = "an array of objects: name, is_ip, label, port, proto, ips, bytes, "
+			  "party, country" },
+		EXPERIMENT_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct experiment_opts),
+	ONE_ARG("FILE", "experiment discover takes one experiment file"),
+	.run = run_experiment_discover,
+};
+
+const struct command experiment_command = {
+	.name = "experiment",
+	.hint = "run FILE",
+	.summary = "block-and-validate: which destinations a device can live without "
+		   "(also list, show, resume, abort)",
+	.doc = "Finds which destinations a device can live without (README \"Experiments\"):\n"
+	       "discovery (power-cycle, trigger each functionality, note the destinations),\n"
+	       "a baseline with nothing blocked, trials that block destinations (one at a\n"
+	       "time, or adaptive groups) and check every functionality, a joint validation\n"
+	       "of everything found blockable, and a report: Markdown (JSON with --json), a\n"
+	       "blocklist for `iotrim block import` and an RFC 8520 MUD file.\n"
+	       "\n"
+	       "Every step is journaled in the database before it acts; deny entries carry a\n"
+	       "lease and are scoped to the device.  Ctrl-C stops cleanly (the trial is\n"
+	       "recorded as aborted, the run's entries removed); `resume` continues a stopped\n"
+	       "or killed run from its last completed trial; `abort` ends one for good.\n"
+	       "`discover` only power-cycles, triggers and lists the candidate destinations\n"
+	       "(blocks nothing, journals nothing).\n"
+	       "\n"
+	       "  --json        the report as JSON (destinations, conflicts, trials_run, ...)\n"
+	       "  --out DIR     where the blocklist and MUD file go (default: the file's directory)\n"
+	       "  --trial N     show: the commands of trial N and their output (0: discovery)\n"
+	       "  --db FILE     default $IOTRIM_DB or " IOTRIM_DEFAULT_DB "\n"
+	       "\n"
+	       "list shows a run whose process died (kill -9, reboot) as \"dead\": resume it.\n"
+	       "exit codes: 0 done, 1 failed or aborted (baseline), 2 usage or malformed file,\n"
+	       "6 the run is going on in another process, 130 interrupted.\n"
+	       "environment: IOTRIM_EXPERIMENT_BACKEND (kernel, or sim:DIR for tests).\n",
+	.epilogue = "iotrim experiment COMMAND --help shows the options of each command.\n",
+	.subcommands = (const struct command *const[]){
+		&experiment_run_command, &experiment_list_command, &experiment_show_command,
+		&experiment_resume_command, &experiment_abort_command,
+		&experiment_discover_command, NULL,
+	},
+};

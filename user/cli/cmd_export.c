@@ -9,24 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "common/proto.h"
 #include "cli/destinations.h"
 #include "common/csv.h"
 #include "common/json.h"
 #include "history/queries.h"
 #include "attrib/tls.h"
-
-static const char export_usage[] =
-	"usage: iotrim export --json|--csv [--out DIR] [--no-live] [--db FILE] [...]\n"
-	"\n"
-	"Dumps the flow history (per device, device address, remote address,\n"
-	"protocol, port and name) and the destinations.  --json prints one object\n"
-	"{\"flows\": [...], \"destinations\": [...], \"names\": [...], \"dns_queries\": [...],\n"
-	"\"tls_versions\": [...], \"counters\": {...}}; --csv prints the\n"
-	"flows, an empty line and the destinations, or with --out DIR writes\n"
-	"DIR/flows.csv and DIR/destinations.csv.  Takes the options of\n"
-	"`iotrim destinations` too.\n";
 
 /* ---- CSV ---------------------------------------------------------------- */
 
@@ -145,16 +133,20 @@ static void json_counter(void *ctx, const char *name, uint64_t value)
 	json_u64(ctx, name, value);
 }
 
-int cmd_export(int argc, char **argv)
+static int run_export(const void *opts, int argc, char **argv)
 {
-	struct dest_opts o;
+	const struct dest_opts *o = opts;
 	struct dest_data d;
+	const char *only = o->device.set ? d.only_text : NULL;	/* filled by load_dest_data */
 	struct flow_rows flows = { 0 };
-	int err = parse_dest_opts(argc, argv, true, export_usage, &o);
+	int err;
 
-	if (err)
-		return err < 0 ? EXIT_OK : err;
-	err = load_dest_data(&o, &d);
+	(void)argc, (void)argv;
+	if (o->json == o->csv)
+		return fail(EXIT_USAGE, "export needs exactly one of --json and --csv");
+	if (o->out_dir && !o->csv)
+		return fail(EXIT_USAGE, "--out goes with --csv");
+	err = load_dest_data(o, &d);
 	if (err)
 		goto out;
 	/* The destinations point into d.rows: merge a copy for the flow list. */
@@ -166,7 +158,7 @@ int cmd_export(int argc, char **argv)
 	memcpy(flows.items, d.rows.items, d.rows.len * sizeof(*flows.items));
 	flows.len = d.rows.len;
 	flow_rows_merge(&flows);
-	if (o.json) {
+	if (o->json) {
 		struct json j;
 
 		json_init(&j, stdout);
@@ -199,18 +191,18 @@ int cmd_export(int argc, char **argv)
 		for (size_t i = 0; i < d.dests.len; i++)
 			json_dest(&j, &d.dests.items[i]);
 		json_array_end(&j);
-		json_table(&j, d.db, "names", HISTORY_NAMES, o.only ? d.only_text : NULL);
+		json_table(&j, d.db, "names", HISTORY_NAMES, only);
 		json_table(&j, d.db, "dns_queries", HISTORY_DNS_QUERIES,
-			   o.only ? d.only_text : NULL);
+			   only);
 		json_table(&j, d.db, "tls_versions", HISTORY_TLS_VERSIONS,
-			   o.only ? d.only_text : NULL);
+			   only);
 		json_object_begin(&j, "counters");
 		history_counters(d.db, json_counter, &j);
 		json_object_end(&j);
 		json_object_end(&j);
 		json_finish(&j);
-	} else if (o.out_dir) {
-		FILE *f = open_out(o.out_dir, "flows.csv");
+	} else if (o->out_dir) {
+		FILE *f = open_out(o->out_dir, "flows.csv");
 
 		if (!f) {
 			err = EXIT_FAILURE_RUNTIME;
@@ -218,7 +210,7 @@ int cmd_export(int argc, char **argv)
 		}
 		csv_flows(f, &flows);
 		fclose(f);
-		f = open_out(o.out_dir, "destinations.csv");
+		f = open_out(o->out_dir, "destinations.csv");
 		if (!f) {
 			err = EXIT_FAILURE_RUNTIME;
 			goto out;
@@ -235,3 +227,29 @@ out:
 	dest_data_free(&d);
 	return err;
 }
+
+const struct command export_command = {
+	.name = "export",
+	.hint = "--json|--csv",
+	.summary = "dump the flow history and the destinations",
+	.synopsis = "--json|--csv [--out DIR] [--no-live] [--db FILE] [...]",
+	.doc = "Dumps the flow history (per device, device address, remote address,\n"
+	       "protocol, port and name) and the destinations.  --json prints one object\n"
+	       "{\"flows\": [...], \"destinations\": [...], \"names\": [...], \"dns_queries\": [...],\n"
+	       "\"tls_versions\": [...], \"counters\": {...}}; --csv prints the\n"
+	       "flows, an empty line and the destinations, or with --out DIR writes\n"
+	       "DIR/flows.csv and DIR/destinations.csv.  Takes the options of\n"
+	       "`iotrim destinations` too.\n",
+	.params = (const struct param[]){
+		{ .name = "json", PARAM_FLAG(struct dest_opts, json), .help = "one JSON object" },
+		{ .name = "csv", PARAM_FLAG(struct dest_opts, csv), .help = "CSV" },
+		{ .name = "out", PARAM_STRING(struct dest_opts, out_dir), .arg = "DIR",
+		  .help = "with --csv: write DIR/flows.csv and DIR/destinations.csv" },
+		DEST_DEVICE_PARAM,
+		DEST_DATA_PARAMS,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct dest_opts),
+	.max_args = 0,
+	.run = run_export,
+};

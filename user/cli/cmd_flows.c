@@ -1,46 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim flows`: the per device-destination counters. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/fmt.h"
 #include "common/proto.h"
 #include "common/json.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"
 
-static const char flows_usage[] =
-	"usage: iotrim flows [--device MAC] [--sort bytes|packets|last] [--payload] [--json]\n"
-	"\n"
-	"One row per (device MAC, device IP, remote IP, protocol, remote port) with\n"
-	"packets and layer-3 bytes in each direction (up = device -> remote).\n"
-	"Flows evicted from the full flow table still count in the device totals;\n"
-	"the difference is reported below the table as not attributed.\n"
-	"\n"
-	"ENC/UNENC/UNK% is how the flow's sampled payload bytes (both directions)\n"
-	"split into encrypted, unencrypted (text, compressed, media) and unknown,\n"
-	"classified in the kernel by protocol headers, magic numbers and byte\n"
-	"entropy (\"-\": nothing sampled yet; see `iotrim set` for the sampling).\n"
-	"\n"
-	"  --device MAC   only this device\n"
-	"  --sort KEY     bytes (default, both directions), packets or last (seen)\n"
-	"  --payload      below each flow, the sampled payload bytes per direction by\n"
-	"                 class: encrypted, text, compressed, media, unknown, ignored\n"
-	"                 (payloads under 4 bytes, and unknown ones under 20)\n"
-	"  --json         an array of objects: device_mac, device_ip, remote_ip, proto,\n"
-	"                 remote_port, bytes_up, bytes_down, packets_up, packets_down,\n"
-	"                 first_seen, last_seen (RFC 3339 UTC), payload_up and\n"
-	"                 payload_down (objects of payload bytes: sampled, encrypted,\n"
-	"                 text, compressed, media, unknown, ignored; sampled is the sum\n"
-	"                 of the others), payload_shares (encrypted, unencrypted,\n"
-	"                 unknown: fractions of the classified bytes, or null)\n";
-
 enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_LAST };
-static enum sort_key sort_by;
+static enum sort_key sort_by;	/* for compare_flows() */
 
 static int compare_u64_desc(uint64_t a, uint64_t b)
 {
@@ -169,57 +142,73 @@ static void print_text(const struct flow_table *flows, const struct device_table
 	}
 }
 
-int cmd_flows(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "payload", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct snapshot snap;
-	uint8_t mac[6], *only = NULL;
-	bool json = false, payload = false;
-	int c, err;
+struct flows_opts {
+	struct param_mac device;
+	int sort;			/* enum sort_key */
+	bool json, payload;
+};
 
-	sort_by = SORT_BYTES;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!parse_mac(optarg, mac))
-				return fail(EXIT_USAGE, "--device takes a MAC like 02:00:00:00:00:21, not '%s'",
-					    optarg);
-			only = mac;
-			break;
-		case 's':
-			if (!strcmp(optarg, "bytes"))
-				sort_by = SORT_BYTES;
-			else if (!strcmp(optarg, "packets"))
-				sort_by = SORT_PACKETS;
-			else if (!strcmp(optarg, "last"))
-				sort_by = SORT_LAST;
-			else
-				return fail(EXIT_USAGE, "--sort must be bytes, packets or last, not '%s'",
-					    optarg);
-			break;
-		case 'j': json = true; break;
-		case 'p': payload = true; break;
-		case 'h': fputs(flows_usage, stdout); return EXIT_OK;
-		default: fputs(flows_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim flows --help)",
-			    argv[optind]);
+static int run_flows(const void *opts, int argc, char **argv)
+{
+	const struct flows_opts *o = opts;
+	const uint8_t *only = o->device.set ? o->device.addr : NULL;
+	struct snapshot snap;
+	int err;
+
+	(void)argc, (void)argv;
 	if ((err = snapshot_take(&snap)))
 		return datapath_exit(err);
-	qsort(snap.flows.items, snap.flows.len, sizeof(*snap.flows.items), compare_flows);
-	if (json)
-		print_json(&snap.flows, only);
-	else
-		print_text(&snap.flows, &snap.devices, only, payload);
+	sort_by = o->sort;
+	flows_print(&snap, only, o->json, o->payload);
 	snapshot_free(&snap);
 	return EXIT_OK;
 }
+
+void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload)
+{
+	qsort(snap->flows.items, snap->flows.len, sizeof(*snap->flows.items), compare_flows);
+	if (json)
+		print_json(&snap->flows, only);
+	else
+		print_text(&snap->flows, &snap->devices, only, payload);
+}
+
+static const struct param_word sort_words[] = {
+	{ "bytes", SORT_BYTES },
+	{ "packets", SORT_PACKETS },
+	{ "last", SORT_LAST },
+	{ NULL },
+};
+
+const struct command flows_command = {
+	.name = "flows",
+	.summary = "per device-destination counters",
+	.doc = "One row per (device MAC, device IP, remote IP, protocol, remote port) with\n"
+	       "packets and layer-3 bytes in each direction (up = device -> remote).\n"
+	       "Flows evicted from the full flow table still count in the device totals;\n"
+	       "the difference is reported below the table as not attributed.\n"
+	       "\n"
+	       "ENC/UNENC/UNK% is how the flow's sampled payload bytes (both directions)\n"
+	       "split into encrypted, unencrypted (text, compressed, media) and unknown,\n"
+	       "classified in the kernel by protocol headers, magic numbers and byte\n"
+	       "entropy (\"-\": nothing sampled yet; see `iotrim set` for the sampling).\n",
+	.params = (const struct param[]){
+		{ .name = "device", PARAM_MAC(struct flows_opts, device), .help = "only this device" },
+		{ .name = "sort", PARAM_ENUM(struct flows_opts, sort, sort_words), .arg = "KEY",
+		  .help = "bytes (default, both directions), packets or last (seen)" },
+		{ .name = "payload", PARAM_FLAG(struct flows_opts, payload),
+		  .help = "below each flow, the sampled payload bytes per direction by class: "
+			  "encrypted, text, compressed, media, unknown, ignored (payloads under "
+			  "4 bytes, and unknown ones under 20)" },
+		{ .name = "json", PARAM_FLAG(struct flows_opts, json),
+		  .help = "an array of objects: device_mac, device_ip, remote_ip, proto, "
+			  "remote_port, bytes_up, bytes_down, packets_up, packets_down, first_seen, "
+			  "last_seen (RFC 3339 UTC), payload_up and payload_down (objects of "
+			  "payload bytes: sampled, encrypted, text, compressed, media, unknown, "
+			  "ignored; sampled is the sum of the others), payload_shares (encrypted, "
+			  "unencrypted, unknown: fractions of the classified bytes, or null)" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct flows_opts),
+	.run = run_flows,
+};

@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim geo`: country, AS and organisation of addresses, no traffic needed. */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "attrib/geo.h"
 #include "iotrim.h"
 #include "common/json.h"
-
-static const char geo_usage[] =
-	"usage: iotrim geo [--json] [--geoip FILE] [--asn FILE]... [--geo-overrides FILE] IP...\n"
-	"\n"
-	"Looks addresses up in the geolocation data that `iotrim destinations` uses:\n"
-	"country, AS number and organisation (no traffic, no root needed).\n";
 
 struct address {
 	uint8_t family;		/* enum iotrim_family */
@@ -49,66 +42,43 @@ static void print_one(struct json *j, const char *text, const struct geo_info *g
 	json_object_end(j);
 }
 
-int cmd_geo(int argc, char **argv)
+struct geo_opts {
+	bool json;
+	struct geo_options geo;
+};
+
+static int run_geo(const void *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "geoip", required_argument, NULL, 'g' },
-		{ "asn", required_argument, NULL, 'a' },
-		{ "geo-overrides", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct geo_options go = { 0 };
+	const struct geo_opts *o = opts;
 	struct address *addrs;
 	struct geo *g;
 	struct json j;
-	bool json = false;
-	int c, n, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'g': go.country_db = optarg; break;
-		case 'a':
-			if (go.n_asn_files == GEO_MAX_ASN_FILES)
-				return fail(EXIT_USAGE, "at most %d --asn files", GEO_MAX_ASN_FILES);
-			go.asn_files[go.n_asn_files++] = optarg;
-			break;
-		case 'O': go.overrides = optarg; break;
-		case 'h': fputs(geo_usage, stdout); return EXIT_OK;
-		default: fputs(geo_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	n = argc - optind;
-	if (n == 0) {
-		fputs(geo_usage, stderr);
-		return EXIT_USAGE;
-	}
-	addrs = calloc(n, sizeof(*addrs));
+	addrs = calloc(argc, sizeof(*addrs));
 	if (!addrs)
 		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
-	for (int i = 0; i < n; i++) {
-		if (!parse_address(argv[optind + i], &addrs[i])) {
+	for (int i = 0; i < argc; i++) {
+		if (!parse_address(argv[i], &addrs[i])) {
 			free(addrs);
-			return fail(EXIT_USAGE, "not an IP address: '%s'", argv[optind + i]);
+			return fail(EXIT_USAGE, "not an IP address: '%s'", argv[i]);
 		}
 	}
-	if ((err = geo_open(&go, true, &g))) {
+	if ((err = geo_open(&o->geo, true, &g))) {
 		free(addrs);
 		return load_exit_code(err);
 	}
-	if (json) {
+	if (o->json) {
 		json_init(&j, stdout);
 		json_array_begin(&j, NULL);
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < argc; i++) {
 		struct geo_info gi;
 
 		geo_lookup(g, addrs[i].family, addrs[i].ip, &gi);
-		print_one(json ? &j : NULL, argv[optind + i], &gi);
+		print_one(o->json ? &j : NULL, argv[i], &gi);
 	}
-	if (json) {
+	if (o->json) {
 		json_array_end(&j);
 		json_finish(&j);
 	}
@@ -116,3 +86,33 @@ int cmd_geo(int argc, char **argv)
 	free(addrs);
 	return EXIT_OK;
 }
+
+int param_asn_file(const struct param *p, const char *arg, void *field)
+{
+	struct geo_options *geo = field;
+
+	(void)p;
+	if (geo->n_asn_files == GEO_MAX_ASN_FILES)
+		return fail(EXIT_USAGE, "at most %d --asn files", GEO_MAX_ASN_FILES);
+	geo->asn_files[geo->n_asn_files++] = arg;
+	return EXIT_OK;
+}
+
+const struct command geo_command = {
+	.name = "geo",
+	.hint = "IP...",
+	.summary = "country, AS and organisation of addresses",
+	.doc = "Looks addresses up in the geolocation data that `iotrim destinations` uses:\n"
+	       "country, AS number and organisation (no traffic, no root needed).\n",
+	.params = (const struct param[]){
+		{ .name = "json", PARAM_FLAG(struct geo_opts, json),
+		  .help = "an array of objects: ip, country, asn, org (null when unknown)" },
+		GEO_PARAMS(struct geo_opts, geo),
+		{ NULL },
+	},
+	.opts_size = sizeof(struct geo_opts),
+	.args = "IP...",
+	.min_args = 1,
+	.max_args = -1,
+	.run = run_geo,
+};

@@ -4,13 +4,12 @@
  * from a timestamp file, listed with the bytes of each interval.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "iotrim_maps.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "datapath/pin.h"
@@ -18,61 +17,16 @@
 #include "history/history.h"
 #include "history/phase.h"
 
-static const char phase_usage[] =
-	"usage: iotrim phase DEVICE setup|interaction|idle|deletion|none [--at TIME] [--db FILE]\n"
-	"       iotrim phase import FILE [--db FILE]\n"
-	"       iotrim phase list [--device MAC] [--json] [--db FILE]\n"
-	"\n"
-	"Lifecycle phases (Jin et al.): from a mark on, a device's harvested bytes\n"
-	"count to that phase until its next mark ('none' ends phases).  Marking live\n"
-	"first harvests what the kernel counted so far (when iotrim is attached), so\n"
-	"those bytes stay with the phase before.\n"
-	"\n"
-	"  --at TIME       the mark's time (RFC 3339, e.g. 2026-11-30T19:00:00Z; default now)\n"
-	"  import FILE     one 'RFC3339-TIME DEVICE-MAC PHASE' line each ('#' comments);\n"
-	"                  every malformed line is reported with its number and nothing\n"
-	"                  is stored; bytes harvested before an imported mark stay where\n"
-	"                  they are\n"
-	"  list            each mark's interval (phase, since, until) and its bytes\n"
-	"  --device MAC    only this device\n"
-	"  --json          an array of objects: device_mac, phase, since, until (null\n"
-	"                  while open), source, bytes_up, bytes_down, packets_up,\n"
-	"                  packets_down\n"
-	"  --db FILE       default $IOTRIM_DB or " IOTRIM_DEFAULT_DB "\n";
-
 struct phase_opts {
 	const char *db;
 	const char *at;
-	const char *device;
+	struct param_mac device;
 	bool json;
 };
 
-/* Options after the positional arguments: EXIT_OK, an exit code, or -1 after --help. */
-static int parse_opts(int argc, char **argv, struct phase_opts *o)
+static const char *phase_db(const struct phase_opts *o)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'D' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D': o->db = optarg; break;
-		case 'a': o->at = optarg; break;
-		case 'd': o->device = optarg; break;
-		case 'j': o->json = true; break;
-		case 'h': fputs(phase_usage, stdout); return -1;
-		default: fputs(phase_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	o->db = env_or(o->db, "IOTRIM_DB", IOTRIM_DEFAULT_DB);
-	return EXIT_OK;
+	return o->db ? o->db : db_path();
 }
 
 /* What the kernel counted so far goes to the phase before the new mark. */
@@ -87,14 +41,17 @@ static void harvest_before_mark(sqlite3 *db)
 	close(fd);
 }
 
-static int mark(const char *device, const char *phase, const struct phase_opts *o)
+static int run_phase_mark(const void *opts, int argc, char **argv)
 {
+	const struct phase_opts *o = opts;
+	const char *device = argv[0], *phase = argv[1];
 	struct phase_marks marks = { 0 };
 	struct phase_mark m = { 0 };
 	uint8_t mac[6];
 	sqlite3 *db;
 	int err;
 
+	(void)argc;
 	if (!parse_mac(device, mac))
 		return fail(EXIT_USAGE, "bad device MAC address '%s'", device);
 	if (!phase_name_valid(phase))
@@ -104,7 +61,7 @@ static int mark(const char *device, const char *phase, const struct phase_opts *
 		return fail(EXIT_USAGE, "bad time '%s' (RFC 3339, e.g. 2026-11-30T19:00:00Z)", o->at);
 	format_mac(mac, m.mac);
 	snprintf(m.phase, sizeof(m.phase), "%s", phase);
-	if ((err = cli_db_open(o->db, &db)))
+	if ((err = cli_db_open(phase_db(o), &db)))
 		return err;
 	if (!o->at) {
 		harvest_before_mark(db);
@@ -120,14 +77,17 @@ static int mark(const char *device, const char *phase, const struct phase_opts *
 	return EXIT_OK;
 }
 
-static int import(const char *file, const struct phase_opts *o)
+static int run_phase_import(const void *opts, int argc, char **argv)
 {
+	const struct phase_opts *o = opts;
+	const char *file = argv[0];
 	struct phase_marks marks = { 0 };
 	char source[280];
 	sqlite3 *db;
 	FILE *f;
 	int err;
 
+	(void)argc;
 	if (!(f = fopen(file, "r")))
 		return fail(EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
 	err = phase_file_parse(f, file, &marks);
@@ -138,7 +98,7 @@ static int import(const char *file, const struct phase_opts *o)
 			return fail(EXIT_USAGE, "%s: nothing imported", file);
 		return fail(EXIT_FAILURE_RUNTIME, "reading %s failed: %s", file, strerror(-err));
 	}
-	if ((err = cli_db_open(o->db, &db))) {
+	if ((err = cli_db_open(phase_db(o), &db))) {
 		phase_marks_free(&marks);
 		return err;
 	}
@@ -188,20 +148,19 @@ static void list_one(void *arg, const struct phase_interval *iv)
 	json_object_end(&c->j);
 }
 
-static int list(const struct phase_opts *o)
+static int run_phase_list(const void *opts, int argc, char **argv)
 {
+	const struct phase_opts *o = opts;
 	struct list_ctx c = { .json = o->json };
 	char only[MAC_STRLEN];
-	uint8_t mac[6];
 	sqlite3 *db;
 	int err;
 
-	if (o->device) {
-		if (!parse_mac(o->device, mac))
-			return fail(EXIT_USAGE, "bad device MAC address '%s'", o->device);
-		format_mac(mac, only);
-	}
-	if ((err = cli_db_open(o->db, &db)))
+	(void)argc;
+	(void)argv;
+	if (o->device.set)
+		format_mac(o->device.addr, only);
+	if ((err = cli_db_open(phase_db(o), &db)))
 		return err;
 	if (o->json) {
 		json_init(&c.j, stdout);
@@ -210,7 +169,7 @@ static int list(const struct phase_opts *o)
 		printf("%-17s  %-11s  %-24s  %-24s  %12s  %12s  %s\n", "DEVICE", "PHASE", "SINCE",
 		       "UNTIL", "BYTES UP", "BYTES DOWN", "SOURCE");
 	}
-	err = phase_intervals(db, o->device ? only : NULL, list_one, &c);
+	err = phase_intervals(db, o->device.set ? only : NULL, list_one, &c);
 	if (o->json) {
 		json_array_end(&c.j);
 		json_finish(&c.j);
@@ -219,26 +178,69 @@ static int list(const struct phase_opts *o)
 	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
 }
 
-int cmd_phase(int argc, char **argv)
-{
-	struct phase_opts o;
-	const char *pos[2];
-	int npos = 0, rc;
+#define PHASE_DB                                                                           \
+	{ .name = "db", PARAM_STRING(struct phase_opts, db), .arg = "FILE",                    \
+	  .help = "default $IOTRIM_DB or " IOTRIM_DEFAULT_DB }
 
-	/* Positional arguments first, then options (GNU getopt permutes them). */
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? EXIT_OK : rc;
-	while (optind < argc && npos < 2)
-		pos[npos++] = argv[optind++];
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim phase --help)",
-			    argv[optind]);
-	if (npos == 1 && !strcmp(pos[0], "list"))
-		return list(&o);
-	if (npos == 2 && !strcmp(pos[0], "import"))
-		return import(pos[1], &o);
-	if (npos == 2)
-		return mark(pos[0], pos[1], &o);
-	fputs(phase_usage, stderr);
-	return EXIT_USAGE;
-}
+static const struct command phase_mark_command = {
+	.name = "mark",
+	.doc = "Marks DEVICE's phase from now (or --at TIME) on: setup, interaction,\n"
+	       "idle, deletion, or none to end phases.\n",
+	.params = (const struct param[]){
+		{ .name = "at", PARAM_STRING(struct phase_opts, at), .arg = "TIME",
+		  .help = "the mark's time (RFC 3339, e.g. 2026-11-30T19:00:00Z; default now)" },
+		PHASE_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct phase_opts),
+	.args = "DEVICE setup|interaction|idle|deletion|none",
+	.min_args = 2,
+	.max_args = 2,
+	.run = run_phase_mark,
+};
+
+static const struct command phase_import_command = {
+	.name = "import",
+	.doc = "Reads one 'RFC3339-TIME DEVICE-MAC PHASE' line each ('#' comments);\n"
+	       "every malformed line is reported with its number and nothing is stored.\n"
+	       "Bytes harvested before an imported mark stay where they are.\n",
+	.params = (const struct param[]){
+		PHASE_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct phase_opts),
+	.args = "FILE",
+	.min_args = 1,
+	.max_args = 1,
+	.run = run_phase_import,
+};
+
+static const struct command phase_list_command = {
+	.name = "list",
+	.doc = "Each mark's interval (phase, since, until) and its bytes.\n",
+	.params = (const struct param[]){
+		{ .name = "device", PARAM_MAC(struct phase_opts, device),
+		  .help = "only this device" },
+		{ .name = "json", PARAM_FLAG(struct phase_opts, json),
+		  .help = "an array of objects: device_mac, phase, since, until (null while open), "
+			  "source, bytes_up, bytes_down, packets_up, packets_down" },
+		PHASE_DB,
+		{ NULL },
+	},
+	.opts_size = sizeof(struct phase_opts),
+	.run = run_phase_list,
+};
+
+const struct command phase_command = {
+	.name = "phase",
+	.hint = "mark|import|list",
+	.summary = "lifecycle phases of a device (setup, interaction, idle, deletion)",
+	.doc = "Lifecycle phases (Jin et al.): from a mark on, a device's harvested bytes\n"
+	       "count to that phase until its next mark ('none' ends phases).  Marking live\n"
+	       "first harvests what the kernel counted so far (when iotrim is attached), so\n"
+	       "those bytes stay with the phase before.\n",
+	.epilogue = "iotrim phase COMMAND --help shows the options of each command.\n",
+	.subcommands = (const struct command *const[]){
+		&phase_mark_command, &phase_import_command, &phase_list_command, NULL,
+	},
+};

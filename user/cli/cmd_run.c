@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +21,7 @@
 #include "common/clock.h"
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "history/db.h"
 #include "common/fmt.h"
 #include "history/history.h"
@@ -31,26 +30,6 @@
 #include "attrib/party.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
-
-static const char run_usage[] =
-	"usage: iotrim run --lan IFACE [--interval SECONDS] [--grace SECONDS] [--db FILE]\n"
-	"                  [--devices FILE] [--mode native|generic|tc] [--max-flows N]\n"
-	"       iotrim run --no-attach [...]\n"
-	"\n"
-	"The controller: attaches to IFACE (or keeps iotrim's live attachment there),\n"
-	"then names destinations from the DNS answers and TLS hellos the programs pass\n"
-	"up (pinned map \"names\", SQLite), and harvests the flow counters into SQLite\n"
-	"every interval and on exit (SIGINT, SIGTERM).  Counting goes on without it;\n"
-	"a restarted controller continues where the last harvest stopped.\n"
-	"\n"
-	"  --lan IFACE        the gateway's LAN interface\n"
-	"  --no-attach        use the pinned maps as they are (attached elsewhere, tests)\n"
-	"  --interval SECS    harvest period (default 10)\n"
-	"  --grace SECS       a name stays in the names map TTL + SECS (default 300)\n"
-	"  --db FILE          SQLite database (default $IOTRIM_DB or " IOTRIM_DEFAULT_DB ")\n"
-	"  --devices FILE     device names and vendors (default " IOTRIM_DEFAULT_DEVICES_CONF ")\n"
-	"  --duration SECS    stop by itself after SECS (tests)\n"
-	"  --mode, --max-flows  as for `iotrim attach`\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -112,24 +91,50 @@ struct run_opts {
 	const char *db, *devices;
 };
 
-static int run_loop(const struct run_opts *o)
+/* What the controller needs before it touches the interface: everything
+ * that can fail on a new machine or a busy database fails before attach. */
+struct run_state {
+	struct device_config conf;
+	sqlite3 *db;
+	int lock_fd;
+};
+
+static void run_state_close(struct run_state *st)
+{
+	if (st->db)
+		db_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	device_config_free(&st->conf);
+}
+
+/* Device config, then the database (which creates the state directory),
+ * then the one-controller lock beside it. */
+static int run_state_open(const struct run_opts *o, struct run_state *st)
+{
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	if ((err = device_config_load(o->devices, &st->conf)))
+		return load_exit_code(err);
+	if ((err = cli_db_open(o->db, &st->db)) || (err = take_lock(o->db, &st->lock_fd)))
+		run_state_close(st);
+	return err;
+}
+
+static int run_loop(const struct run_opts *o, struct run_state *st)
 {
 	struct ring_buffer *rb = NULL;
-	struct device_config conf = { 0 };
+	struct device_config *conf = &st->conf;
 	struct harvest_result hr;
 	struct name_store store;
 	struct attrib a;
-	sqlite3 *db = NULL;
-	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1, lock_fd = -1;
+	sqlite3 *db = st->db;
+	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1;
 	double start, last_flush, last_harvest, last_expire;
 	int err;
 
-	if ((err = device_config_load(o->devices, &conf)))
-		return load_exit_code(err);
-	if ((err = take_lock(o->db, &lock_fd)))
-		goto out;
-	if ((err = cli_db_open(o->db, &db)))
-		goto out;
 	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
@@ -157,7 +162,7 @@ static int run_loop(const struct run_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	/* Harvest first: whatever the last controller left is taken now. */
 	history_harvest_map(db, flows_fd, &hr);
-	history_update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->interval);
 	fflush(stdout);
@@ -183,7 +188,7 @@ static int run_loop(const struct run_opts *o)
 			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
-			history_update_devices(db, devices_fd, &conf);
+			history_update_devices(db, devices_fd, conf);
 			last_harvest = now;
 		}
 		if (now - last_expire >= 30) {
@@ -196,7 +201,7 @@ static int run_loop(const struct run_opts *o)
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
 	err = history_harvest_map(db, flows_fd, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
-	history_update_devices(db, devices_fd, &conf);
+	history_update_devices(db, devices_fd, conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
 		       (unsigned long long)a.st.events, (unsigned long long)a.st.dns_responses,
@@ -214,90 +219,78 @@ out:
 		close(flows_fd);
 	if (devices_fd >= 0)
 		close(devices_fd);
-	if (db)
-		db_close(db);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	device_config_free(&conf);
 	return err;
 }
 
-static bool parse_mode(const char *s, enum iotrim_attach_mode *mode)
-{
-	if (!strcmp(s, "native"))
-		*mode = IOTRIM_MODE_NATIVE;
-	else if (!strcmp(s, "generic"))
-		*mode = IOTRIM_MODE_GENERIC;
-	else if (!strcmp(s, "tc"))
-		*mode = IOTRIM_MODE_TC;
-	else
-		return false;
-	return true;
-}
+struct run_params {
+	const char *lan, *db, *devices;
+	bool no_attach;
+	struct param_u64 interval, grace, duration;
+	struct attach_params attach;
+};
 
-int cmd_run(int argc, char **argv)
+static int run_run(const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "lan", required_argument, NULL, 'l' },
-		{ "no-attach", no_argument, NULL, 'A' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "db", required_argument, NULL, 'D' },
-		{ "devices", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "max-flows", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	const struct run_params *p = opts;
+	struct run_opts o = {
+		.req = { .ifname = p->lan },
+		.no_attach = p->no_attach,
+		.interval = p->interval.value,
+		.grace = p->grace.value,
+		.duration = p->duration.value,
+		.db = p->db ? p->db : db_path(),
+		.devices = p->devices,
 	};
-	struct run_opts o = { .interval = 10, .grace = IOTRIM_DEFAULT_GRACE_S };
-	unsigned long long n;
-	int c, err;
+	struct run_state st;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': o.req.ifname = optarg; break;
-		case 'A': o.no_attach = true; break;
-		case 'i':
-			if (!parse_u64(optarg, 1, 86400, &n))
-				return fail(EXIT_USAGE, "--interval takes 1 to 86400 seconds, not '%s'", optarg);
-			o.interval = n;
-			break;
-		case 'g':
-			if (!parse_u64(optarg, 0, 30 * 86400, &n))
-				return fail(EXIT_USAGE, "--grace takes 0 to 2592000 seconds, not '%s'", optarg);
-			o.grace = n;
-			break;
-		case 'D': o.db = optarg; break;
-		case 'c': o.devices = optarg; break;
-		case 't':
-			if (!parse_u64(optarg, 1, 1ULL << 31, &n))
-				return fail(EXIT_USAGE, "--duration takes seconds, not '%s'", optarg);
-			o.duration = n;
-			break;
-		case 'm':
-			if (!parse_mode(optarg, &o.req.mode))
-				return fail(EXIT_USAGE, "--mode must be native, generic or tc, not '%s'", optarg);
-			break;
-		case 'n':
-			if (!parse_u64(optarg, 1024, 1 << 24, &n))
-				return fail(EXIT_USAGE, "--max-flows must be a number from 1024 to 16777216, not '%s'",
-					    optarg);
-			o.req.max_flows = n;
-			break;
-		case 'h': fputs(run_usage, stdout); return EXIT_OK;
-		default: fputs(run_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim run --help)", argv[optind]);
+	(void)argc, (void)argv;
+	attach_params_apply(&p->attach, &o.req);
 	if (!o.req.ifname && !o.no_attach)
 		return fail(EXIT_USAGE, "run needs --lan IFACE (or --no-attach)");
-	if (!o.db)
-		o.db = db_path();
-	if ((err = require_root()))
+	if ((err = require_pin_access()))
 		return datapath_exit(err);
-	if (!o.no_attach && !attached_to(o.req.ifname) && (err = attach_and_report(&o.req)))
+	if ((err = run_state_open(&o, &st)))
 		return err;
-	return run_loop(&o);
+	if (o.no_attach || attached_to(o.req.ifname) || !(err = attach_and_report(&o.req)))
+		err = run_loop(&o, &st);
+	run_state_close(&st);
+	return err;
 }
+
+const struct command run_command = {
+	.name = "run",
+	.hint = "--lan IFACE",
+	.summary = "the controller: attach, name destinations, keep history",
+	.doc = "The controller: attaches to IFACE (or keeps iotrim's live attachment there),\n"
+	       "then names destinations from the DNS answers and TLS hellos the programs pass\n"
+	       "up (pinned map \"names\", SQLite), and harvests the flow counters into SQLite\n"
+	       "every interval and on exit (SIGINT, SIGTERM).  Counting goes on without it;\n"
+	       "a restarted controller continues where the last harvest stopped.\n",
+	.params = (const struct param[]){
+		{ .name = "lan", PARAM_STRING(struct run_params, lan), .arg = "IFACE",
+		  .help = "the gateway's LAN interface" },
+		{ .name = "no-attach", PARAM_FLAG(struct run_params, no_attach),
+		  .help = "use the pinned maps as they are (attached elsewhere, tests)" },
+		{ .name = "interval", PARAM_U64(struct run_params, interval, 1, 86400), .arg = "SECS",
+		  .expect = "takes 1 to 86400 seconds", .help = "harvest period (default 10)" },
+		{ .name = "grace", PARAM_U64(struct run_params, grace, 0, 30 * 86400), .arg = "SECS",
+		  .expect = "takes 0 to 2592000 seconds",
+		  .help = "a name stays in the names map TTL + SECS (default 300)" },
+		{ .name = "db", PARAM_STRING(struct run_params, db), .arg = "FILE",
+		  .help = "SQLite database (default $IOTRIM_DB or " IOTRIM_DEFAULT_DB ")" },
+		{ .name = "devices", PARAM_STRING(struct run_params, devices), .arg = "FILE",
+		  .help = "device names and vendors (default " IOTRIM_DEFAULT_DEVICES_CONF ")" },
+		{ .name = "duration", PARAM_U64(struct run_params, duration, 1, 1ULL << 31),
+		  .arg = "SECS", .expect = "takes seconds",
+		  .help = "stop by itself after SECS (tests)" },
+		ATTACH_PARAMS(struct run_params, attach),
+		{ NULL },
+	},
+	.opts_size = sizeof(struct run_params),
+	.defaults = &(const struct run_params){
+		.interval = { .value = 10 },
+		.grace = { .value = IOTRIM_DEFAULT_GRACE_S },
+	},
+	.run = run_run,
+};

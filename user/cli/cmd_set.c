@@ -5,41 +5,18 @@
  * change applies from the next packet on, without reloading anything.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "iotrim_maps.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/json.h"
 #include "datapath/pin.h"
 
 #define SAMPLE_FIRST_MAX 1000000
 #define SAMPLE_EVERY_MAX 1000000
-
-static const char set_usage[] =
-	"usage: iotrim set [--sample-first K] [--sample-every N] [--sample-bytes S]\n"
-	"                  [--defaults] [--json]\n"
-	"\n"
-	"Changes how the attached programs sample payload for classification\n"
-	"(encrypted / text / compressed / media / unknown, see `iotrim flows`).\n"
-	"Changes apply from the next packet on; nothing is reloaded and no count\n"
-	"is lost.  With no option, shows the settings in force.\n"
-	"\n"
-	"  --sample-first K   classify the first K packets with payload of each flow\n"
-	"                     direction (default 8; 0 to 1000000)\n"
-	"  --sample-every N   then one packet in N (default 64; 0 = none after the\n"
-	"                     first K; 1 = every packet)\n"
-	"  --sample-bytes S   payload bytes looked at per sampled packet, 32 to 1500\n"
-	"                     (default 1024)\n"
-	"  --defaults         back to the defaults (before the options above)\n"
-	"  --json             print the settings in force as an object: sample_first,\n"
-	"                     sample_every, sample_bytes, defaults (true while never set)\n"
-	"\n"
-	"--sample-first 0 --sample-every 0 turns classification off: only bytes and\n"
-	"packets are counted.  Settings stay pinned until `iotrim detach --purge`.\n";
 
 /* The settings in force: the stored ones once set, else the defaults. */
 static struct iotrim_config effective(const struct iotrim_config *stored)
@@ -77,57 +54,21 @@ static void print_settings(const struct iotrim_config *stored, bool json)
 		printf("payload classification is off\n");
 }
 
-int cmd_set(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "sample-first", required_argument, NULL, 'k' },
-		{ "sample-every", required_argument, NULL, 'n' },
-		{ "sample-bytes", required_argument, NULL, 's' },
-		{ "defaults", no_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	long long first = -1, every = -1, bytes = -1;
-	struct iotrim_config stored = { 0 }, next;
-	bool json = false, defaults = false;
-	unsigned long long v;
-	__u32 zero = 0;
-	int c, fd, err;
+struct set_opts {
+	struct param_u64 first, every, bytes;
+	bool defaults, json;
+};
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (!parse_u64(optarg, 0, SAMPLE_FIRST_MAX, &v))
-				return fail(EXIT_USAGE,
-					    "--sample-first must be a number from 0 to %d, not '%s'",
-					    SAMPLE_FIRST_MAX, optarg);
-			first = v;
-			break;
-		case 'n':
-			if (!parse_u64(optarg, 0, SAMPLE_EVERY_MAX, &v))
-				return fail(EXIT_USAGE,
-					    "--sample-every must be a number from 0 to %d, not '%s'",
-					    SAMPLE_EVERY_MAX, optarg);
-			every = v;
-			break;
-		case 's':
-			if (!parse_u64(optarg, IOTRIM_SAMPLE_BYTES_MIN, IOTRIM_SAMPLE_BYTES_MAX, &v))
-				return fail(EXIT_USAGE,
-					    "--sample-bytes must be a number from %d to %d, not '%s'",
-					    IOTRIM_SAMPLE_BYTES_MIN, IOTRIM_SAMPLE_BYTES_MAX, optarg);
-			bytes = v;
-			break;
-		case 'd': defaults = true; break;
-		case 'j': json = true; break;
-		case 'h': fputs(set_usage, stdout); return EXIT_OK;
-		default: fputs(set_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim set --help)",
-			    argv[optind]);
-	if ((err = require_root()))
+static int run_set(const void *opts, int argc, char **argv)
+{
+	const struct set_opts *o = opts;
+	struct iotrim_config stored = { 0 }, next;
+	bool changes = o->first.set || o->every.set || o->bytes.set;
+	__u32 zero = 0;
+	int fd, err;
+
+	(void)argc, (void)argv;
+	if ((err = require_pin_access()))
 		return datapath_exit(err);
 	fd = open_pinned_map(MAP_NAME(MAP_SETTINGS));
 	if (fd < 0) {
@@ -143,18 +84,18 @@ int cmd_set(int argc, char **argv)
 		close(fd);
 		return fail(EXIT_FAILURE_RUNTIME, "reading the settings failed: %s", strerror(err));
 	}
-	if (defaults || first >= 0 || every >= 0 || bytes >= 0) {
-		if (defaults)
+	if (o->defaults || changes) {
+		if (o->defaults)
 			stored.flags &= ~IOTRIM_CONFIG_SET;
 		next = effective(&stored);
-		if (first >= 0)
-			next.sample_first = first;
-		if (every >= 0)
-			next.sample_every = every;
-		if (bytes >= 0)
-			next.sample_bytes = bytes;
+		if (o->first.set)
+			next.sample_first = o->first.value;
+		if (o->every.set)
+			next.sample_every = o->every.value;
+		if (o->bytes.set)
+			next.sample_bytes = o->bytes.value;
 		/* Only --defaults alone returns to "never set". */
-		if (first >= 0 || every >= 0 || bytes >= 0)
+		if (changes)
 			next.flags |= IOTRIM_CONFIG_SET;
 		if (bpf_map_update_elem(fd, &zero, &next, BPF_ANY)) {
 			err = errno;
@@ -165,6 +106,38 @@ int cmd_set(int argc, char **argv)
 		stored = next;
 	}
 	close(fd);
-	print_settings(&stored, json);
+	print_settings(&stored, o->json);
 	return EXIT_OK;
 }
+
+const struct command set_command = {
+	.name = "set",
+	.summary = "payload sampling settings (classification at run time)",
+	.doc = "Changes how the attached programs sample payload for classification\n"
+	       "(encrypted / text / compressed / media / unknown, see `iotrim flows`).\n"
+	       "Changes apply from the next packet on; nothing is reloaded and no count\n"
+	       "is lost.  With no option, shows the settings in force.\n",
+	.params = (const struct param[]){
+		{ .name = "sample-first", PARAM_U64(struct set_opts, first, 0, SAMPLE_FIRST_MAX),
+		  .arg = "K",
+		  .help = "classify the first K packets with payload of each flow direction "
+			  "(default 8; 0 to 1000000)" },
+		{ .name = "sample-every", PARAM_U64(struct set_opts, every, 0, SAMPLE_EVERY_MAX),
+		  .help = "then one packet in N (default 64; 0 = none after the first K; "
+			  "1 = every packet)" },
+		{ .name = "sample-bytes",
+		  PARAM_U64(struct set_opts, bytes, IOTRIM_SAMPLE_BYTES_MIN, IOTRIM_SAMPLE_BYTES_MAX),
+		  .arg = "S",
+		  .help = "payload bytes looked at per sampled packet, 32 to 1500 (default 1024)" },
+		{ .name = "defaults", PARAM_FLAG(struct set_opts, defaults),
+		  .help = "back to the defaults (before the options above)" },
+		{ .name = "json", PARAM_FLAG(struct set_opts, json),
+		  .help = "print the settings in force as an object: sample_first, sample_every, "
+			  "sample_bytes, defaults (true while never set)" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct set_opts),
+	.epilogue = "--sample-first 0 --sample-every 0 turns classification off: only bytes and\n"
+		    "packets are counted.  Settings stay pinned until `iotrim detach --purge`.\n",
+	.run = run_set,
+};

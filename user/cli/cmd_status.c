@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim status`: where iotrim is attached, how full its maps are, errors. */
-#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,19 +8,11 @@
 
 #include "common/clock.h"
 #include "datapath/attach.h"
-#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
-
-static const char status_usage[] =
-	"usage: iotrim status [--json]\n"
-	"\n"
-	"Shows the attached interface, mode and program ids, how the reject action\n"
-	"answers (reject path: xdp_tx, xdp_tx_generic or tc_redirect), how full the\n"
-	"flow and device tables are, and the counters of packets not counted as a\n"
-	"flow (malformed or truncated frames by reason, non-IP frames, ...).\n";
 
 static uint32_t map_capacity(int fd)
 {
@@ -46,32 +37,22 @@ static size_t map_fill(int fd)
 	return n;
 }
 
-int cmd_status(int argc, char **argv)
+struct status_opts {
+	bool json;
+};
+
+static int run_status(const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	uint64_t counters[IOTRIM_COUNTER__COUNT];
 	struct pinned_maps maps;
 	struct attach_info info;
-	bool json = false, attached;
+	bool json = ((const struct status_opts *)opts)->json, attached;
 	size_t flows, devices;
 	char since[TIME_STRLEN];
 	struct json j;
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h': fputs(status_usage, stdout); return EXIT_OK;
-		default: fputs(status_usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "unexpected argument '%s' (see iotrim status --help)",
-			    argv[optind]);
+	(void)argc, (void)argv;
 	if ((err = open_all_maps(&maps)))
 		return datapath_exit(err);
 	attached = read_attach_info(maps.attachment, &info) && info.mode != IOTRIM_MODE_NONE;
@@ -132,3 +113,21 @@ int cmd_status(int argc, char **argv)
 	close_all_maps(&maps);
 	return EXIT_OK;
 }
+
+const struct command status_command = {
+	.name = "status",
+	.summary = "attachment, map fill, error counters",
+	.doc = "Shows the attached interface, mode and program ids, how the reject action\n"
+	       "answers (reject path: xdp_tx, xdp_tx_generic or tc_redirect), how full the\n"
+	       "flow and device tables are, and the counters of packets not counted as a\n"
+	       "flow (malformed or truncated frames by reason, non-IP frames, ...).\n",
+	.params = (const struct param[]){
+		{ .name = "json", PARAM_FLAG(struct status_opts, json),
+		  .help = "an object: attached, pin_dir, interface, ifindex, mode, "
+			  "ingress_prog_id, egress_prog_id, attached_since, flows and devices "
+			  "(entries, capacity), counters (each by name)" },
+		{ NULL },
+	},
+	.opts_size = sizeof(struct status_opts),
+	.run = run_status,
+};

@@ -7,26 +7,36 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli/commands.h"
 #include "attrib/destinations.h"
 #include "attrib/geo.h"
 #include "attrib/party.h"
 #include "common/fmt.h"
 #include "common/json.h"
+#include "history/db.h"
 
+/* The options of `destinations` and `export` (only export has csv and out_dir). */
 struct dest_opts {
-	const uint8_t *only;
-	uint8_t mac[6];
+	struct param_mac device;
 	bool json, csv, no_live;
 	const char *db, *devices, *providers, *out_dir;
 	struct geo_options geo;
 };
 
-/*
- * The options of `destinations` (export false) or `export`, usage being its
- * --help text: EXIT_OK, an exit code, or -1 when --help was printed.
- */
-int parse_dest_opts(int argc, char **argv, bool export, const char *usage,
-		    struct dest_opts *o);
+/* The options both take: where the data comes from. */
+#define DEST_DATA_PARAMS                                                                    \
+	{ .name = "no-live", PARAM_FLAG(struct dest_opts, no_live),                            \
+	  .help = "the database only" },                                                     \
+	{ .name = "db", PARAM_STRING(struct dest_opts, db), .arg = "FILE",                     \
+	  .help = "default $IOTRIM_DB or " IOTRIM_DEFAULT_DB },                                \
+	GEO_PARAMS(struct dest_opts, geo),                                                     \
+	{ .name = "devices", PARAM_STRING(struct dest_opts, devices), .arg = "FILE",           \
+	  .help = "device names and vendors (default " IOTRIM_DEFAULT_DEVICES_CONF ")" },      \
+	{ .name = "providers", PARAM_STRING(struct dest_opts, providers), .arg = "FILE",       \
+	  .help = "infrastructure providers (default " IOTRIM_DEFAULT_PROVIDERS ", else "     \
+		  IOTRIM_SHARED_PROVIDERS ")" }
+#define DEST_DEVICE_PARAM                                                                   \
+	{ .name = "device", PARAM_MAC(struct dest_opts, device), .help = "only this device" }
 
 struct dest_data {
 	sqlite3 *db;

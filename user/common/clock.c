@@ -28,11 +28,23 @@ double clock_mono_s(void)
 	return clock_ns(CLOCK_MONOTONIC) / 1e9;
 }
 
+static boot_ns_translator translator;
+static void *translator_ctx;
+
+void clock_set_boot_translator(boot_ns_translator fn, void *ctx)
+{
+	translator = fn;
+	translator_ctx = ctx;
+}
+
 uint64_t boot_ns_to_wall_ns(uint64_t boot_ns)
 {
-	uint64_t now_boot = clock_ns(CLOCK_BOOTTIME);
-	uint64_t now_wall = clock_ns(CLOCK_REALTIME);
+	uint64_t now_boot, now_wall;
 
+	if (translator)
+		return translator(translator_ctx, boot_ns);
+	now_boot = clock_ns(CLOCK_BOOTTIME);
+	now_wall = clock_ns(CLOCK_REALTIME);
 	if (boot_ns > now_boot)
 		return now_wall;
 	return now_wall - (now_boot - boot_ns);

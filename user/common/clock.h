@@ -15,6 +15,14 @@ int64_t clock_wall_ms(void);
 /* CLOCK_MONOTONIC in seconds, for durations and deadlines. */
 double clock_mono_s(void);
 
+/*
+ * Replay (user/replay/): the programs' timestamps stand for capture time,
+ * not now.  While a translator is set, boot_ns_to_wall_ns returns what it
+ * says; NULL restores the wall clock.
+ */
+typedef uint64_t (*boot_ns_translator)(void *ctx, uint64_t boot_ns);
+void clock_set_boot_translator(boot_ns_translator fn, void *ctx);
+
 /* A CLOCK_BOOTTIME timestamp as wall-clock ns (now, if in the future). */
 uint64_t boot_ns_to_wall_ns(uint64_t boot_ns);
 /* A CLOCK_BOOTTIME timestamp as wall-clock milliseconds. */

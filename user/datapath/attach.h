@@ -22,7 +22,9 @@ struct attach_request {
  */
 int lan_attach(const struct attach_request *req, struct attach_info *attached);
 /*
- * ifname: detach from this interface even when no state is pinned.
+ * ifname: detach from this interface even when no state is pinned.  Without
+ * ifname and with nothing pinned, removes iotrim's programs (found by name)
+ * from every interface of this network namespace.
  * detached_from: the interface left, or "" when iotrim was not attached.
  */
 int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE]);

@@ -16,6 +16,8 @@ enum dp_error {
 	DP_FOREIGN_PROG,	/* an XDP program or TC filter iotrim did not load */
 	DP_PINS_DIFFER,		/* the pinned maps are of another size or build */
 	DP_LOAD_FAILED,		/* libbpf or the verifier refused a program */
+	DP_UNSAFE_PIN_DIR,	/* the pin directory is not root's 0700 directory */
+	DP_PINS_WOULD_VANISH,	/* the pins would go with the command's mount namespace */
 };
 
 #endif

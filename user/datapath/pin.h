@@ -18,20 +18,32 @@ void pin_path(const char *name, char *out, size_t len);
 
 /*
  * Each returns 0, or after printing why: -EPERM (not root), -DP_NO_BTF,
- * -DP_NO_BPFFS (datapath/error.h).
+ * -DP_NO_BPFFS, -DP_UNSAFE_PIN_DIR, -DP_PINS_WOULD_VANISH (datapath/error.h).
  */
 int require_root(void);
+/*
+ * Root, and a pin directory (if there is one yet) that only root can change:
+ * root's, mode 0700, not a symlink, in a parent others cannot rename it in.
+ * Every command that opens pins calls it (or open_all_maps) first.
+ */
+int require_pin_access(void);
 int require_btf(void);
-/* Mounts bpffs at /sys/fs/bpf if it is not (as bpftool does), creates pin_dir. */
+/*
+ * Mounts bpffs at /sys/fs/bpf if it is not (as bpftool does), creates
+ * pin_dir and checks it as require_pin_access does.  Refuses where the pins
+ * would not outlive the command (a mount namespace of its own, as under
+ * `ip netns exec`).
+ */
 int require_bpffs(void);
 /* Removes pin_dir and everything pinned in it; 0 if there is none. */
 int pin_purge(void);
 
-/* Opens a pinned map read-write; -1 (errno set) if absent. */
+/* Opens a pinned map read-write; -1 (errno set) if absent, EACCES if the pin directory is unsafe. */
 int open_pinned_map(const char *name);
 /*
  * Opens flows, devices, counters and attachment; or explains why not and
- * returns -EPERM, -DP_NOT_ATTACHED (nothing pinned) or -errno.
+ * returns -EPERM, -DP_UNSAFE_PIN_DIR, -DP_NOT_ATTACHED (nothing pinned; it
+ * also warns about iotrim programs attached without pins) or -errno.
  */
 struct pinned_maps {
 	int flows;

@@ -31,7 +31,12 @@ struct device_table {
 	size_t len;
 };
 
-/* Each returns 0 or a negative errno; tables are freed with *_free. */
+/*
+ * The device map holds one value per CPU; its readers sum them (earliest
+ * first_seen_ns, latest last_seen_ns and last address).  Each returns 0 or
+ * a negative errno; tables are freed with *_free.
+ */
+int lookup_device(int map_fd, const struct device_key *key, struct device_value *value);
 int read_flows(int map_fd, struct flow_table *t);
 void flow_table_free(struct flow_table *t);
 /* Reads the devices, sorted by MAC. */

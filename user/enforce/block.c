@@ -20,6 +20,7 @@
 #include "common/fmt.h"
 #include "common/log.h"
 #include "datapath/pin.h"
+#include "datapath/table.h"
 #include "enforce/bind.h"
 #include "enforce/block.h"
 #include "enforce/deny_maps.h"
@@ -167,7 +168,7 @@ static void check_device(sqlite3 *db, const uint8_t mac[6])
 
 	if (fd >= 0) {
 		memcpy(key.mac, mac, 6);
-		found = bpf_map_lookup_elem(fd, &key, &value) == 0;
+		found = lookup_device(fd, &key, &value) == 0;
 		close(fd);
 	}
 	if (found || store_device_seen(db, mac))

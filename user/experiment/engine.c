@@ -115,12 +115,32 @@ struct applied {
 	int no;
 };
 
-static unsigned lease_for(const struct exp_run *run, uint32_t fmask)
+/* The lease of a trial's entries: one step, a command or a slice of a wait (engine.h). */
+static unsigned step_lease(const struct exp_run *run)
 {
-	unsigned cmds = 2 * (unsigned)__builtin_popcount(fmask) + (run->cfg.power_cycle ? 1 : 0);
+	return run->cfg.timeout + EXP_KILL_GRACE_MS / 1000 + EXP_LEASE_MARGIN_S;
+}
 
-	return run->cfg.settle + (run->cfg.power_cycle ? run->cfg.boot_wait : 0) +
-	       cmds * (run->cfg.timeout + EXP_KILL_GRACE_MS / 1000 + 1) + EXP_LEASE_MARGIN_S;
+static void renew_rules(struct exp_run *run, const struct applied *ap, int n)
+{
+	for (int i = 0; i < n && run->be->renew; i++)
+		run->be->renew(run->be, ap[i].id, step_lease(run));
+}
+
+/* Waits ms in slices no longer than a command's timeout, renewing before each; false if stopped. */
+static bool wait_renewing(struct exp_run *run, const struct applied *ap, int n, unsigned ms)
+{
+	unsigned slice_ms = run->cfg.timeout * 1000;
+
+	while (ms > 0) {
+		unsigned now = ms < slice_ms ? ms : slice_ms;
+
+		renew_rules(run, ap, n);
+		if (!exp_sleep(now, run->stop))
+			return false;
+		ms -= now;
+	}
+	return true;
 }
 
 static void remove_rules(struct exp_run *run, int64_t seq, struct applied *ap, int n)
@@ -157,7 +177,7 @@ static int run_trial_with(struct exp_run *run, const struct exp_request *req, ui
 			  struct exp_rule *rules, struct applied *ap)
 {
 	int nrules, napplied = 0, step = 0, err;
-	unsigned lease = lease_for(run, req->fmask);
+	unsigned lease = step_lease(run);
 	int64_t seq = exp_journal_next_seq(run->db, run->id), t0 = clock_wall_ms();
 	bool interrupted = false;
 	double start = clock_mono_s();
@@ -195,12 +215,14 @@ static int run_trial_with(struct exp_run *run, const struct exp_request *req, ui
 		napplied++;
 	}
 
+	/* every step below starts with a renewal: a dead run's entries end one step later */
 	if (run->cfg.power_cycle) {
+		renew_rules(run, ap, napplied);
 		run_step(run, seq, &step, "power_cycle", NULL, run->cfg.power_cycle, &interrupted);
-		if (!interrupted && !exp_sleep(run->cfg.boot_wait * 1000, run->stop))
+		if (!interrupted && !wait_renewing(run, ap, napplied, run->cfg.boot_wait * 1000))
 			interrupted = true;
 	}
-	if (!interrupted && !exp_sleep(run->cfg.settle * 1000, run->stop))
+	if (!interrupted && !wait_renewing(run, ap, napplied, run->cfg.settle * 1000))
 		interrupted = true;
 	for (unsigned f = 0; f < run->cfg.nfuncs && !interrupted; f++) {
 		const struct exp_function *fn = &run->cfg.funcs[f];
@@ -208,13 +230,13 @@ static int run_trial_with(struct exp_run *run, const struct exp_request *req, ui
 
 		if (!(req->fmask >> f & 1))
 			continue;
-		/* the lease bounds what is left of the trial */
-		for (int i = 0; i < napplied && run->be->renew; i++)
-			run->be->renew(run->be, ap[i].id, lease);
-		if (fn->trigger)
+		if (fn->trigger) {
+			renew_rules(run, ap, napplied);
 			run_step(run, seq, &step, "trigger", fn->name, fn->trigger, &interrupted);
+		}
 		if (interrupted)
 			break;
+		renew_rules(run, ap, napplied);
 		ok = run_step(run, seq, &step, "check", fn->name, fn->check, &interrupted);
 		if (ok)
 			*works |= 1u << f;

@@ -19,7 +19,12 @@
 #include "experiment/experiment.h"
 #include "experiment/backend.h"
 
-#define EXP_LEASE_MARGIN_S 30
+/*
+ * A trial's deny entries are leased for one step (a command's timeout, the
+ * grace before its kill, and this margin) and renewed before each step, so
+ * the entries of a killed run end within about one command's timeout.
+ */
+#define EXP_LEASE_MARGIN_S 3
 
 struct exp_run {
 	sqlite3 *db;

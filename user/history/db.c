@@ -16,7 +16,8 @@ const char *db_path(void)
 	return env_or(NULL, "IOTRIM_DB", IOTRIM_DEFAULT_DB);
 }
 
-/* mkdir -p for the directory part of path. */
+/* mkdir -p for the directory part of path; what it creates is private
+ * (0700): the history holds every device's DNS names. */
 static int make_parent_dirs(const char *path)
 {
 	char dir[4096];
@@ -26,9 +27,33 @@ static int make_parent_dirs(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 			return -1;
 		*p = '/';
+	}
+	return 0;
+}
+
+/*
+ * The database and its WAL and shared-memory files are private (0600),
+ * also when an earlier version left them 0644, and so is iotrim's own state
+ * directory.  SQLite creates the side files with the database's mode.
+ */
+static int make_private(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char file[4096];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+		if (chmod(file, 0600) != 0 && errno != ENOENT)
+			return -errno;
+	}
+	if (!strcmp(path, IOTRIM_DEFAULT_DB)) {
+		snprintf(file, sizeof(file), "%s", path);
+		*strrchr(file, '/') = '\0';
+		if (chmod(file, 0700) != 0)
+			return -errno;
 	}
 	return 0;
 }
@@ -97,20 +122,28 @@ int db_migrate(sqlite3 *db, const struct db_migration *migrations, int n)
 int db_open(const char *path, sqlite3 **out)
 {
 	sqlite3 *db = NULL;
+	mode_t old_umask;
+	int rc, err;
 
 	*out = NULL;
 	if (make_parent_dirs(path) != 0) {
-		int err = -errno;
-
+		err = -errno;
 		pr_error("cannot create the directory for %s: %s", path, strerror(-err));
 		return err;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		int err = db ? -EIO : -ENOMEM;
-
+	/* No window in which a new database is readable by others. */
+	old_umask = umask(077);
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	umask(old_umask);
+	if (rc != SQLITE_OK) {
+		err = db ? -EIO : -ENOMEM;
 		pr_error("cannot open database %s: %s", path,
 			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return err;
+	}
+	if ((err = make_private(path))) {
+		pr_error("cannot make %s private (0600): %s", path, strerror(-err));
 		sqlite3_close(db);
 		return err;
 	}
