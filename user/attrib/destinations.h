@@ -19,6 +19,12 @@
 #include "attrib/party.h"
 #include "common/fmt.h"
 
+/*
+ * Room for a row's names: one name, or the names that shared its bytes,
+ * sorted and space separated.
+ */
+#define FLOW_NAMES_MAX 1024
+
 /* One flow's counters with the name it is attributed to. */
 struct flow_row {
 	char device_mac[MAC_STRLEN];
@@ -28,7 +34,7 @@ struct flow_row {
 	uint8_t ip[16];		/* remote_ip, binary */
 	uint8_t proto;
 	uint16_t remote_port;
-	char name[DNS_NAME_MAX];	/* "" for none */
+	char name[FLOW_NAMES_MAX];	/* "" for none; "a b": shared by names a and b */
 	char name_source[4];	/* "dns", "sni" or "" */
 	uint64_t packets_up, bytes_up, packets_down, bytes_down;
 	int64_t first_seen_ms, last_seen_ms;
