@@ -326,6 +326,44 @@ TEST(names_map_entries)
 	close(fd);
 }
 
+TEST(shared_rows_become_destinations)
+{
+	struct flow_rows rows = { 0 };
+	struct dest_list l;
+	struct flow_row r = { .device_mac = "02:00:00:00:00:21", .remote_ip = "203.0.113.10",
+			      .family = IOTRIM_FAMILY_IPV4, .proto = IPPROTO_TCP, .remote_port = 80 };
+	uint64_t total = 0;
+	int shared = 0, api = -1, log = -1;
+
+	r.ip[0] = 203, r.ip[1] = 0, r.ip[2] = 113, r.ip[3] = 10;
+	snprintf(r.name, sizeof(r.name), "api.vendor.example log.vendor.example");
+	r.bytes_up = 1000;
+	flow_rows_add(&rows, &r);
+	snprintf(r.name, sizeof(r.name), "api.vendor.example");
+	r.bytes_up = 10;
+	flow_rows_add(&rows, &r);
+	ASSERT(dest_group(&rows, &l) == 0, "grouped");
+	EXPECT(l.len == 3, "the shared bytes and each name: %zu destinations", l.len);
+	for (size_t i = 0; i < l.len; i++) {
+		const struct dest *d = &l.items[i];
+
+		total += d->bytes_up;
+		shared += d->shared;
+		if (!strcmp(d->first->name, "api.vendor.example"))
+			api = (int)i;
+		if (!strcmp(d->first->name, "log.vendor.example"))
+			log = (int)i;
+	}
+	EXPECT(total == 1010, "shared bytes counted once: %llu", (unsigned long long)total);
+	EXPECT(shared == 1, "one shared destination");
+	ASSERT(api >= 0 && log >= 0, "each name listed");
+	EXPECT(l.items[api].bytes_up == 10 && l.items[log].bytes_up == 0, "a name's own bytes");
+	EXPECT(!strcmp(l.items[api].shared_with, "log.vendor.example") &&
+	       !strcmp(l.items[log].shared_with, "api.vendor.example"), "who shares with whom");
+	dest_list_free(&l);
+	flow_rows_free(&rows);
+}
+
 int main(void)
 {
 	int rc;
@@ -336,6 +374,7 @@ int main(void)
 	}
 	RUN(harvest_deltas_restarts_and_resets);
 	RUN(names_attach_to_flows);
+	RUN(shared_rows_become_destinations);
 	if (geteuid() == 0)
 		RUN(names_map_entries);
 	else

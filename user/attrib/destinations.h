@@ -4,6 +4,10 @@
  * device asked for plus the protocol and remote port; two addresses of one
  * name on one port are one destination, and an address the device never got
  * a name for is its own destination.  Names compare case-insensitively.
+ * Bytes of one address and port that several names held at once (a row
+ * named "a b") are one shared destination, shown once; each of the names
+ * is a destination too, with the bytes it alone had (README "Shared
+ * destinations").
  * This is the one home of that rule (the experiment's grouping uses
  * dest_same too); history/queries.h adds what the database knows.
  */
@@ -83,6 +87,8 @@ struct dest {
 	char chain[DNS_MAX_CHAIN * DNS_NAME_MAX];	/* CNAME targets, space separated */
 	const char *name_source;	/* "dns", "sni" or NULL */
 	struct device_info device;
+	bool shared;			/* bytes of several names (first->name) */
+	char shared_with[FLOW_NAMES_MAX];	/* names it shares bytes with, space separated */
 };
 
 struct dest_list {
@@ -90,12 +96,16 @@ struct dest_list {
 	size_t len;
 };
 
+/* Several names, space separated (a shared row or destination)? */
+bool dest_names_shared(const char *names);
+
 /* The name, else the address. */
 const char *dest_host(const struct flow_row *r);
 
 /*
  * Sorts rows by device and destination and sums each destination's rows;
- * the destinations point into rows.  0 or -ENOMEM.
+ * adds a row without bytes per name of a shared row, so that each name is
+ * listed; the destinations point into rows.  0 or -ENOMEM.
  */
 int dest_group(struct flow_rows *rows, struct dest_list *out);
 /* Registrable domain, device, countries of every address, geo of the main one, party. */

@@ -59,6 +59,19 @@ static void names_at(sqlite3_stmt *st, const char *mac, const char *ip, int64_t 
 	sqlite3_reset(st);
 }
 
+void history_names_at(sqlite3 *db, const char *mac, const char *ip, int64_t t_ms,
+		      char names[FLOW_NAMES_MAX])
+{
+	sqlite3_stmt *st;
+	char source[4];
+
+	names[0] = '\0';
+	if (sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &st, NULL) != SQLITE_OK)
+		return;
+	names_at(st, mac, ip, t_ms, names, source);
+	sqlite3_finalize(st);
+}
+
 bool history_name_for(sqlite3 *db, const char *mac, const char *ip, char name[DNS_NAME_MAX],
 		      char source[4])
 {
