@@ -5,6 +5,8 @@
  * of edge addresses with the kind the IANA registries give them, written
  * out independently of the table; and geolocation that never gives one a
  * country or an AS from a database row, while an override still applies.
+ * And local traffic (attrib/local.h): the gateway, LAN peers, multicast,
+ * broadcast and link-local, each with its reason.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "attrib/geo.h"
+#include "attrib/local.h"
 #include "attrib/special.h"
 #include "harness.h"
 #include "iotrim.h"
@@ -217,6 +220,53 @@ TEST(no_country_or_as_from_databases)
 	geo_close(g);
 }
 
+TEST(local_traffic_and_its_reason)
+{
+	struct local_addr gw[2] = { { .family = IOTRIM_FAMILY_IPV4, .plen = 24 },
+				    { .family = IOTRIM_FAMILY_IPV6, .plen = 64 } };
+	struct local_nets n = { .items = gw, .len = 2 };
+	static const struct { const char *device, *remote, *reason; } cases[] = {
+		{ "192.0.2.21", "192.0.2.1", "gateway" },
+		{ "192.0.2.21", "192.0.2.22", "LAN peer" },
+		{ "192.0.2.21", "224.0.0.251", "multicast" },
+		{ "192.0.2.21", "239.255.255.250", "multicast" },
+		{ "192.0.2.21", "255.255.255.255", "broadcast" },
+		{ "192.0.2.21", "169.254.7.7", "link-local" },
+		{ "192.0.2.21", "203.0.113.10", NULL },
+		{ "192.0.2.21", "192.0.3.1", NULL },
+		{ "10.9.9.9", "192.0.2.22", NULL },	/* not the device's subnet */
+		{ "2001:db8:1::21", "2001:db8:1::1", "gateway" },
+		{ "2001:db8:1::21", "2001:db8:1::22", "LAN peer" },
+		{ "2001:db8:1::21", "ff02::16", "multicast" },
+		{ "2001:db8:1::21", "ff02::1:ff00:1", "multicast" },
+		{ "2001:db8:1::21", "fe80::1", "link-local" },
+		{ "2001:db8:1::21", "2001:db8:100::10", NULL },
+	};
+
+	inet_pton(AF_INET, "192.0.2.1", gw[0].ip);
+	inet_pton(AF_INET6, "2001:db8:1::1", gw[1].ip);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t dev[16] = { 0 }, rem[16] = { 0 };
+		bool v4 = inet_pton(AF_INET, cases[i].remote, rem) == 1;
+		const char *why;
+
+		if (!v4)
+			inet_pton(AF_INET6, cases[i].remote, rem);
+		inet_pton(v4 ? AF_INET : AF_INET6, cases[i].device, dev);
+		why = local_reason(&n, v4 ? IOTRIM_FAMILY_IPV4 : IOTRIM_FAMILY_IPV6, dev, rem);
+		EXPECT(cases[i].reason ? why && !strcmp(why, cases[i].reason) : !why,
+		       "%s -> %s: %s", cases[i].device, cases[i].remote, why ? why : "remote");
+	}
+	{
+		uint8_t dev[16] = { 0 }, rem[16] = { 0 };
+
+		inet_pton(AF_INET, "192.0.2.21", dev);
+		inet_pton(AF_INET, "224.0.0.251", rem);
+		EXPECT(local_reason(NULL, IOTRIM_FAMILY_IPV4, dev, rem) != NULL,
+		       "multicast is local without the interfaces");
+	}
+}
+
 int main(void)
 {
 	int rc;
@@ -229,6 +279,7 @@ int main(void)
 	RUN(every_block_at_its_edges);
 	RUN(registry_edges);
 	RUN(no_country_or_as_from_databases);
+	RUN(local_traffic_and_its_reason);
 	rc = harness_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Grouping flows into destinations: see destinations.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <strings.h>
 
 #include "attrib/destinations.h"
+#include "iotrim.h"
 
 int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
 {
@@ -219,14 +221,23 @@ static void add_country(struct dest *d, const char *cc)
 }
 
 void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
-		   struct device_config *conf)
+		   struct device_config *conf, const struct local_nets *local)
 {
 	const struct flow_row *r = d->first;
 	struct party_input in = { 0 };
-	uint8_t mac[6];
+	uint8_t mac[6], device_ip[16] = { 0 };
+	const char *why;
 
 	parse_mac(r->device_mac, mac);
 	device_info_get(conf, mac, &d->device);
+	inet_pton(d->family == IOTRIM_FAMILY_IPV4 ? AF_INET : AF_INET6, r->device_ip, device_ip);
+	why = local_reason(local, d->family, device_ip, d->ip);
+	if (why) {
+		/* Not a remote party: no country, AS or party rules (and no shares). */
+		d->party = PARTY_LOCAL;
+		snprintf(d->reason, sizeof(d->reason), "%s", why);
+		return;
+	}
 	if (r->name[0]) {
 		char first[DNS_NAME_MAX];
 

@@ -20,6 +20,7 @@
 
 #include "attrib/dns.h"
 #include "attrib/geo.h"
+#include "attrib/local.h"
 #include "attrib/party.h"
 #include "common/fmt.h"
 
@@ -108,9 +109,13 @@ const char *dest_host(const struct flow_row *r);
  * listed; the destinations point into rows.  0 or -ENOMEM.
  */
 int dest_group(struct flow_rows *rows, struct dest_list *out);
-/* Registrable domain, device, countries of every address, geo of the main one, party. */
+/*
+ * Registrable domain, device, countries of every address, geo of the main
+ * one, party; local traffic (local.h) is party local with its reason and
+ * nothing else.
+ */
 void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
-		   struct device_config *conf);
+		   struct device_config *conf, const struct local_nets *local);
 /* Per device, most bytes first. */
 void dest_sort(struct dest_list *l);
 void dest_list_free(struct dest_list *l);

@@ -490,6 +490,7 @@ const char *party_name(enum party party)
 	case PARTY_FIRST: return "first";
 	case PARTY_SUPPORT: return "support";
 	case PARTY_THIRD: return "third";
+	case PARTY_LOCAL: return "local";
 	default: return "unknown";
 	}
 }

@@ -271,6 +271,7 @@ void dest_data_free(struct dest_data *d)
 	geo_close(d->geo);
 	providers_free(&d->prov);
 	device_config_free(&d->conf);
+	local_nets_free(&d->local);
 	if (d->db)
 		db_close(d->db);
 }
@@ -301,7 +302,10 @@ int load_dest_data(const struct dest_opts *o, struct dest_data *d)
 	    (err = providers_load(o->providers, &d->prov)) ||
 	    (err = device_config_load(o->devices, &d->conf)))
 		return load_exit_code(err);
-	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->dests))
+	/* Without the interfaces, multicast and link-local are still known local. */
+	local_nets_load(&d->local);
+	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->local,
+				 &d->dests))
 		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
 	return EXIT_OK;
 }

@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "attrib/local.h"
+#include "attrib/special.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "iotrim_maps.h"
@@ -256,32 +257,17 @@ struct kern {
 	sqlite3 *db;
 };
 
-/* The gateway's own addresses, multicast and link-local: never candidates. */
-static bool local_or_special(const struct exp_addr *a)
+/* Local traffic (the gateway, LAN peers, multicast, link-local) and unroutable addresses: never candidates. */
+static bool local_or_special(const struct local_nets *local, const struct flow_key *key)
 {
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-
-	if (a->family == IOTRIM_FAMILY_IPV4) {
-		if (a->ip[0] >= 224 || a->ip[0] == 127 || (a->ip[0] == 169 && a->ip[1] == 254) ||
-		    (a->ip[0] == 0))
-			return true;
-	} else {
-		if (a->ip[0] == 0xff || (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80))
-			return true;
+	switch (special_kind_of(key->family, key->remote_ip)) {
+	case SPECIAL_THIS_NETWORK:
+	case SPECIAL_LOOPBACK:
+	case SPECIAL_RESERVED:
+		return true;
+	default:
+		return local_reason(local, key->family, key->device_ip, key->remote_ip) != NULL;
 	}
-	if (getifaddrs(&ifa) != 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET && a->family == IOTRIM_FAMILY_IPV4)
-			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->ip, 4);
-		else if (i->ifa_addr->sa_family == AF_INET6 && a->family == IOTRIM_FAMILY_IPV6)
-			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->ip, 16);
-	}
-	freeifaddrs(ifa);
-	return found;
 }
 
 /* Room for one more observation after n; 0 or -ENOMEM. */
@@ -327,6 +313,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	struct flow_table t = { 0 };
 	int flows_fd, names_fd, err;
 	char macs[MAC_STRLEN], names[FLOW_NAMES_MAX];
+	struct local_nets local;
 	size_t cap;
 
 	*out = NULL;
@@ -340,6 +327,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 		return err;
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	format_mac(mac, macs);
+	local_nets_load(&local);	/* none known: multicast and link-local still are */
 	cap = t.len ? t.len : 1;
 	*out = calloc(cap, sizeof(**out));
 	if (!*out)
@@ -362,7 +350,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 		o->addr.family = key->family;
 		memcpy(o->addr.ip, key->remote_ip, 16);
 		o->bytes = v->up.bytes + v->down.bytes;
-		if (local_or_special(&o->addr))
+		if (local_or_special(&local, key))
 			continue;
 		if (k->db) {
 			char ip[INET6_ADDRSTRLEN];
@@ -410,6 +398,7 @@ nomem:
 out:
 	if (names_fd >= 0)
 		close(names_fd);
+	local_nets_free(&local);
 	flow_table_free(&t);
 	return err;
 }
