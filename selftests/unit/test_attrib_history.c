@@ -43,6 +43,23 @@ static void flow(struct flow_entry *e, uint8_t last_octet, uint16_t port, uint64
 	e->value.last_seen_ns = first_seen + 1000;
 }
 
+/* The device's query, then ev, the answer to it (answers to no query are ignored). */
+static void ask_then_answer(struct attrib *a, const struct iotrim_event *ev, uint16_t id,
+			    const char *qname, uint16_t qtype)
+{
+	static struct iotrim_event q;
+	struct msg qm;
+
+	q = *ev;
+	q.direction = 0;
+	dns_begin(&qm, id, false, 0);
+	dns_question(&qm, qname, qtype);
+	q.len = dns_end(&qm);
+	memcpy(q.payload, qm.b, q.len);
+	attrib_handle(a, &q, sizeof(q));
+	attrib_handle(a, ev, sizeof(*ev));
+}
+
 struct totals {
 	uint64_t up, down, packets;
 	int rows;
@@ -169,7 +186,7 @@ TEST(names_attach_to_flows)
 	ev.direction = 1;
 	ev.len = len;
 	memcpy(ev.payload, m.b, len);
-	attrib_handle(&a, &ev, sizeof(ev));
+	ask_then_answer(&a, &ev, 1, "api.vendor.example", DNS_A);
 	attrib_flush(&a);
 	t = totals(db, NULL);
 	EXPECT(!t.name_of_10[0], "bytes counted before the answer stay the address's: '%s'",
@@ -207,7 +224,7 @@ TEST(names_attach_to_flows)
 			memcpy(ev.key.remote_ip, (uint8_t[]){ 192, 0, 2, 1 }, 4);
 			ev.len = len;
 			memcpy(ev.payload, m.b, len);
-			attrib_handle(&a, &ev, sizeof(ev));
+			ask_then_answer(&a, &ev, 1, names[i], DNS_A);
 		}
 		attrib_flush(&a);
 		flow(&f[0], 30, 443, 100, 100, t0 + 10000000ULL);	/* began at 10 ms */
@@ -290,7 +307,7 @@ TEST(names_map_entries)
 	len = dns_end(&m);
 	ev.len = len;
 	memcpy(ev.payload, m.b, len);
-	attrib_handle(&a, &ev, sizeof(ev));
+	ask_then_answer(&a, &ev, 9, "cdn.example", DNS_AAAA);
 
 	memcpy(k.device_mac, ev.key.device_mac, 6);
 	k.family = IOTRIM_FAMILY_IPV6;
@@ -364,6 +381,134 @@ TEST(shared_rows_become_destinations)
 	flow_rows_free(&rows);
 }
 
+/* An answer to ev's device for qname -> 203.0.113.10 with transaction id, at ts. */
+static void answer_event(struct iotrim_event *ev, uint16_t id, const char *qname, uint64_t ts)
+{
+	dns_begin(&m, id, true, 0);
+	dns_question(&m, qname, DNS_A);
+	dns_a(&m, qname, (uint8_t[]){ 203, 0, 113, 10 }, 300);
+	ev->len = dns_end(&m);
+	memcpy(ev->payload, m.b, ev->len);
+	ev->direction = 1;
+	ev->ts_ns = ts;
+}
+
+/* A query from ev's device. */
+static void query_event(struct attrib *a, struct iotrim_event *ev, uint16_t id, const char *qname,
+			uint64_t ts)
+{
+	dns_begin(&m, id, false, 0);
+	dns_question(&m, qname, DNS_A);
+	ev->len = dns_end(&m);
+	memcpy(ev->payload, m.b, ev->len);
+	ev->direction = 0;
+	ev->ts_ns = ts;
+	attrib_handle(a, ev, sizeof(*ev));
+}
+
+static int64_t counter(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM attribution_counters WHERE name = ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Another LAN host asks the gateway's resolver with the victim's address
+ * as source: the answers reach the victim's MAC although the victim never
+ * asked.  They must not name its flows; they are counted.
+ */
+TEST(spoofed_answers_do_not_rename)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o);
+	static struct iotrim_event ev;
+	uint64_t t0 = clock_boot_ns() - 60000000000ULL;
+	struct flow_entry e[1];
+	struct flow_table ft = { .items = e, .len = 1 };
+	struct harvest_result r;
+	struct name_store store;
+	struct name_key k = { 0 };
+	struct name_value v;
+	struct attrib a;
+	char path[256];
+	sqlite3 *db;
+	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, MAP_NAME(MAP_NAMES), sizeof(struct name_key),
+				sizeof(struct name_value), 64, &o);
+
+	ASSERT(fd >= 0, "a names map (needs root)");
+	snprintf(path, sizeof(path), "%s/spoof.db", tmpdir);
+	ASSERT(db_open(path, &db) == 0, "db");
+	ASSERT(name_store_open(&store, db) == 0, "store");
+	attrib_init(&a, &store.sink, fd, 0);
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x22 }, 6);	/* the victim */
+	ev.key.family = IOTRIM_FAMILY_IPV4;
+	ev.key.proto = IPPROTO_UDP;
+	ev.key.remote_port = 53;
+	memcpy(ev.key.device_ip, (uint8_t[]){ 192, 0, 2, 22 }, 4);
+	memcpy(ev.key.remote_ip, (uint8_t[]){ 192, 0, 2, 1 }, 4);
+	ev.kind = IOTRIM_EV_DNS;
+	ev.device_port = 40000;
+
+	/* Never asked. */
+	answer_event(&ev, 77, "evil.example", t0);
+	attrib_handle(&a, &ev, sizeof(ev));
+	/* Asked, but another transaction id, port, question; and too late. */
+	query_event(&a, &ev, 5, "api.vendor.example", t0 + 1000000);
+	answer_event(&ev, 6, "api.vendor.example", t0 + 2000000);
+	attrib_handle(&a, &ev, sizeof(ev));
+	ev.device_port = 40001;
+	answer_event(&ev, 5, "api.vendor.example", t0 + 2000000);
+	attrib_handle(&a, &ev, sizeof(ev));
+	ev.device_port = 40000;
+	answer_event(&ev, 5, "evil.example", t0 + 2000000);
+	attrib_handle(&a, &ev, sizeof(ev));
+	answer_event(&ev, 5, "api.vendor.example", t0 + 1000000 + ATTRIB_QUERY_WINDOW_NS + 1000000);
+	attrib_handle(&a, &ev, sizeof(ev));
+	/* The same from another device's MAC (the spoofer's own query). */
+	memcpy(ev.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x66 }, 6);
+	query_event(&a, &ev, 8, "evil.example", t0 + 3000000);
+	memcpy(ev.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x22 }, 6);
+	answer_event(&ev, 8, "evil.example", t0 + 4000000);
+	attrib_handle(&a, &ev, sizeof(ev));
+	EXPECT(a.st.dns_unmatched == 6, "six answers to no query of the device (%llu)",
+	       (unsigned long long)a.st.dns_unmatched);
+
+	memcpy(k.device_mac, ev.key.device_mac, 6);
+	k.family = IOTRIM_FAMILY_IPV4;
+	memcpy(k.ip, (uint8_t[]){ 203, 0, 113, 10 }, 4);
+	EXPECT(bpf_map_lookup_elem(fd, &k, &v) != 0, "no names map entry for the victim");
+	ASSERT(attrib_flush(&a) == 0, "flush");
+	EXPECT(counter(db, "dns_unmatched") == 6, "counted in the database (%lld)",
+	       (long long)counter(db, "dns_unmatched"));
+	flow(&e[0], 10, 443, 100, 100, t0 + 5000000);
+	memcpy(e[0].key.device_mac, ev.key.device_mac, 6);
+	ASSERT(history_harvest(db, &ft, &r) == 0, "harvest");
+	EXPECT(named_rows(db, "evil.example") == 0 && named_rows(db, "") == 1,
+	       "the victim's flow keeps its address");
+
+	/* The device's own query, answered once: a name; the same answer again is not. */
+	query_event(&a, &ev, 9, "api.vendor.example", t0 + 6000000);
+	answer_event(&ev, 9, "api.vendor.example", t0 + 7000000);
+	attrib_handle(&a, &ev, sizeof(ev));
+	ASSERT(bpf_map_lookup_elem(fd, &k, &v) == 0, "the answer to its query names it");
+	EXPECT(!strcmp(v.name, "api.vendor.example"), "name %s", v.name);
+	attrib_handle(&a, &ev, sizeof(ev));
+	EXPECT(a.st.dns_unmatched == 7, "a replayed answer is not taken (%llu)",
+	       (unsigned long long)a.st.dns_unmatched);
+	name_store_close(&store);
+	db_close(db);
+	close(fd);
+}
+
 int main(void)
 {
 	int rc;
@@ -375,10 +520,13 @@ int main(void)
 	RUN(harvest_deltas_restarts_and_resets);
 	RUN(names_attach_to_flows);
 	RUN(shared_rows_become_destinations);
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		RUN(names_map_entries);
-	else
+		RUN(spoofed_answers_do_not_rename);
+	} else {
 		SKIP(names_map_entries, "needs root");
+		SKIP(spoofed_answers_do_not_rename, "needs root");
+	}
 	rc = harness_done();
 	{
 		char cmd[300];

@@ -356,7 +356,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 			char ip[INET6_ADDRSTRLEN];
 
 			format_ip(key->family, key->remote_ip, ip);
-			history_names_at(k->db, macs, ip, last_ms, names);
+			history_names_at(k->db, macs, ip, key, last_ms, names);
 		}
 		/* Names that shared the address: each is a candidate, tested by name. */
 		if (names[0] && strchr(names, ' ')) {

@@ -27,24 +27,28 @@ void history_boot_id(char out[40])
  * Names by time (README "Names by time"): the names valid for a device and
  * an address at t are those answered (or seen in an SNI) at or before t
  * whose TTL + grace had not run out at t.  None: the bytes are the bare
- * address's.  Several: the address was the answer to each of them, the
- * bytes cannot be split, and the row is theirs together (a shared row).
+ * address's.  Several: the address was the answer to each of them and the
+ * bytes cannot be split, the row is theirs together (a shared row) -
+ * unless the device sent some of them as SNI on the flow's port: a TLS
+ * connection says which name it is for, so those alone take the row.
  * A tick of slack: an SNI event is stamped just after its packet counted.
  */
 #define NAMES_AT_QUERY                                                                  \
-	"SELECT name, max(source = 'dns') FROM dns_names"                      \
-	" WHERE device_mac = ?1 AND ip = ?2 AND first_seen_ms <= ?3 + 2"               \
+	"SELECT name, max(source = 'dns'), max(source = 'sni' AND sni_port = ?4)"       \
+	" FROM dns_names WHERE device_mac = ?1 AND ip = ?2 AND first_seen_ms <= ?3 + 2" \
 	" AND expires_ms >= ?3 AND name <> '' GROUP BY name ORDER BY name"
 
 static void names_at(sqlite3_stmt *st, const char *mac, const char *ip, int64_t t_ms,
-		     char names[FLOW_NAMES_MAX], char source[4])
+		     int sni_port, char names[FLOW_NAMES_MAX], char source[4])
 {
-	size_t o = 0;
+	char sni[FLOW_NAMES_MAX];
+	size_t o = 0, so = 0;
 
-	names[0] = source[0] = '\0';
+	names[0] = source[0] = sni[0] = '\0';
 	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, t_ms);
+	sqlite3_bind_int(st, 4, sni_port);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *n = (const char *)sqlite3_column_text(st, 0);
 		size_t len = strlen(n);
@@ -53,14 +57,24 @@ static void names_at(sqlite3_stmt *st, const char *mac, const char *ip, int64_t 
 		if (o + len + 2 > FLOW_NAMES_MAX)
 			break;
 		o += snprintf(names + o, FLOW_NAMES_MAX - o, "%s%s", o ? " " : "", n);
+		if (sqlite3_column_int(st, 2))
+			so += snprintf(sni + so, FLOW_NAMES_MAX - so, "%s%s", so ? " " : "", n);
 		if (!source[0] || sqlite3_column_int(st, 1))
 			snprintf(source, 4, "%s", sqlite3_column_int(st, 1) ? "dns" : "sni");
 	}
 	sqlite3_reset(st);
+	if (so && so < o)
+		snprintf(names, FLOW_NAMES_MAX, "%s", sni);
 }
 
-void history_names_at(sqlite3 *db, const char *mac, const char *ip, int64_t t_ms,
-		      char names[FLOW_NAMES_MAX])
+/* The port an SNI for this flow would have gone to (TCP only); -1: none. */
+static int sni_port_of(const struct flow_key *k)
+{
+	return k->proto == IPPROTO_TCP ? k->remote_port : -1;
+}
+
+void history_names_at(sqlite3 *db, const char *mac, const char *ip, const struct flow_key *k,
+		      int64_t t_ms, char names[FLOW_NAMES_MAX])
 {
 	sqlite3_stmt *st;
 	char source[4];
@@ -68,7 +82,7 @@ void history_names_at(sqlite3 *db, const char *mac, const char *ip, int64_t t_ms
 	names[0] = '\0';
 	if (sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &st, NULL) != SQLITE_OK)
 		return;
-	names_at(st, mac, ip, t_ms, names, source);
+	names_at(st, mac, ip, t_ms, sni_port_of(k), names, source);
 	sqlite3_finalize(st);
 }
 
@@ -219,7 +233,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		r->changed++;
 		r->restarted += d.restarted;
 		/* The delta's bytes were counted up to last_seen: the names valid then. */
-		names_at(names, t.mac, t.remote_ip, last_ms, name, source);
+		names_at(names, t.mac, t.remote_ip, last_ms, sni_port_of(k), name, source);
 
 		bind_key(up_hist, &t, k);
 		sqlite3_bind_text(up_hist, 6, name, -1, SQLITE_STATIC);
@@ -394,7 +408,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		row.proto = k->proto;
 		row.remote_port = k->remote_port;
 		names_at(names, row.device_mac, row.remote_ip, boot_ns_to_unix_ms(v->last_seen_ns),
-			 row.name, row.name_source);
+			 sni_port_of(k), row.name, row.name_source);
 		row.packets_up = d.packets_up;
 		row.bytes_up = d.bytes_up;
 		row.packets_down = d.packets_down;
