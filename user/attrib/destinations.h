@@ -28,7 +28,7 @@
  * Room for a row's names: one name, or the names that shared its bytes,
  * sorted and space separated.
  */
-#define FLOW_NAMES_MAX 1024
+#define FLOW_NAMES_MAX 512
 
 /* One flow's counters with the name it is attributed to. */
 struct flow_row {

@@ -166,7 +166,15 @@ static void print_text(const struct dest_list *l)
 		char dest[FLOW_NAMES_MAX + 64], proto[PROTO_STRLEN], org[160], tls[96];
 
 		format_proto(r->proto, proto);
-		if (r->family == IOTRIM_FAMILY_IPV6 && !r->name[0])
+		if (d->shared) {
+			char names[FLOW_NAMES_MAX];
+
+			/* a+b:80, the names that share these bytes */
+			snprintf(names, sizeof(names), "%s", r->name);
+			for (char *c = names; *c; c++)
+				*c = *c == ' ' ? '+' : *c;
+			snprintf(dest, sizeof(dest), "%s:%u", names, r->remote_port);
+		} else if (r->family == IOTRIM_FAMILY_IPV6 && !r->name[0])
 			snprintf(dest, sizeof(dest), "[%s]:%u", dest_host(r), r->remote_port);
 		else
 			snprintf(dest, sizeof(dest), "%s:%u", dest_host(r), r->remote_port);
