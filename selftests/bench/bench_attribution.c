@@ -80,6 +80,22 @@ static __u32 answer_frame(unsigned n, __u8 ip[16])
 	return pkt_finish(&p);
 }
 
+/* The device's query that answer_frame(n) answers (answers to no query are ignored). */
+static __u32 query_frame(unsigned n)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "bench-%u.example", n);
+	dns_begin(&m, n & 0xffff, false, 0);
+	dns_question(&m, name, DNS_AAAA);
+	pkt_init(&p);
+	pkt_eth(&p, GW_MAC, DEV_MAC);
+	pkt_ipv6(&p, DEV6, GW6);
+	pkt_udp(&p, 40000 + (n % 20000), 53);
+	pkt_payload(&p, m.b, dns_end(&m));
+	return pkt_finish(&p);
+}
+
 static int run_frame(int prog_fd, __u32 len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.data, .data_size_in = len);
@@ -113,7 +129,7 @@ static int bench_names(const char *pin_dir, const char *db_path)
 	static double lat[ANSWERS];
 	struct iotrim_tc *tc;
 	char names_path[256];
-	int names_fd, prog_fd, lost = 0, n = 0;
+	int names_fd, prog_fd, up_fd, lost = 0, n = 0;
 	pid_t pid;
 	double t_start, cpu0, cpu1;
 
@@ -123,6 +139,7 @@ static int bench_names(const char *pin_dir, const char *db_path)
 		return 1;
 	}
 	prog_fd = bpf_program__fd(tc->progs.iotrim_tc_egress);
+	up_fd = bpf_program__fd(tc->progs.iotrim_tc_ingress);	/* the queries, upwards */
 	snprintf(names_path, sizeof(names_path), "%s/names", pin_dir);
 	names_fd = bpf_obj_get(names_path);
 
@@ -140,8 +157,10 @@ static int bench_names(const char *pin_dir, const char *db_path)
 		__u8 ip[16];
 		struct name_key k = { 0 };
 		struct name_value v;
-		__u32 len = answer_frame(0xffffff, ip);
+		__u32 len;
 
+		run_frame(up_fd, query_frame(0xffffff));
+		len = answer_frame(0xffffff, ip);
 		run_frame(prog_fd, len);
 		memcpy(k.device_mac, DEV_MAC, 6);
 		k.family = IOTRIM_FAMILY_IPV6;
@@ -155,9 +174,11 @@ static int bench_names(const char *pin_dir, const char *db_path)
 		struct name_key k = { 0 };
 		struct name_value v;
 		__u8 ip[16];
-		__u32 len = answer_frame(i, ip);
+		__u32 len;
 		double t0, t1;
 
+		run_frame(up_fd, query_frame(i));
+		len = answer_frame(i, ip);
 		memcpy(k.device_mac, DEV_MAC, 6);
 		k.family = IOTRIM_FAMILY_IPV6;
 		memcpy(k.ip, ip, 16);
@@ -187,6 +208,7 @@ static int bench_names(const char *pin_dir, const char *db_path)
 
 		while (now_us() < due)
 			usleep(100);
+		run_frame(up_fd, query_frame(100000 + i));
 		run_frame(prog_fd, answer_frame(100000 + i, ip));
 	}
 	usleep(200000);

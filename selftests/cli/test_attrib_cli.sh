@@ -36,6 +36,18 @@ expect_exit "geo with an override file" 0 $'^192.0.2.1\tZZ\tAS64496\tHome networ
 	bash -c "printf '192.0.2.0/24 ZZ 64496 Home network\n' >'$WORK/o.conf'; '$IOTRIM' geo --geo-overrides '$WORK/o.conf' 192.0.2.1 2>/dev/null"
 expect_exit "a broken device config is reported" 2 "syntax error on line 1" \
 	bash -c "echo 'garbage' >'$WORK/d.conf'; '$IOTRIM' destinations --no-live --devices '$WORK/d.conf' --providers data/providers.conf"
+# Not installed: the providers list shipped in the source tree is found beside build/iotrim;
+# a copy elsewhere says how to name one.
+no_list_warning() { ! env -u IOTRIM_PROVIDERS "$IOTRIM" destinations --no-live 2>&1 | grep -q "no providers list"; }
+if [ -r /etc/iotrim/providers.conf ] || [ -r /usr/local/share/iotrim/providers.conf ]; then
+	tap_skip "the build tree's providers list is found" "a providers list is installed"
+	tap_skip "without one, a hint how to name it" "a providers list is installed"
+else
+	tap_check "the build tree's providers list is found" no_list_warning
+	cp "$IOTRIM" "$WORK/iotrim-elsewhere"
+	expect_exit "without one, a hint how to name it" 0 "name one with --providers FILE or IOTRIM_PROVIDERS" \
+		env -u IOTRIM_PROVIDERS "$WORK/iotrim-elsewhere" destinations --no-live
+fi
 
 # --- run on a new machine: no state directory yet ------------------------------
 make_veth_netns "$NS"

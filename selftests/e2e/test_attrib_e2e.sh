@@ -120,7 +120,8 @@ check_eq "dev1 fw.vendor.example:443: TLS 1.3 negotiated" '["TLSv1.3"] false' \
 check_eq "dev1 fw.vendor.example:443: domain, first party by vendor" 'vendor.example first dns' \
 	"$(dest $D1 fw.vendor.example 443 '"\(.domain) \(.party) \(.name_source)"')"
 check_eq "dev1 log.vendor.example:80: the IPv6 address" '["2001:db8:100::10"]' "$(dest $D1 log.vendor.example 80 '.ips | tojson')"
-check_eq "dev1 gateway DNS: support party by the providers list" 'support' "$(dest $D1 192.0.2.1 53 '.party')"
+check_eq "dev1 gateway DNS: local (gateway) before any providers list, no country" 'local gateway null null' \
+	"$(dest $D1 192.0.2.1 53 '"\(.party) \(.party_reason) \(.country) \(.asn)"')"
 check_eq "dev2 api.vendor.example:443: TLS 1.2, third party" '["TLSv1.2"] third' \
 	"$(dest $D2 api.vendor.example 443 '"\(.tls_versions | tojson) \(.party)"')"
 check_eq "dev2 cdn.example:80: both addresses, support party" '["203.0.113.20","203.0.113.21"] support' \

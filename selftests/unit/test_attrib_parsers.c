@@ -715,7 +715,8 @@ static bool write_mmdb(const char *path, const char *db_type, const uint8_t net[
 
 TEST(geolite2_layouts)
 {
-	uint8_t data[256], ip[16] = { 198, 51, 100, 7 };
+	/* An ordinary /24: special-purpose blocks never take a database row (special.h). */
+	uint8_t data[256], ip[16] = { 11, 22, 33, 7 };
 	struct geo_options o = { 0 };
 	struct geo_info gi;
 	struct geo *g;
@@ -736,7 +737,7 @@ TEST(geolite2_layouts)
 	data[n++] = 7 << 5 | 1;
 	n += mmdb_str(data + n, "iso_code");
 	n += mmdb_str(data + n, "DE");
-	ASSERT(write_mmdb(country, "GeoLite2-Country", (uint8_t[]){ 198, 51, 100 }, data, n), "write");
+	ASSERT(write_mmdb(country, "GeoLite2-Country", (uint8_t[]){ 11, 22, 33 }, data, n), "write");
 	/* {"autonomous_system_number": 64499, "autonomous_system_organization": "Doc Org"} */
 	n = 0;
 	data[n++] = 7 << 5 | 2;
@@ -744,7 +745,7 @@ TEST(geolite2_layouts)
 	n += mmdb_u(data + n, 6, 64499, 2);
 	n += mmdb_str(data + n, "autonomous_system_organization");
 	n += mmdb_str(data + n, "Doc Org");
-	ASSERT(write_mmdb(asn, "GeoLite2-ASN", (uint8_t[]){ 198, 51, 100 }, data, n), "write");
+	ASSERT(write_mmdb(asn, "GeoLite2-ASN", (uint8_t[]){ 11, 22, 33 }, data, n), "write");
 
 	o.country_db = country;
 	o.asn_files[0] = asn;

@@ -351,6 +351,37 @@ TEST(rules_spare_shared_addresses)
 	EXPECT(k == 0, "unscoped: time.example's address is used on :443 too (%d rules)", k);
 }
 
+/* Two names on one address and port: each is tested by its name, the address stays open. */
+TEST(two_names_on_one_address_and_port)
+{
+	struct exp_obs o[] = {
+		obs("api.vendor.example", 6, 80, "203.0.113.10", 10),
+		obs("log.vendor.example", 6, 80, "203.0.113.10", 10),
+		obs("api.vendor.example", 6, 443, "203.0.113.10", 10),
+	};
+	struct exp_dest d[4];
+	struct exp_rule r[32];
+	struct exp_set s = { 0 };
+	int n = exp_group_destinations(o, 3, NULL, 0, d, 4), api80 = -1, log80 = -1, k;
+
+	ASSERT(n == 3, "three destinations (%d)", n);
+	for (int i = 0; i < n; i++) {
+		if (d[i].port == 80 && !strcmp(d[i].name, "api.vendor.example"))
+			api80 = i;
+		if (d[i].port == 80 && !strcmp(d[i].name, "log.vendor.example"))
+			log80 = i;
+	}
+	ASSERT(api80 >= 0 && log80 >= 0, "both names are candidates on :80");
+	exp_set_add(&s, (unsigned)log80);
+	k = exp_rules_for_set(d, (unsigned)n, &s, true, r, 32);
+	EXPECT(k == 1 && has_rule(r, k, "name log.vendor.example"), "log:80 by name only (%d rules)", k);
+	memset(&s, 0, sizeof(s));
+	exp_set_add(&s, (unsigned)api80);
+	k = exp_rules_for_set(d, (unsigned)n, &s, true, r, 32);
+	EXPECT(k == 1 && has_rule(r, k, "name api.vendor.example"),
+	       "api:80 can only be blocked by its name, :443 goes with it (%d rules)", k);
+}
+
 TEST(sets_round_trip)
 {
 	struct exp_set s = { 0 }, t;
@@ -380,6 +411,7 @@ int main(void)
 	RUN(replay_from_any_point);
 	RUN(grouping_and_labels);
 	RUN(rules_spare_shared_addresses);
+	RUN(two_names_on_one_address_and_port);
 	RUN(sets_round_trip);
 	return harness_done();
 }

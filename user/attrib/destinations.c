@@ -2,6 +2,7 @@
 /* Grouping flows into destinations: see destinations.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -89,11 +90,89 @@ static int cmp_dest(const void *pa, const void *pb)
 	return c;
 }
 
+bool dest_names_shared(const char *names)
+{
+	return strchr(names, ' ') != NULL;
+}
+
+/* Is name one of the space separated names? */
+static bool names_have(const char *names, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = names; *p; p += strcspn(p, " "), p += *p == ' ') {
+		if (strcspn(p, " ") == len && !strncasecmp(p, name, len))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Each name of a shared row is a destination of its own too: a row without
+ * bytes per name (and address) lists it, so that it can be told, and
+ * blocked, apart; the shared bytes stay in the shared row alone.
+ */
+static int add_member_rows(struct flow_rows *rows)
+{
+	size_t n = rows->len;
+
+	for (size_t i = 0; i < n; i++) {
+		char names[FLOW_NAMES_MAX], *save = NULL;
+
+		if (!dest_names_shared(rows->items[i].name))
+			continue;
+		snprintf(names, sizeof(names), "%s", rows->items[i].name);
+		for (char *tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			struct flow_row m = rows->items[i];
+
+			snprintf(m.name, sizeof(m.name), "%s", tok);
+			m.packets_up = m.bytes_up = m.packets_down = m.bytes_down = 0;
+			if (flow_rows_add(rows, &m))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The other names d's name shares bytes with, from the shared destinations of its device. */
+static void note_sharing(struct dest_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct dest *d = &l->items[i];
+		const struct flow_row *r = d->first;
+		size_t o = 0;
+
+		d->shared = dest_names_shared(r->name);
+		if (d->shared || !r->name[0])
+			continue;
+		for (size_t j = 0; j < l->len; j++) {
+			const struct flow_row *s = l->items[j].first;
+			char names[FLOW_NAMES_MAX], *save = NULL;
+
+			if (!dest_names_shared(s->name) || strcmp(s->device_mac, r->device_mac) ||
+			    s->proto != r->proto || s->remote_port != r->remote_port ||
+			    !names_have(s->name, r->name))
+				continue;
+			snprintf(names, sizeof(names), "%s", s->name);
+			for (char *tok = strtok_r(names, " ", &save); tok;
+			     tok = strtok_r(NULL, " ", &save)) {
+				if (!strcasecmp(tok, r->name) || names_have(d->shared_with, tok) ||
+				    o + strlen(tok) + 2 > sizeof(d->shared_with))
+					continue;
+				o += snprintf(d->shared_with + o, sizeof(d->shared_with) - o, "%s%s",
+					      o ? " " : "", tok);
+			}
+		}
+	}
+}
+
 int dest_group(struct flow_rows *rows, struct dest_list *out)
 {
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (add_member_rows(rows))
+		return -ENOMEM;
 	qsort(rows->items, rows->len, sizeof(*rows->items), cmp_dest);
 	out->items = calloc(rows->len ? rows->len : 1, sizeof(*out->items));
 	if (!out->items)
@@ -137,6 +216,7 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 		d->nrows = j - i;
 		i = j;
 	}
+	note_sharing(out);
 	return 0;
 }
 
@@ -152,16 +232,30 @@ static void add_country(struct dest *d, const char *cc)
 }
 
 void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
-		   struct device_config *conf)
+		   struct device_config *conf, const struct local_nets *local)
 {
 	const struct flow_row *r = d->first;
 	struct party_input in = { 0 };
-	uint8_t mac[6];
+	uint8_t mac[6], device_ip[16] = { 0 };
+	const char *why;
 
 	parse_mac(r->device_mac, mac);
 	device_info_get(conf, mac, &d->device);
-	if (r->name[0])
-		registrable_domain(r->name, d->domain, sizeof(d->domain));
+	inet_pton(d->family == IOTRIM_FAMILY_IPV4 ? AF_INET : AF_INET6, r->device_ip, device_ip);
+	why = local_reason(local, d->family, device_ip, d->ip);
+	if (why) {
+		/* Not a remote party: no country, AS or party rules (and no shares). */
+		d->party = PARTY_LOCAL;
+		snprintf(d->reason, sizeof(d->reason), "%s", why);
+		return;
+	}
+	if (r->name[0]) {
+		char first[DNS_NAME_MAX];
+
+		/* A shared destination: its first name's (they share one owner, mostly). */
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->name, " "), r->name);
+		registrable_domain(first, d->domain, sizeof(d->domain));
+	}
 	for (size_t i = 0; i < d->nips; i++) {
 		struct geo_info g;
 

@@ -4,6 +4,10 @@
  * device asked for plus the protocol and remote port; two addresses of one
  * name on one port are one destination, and an address the device never got
  * a name for is its own destination.  Names compare case-insensitively.
+ * Bytes of one address and port that several names held at once (a row
+ * named "a b") are one shared destination, shown once; each of the names
+ * is a destination too, with the bytes it alone had (README "Shared
+ * destinations").
  * This is the one home of that rule (the experiment's grouping uses
  * dest_same too); history/queries.h adds what the database knows.
  */
@@ -16,8 +20,15 @@
 
 #include "attrib/dns.h"
 #include "attrib/geo.h"
+#include "attrib/local.h"
 #include "attrib/party.h"
 #include "common/fmt.h"
+
+/*
+ * Room for a row's names: one name, or the names that shared its bytes,
+ * sorted and space separated.
+ */
+#define FLOW_NAMES_MAX 512
 
 /* One flow's counters with the name it is attributed to. */
 struct flow_row {
@@ -28,7 +39,7 @@ struct flow_row {
 	uint8_t ip[16];		/* remote_ip, binary */
 	uint8_t proto;
 	uint16_t remote_port;
-	char name[DNS_NAME_MAX];	/* "" for none */
+	char name[FLOW_NAMES_MAX];	/* "" for none; "a b": shared by names a and b */
 	char name_source[4];	/* "dns", "sni" or "" */
 	uint64_t packets_up, bytes_up, packets_down, bytes_down;
 	int64_t first_seen_ms, last_seen_ms;
@@ -79,6 +90,8 @@ struct dest {
 	char chain[DNS_MAX_CHAIN * DNS_NAME_MAX];	/* CNAME targets, space separated */
 	const char *name_source;	/* "dns", "sni" or NULL */
 	struct device_info device;
+	bool shared;			/* bytes of several names (first->name) */
+	char shared_with[FLOW_NAMES_MAX];	/* names it shares bytes with, space separated */
 };
 
 struct dest_list {
@@ -86,17 +99,25 @@ struct dest_list {
 	size_t len;
 };
 
+/* Several names, space separated (a shared row or destination)? */
+bool dest_names_shared(const char *names);
+
 /* The name, else the address. */
 const char *dest_host(const struct flow_row *r);
 
 /*
  * Sorts rows by device and destination and sums each destination's rows;
- * the destinations point into rows.  0 or -ENOMEM.
+ * adds a row without bytes per name of a shared row, so that each name is
+ * listed; the destinations point into rows.  0 or -ENOMEM.
  */
 int dest_group(struct flow_rows *rows, struct dest_list *out);
-/* Registrable domain, device, countries of every address, geo of the main one, party. */
+/*
+ * Registrable domain, device, countries of every address, geo of the main
+ * one, party; local traffic (local.h) is party local with its reason and
+ * nothing else.
+ */
 void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
-		   struct device_config *conf);
+		   struct device_config *conf, const struct local_nets *local);
 /* Per device, most bytes first. */
 void dest_sort(struct dest_list *l);
 void dest_list_free(struct dest_list *l);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attrib/geo.h"
+#include "attrib/special.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "iotrim.h"
@@ -483,6 +484,13 @@ void geo_lookup(const struct geo *g, uint8_t family, const uint8_t ip[16], struc
 	memset(out, 0, sizeof(*out));
 	if (!g)
 		return;
+	/*
+	 * The databases' rows for special-purpose blocks (documentation,
+	 * private, ...) are registry artefacts, not where anyone is: never
+	 * theirs.  An override line is the user's word and still applies.
+	 */
+	if (special_block_of(family, ip))
+		goto overrides;
 	if (g->have_country && mmdb_lookup(&g->country, family, ip, &res)) {
 		if (!mmdb_string(&res.entry, out->country, sizeof(out->country), "country_code", NULL) &&
 		    !mmdb_string(&res.entry, out->country, sizeof(out->country), "country", "iso_code", NULL))
@@ -504,6 +512,7 @@ void geo_lookup(const struct geo *g, uint8_t family, const uint8_t ip[16], struc
 	}
 	if (!out->asn)
 		asn_from_tables(g, family, ip, out);
+overrides:
 	/* Every matching override applies, the more specific ones last. */
 	for (int plen = 0; plen <= 128; plen++) {
 		for (size_t i = 0; i < g->novr; i++) {

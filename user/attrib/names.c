@@ -60,11 +60,12 @@ static void put_name(struct attrib *a, const struct name_key *k, const char *nam
 }
 
 static void record_name(struct attrib *a, const char *mac, const char *ip, const char *name,
-			const char *source, const char *chain, uint32_t ttl, int64_t ms)
+			const char *source, const char *chain, uint32_t ttl, uint16_t sni_port,
+			int64_t ms)
 {
 	const struct name_record r = {
 		.device_mac = mac, .ip = ip, .name = name, .source = source, .chain = chain,
-		.ttl = ttl, .seen_ms = ms,
+		.ttl = ttl, .sni_port = sni_port, .seen_ms = ms,
 		.expires_ms = ms + (int64_t)ttl * 1000 + (int64_t)(a->grace_ns / 1000000),
 	};
 
@@ -72,6 +73,50 @@ static void record_name(struct attrib *a, const char *mac, const char *ip, const
 		return;
 	a->sink->name(a->sink->ctx, &r);
 	a->pending++;
+}
+
+/* FNV-1a over the question; names are lower case already (dns.c). */
+static uint64_t question_hash(const struct dns_message *m)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *c = m->qname; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ (m->qtype & 0xff)) * 0x100000001b3ULL;
+	return (h ^ (m->qtype >> 8)) * 0x100000001b3ULL;
+}
+
+static void remember_query(struct attrib *a, const struct iotrim_event *ev,
+			   const struct dns_message *m)
+{
+	struct pending_query *q = &a->queries[a->next_query++ % ATTRIB_PENDING_QUERIES];
+
+	q->ts_ns = ev->ts_ns ? ev->ts_ns : 1;
+	q->question = question_hash(m);
+	memcpy(q->mac, ev->key.device_mac, 6);
+	q->id = m->id;
+	q->port = ev->device_port;
+}
+
+/* Finds and takes the device's recent query this answers: one answer per query. */
+static bool take_query(struct attrib *a, const struct iotrim_event *ev,
+		       const struct dns_message *m)
+{
+	uint64_t question = question_hash(m);
+
+	for (unsigned i = 0; i < ATTRIB_PENDING_QUERIES; i++) {
+		struct pending_query *q = &a->queries[i];
+
+		if (!q->ts_ns || q->id != m->id || q->port != ev->device_port ||
+		    q->question != question || memcmp(q->mac, ev->key.device_mac, 6))
+			continue;
+		/* Answers come after their query, and soon. */
+		if (ev->ts_ns + 1000000000ULL < q->ts_ns || ev->ts_ns > q->ts_ns + ATTRIB_QUERY_WINDOW_NS)
+			continue;
+		q->ts_ns = 0;
+		return true;
+	}
+	return false;
 }
 
 static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
@@ -96,6 +141,7 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 		if (m.response)
 			return;
 		a->st.dns_queries++;
+		remember_query(a, ev, &m);
 		if (!a->sink)
 			return;
 		a->sink->query(a->sink->ctx, mac, m.qname, dns_type_name(m.qtype, tbuf), ms);
@@ -105,6 +151,10 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 	if (!m.response)
 		return;
 	a->st.dns_responses++;
+	if (!take_query(a, ev, &m)) {
+		a->st.dns_unmatched++;
+		return;
+	}
 	chain[0] = '\0';
 	for (int i = 0, o = 0; i < m.chain_len; i++)
 		o += snprintf(chain + o, sizeof(chain) - o, "%s%s", i ? " " : "", m.chain[i]);
@@ -117,7 +167,7 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 		a->st.dns_addresses++;
 		if (a->sink) {
 			format_ip(d->family, d->ip, ip);
-			record_name(a, mac, ip, m.qname, "dns", chain, d->ttl, ms);
+			record_name(a, mac, ip, m.qname, "dns", chain, d->ttl, 0, ms);
 		}
 	}
 	if (!a->sink)
@@ -160,7 +210,7 @@ static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
 		a->st.tls_sni++;
 		name_key_of(ev, ev->key.family, ev->key.remote_ip, &k);
 		put_name(a, &k, h.sni, IOTRIM_NAME_SNI, 0, ev->ts_ns);
-		record_name(a, mac, ip, h.sni, "sni", "", 0, ms);
+		record_name(a, mac, ip, h.sni, "sni", "", 0, ev->key.remote_port, ms);
 		return;
 	}
 	if (st != TLS_OK)
@@ -197,13 +247,13 @@ void attrib_stats_list(const struct attrib_stats *st, const char *names[ATTRIB_S
 	static const char *const n[ATTRIB_STATS_FIELDS] = {
 		"events", "dns_queries", "dns_responses", "dns_addresses", "dns_malformed",
 		"dns_truncated", "tls_client_hellos", "tls_server_hellos", "tls_sni",
-		"tls_malformed", "tls_truncated", "tls_not_hello", "events_bad",
+		"tls_malformed", "tls_truncated", "tls_not_hello", "events_bad", "dns_unmatched",
 	};
 	const uint64_t v[ATTRIB_STATS_FIELDS] = {
 		st->events, st->dns_queries, st->dns_responses, st->dns_addresses,
 		st->dns_malformed, st->dns_truncated, st->tls_client_hellos,
 		st->tls_server_hellos, st->tls_sni, st->tls_malformed, st->tls_truncated,
-		st->tls_not_hello, st->events_bad,
+		st->tls_not_hello, st->events_bad, st->dns_unmatched,
 	};
 
 	_Static_assert(sizeof(struct attrib_stats) == ATTRIB_STATS_FIELDS * sizeof(uint64_t),

@@ -32,8 +32,9 @@ struct attrib_stats {
 	uint64_t tls_truncated;		/* hello longer than the bytes we got */
 	uint64_t tls_not_hello;
 	uint64_t events_bad;		/* wrong size or kind */
+	uint64_t dns_unmatched;		/* answers to no recent query of the device: ignored */
 };
-#define ATTRIB_STATS_FIELDS 13
+#define ATTRIB_STATS_FIELDS 14
 
 /* A name a device used for an address (from a DNS answer or a TLS SNI). */
 struct name_record {
@@ -43,6 +44,7 @@ struct name_record {
 	const char *source;	/* "dns" or "sni" */
 	const char *chain;	/* CNAME targets after name, space separated */
 	uint32_t ttl;
+	uint16_t sni_port;	/* an SNI: the remote port it went to; 0 for DNS */
 	int64_t seen_ms;	/* unix milliseconds */
 	int64_t expires_ms;	/* seen + TTL + grace */
 };
@@ -64,12 +66,31 @@ struct attrib_sink {
 	int (*flush)(void *ctx, const struct attrib_stats *growth);
 };
 
+/*
+ * A DNS answer names a device's flows only if it answers a query that
+ * device sent recently: same MAC, transaction ID, device port and question
+ * (name and type).  Otherwise another LAN host could ask the resolver with
+ * the victim's address as source and relabel the victim's flows.
+ */
+#define ATTRIB_PENDING_QUERIES 2048
+#define ATTRIB_QUERY_WINDOW_NS (30ULL * 1000000000ULL)
+
+struct pending_query {
+	uint64_t ts_ns;		/* 0: free */
+	uint64_t question;	/* hash of the lower-case name and the type */
+	uint8_t mac[6];
+	uint16_t id;
+	uint16_t port;		/* the device's */
+};
+
 struct attrib {
 	const struct attrib_sink *sink;	/* NULL: the names map only (fuzzing) */
 	int names_fd;			/* -1: no names map */
 	uint64_t grace_ns;
 	struct attrib_stats st, saved;	/* saved: what the sink has */
 	unsigned pending;		/* sink writes since the last flush */
+	struct pending_query queries[ATTRIB_PENDING_QUERIES];	/* a ring, oldest overwritten */
+	unsigned next_query;
 };
 
 void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,

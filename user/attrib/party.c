@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <ini.h>
 #include <libpsl.h>
 #include <stdio.h>
@@ -213,24 +214,53 @@ static bool parse_net(const char *s, uint8_t *family, uint8_t ip[16], uint8_t *p
 	return true;
 }
 
+/*
+ * The providers list when none is named: the local one, the installed one,
+ * else the one shipped beside the binary (PREFIX/sbin/../share/iotrim, or
+ * build/iotrim's source tree: build/../data), so that a build that was
+ * never installed labels support parties too.
+ */
+static const char *default_providers(char buf[PATH_MAX])
+{
+	static const char *const beside[] = { "../share/iotrim/providers.conf",
+					      "../data/providers.conf" };
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (access(IOTRIM_DEFAULT_PROVIDERS, R_OK) == 0)
+		return IOTRIM_DEFAULT_PROVIDERS;
+	if (access(IOTRIM_SHARED_PROVIDERS, R_OK) == 0)
+		return IOTRIM_SHARED_PROVIDERS;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return IOTRIM_SHARED_PROVIDERS;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		snprintf(buf, PATH_MAX, "%.*s/%s", PATH_MAX - 40, exe, beside[i]);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	return IOTRIM_SHARED_PROVIDERS;
+}
+
 int providers_load(const char *path, struct providers *p)
 {
 	const char *file = path ? path : getenv("IOTRIM_PROVIDERS");
-	char line[512];
+	char line[512], found[PATH_MAX];
 	unsigned long lineno = 0;
 	FILE *f;
 
 	memset(p, 0, sizeof(*p));
 	if (!file || !*file)
-		file = access(IOTRIM_DEFAULT_PROVIDERS, R_OK) == 0 ? IOTRIM_DEFAULT_PROVIDERS :
-								       IOTRIM_SHARED_PROVIDERS;
+		file = default_providers(found);
 	f = fopen(file, "r");
 	if (!f) {
 		int err = -errno;
 
 		if (!path && err == -ENOENT) {
-			warn("no providers list (%s): nothing is labelled support party",
-			     IOTRIM_SHARED_PROVIDERS);
+			warn("no providers list (%s): nothing is labelled support party; name one with --providers FILE or IOTRIM_PROVIDERS (shipped as data/providers.conf)",
+			     file);
 			return 0;
 		}
 		pr_error("cannot read the providers list %s: %s", file, strerror(-err));
@@ -490,6 +520,7 @@ const char *party_name(enum party party)
 	case PARTY_FIRST: return "first";
 	case PARTY_SUPPORT: return "support";
 	case PARTY_THIRD: return "third";
+	case PARTY_LOCAL: return "local";
 	default: return "unknown";
 	}
 }

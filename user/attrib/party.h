@@ -4,7 +4,8 @@
  * file, else the MAC's OUI from Debian's ieee-data), the registrable
  * domain of a name (libpsl), and the party label with the rule that chose
  * it: first (the vendor's domain or organisation), support (a listed
- * infrastructure provider: cloud, CDN, DNS, NTP), else third.
+ * infrastructure provider: cloud, CDN, DNS, NTP), else third; local
+ * traffic is party local (attrib/local.h).
  */
 #ifndef IOTRIM_PARTY_H
 #define IOTRIM_PARTY_H
@@ -73,7 +74,8 @@ struct providers {
 int providers_load(const char *path, struct providers *p);
 void providers_free(struct providers *p);
 
-enum party { PARTY_FIRST = 1, PARTY_SUPPORT, PARTY_THIRD };
+/* PARTY_LOCAL: not a remote party at all (attrib/local.h). */
+enum party { PARTY_FIRST = 1, PARTY_SUPPORT, PARTY_THIRD, PARTY_LOCAL };
 
 struct party_input {
 	const struct device_info *device;	/* vendor and its source */

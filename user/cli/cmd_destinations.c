@@ -28,6 +28,18 @@ void dest_time_text(int64_t ms, char out[TIME_STRLEN])
 	format_wall_time(ms > 0 ? (uint64_t)ms * 1000000ULL : 0, out);
 }
 
+/* Space separated names as a JSON array. */
+static void json_names(struct json *j, const char *key, const char *names)
+{
+	char buf[FLOW_NAMES_MAX], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", names);
+	json_array_begin(j, key);
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		json_string(j, NULL, tok);
+	json_array_end(j);
+}
+
 void json_dest(struct json *j, const struct dest *d)
 {
 	const struct flow_row *r = d->first;
@@ -39,8 +51,11 @@ void json_dest(struct json *j, const struct dest *d)
 	json_string(j, "device_mac", r->device_mac);
 	json_string(j, "device_name", d->device.name[0] ? d->device.name : NULL);
 	json_string(j, "vendor", d->device.vendor[0] ? d->device.vendor : NULL);
-	json_string(j, "name", r->name[0] ? r->name : NULL);
+	json_string(j, "name", r->name[0] && !d->shared ? r->name : NULL);
 	json_string(j, "name_source", r->name[0] ? d->name_source : NULL);
+	json_bool(j, "shared", d->shared);
+	json_names(j, "names", r->name);
+	json_names(j, "shared_with", d->shared_with);
 	json_array_begin(j, "cname_chain");
 	if (d->chain[0]) {
 		char buf[sizeof(d->chain)], *save = NULL;
@@ -113,10 +128,18 @@ static void print_text(const struct dest_list *l)
 	for (size_t i = 0; i < l->len; i++) {
 		const struct dest *d = &l->items[i];
 		const struct flow_row *r = d->first;
-		char dest[320], proto[PROTO_STRLEN], org[160], tls[96];
+		char dest[FLOW_NAMES_MAX + 64], proto[PROTO_STRLEN], org[160], tls[96];
 
 		format_proto(r->proto, proto);
-		if (r->family == IOTRIM_FAMILY_IPV6 && !r->name[0])
+		if (d->shared) {
+			char names[FLOW_NAMES_MAX];
+
+			/* a+b:80, the names that share these bytes */
+			snprintf(names, sizeof(names), "%s", r->name);
+			for (char *c = names; *c; c++)
+				*c = *c == ' ' ? '+' : *c;
+			snprintf(dest, sizeof(dest), "%s:%u", names, r->remote_port);
+		} else if (r->family == IOTRIM_FAMILY_IPV6 && !r->name[0])
 			snprintf(dest, sizeof(dest), "[%s]:%u", dest_host(r), r->remote_port);
 		else
 			snprintf(dest, sizeof(dest), "%s:%u", dest_host(r), r->remote_port);
@@ -135,6 +158,10 @@ static void print_text(const struct dest_list *l)
 			printf(" ...");
 		printf("%s%s; %s party: %s\n", d->domain[0] ? "; domain " : "", d->domain,
 		       party_name(d->party), d->reason);
+		if (d->shared)
+			printf("    shared: bytes of these names together, counted once\n");
+		else if (d->shared_with[0])
+			printf("    also shares bytes with: %s\n", d->shared_with);
 	}
 	printf("%zu destination%s\n", l->len, l->len == 1 ? "" : "s");
 }
@@ -148,6 +175,7 @@ void dest_data_free(struct dest_data *d)
 	geo_close(d->geo);
 	providers_free(&d->prov);
 	device_config_free(&d->conf);
+	local_nets_free(&d->local);
 	if (d->db)
 		db_close(d->db);
 }
@@ -179,7 +207,10 @@ int load_dest_data(const struct dest_opts *o, struct dest_data *d)
 	    (err = providers_load(o->providers, &d->prov)) ||
 	    (err = device_config_load(o->devices, &d->conf)))
 		return load_exit_code(err);
-	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->dests))
+	/* Without the interfaces, multicast and link-local are still known local. */
+	local_nets_load(&d->local);
+	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->local,
+				 &d->dests))
 		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
 	return EXIT_OK;
 }
@@ -220,11 +251,14 @@ const struct command destinations_command = {
 	       "third) with the rule that chose it, and the TLS versions negotiated\n"
 	       "(SSLv3, TLSv1.0 and TLSv1.1 are flagged deprecated).  History comes from the\n"
 	       "database that `iotrim run` fills; what the kernel counted since its last\n"
-	       "harvest is added unless --no-live.\n",
+	       "harvest is added unless --no-live.  Bytes go to the names valid when they\n"
+	       "were counted; bytes of one address and port that several names held at once\n"
+	       "are one shared destination (counted once), and each name is listed too.\n",
 	.params = (const struct param[]){
 		DEST_DEVICE_PARAM,
 		{ .name = "json", PARAM_FLAG(struct dest_opts, json),
-		  .help = "an array of objects: device_mac, name (null for an address), port, "
+		  .help = "an array of objects: device_mac, name (null for an address or a "
+			  "shared destination), names, shared, shared_with, port, "
 			  "proto, ips, domain, bytes_up, bytes_down, packets_up, packets_down, "
 			  "country, asn, org, party, party_reason, tls_versions, tls_deprecated, "
 			  "name_source, cname_chain, first_seen, last_seen, ..." },

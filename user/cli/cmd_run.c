@@ -160,7 +160,13 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	/* Harvest first: whatever the last controller left is taken now. */
+	/*
+	 * Harvest first: whatever the last controller left is taken now, after
+	 * the names that waited in the ring buffer, so that bytes counted after
+	 * them are theirs (names by time).
+	 */
+	ring_buffer__consume(rb);
+	attrib_flush(&a);
 	history_harvest_map(db, flows_fd, &hr);
 	history_update_devices(db, devices_fd, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",

@@ -45,6 +45,7 @@ struct dest_data {
 	struct geo *geo;
 	struct providers prov;
 	struct device_config conf;
+	struct local_nets local;	/* this gateway's addresses: local traffic */
 	struct dest_list dests;
 };
 

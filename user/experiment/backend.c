@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "attrib/local.h"
+#include "attrib/special.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "iotrim_maps.h"
@@ -256,61 +257,53 @@ struct kern {
 	sqlite3 *db;
 };
 
-/* The gateway's own addresses, multicast and link-local: never candidates. */
-static bool local_or_special(const struct exp_addr *a)
+/* Local traffic (the gateway, LAN peers, multicast, link-local) and unroutable addresses: never candidates. */
+static bool local_or_special(const struct local_nets *local, const struct flow_key *key)
 {
-	struct ifaddrs *ifa, *i;
-	bool found = false;
+	switch (special_kind_of(key->family, key->remote_ip)) {
+	case SPECIAL_THIS_NETWORK:
+	case SPECIAL_LOOPBACK:
+	case SPECIAL_RESERVED:
+		return true;
+	default:
+		return local_reason(local, key->family, key->device_ip, key->remote_ip) != NULL;
+	}
+}
 
-	if (a->family == IOTRIM_FAMILY_IPV4) {
-		if (a->ip[0] >= 224 || a->ip[0] == 127 || (a->ip[0] == 169 && a->ip[1] == 254) ||
-		    (a->ip[0] == 0))
-			return true;
-	} else {
-		if (a->ip[0] == 0xff || (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80))
-			return true;
-	}
-	if (getifaddrs(&ifa) != 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET && a->family == IOTRIM_FAMILY_IPV4)
-			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->ip, 4);
-		else if (i->ifa_addr->sa_family == AF_INET6 && a->family == IOTRIM_FAMILY_IPV6)
-			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->ip, 16);
-	}
-	freeifaddrs(ifa);
-	return found;
+/* Room for one more observation after n; 0 or -ENOMEM. */
+static int obs_room(struct exp_obs **out, size_t n, size_t *cap)
+{
+	struct exp_obs *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*out, *cap * 2 * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*out = p;
+	*cap *= 2;
+	return 0;
 }
 
 /*
- * The name a flow was opened for.  Several names can answer with one
- * address (a CDN, a CNAME to the same host): the flow takes the one first
- * answered to the device most recently before the flow began, since a
- * device resolves a name right before it connects.
+ * One observation per name of a flow whose bytes several names shared
+ * (names space separated): each is a destination to test, by name only
+ * (its address is shared), and carries the flow's bytes as its weight.
  */
-static void name_by_time(sqlite3 *db, const char *mac, const struct flow_key *key,
-			 const struct flow_value *v, char *out, size_t len)
+static int add_shared(struct exp_obs **out, size_t *n, size_t *cap, const struct exp_obs *flow,
+		      const char *names)
 {
-	int64_t began = (int64_t)(boot_ns_to_wall_ns(v->first_seen_ns) / 1000000ULL);
-	char ip[INET6_ADDRSTRLEN];
-	sqlite3_stmt *st;
+	char buf[FLOW_NAMES_MAX], *save = NULL;
 
-	out[0] = '\0';
-	format_ip(key->family, key->remote_ip, ip);
-	if (sqlite3_prepare_v2(db,
-		"SELECT name FROM dns_names WHERE device_mac = ?1 AND ip = ?2"
-		" ORDER BY first_seen_ms <= ?3 DESC,"
-		" CASE WHEN first_seen_ms <= ?3 THEN -first_seen_ms ELSE first_seen_ms END,"
-		" source = 'dns' DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, began + 2);	/* both in ms, rounded: allow a tick */
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	snprintf(buf, sizeof(buf), "%s", names);
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (obs_room(out, *n, cap))
+			return -ENOMEM;
+		(*out)[*n] = *flow;
+		snprintf((*out)[*n].name, sizeof((*out)[*n].name), "%s", tok);
+		(*n)++;
+	}
+	return 0;
 }
 
 static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t since_ms,
@@ -319,7 +312,9 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	struct kern *k = b->priv;
 	struct flow_table t = { 0 };
 	int flows_fd, names_fd, err;
-	char macs[MAC_STRLEN];
+	char macs[MAC_STRLEN], names[FLOW_NAMES_MAX];
+	struct local_nets local;
+	size_t cap;
 
 	*out = NULL;
 	*n = 0;
@@ -332,31 +327,46 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 		return err;
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	format_mac(mac, macs);
-	*out = calloc(t.len ? t.len : 1, sizeof(**out));
-	if (!*out) {
-		flow_table_free(&t);
-		if (names_fd >= 0)
-			close(names_fd);
-		return -ENOMEM;
-	}
+	local_nets_load(&local);	/* none known: multicast and link-local still are */
+	cap = t.len ? t.len : 1;
+	*out = calloc(cap, sizeof(**out));
+	if (!*out)
+		goto nomem;
 	for (size_t i = 0; i < t.len; i++) {
 		const struct flow_key *key = &t.items[i].key;
 		const struct flow_value *v = &t.items[i].value;
-		struct exp_obs *o = &(*out)[*n];
 		int64_t last_ms = (int64_t)(boot_ns_to_wall_ns(v->last_seen_ns) / 1000000ULL);
+		struct exp_obs *o;
 
 		if (memcmp(key->device_mac, mac, 6) || last_ms < since_ms)
 			continue;
+		if (obs_room(out, *n, &cap))
+			goto nomem;
+		o = &(*out)[*n];
 		memset(o, 0, sizeof(*o));
+		names[0] = '\0';
 		o->proto = key->proto;
 		o->port = key->remote_port;
 		o->addr.family = key->family;
 		memcpy(o->addr.ip, key->remote_ip, 16);
 		o->bytes = v->up.bytes + v->down.bytes;
-		if (local_or_special(&o->addr))
+		if (local_or_special(&local, key))
 			continue;
-		if (k->db)
-			name_by_time(k->db, macs, key, v, o->name, sizeof(o->name));
+		if (k->db) {
+			char ip[INET6_ADDRSTRLEN];
+
+			format_ip(key->family, key->remote_ip, ip);
+			history_names_at(k->db, macs, ip, key, last_ms, names);
+		}
+		/* Names that shared the address: each is a candidate, tested by name. */
+		if (names[0] && strchr(names, ' ')) {
+			struct exp_obs flow = *o;
+
+			if (add_shared(out, n, &cap, &flow, names))
+				goto nomem;
+			continue;
+		}
+		snprintf(o->name, sizeof(o->name), "%s", names);
 		if (!o->name[0] && names_fd >= 0) {
 			struct name_key nk = { 0 };
 			struct name_value nv;
@@ -378,10 +388,19 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 		}
 		(*n)++;
 	}
+	err = 0;
+	goto out;
+nomem:
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	err = -ENOMEM;
+out:
 	if (names_fd >= 0)
 		close(names_fd);
+	local_nets_free(&local);
 	flow_table_free(&t);
-	return 0;
+	return err;
 }
 
 /* Deny entries through enforcement (enforce/), tagged with the run as owner. */

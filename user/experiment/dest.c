@@ -296,6 +296,22 @@ static bool shared_outside(const struct exp_dest *d, unsigned n, const struct ex
 	return false;
 }
 
+/* Does another name outside the set use one of d[i]'s addresses on its proto and port? */
+static bool other_name_on_port(const struct exp_dest *d, unsigned n, const struct exp_set *blocked,
+			       unsigned i)
+{
+	for (unsigned j = 0; j < n; j++) {
+		if (exp_set_has(blocked, j) || !d[j].name[0] || !strcasecmp(d[j].name, d[i].name) ||
+		    d[j].proto != d[i].proto || d[j].port != d[i].port)
+			continue;
+		for (unsigned k = 0; k < d[i].nips; k++)
+			for (unsigned m = 0; m < d[j].nips; m++)
+				if (addr_equal(&d[i].ips[k], &d[j].ips[m]))
+					return true;
+	}
+	return false;
+}
+
 int exp_rules_for_set(const struct exp_dest *d, unsigned n, const struct exp_set *blocked,
 		      bool port_scoped, struct exp_rule *out, unsigned max)
 {
@@ -304,21 +320,29 @@ int exp_rules_for_set(const struct exp_dest *d, unsigned n, const struct exp_set
 	for (unsigned i = 0; i < n; i++) {
 		struct exp_rule r;
 
+		unsigned open_ips = 0;
+		bool whole_name = true;
+
 		if (!exp_set_has(blocked, i))
 			continue;
-		if (d[i].name[0]) {
-			bool whole_name = true;
-
-			for (unsigned j = 0; j < n; j++)
-				if (!exp_set_has(blocked, j) && dns_name_covers(d[i].name, d[j].name))
-					whole_name = false;
-			if (whole_name) {
-				memset(&r, 0, sizeof(r));
-				r.kind = EXP_RULE_NAME;
-				snprintf(r.name, sizeof(r.name), "%s", d[i].name);
-				if (add_rule(out, &count, max, &r))
-					return -1;
-			}
+		for (unsigned j = 0; d[i].name[0] && j < n; j++)
+			if (!exp_set_has(blocked, j) && dns_name_covers(d[i].name, d[j].name))
+				whole_name = false;
+		for (unsigned k = 0; d[i].name[0] && k < d[i].nips; k++)
+			open_ips += !shared_outside(d, n, blocked, &d[i].ips[k], d[i].proto, d[i].port,
+						    port_scoped);
+		/*
+		 * The name, unless that would block a destination outside the set
+		 * too; but a name whose addresses another name uses on the same
+		 * port (two names on one address and port) can be blocked by its
+		 * name only: then the name, even if it takes its other ports along.
+		 */
+		if (d[i].name[0] && (whole_name || (!open_ips && other_name_on_port(d, n, blocked, i)))) {
+			memset(&r, 0, sizeof(r));
+			r.kind = EXP_RULE_NAME;
+			snprintf(r.name, sizeof(r.name), "%s", d[i].name);
+			if (add_rule(out, &count, max, &r))
+				return -1;
 		}
 		for (unsigned k = 0; k < d[i].nips; k++) {
 			/* A bare address has no other way to be blocked. */

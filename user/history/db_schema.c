@@ -163,6 +163,12 @@ const struct db_migration db_migrations[] = {
 	  "CREATE INDEX block_rules_by_prefix ON block_rules (device_mac, family, prefix_len, addr);"
 	  "CREATE INDEX block_rules_by_parent ON block_rules (parent_id);"
 	  "CREATE INDEX block_rules_by_owner ON block_rules (owner)" },
+	/*
+	 * The port an SNI was sent to: a TLS name speaks for the connections on
+	 * that port only (history.c, names by time).
+	 */
+	{ "dns_names_sni_port_v1",
+	  "ALTER TABLE dns_names ADD COLUMN sni_port INTEGER NOT NULL DEFAULT 0" },
 	/* Lifecycle phases (history/phase.c); README "Phases". */
 	{ "phases_v1",
 	  "CREATE TABLE phase_marks ("		/* a boundary: phase in force from at_ms on */

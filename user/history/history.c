@@ -26,78 +26,89 @@ void history_boot_id(char out[40])
 	fclose(f);
 }
 
-#define NAME_QUERY                                                                   \
-	"SELECT name, source, first_seen_ms, last_seen_ms FROM dns_names"           \
-	" WHERE device_mac = ?1 AND ip = ?2"
-
 /*
- * The name a device used for an address when a flow began at start_ms:
- * of the names answered (or seen in an SNI) before it, the one answered
- * last; if none was, the first one after (an SNI comes after the
- * handshake's first packets).  DNS wins a tie.  A later answer for the
- * address under another name does not rename the flow.
+ * Names by time (README "Names by time"): the names valid for a device and
+ * an address at t are those answered (or seen in an SNI) at or before t
+ * whose TTL + grace had not run out at t.  None: the bytes are the bare
+ * address's.  Several: the address was the answer to each of them and the
+ * bytes cannot be split, the row is theirs together (a shared row) -
+ * unless the device sent some of them as SNI on the flow's port: a TLS
+ * connection says which name it is for, so those alone take the row.
+ * A tick of slack: an SNI event is stamped just after its packet counted.
  */
-static bool resolve(sqlite3_stmt *st, const char *mac, const char *ip, int64_t start_ms,
-		    char name[DNS_NAME_MAX], char source[4])
-{
-	int64_t best_before = INT64_MIN, best_after = INT64_MAX;
-	bool before = false, found = false, best_dns = false;
+#define NAMES_AT_QUERY                                                                  \
+	"SELECT name, max(source = 'dns'), max(source = 'sni' AND sni_port = ?4)"       \
+	" FROM dns_names WHERE device_mac = ?1 AND ip = ?2 AND first_seen_ms <= ?3 + 2" \
+	" AND expires_ms >= ?3 AND name <> '' GROUP BY name ORDER BY name"
 
-	name[0] = source[0] = '\0';
+static void names_at(sqlite3_stmt *st, const char *mac, const char *ip, int64_t t_ms,
+		     int sni_port, char names[FLOW_NAMES_MAX], char source[4])
+{
+	char sni[FLOW_NAMES_MAX];
+	size_t o = 0, so = 0;
+
+	names[0] = source[0] = sni[0] = '\0';
 	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, t_ms);
+	sqlite3_bind_int(st, 4, sni_port);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *n = (const char *)sqlite3_column_text(st, 0);
-		const char *src = (const char *)sqlite3_column_text(st, 1);
-		int64_t first = sqlite3_column_int64(st, 2), last = sqlite3_column_int64(st, 3);
-		bool dns = src && !strcmp(src, "dns");
-		bool take;
+		size_t len = strlen(n);
 
-		if (!n || !*n)
-			continue;
-		if (first <= start_ms) {
-			/* Answered before: when last, as far as we know. */
-			int64_t score = last <= start_ms ? last : first;
-
-			take = !before || score > best_before || (score == best_before && dns && !best_dns);
-			if (take) {
-				best_before = score;
-				before = true;
-			}
-		} else {
-			take = !before && (first < best_after || (first == best_after && dns && !best_dns));
-			if (take)
-				best_after = first;
-		}
-		if (take) {
-			snprintf(name, DNS_NAME_MAX, "%s", n);
-			snprintf(source, 4, "%s", dns ? "dns" : "sni");
-			best_dns = dns;
-			found = true;
-		}
+		/* A set too long to keep is cut at a whole name. */
+		if (o + len + 2 > FLOW_NAMES_MAX)
+			break;
+		o += snprintf(names + o, FLOW_NAMES_MAX - o, "%s%s", o ? " " : "", n);
+		if (sqlite3_column_int(st, 2))
+			so += snprintf(sni + so, FLOW_NAMES_MAX - so, "%s%s", so ? " " : "", n);
+		if (!source[0] || sqlite3_column_int(st, 1))
+			snprintf(source, 4, "%s", sqlite3_column_int(st, 1) ? "dns" : "sni");
 	}
 	sqlite3_reset(st);
-	return found;
+	if (so && so < o)
+		snprintf(names, FLOW_NAMES_MAX, "%s", sni);
 }
 
-bool history_name_at(sqlite3 *db, const char *mac, const char *ip, int64_t start_ms,
-		     char name[DNS_NAME_MAX], char source[4])
+/* The port an SNI for this flow would have gone to (TCP only); -1: none. */
+static int sni_port_of(const struct flow_key *k)
+{
+	return k->proto == IPPROTO_TCP ? k->remote_port : -1;
+}
+
+void history_names_at(sqlite3 *db, const char *mac, const char *ip, const struct flow_key *k,
+		      int64_t t_ms, char names[FLOW_NAMES_MAX])
 {
 	sqlite3_stmt *st;
-	bool found;
+	char source[4];
 
-	name[0] = source[0] = '\0';
-	if (sqlite3_prepare_v2(db, NAME_QUERY, -1, &st, NULL) != SQLITE_OK)
-		return false;
-	found = resolve(st, mac, ip, start_ms, name, source);
+	names[0] = '\0';
+	if (sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &st, NULL) != SQLITE_OK)
+		return;
+	names_at(st, mac, ip, t_ms, sni_port_of(k), names, source);
 	sqlite3_finalize(st);
-	return found;
 }
 
 bool history_name_for(sqlite3 *db, const char *mac, const char *ip, char name[DNS_NAME_MAX],
 		      char source[4])
 {
-	return history_name_at(db, mac, ip, INT64_MAX, name, source);
+	sqlite3_stmt *st;
+	bool found = false;
+
+	name[0] = source[0] = '\0';
+	if (sqlite3_prepare_v2(db,
+		"SELECT name, source FROM dns_names WHERE device_mac = ?1 AND ip = ?2"
+		" ORDER BY last_seen_ms DESC, source = 'dns' DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(name, DNS_NAME_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(source, 4, "%s", (const char *)sqlite3_column_text(st, 1));
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return found;
 }
 
 struct key_text {
@@ -236,7 +247,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		" first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),"
 		" last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
 		-1, &up_hist, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, NAME_QUERY, -1, &names, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &names, NULL) != SQLITE_OK) {
 		warn("database: %s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -249,7 +260,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 	for (size_t i = 0; i < flows->len; i++) {
 		const struct flow_key *k = &flows->items[i].key;
 		const struct flow_value *v = &flows->items[i].value;
-		char name[DNS_NAME_MAX], source[4];
+		char name[FLOW_NAMES_MAX], source[4];
 		struct key_text t;
 		struct delta d;
 		int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns);
@@ -262,7 +273,8 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 			continue;
 		r->changed++;
 		r->restarted += d.restarted;
-		resolve(names, t.mac, t.remote_ip, boot_ns_to_unix_ms(v->first_seen_ns), name, source);
+		/* The delta's bytes were counted up to last_seen: the names valid then. */
+		names_at(names, t.mac, t.remote_ip, last_ms, sni_port_of(k), name, source);
 
 		bind_key(up_hist, &t, k);
 		sqlite3_bind_text(up_hist, 6, name, -1, SQLITE_STATIC);
@@ -387,7 +399,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		" bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_history",
 		-1, &hist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, STATE_SELECT, -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, NAME_QUERY, -1, &names, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &names, NULL) != SQLITE_OK) {
 		warn("database: %s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -406,10 +418,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		row.bytes_down = sqlite3_column_int64(hist, 9);
 		row.first_seen_ms = sqlite3_column_int64(hist, 10);
 		row.last_seen_ms = sqlite3_column_int64(hist, 11);
-		/* Harvested before its name was known: the name known now. */
-		if (!row.name[0])
-			resolve(names, row.device_mac, row.remote_ip, row.first_seen_ms, row.name,
-				row.name_source);
+		/* Stored with the names valid when counted: a later name does not claim it. */
 		flow_row_set_address(&row);
 		fn(ctx, &row);
 	}
@@ -435,8 +444,8 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		memcpy(row.remote_ip, t.remote_ip, sizeof(t.remote_ip));
 		row.proto = k->proto;
 		row.remote_port = k->remote_port;
-		resolve(names, row.device_mac, row.remote_ip, boot_ns_to_unix_ms(v->first_seen_ns),
-			row.name, row.name_source);
+		names_at(names, row.device_mac, row.remote_ip, boot_ns_to_unix_ms(v->last_seen_ns),
+			 sni_port_of(k), row.name, row.name_source);
 		row.packets_up = d.packets_up;
 		row.bytes_up = d.bytes_up;
 		row.packets_down = d.packets_down;

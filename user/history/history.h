@@ -46,19 +46,19 @@ typedef void (*flow_row_fn)(void *ctx, const struct flow_row *row);
 
 /*
  * Calls fn for every flow_history row and, if live is given, for every
- * kernel flow's growth not harvested yet: together, every byte once.
- * Rows harvested before their name was known get today's name.  0, or
- * -errno after printing why.
+ * kernel flow's growth not harvested yet: together, every byte once.  A
+ * row's name is the set of names valid for its device and address when
+ * its bytes were counted (at harvest granularity): "" before any name, or
+ * after the names' TTL + grace ran out; several names space separated
+ * (bytes shared by them), unless the device sent some as SNI on the flow's
+ * port: then those.  0, or -errno after printing why.
  */
 int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx);
 
-/*
- * The name a device used for an address, for a flow that began at start_ms
- * (unix ms): the last one answered before, else the first one after.
- */
-bool history_name_at(sqlite3 *db, const char *mac, const char *ip, int64_t start_ms,
-		     char name[DNS_NAME_MAX], char source[4]);
-/* The same for a flow beginning now: the name answered last. */
+/* The names valid for flow k's device and address at t_ms (unix ms), as history_rows names rows. */
+void history_names_at(sqlite3 *db, const char *mac, const char *ip, const struct flow_key *k,
+		      int64_t t_ms, char names[FLOW_NAMES_MAX]);
+/* The name a device was answered last for an address (any time). */
 bool history_name_for(sqlite3 *db, const char *mac, const char *ip, char name[DNS_NAME_MAX],
 		      char source[4]);
 

@@ -46,6 +46,7 @@ static void store_name(void *ctx, const struct name_record *r)
 	sqlite3_bind_int64(s->up_name, 6, r->ttl);
 	sqlite3_bind_int64(s->up_name, 7, r->seen_ms);
 	sqlite3_bind_int64(s->up_name, 8, r->expires_ms);
+	sqlite3_bind_int(s->up_name, 9, r->sni_port);
 	run_stmt(s, s->up_name);
 }
 
@@ -151,8 +152,10 @@ int name_store_open(struct name_store *s, sqlite3 *db)
 	};
 	s->up_name = prepare(db,
 		"INSERT INTO dns_names (device_mac, ip, name, source, chain, ttl, answers,"
-		" first_seen_ms, last_seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8)"
+		" first_seen_ms, last_seen_ms, expires_ms, sni_port)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8, ?9)"
 		" ON CONFLICT DO UPDATE SET chain = excluded.chain, ttl = excluded.ttl,"
+		" sni_port = excluded.sni_port,"
 		" answers = answers + 1, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),"
 		" expires_ms = max(expires_ms, excluded.expires_ms)");
 	s->up_query_q = prepare(db,

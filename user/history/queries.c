@@ -117,7 +117,7 @@ static void dest_name_origin(sqlite3_stmt *st, struct dest *d)
 
 int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *geo,
 			 const struct providers *prov, struct device_config *conf,
-			 struct dest_list *out)
+			 const struct local_nets *local, struct dest_list *out)
 {
 	sqlite3_stmt *tls = NULL, *origin = NULL;
 	int err = dest_group(rows, out);
@@ -137,7 +137,7 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 	for (size_t i = 0; i < out->len; i++) {
 		struct dest *d = &out->items[i];
 
-		dest_describe(d, geo, prov, conf);
+		dest_describe(d, geo, prov, conf, local);
 		if (tls)
 			dest_tls_versions(tls, d);
 		if (origin && d->first->name[0])

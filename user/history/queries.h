@@ -27,12 +27,12 @@ void flow_rows_merge(struct flow_rows *r);
 
 /*
  * The destinations of rows (dest_group: rows get sorted), each described
- * (dest_describe) with the TLS versions negotiated with its addresses and
+ * (dest_describe, local: the gateway's addresses) with the TLS versions negotiated with its addresses and
  * where its name came from; per device, most bytes first.  0 or -ENOMEM.
  */
 int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *geo,
 			 const struct providers *prov, struct device_config *conf,
-			 struct dest_list *out);
+			 const struct local_nets *local, struct dest_list *out);
 
 /* The attribution tables `export --json` dumps. */
 enum history_table { HISTORY_NAMES, HISTORY_DNS_QUERIES, HISTORY_TLS_VERSIONS };

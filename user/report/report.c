@@ -212,7 +212,10 @@ static int add_device(struct report *r, sqlite3 *db, struct device_config *conf,
 	d->ndests = end - first;
 	for (size_t i = first; i < end; i++) {
 		const struct dest *x = &r->dests.items[i];
-		bool local = report_address_local(x->family, x->ip, x->first->device_ip);
+		/* Local as the destinations say (this host's interfaces), or by the address
+		 * alone: the report may be made away from the gateway. */
+		bool local = x->party == PARTY_LOCAL ||
+			     report_address_local(x->family, x->ip, x->first->device_ip);
 		uint64_t bytes = x->bytes_up + x->bytes_down;
 
 		r->local[i] = local;
@@ -278,6 +281,7 @@ static void overall(struct report *r)
 int report_build(sqlite3 *db, const struct report_options *o, const struct geo *geo,
 		 const struct providers *prov, struct device_config *conf, struct report *r)
 {
+	struct local_nets local = { 0 };
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -288,7 +292,11 @@ int report_build(sqlite3 *db, const struct report_options *o, const struct geo *
 	if (err)
 		return err;
 	filter_window(&r->rows, o->since_ms, o->until_ms);
-	if ((err = history_destinations(db, &r->rows, geo, prov, conf, &r->dests)))
+	/* Without the interfaces, multicast and link-local are still known local. */
+	local_nets_load(&local);
+	err = history_destinations(db, &r->rows, geo, prov, conf, &local, &r->dests);
+	local_nets_free(&local);
+	if (err)
 		return err;
 	if (r->dests.len && !(r->local = calloc(r->dests.len, sizeof(*r->local))))
 		return -ENOMEM;
