@@ -37,17 +37,45 @@ void clock_set_boot_translator(boot_ns_translator fn, void *ctx)
 	translator_ctx = ctx;
 }
 
+/*
+ * Wall clock minus boot clock.  Reading the two clocks one after the other
+ * can be split by a preemption, which would shift every conversion by that
+ * long; so the offset is the tightest of three wall-boot-wall readings, and
+ * it is kept for a second, so the conversions close together in time (one
+ * harvest, one batch of events) agree with each other.  A step of the wall
+ * clock is picked up within a second.
+ */
+static int64_t boot_to_wall_offset(void)
+{
+	static int64_t offset, measured_at;
+	int64_t now = clock_ns(CLOCK_MONOTONIC), best = -1;
+
+	if (measured_at && now - measured_at < NS_PER_S)
+		return offset;
+	for (int i = 0; i < 3; i++) {
+		int64_t w1 = clock_ns(CLOCK_REALTIME);
+		int64_t b = clock_ns(CLOCK_BOOTTIME);
+		int64_t w2 = clock_ns(CLOCK_REALTIME);
+
+		if (best < 0 || w2 - w1 < best) {
+			best = w2 - w1;
+			offset = w1 + (w2 - w1) / 2 - b;
+		}
+	}
+	measured_at = now;
+	return offset;
+}
+
 uint64_t boot_ns_to_wall_ns(uint64_t boot_ns)
 {
-	uint64_t now_boot, now_wall;
+	uint64_t now_boot;
 
 	if (translator)
 		return translator(translator_ctx, boot_ns);
 	now_boot = clock_ns(CLOCK_BOOTTIME);
-	now_wall = clock_ns(CLOCK_REALTIME);
 	if (boot_ns > now_boot)
-		return now_wall;
-	return now_wall - (now_boot - boot_ns);
+		boot_ns = now_boot;	/* not in the future */
+	return boot_ns + boot_to_wall_offset();
 }
 
 int64_t boot_ns_to_unix_ms(uint64_t boot_ns)
@@ -57,10 +85,7 @@ int64_t boot_ns_to_unix_ms(uint64_t boot_ns)
 
 uint64_t wall_ms_to_boot_ns(int64_t wall_ms)
 {
-	int64_t boot_ns = clock_ns(CLOCK_BOOTTIME);
-	int64_t delta_ns = wall_ms * 1000000LL - clock_ns(CLOCK_REALTIME);
+	int64_t boot_ns = wall_ms * 1000000LL - boot_to_wall_offset();
 
-	if (boot_ns + delta_ns <= 0)
-		return 1;
-	return boot_ns + delta_ns;
+	return boot_ns <= 0 ? 1 : (uint64_t)boot_ns;
 }
