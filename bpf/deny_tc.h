@@ -179,20 +179,7 @@ static __always_inline __u32 reject_tc_rst(struct __sk_buff *skb, const struct d
 	th = (void *)(b + l3_off + ip_len);
 	__builtin_memcpy(&th->source, th_in + 2, 2);
 	__builtin_memcpy(&th->dest, th_in, 2);
-	((__u32 *)th)[3] = 0;			/* doff, flags, window */
-	th->doff = sizeof(*th) / 4;
-	if (flags & TCP_FLAG_ACK) {
-		th->seq = ack_seq;
-		th->ack_seq = 0;
-		((__u8 *)th)[13] = TCP_FLAG_RST;
-	} else {
-		th->seq = 0;
-		th->ack_seq = bpf_htonl(bpf_ntohl(seq) + seg_len);
-		((__u8 *)th)[13] = TCP_FLAG_RST | TCP_FLAG_ACK;
-	}
-	th->check = 0;
-	th->urg_ptr = 0;
-	th->check = csum_fold64(sum + csum_words(th, sizeof(*th)));
+	reject_rst_fill(th, flags, seq, ack_seq, seg_len, sum);
 	return l3_off + ip_len + sizeof(*th);
 }
 

@@ -88,6 +88,30 @@ static __always_inline __u64 reject_ip_header(void *ip, bool v4, __u8 proto,
 	}
 }
 
+/*
+ * The RST answering a TCP segment (RFC 9293 3.10.7.1), after its ports: one
+ * with ACK is answered at its acknowledgement number, one without acknowledges
+ * seg_len (its payload, SYN and FIN).  sum is the pseudo-header sum from
+ * reject_ip_header(); XDP and TC builders share this.
+ */
+static __always_inline void reject_rst_fill(struct tcphdr *th, __u8 flags, __u32 seq,
+					    __u32 ack_seq, __u32 seg_len, __u64 sum)
+{
+	((__u32 *)th)[3] = 0;			/* doff, flags, window */
+	th->doff = sizeof(*th) / 4;
+	if (flags & TCP_FLAG_ACK) {
+		th->seq = ack_seq;
+		th->ack_seq = 0;
+		((__u8 *)th)[13] = TCP_FLAG_RST;
+	} else {
+		th->seq = 0;
+		th->ack_seq = bpf_htonl(bpf_ntohl(seq) + seg_len);
+		((__u8 *)th)[13] = TCP_FLAG_RST | TCP_FLAG_ACK;
+	}
+	th->check = 0;
+	th->urg_ptr = 0;
+	th->check = csum_fold64(sum + csum_words(th, sizeof(*th)));
+}
 /* Returns the frame length the reply needs, or 0 to drop instead. */
 static __always_inline __u32 reject_write_rst(void *data, void *data_end,
 					      const struct deny_pkt *pi, bool v4)
@@ -129,20 +153,7 @@ static __always_inline __u32 reject_write_rst(void *data, void *data_end,
 	th = ip + ip_len;
 	th->source = dport;
 	th->dest = sport;
-	((__u32 *)th)[3] = 0;			/* doff, flags, window */
-	th->doff = sizeof(*th) / 4;
-	if (flags & TCP_FLAG_ACK) {
-		th->seq = ack_seq;
-		th->ack_seq = 0;
-		((__u8 *)th)[13] = TCP_FLAG_RST;
-	} else {
-		th->seq = 0;
-		th->ack_seq = bpf_htonl(bpf_ntohl(seq) + seg_len);
-		((__u8 *)th)[13] = TCP_FLAG_RST | TCP_FLAG_ACK;
-	}
-	th->check = 0;
-	th->urg_ptr = 0;
-	th->check = csum_fold64(sum + csum_words(th, sizeof(*th)));
+	reject_rst_fill(th, flags, seq, ack_seq, seg_len, sum);
 	return l3_off + ip_len + sizeof(*th);
 }
 

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "datapath/payload.h"
 #include "history/history.h"
+#include "history/rows.h"
 #include "history/payload_store.h"
 #include "history/phase.h"
 
@@ -404,22 +405,9 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		goto out;
 	}
 	while ((rc = sqlite3_step(hist)) == SQLITE_ROW) {
-		struct flow_row row = { 0 };
+		struct flow_row row;
 
-		snprintf(row.device_mac, sizeof(row.device_mac), "%s", sqlite3_column_text(hist, 0));
-		snprintf(row.device_ip, sizeof(row.device_ip), "%s", sqlite3_column_text(hist, 1));
-		snprintf(row.remote_ip, sizeof(row.remote_ip), "%s", sqlite3_column_text(hist, 2));
-		row.proto = sqlite3_column_int(hist, 3);
-		row.remote_port = sqlite3_column_int(hist, 4);
-		snprintf(row.name, sizeof(row.name), "%s", sqlite3_column_text(hist, 5));
-		row.packets_up = sqlite3_column_int64(hist, 6);
-		row.bytes_up = sqlite3_column_int64(hist, 7);
-		row.packets_down = sqlite3_column_int64(hist, 8);
-		row.bytes_down = sqlite3_column_int64(hist, 9);
-		row.first_seen_ms = sqlite3_column_int64(hist, 10);
-		row.last_seen_ms = sqlite3_column_int64(hist, 11);
-		/* Stored with the names valid when counted: a later name does not claim it. */
-		flow_row_set_address(&row);
+		flow_row_from_stmt(hist, &row);
 		fn(ctx, &row);
 	}
 	if (rc != SQLITE_DONE) {

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "history/phase.h"
+#include "history/rows.h"
 
 static const char *const phase_names[] = { "setup", "interaction", "idle", "deletion", "none" };
 
@@ -190,21 +191,9 @@ int phase_flow_rows(sqlite3 *db, const char *phase, const char *only_mac,
 	if (only_mac)
 		sqlite3_bind_text(st, 2, only_mac, -1, SQLITE_STATIC);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct flow_row row = { 0 };
+		struct flow_row row;
 
-		snprintf(row.device_mac, sizeof(row.device_mac), "%s", sqlite3_column_text(st, 0));
-		snprintf(row.device_ip, sizeof(row.device_ip), "%s", sqlite3_column_text(st, 1));
-		snprintf(row.remote_ip, sizeof(row.remote_ip), "%s", sqlite3_column_text(st, 2));
-		row.proto = sqlite3_column_int(st, 3);
-		row.remote_port = sqlite3_column_int(st, 4);
-		snprintf(row.name, sizeof(row.name), "%s", sqlite3_column_text(st, 5));
-		row.packets_up = sqlite3_column_int64(st, 6);
-		row.bytes_up = sqlite3_column_int64(st, 7);
-		row.packets_down = sqlite3_column_int64(st, 8);
-		row.bytes_down = sqlite3_column_int64(st, 9);
-		row.first_seen_ms = sqlite3_column_int64(st, 10);
-		row.last_seen_ms = sqlite3_column_int64(st, 11);
-		flow_row_set_address(&row);
+		flow_row_from_stmt(st, &row);
 		err = flow_rows_add(out, &row);
 	}
 	if (!err && rc != SQLITE_DONE) {
