@@ -33,6 +33,7 @@
 
 #include "iotrim.h"
 #include "datapath/table.h"
+#include "datapath/unpinned.h"
 #include "iotrim_tc.skel.h"
 #include "iotrim_xdp.skel.h"
 
@@ -109,43 +110,6 @@ static inline int fixture_prog_fd(const struct bpf_fixture *fx,
 	}
 }
 
-static inline int fixture_disable_pinning(struct bpf_object *obj)
-{
-	struct bpf_map *map;
-	int err;
-
-	bpf_object__for_each_map(map, obj) {
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/*
- * Makes each map of "to" the same kernel map as the one of that name in
- * "from", as pinning by name does in production.  Maps only one object
- * has, and .rodata/.bss (per-object data), stay separate.
- */
-static inline int fixture_share_maps(struct bpf_object *from,
-				     struct bpf_object *to)
-{
-	struct bpf_map *map, *shared;
-	int err;
-
-	bpf_object__for_each_map(map, to) {
-		if (bpf_map__is_internal(map))
-			continue;
-		shared = bpf_object__find_map_by_name(from, bpf_map__name(map));
-		if (!shared)
-			continue;
-		err = bpf_map__reuse_fd(map, bpf_map__fd(shared));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static inline void fixture_close(struct bpf_fixture *fx)
 {
 	iotrim_tc__destroy(fx->tc);
@@ -163,27 +127,7 @@ static inline int fixture_open(struct bpf_fixture *fx)
 	if (fx->nr_cpus < 0)
 		return fx->nr_cpus;
 
-	fx->xdp = iotrim_xdp__open();
-	if (!fx->xdp) {
-		err = -errno;
-		goto fail;
-	}
-	err = fixture_disable_pinning(fx->xdp->obj);
-	if (!err)
-		err = iotrim_xdp__load(fx->xdp);
-	if (err)
-		goto fail;
-
-	fx->tc = iotrim_tc__open();
-	if (!fx->tc) {
-		err = -errno;
-		goto fail;
-	}
-	err = fixture_disable_pinning(fx->tc->obj);
-	if (!err)
-		err = fixture_share_maps(fx->xdp->obj, fx->tc->obj);
-	if (!err)
-		err = iotrim_tc__load(fx->tc);
+	err = unpinned_load(&fx->xdp, &fx->tc, 0);
 	if (err)
 		goto fail;
 

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "datapath/pin.h"
+#include "datapath/payload.h"
 #include "datapath/table.h"
 
 /*
@@ -35,17 +36,6 @@ static void add_counter(struct traffic_counter *sum, const struct traffic_counte
 	sum->bytes += c->bytes;
 }
 
-static void add_payload(struct payload_counter *sum, const struct payload_counter *c)
-{
-	sum->sampled += c->sampled;
-	sum->encrypted += c->encrypted;
-	sum->text += c->text;
-	sum->compressed += c->compressed;
-	sum->media += c->media;
-	sum->unknown += c->unknown;
-	sum->ignored += c->ignored;
-}
-
 /* Only the CPU that inserted an entry sets its first_seen_ns; the others keep 0. */
 static void merge_seen(__u64 *first, __u64 *last, __u64 cpu_first, __u64 cpu_last)
 {
@@ -66,8 +56,8 @@ static void merge_device(void *sum_, const void *cpu_)
 	}
 	add_counter(&sum->up, &c->up);
 	add_counter(&sum->down, &c->down);
-	add_payload(&sum->payload_up, &c->payload_up);
-	add_payload(&sum->payload_down, &c->payload_down);
+	payload_add(&sum->payload_up, &c->payload_up);
+	payload_add(&sum->payload_down, &c->payload_down);
 	merge_seen(&sum->first_seen_ns, &sum->last_seen_ns, c->first_seen_ns, c->last_seen_ns);
 }
 

@@ -8,39 +8,11 @@
 #include "common/log.h"
 #include "iotrim.h"
 #include "iotrim_maps.h"
-#include "iotrim_tc.skel.h"
-#include "iotrim_xdp.skel.h"
+#include "datapath/unpinned.h"
 #include "replay/progs.h"
 
 /* Room for the flows of long captures between two harvests. */
 #define REPLAY_MAX_FLOWS (4 * IOTRIM_DEFAULT_MAX_FLOWS)
-
-static int unpin_all(struct bpf_object *obj)
-{
-	struct bpf_map *map;
-	int err;
-
-	bpf_object__for_each_map(map, obj)
-		if ((err = bpf_map__set_pin_path(map, NULL)))
-			return err;
-	return 0;
-}
-
-/* Each map of "to" becomes the kernel map of that name in "from". */
-static int share_maps(struct bpf_object *from, struct bpf_object *to)
-{
-	struct bpf_map *map, *shared;
-	int err;
-
-	bpf_object__for_each_map(map, to) {
-		if (bpf_map__is_internal(map))
-			continue;
-		shared = bpf_object__find_map_by_name(from, bpf_map__name(map));
-		if (shared && (err = bpf_map__reuse_fd(map, bpf_map__fd(shared))))
-			return err;
-	}
-	return 0;
-}
 
 static int map_fd(struct bpf_object *obj, const char *name)
 {
@@ -51,33 +23,10 @@ static int map_fd(struct bpf_object *obj, const char *name)
 
 int replay_progs_open(struct replay_progs *p)
 {
-	struct bpf_map *flows;
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->xdp = iotrim_xdp__open();
-	if (!p->xdp) {
-		err = -errno;
-		goto fail;
-	}
-	flows = bpf_object__find_map_by_name(p->xdp->obj, MAP_NAME(MAP_FLOWS));
-	err = unpin_all(p->xdp->obj);
-	if (!err && flows)
-		err = bpf_map__set_max_entries(flows, REPLAY_MAX_FLOWS);
-	if (!err)
-		err = iotrim_xdp__load(p->xdp);
-	if (err)
-		goto fail;
-	p->tc = iotrim_tc__open();
-	if (!p->tc) {
-		err = -errno;
-		goto fail;
-	}
-	err = unpin_all(p->tc->obj);
-	if (!err)
-		err = share_maps(p->xdp->obj, p->tc->obj);
-	if (!err)
-		err = iotrim_tc__load(p->tc);
+	err = unpinned_load(&p->xdp, &p->tc, REPLAY_MAX_FLOWS);
 	if (err)
 		goto fail;
 	p->xdp_fd = bpf_program__fd(p->xdp->progs.iotrim_xdp);
