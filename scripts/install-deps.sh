@@ -7,12 +7,17 @@ packages=(
 	# build
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libsqlite3-dev libldns-dev libmaxminddb-dev libpsl-dev libinih-dev libpcap-dev
+	libmicrohttpd-dev libfixbuf-dev libssl-dev
 	# tests
 	libcmocka-dev jq tshark tcpdump iproute2 nftables ethtool
 	# the man page test renders man/iotrim.8
 	man-db groff-base
 	# the HTML report test renders it in a real browser (headless)
 	chromium
+	# the dashboard's browser tests (Selenium driving headless Chromium)
+	chromium-driver python3-selenium
+	# exporters checked against real collectors; the unit file with systemd-analyze
+	prometheus nfdump systemd
 	# testbed: real servers and clients
 	dnsmasq-base nginx-light openssl mosquitto mosquitto-clients chrony
 	bind9-dnsutils curl iperf3 procps iputils-ping udhcpc
