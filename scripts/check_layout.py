@@ -3,7 +3,7 @@
 
 Prints TAP.  Rules:
   - user/ stages depend one way: common <- datapath, attrib <- history
-    <- enforce, replay <- experiment <- report <- cli; a file includes its own stage or an
+    <- enforce, replay, exporter, audit <- experiment <- report <- web <- cli; a file includes its own stage or an
     earlier one ("stage/file.h"), never a later one or a sibling of its rank;
   - no include circle among the files of user/, bpf/ and include/;
   - no file over 600 lines in user/ and bpf/;
@@ -17,7 +17,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RANK = {"common": 0, "datapath": 1, "attrib": 1, "history": 2,
-        "enforce": 3, "replay": 3, "experiment": 4, "report": 5, "cli": 6}
+        "enforce": 3, "replay": 3, "exporter": 3, "audit": 3,
+        "experiment": 4, "report": 5, "web": 6, "cli": 7}
 MAX_LINES = 600
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
