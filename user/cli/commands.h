@@ -39,4 +39,10 @@ int param_asn_file(const struct param *p, const char *arg, void *field);
 	{ .name = "geo-overrides", PARAM_STRING(type, member.overrides), .arg = "FILE",       \
 	  .help = "PREFIX COUNTRY ASN ORG lines (default " IOTRIM_DEFAULT_GEO_OVERRIDES ")" }
 
+/* A phase timestamp file (history/phase.h) read, then stored as import:FILE;
+ * exit codes.  Shared by `phase import` and `replay --phases`. */
+struct phase_marks;
+int phase_marks_read(const char *file, struct phase_marks *marks);
+int phase_marks_store(struct sqlite3 *db, const char *file, const struct phase_marks *marks);
+
 #endif
