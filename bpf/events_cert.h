@@ -19,7 +19,7 @@
 #ifndef IOTRIM_EVENTS_CERT_H
 #define IOTRIM_EVENTS_CERT_H
 
-#include "events.h"
+#include "events_core.h"
 
 #define CERT_SERVER_HELLO 2
 #define CERT_EXT_SUPPORTED_VERSIONS 0x002b
