@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define CERT_NAME_MAX 256	/* subject, issuer: RFC 2253, cut to fit */
-#define CERT_SANS_MAX 1024	/* space separated DNS names and addresses, whole ones only */
+#define CERT_SANS_MAX 4096	/* space separated DNS names and addresses, whole ones only */
 #define CERT_ALG_MAX 64
 #define CERT_CHAIN_MAX 16	/* certificates of a chain we look at */
 #define CERT_MAX_VALIDITY_DAYS 398
