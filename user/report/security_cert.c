@@ -59,10 +59,20 @@ void security_cert_text(FILE *out, const struct report *r, const struct report_d
 		else
 			fputs(line, out);
 		fputs("\n", out);
-		for (int w = 0; w < CERT_WEAK__COUNT; w++)
-			if (x->cert->weaknesses & (1u << w))
-				fprintf(out, "%s  weakness %s: %s\n", item, cert_weakness_kind(w),
-					cert_weakness_rule(w));
+		for (int w = 0; w < CERT_WEAK__COUNT; w++) {
+			if (!(x->cert->weaknesses & (1u << w)))
+				continue;
+			/* A nested item under the destination's. */
+			fprintf(out, "%s%sweakness ", md ? "  " : item, md ? item : "  ");
+			if (md) {
+				md_escape(out, cert_weakness_kind(w));
+				fputs(": ", out);
+				md_escape(out, cert_weakness_rule(w));
+			} else {
+				fprintf(out, "%s: %s", cert_weakness_kind(w), cert_weakness_rule(w));
+			}
+			fputs("\n", out);
+		}
 	}
 }
 
@@ -115,9 +125,13 @@ void security_cert_html(FILE *out, const struct report *r, const struct report_d
 		if (x->cert->weaknesses) {
 			fputs("<ul>", out);
 			for (int w = 0; w < CERT_WEAK__COUNT; w++)
-				if (x->cert->weaknesses & (1u << w))
-					fprintf(out, "<li class=\"weakness\">%s: %s</li>",
-						cert_weakness_kind(w), cert_weakness_rule(w));
+				if (x->cert->weaknesses & (1u << w)) {
+					fputs("<li class=\"weakness\">", out);
+					html_escape(out, cert_weakness_kind(w));
+					fputs(": ", out);
+					html_escape(out, cert_weakness_rule(w));
+					fputs("</li>", out);
+				}
 			fputs("</ul>", out);
 		}
 		fputs("</li>\n", out);
