@@ -57,6 +57,8 @@ static __always_inline bool cert_hello_in_clear(struct __sk_buff *skb,
 	if (event_load(skb, false, pos, &total, 2))
 		return true;		/* no extensions: TLS <= 1.2 */
 	pos += 2;
+	if (pos + bpf_ntohs(total) < end)
+		end = pos + bpf_ntohs(total);
 	for (int i = 0; i < CERT_EXTENSIONS_MAX; i++) {
 		__u16 ext[2], version = 0;
 

@@ -185,9 +185,8 @@ int cert_reasm_server_hello(struct cert_reasm *r, const struct conn_key *k, uint
 	memcpy(c->sni, sni, sizeof(sni));
 	/* One block: the flight, its handshake bytes, a bit per flight byte. */
 	c->buf = calloc(1, 2 * CERT_REASM_WINDOW + CERT_REASM_WINDOW / 8 + 1);
-	if (!c->buf) {
+	if (!c->buf) {		/* out of memory: its bytes count as unmatched */
 		release(c);
-		r->dropped++;
 		return CERT_REASM_UNMATCHED;
 	}
 	c->hs = c->buf + CERT_REASM_WINDOW;
