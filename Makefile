@@ -101,7 +101,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
-	user/attrib/cert.c user/attrib/cert_reasm.c
+	user/attrib/cert.c user/attrib/cert_reasm.c user/attrib/cert_cache.c
 FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
 	$(BUILD)/fuzz/fuzz_cert
 

@@ -3,9 +3,10 @@
  * Server certificates, controller side: certificates made by the openssl
  * CLI at test time (a self-signed RSA-1024 SHA-1 one valid for ten years,
  * MD5, EC, a CA and a leaf it signed) through the Certificate message
- * parser, each weakness rule on and off; the reassembly of a flight from
- * events in and out of order, cut, evicted, TLS 1.3 hidden; malformed
- * messages counted; and the certificates table read back for a destination.
+ * parser, each weakness rule on and off; the cache of parsed messages;
+ * the reassembly of a flight from events in and out of order, cut,
+ * evicted, TLS 1.3 hidden; malformed messages counted; and the
+ * certificates table read back for a destination.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "attrib_msgs.h"
 #include "attrib/cert.h"
+#include "attrib/cert_cache.h"
 #include "attrib/cert_reasm.h"
 #include "attrib/names.h"
 #include "common/clock.h"
@@ -171,6 +173,28 @@ TEST(malformed_messages)
 	body[3 + 3 + leaf.len + 3] ^= 0xff;
 	EXPECT(cert_parse_message(body, len, NULL, 0, &c) == CERT_OK && c.malformed == 1 &&
 	       c.chain_length == 2, "leaf kept, one malformed");
+}
+
+TEST(cache)
+{
+	const struct der *chain[] = { &weak };
+	struct cert_cache cache = { 0 };
+	struct cert_info a, b;
+	size_t len = message(body, chain, 1);
+
+	ASSERT(cert_cache_parse(&cache, body, len, "weak.example", 0, &a) == CERT_OK, "parsed");
+	ASSERT(cert_cache_parse(&cache, body, len, "weak.example", 0, &b) == CERT_OK, "again");
+	EXPECT(cache.hits == 1 && !memcmp(&a, &b, sizeof(a)), "a hit, the same description");
+	cert_cache_parse(&cache, body, len, "weak.example", b.not_after + 1, &b);
+	EXPECT(cache.hits == 2 && (b.weaknesses & 1u << CERT_WEAK_EXPIRED) &&
+	       !(a.weaknesses & 1u << CERT_WEAK_EXPIRED), "a hit still judges expiry by its time");
+	cert_cache_parse(&cache, body, len, "other.example", 0, &b);
+	EXPECT(cache.hits == 2 && b.sni_mismatch && !a.sni_mismatch, "another SNI is another entry");
+	body[6] ^= 0xff;
+	EXPECT(cert_cache_parse(&cache, body, len, "weak.example", 0, &b) == CERT_MALFORMED &&
+	       cache.hits == 2, "a different message is parsed, malformed or not");
+	body[6] ^= 0xff;
+	cert_cache_free(&cache);
 }
 
 /* ---- reassembly through attrib_handle ---------------------------------- */
@@ -378,6 +402,7 @@ int main(void)
 	RUN(other_algorithms);
 	RUN(ca_signed_chain);
 	RUN(malformed_messages);
+	RUN(cache);
 	RUN(reassembly);
 	RUN(bounds);
 	RUN(stored_and_read_back);

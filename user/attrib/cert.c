@@ -46,6 +46,14 @@ int cert_weakness_from_kind(const char *kind)
 	return -1;
 }
 
+void cert_set_expired(struct cert_info *c, int64_t seen_s)
+{
+	if (c->not_after && c->not_after < seen_s)
+		c->weaknesses |= 1u << CERT_WEAK_EXPIRED;
+	else
+		c->weaknesses &= ~(1u << CERT_WEAK_EXPIRED);
+}
+
 static uint32_t be24(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
@@ -152,8 +160,7 @@ static void describe(X509 *x, const char *sni, int64_t seen_s, struct cert_info 
 	if (c->not_after > c->not_before &&
 	    c->not_after - c->not_before > (int64_t)CERT_MAX_VALIDITY_DAYS * DAY_S)
 		c->weaknesses |= 1u << CERT_WEAK_LONG_VALIDITY;
-	if (c->not_after && c->not_after < seen_s)
-		c->weaknesses |= 1u << CERT_WEAK_EXPIRED;
+	cert_set_expired(c, seen_s);
 	if (c->self_signed)
 		c->weaknesses |= 1u << CERT_WEAK_SELF_SIGNED;
 }

@@ -60,6 +60,9 @@ enum cert_status {
 int cert_parse_message(const uint8_t *body, size_t len, const char *sni, int64_t seen_s,
 		       struct cert_info *out);
 
+/* Sets or clears CERT_WEAK_EXPIRED for a certificate served at seen_s (unix seconds). */
+void cert_set_expired(struct cert_info *c, int64_t seen_s);
+
 /* The weaknesses' names and rules (public: `destinations --json`). */
 const char *cert_weakness_kind(enum cert_weakness w);
 const char *cert_weakness_rule(enum cert_weakness w);

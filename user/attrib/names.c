@@ -31,6 +31,7 @@ void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,
 void attrib_close(struct attrib *a)
 {
 	cert_reasm_free(&a->certs);
+	cert_cache_free(&a->cert_cache);
 }
 
 static void name_key_of(const struct iotrim_event *ev, uint8_t family, const uint8_t *ip,
@@ -223,8 +224,8 @@ static void cert_step(struct attrib *a, const struct iotrim_event *ev, const str
 		break;
 	case CERT_REASM_DONE:
 		cert_reasm_message(&a->certs, k, &body, &len, &sni);
-		if (cert_parse_message(body, len, sni, boot_ns_to_unix_ms(ev->ts_ns) / 1000,
-				       &info) == CERT_OK) {
+		if (cert_cache_parse(&a->cert_cache, body, len, sni,
+				     boot_ns_to_unix_ms(ev->ts_ns) / 1000, &info) == CERT_OK) {
 			a->st.cert_certificates++;
 			a->st.cert_malformed += info.malformed;
 			record_certificate(a, ev, sni, &info);

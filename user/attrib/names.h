@@ -15,6 +15,7 @@
 
 #include "iotrim.h"
 #include "attrib/cert.h"
+#include "attrib/cert_cache.h"
 #include "attrib/cert_reasm.h"
 
 #define IOTRIM_DEFAULT_GRACE_S 300
@@ -116,6 +117,7 @@ struct attrib {
 	struct pending_query queries[ATTRIB_PENDING_QUERIES];	/* a ring, oldest overwritten */
 	unsigned next_query;
 	struct cert_reasm certs;	/* server hello flights under way */
+	struct cert_cache cert_cache;	/* certificate messages parsed before */
 };
 
 void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,
