@@ -214,6 +214,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 		       (unsigned long long)(a.st.dns_malformed + a.st.dns_truncated),
 		       (unsigned long long)(a.st.tls_client_hellos + a.st.tls_server_hellos),
 		       (unsigned long long)(a.st.tls_malformed + a.st.tls_truncated));
+	attrib_close(&a);
 	name_store_close(&store);
 out:
 	ring_buffer__free(rb);

@@ -222,6 +222,25 @@ const struct db_migration db_migrations[] = {
 	  " media INTEGER NOT NULL DEFAULT 0, unknown INTEGER NOT NULL DEFAULT 0,"
 	  " ignored INTEGER NOT NULL DEFAULT 0,"
 	  " PRIMARY KEY (device_mac, mark_id)) WITHOUT ROWID" },
+	/* Server certificates seen by devices (history/cert_store.c); README "Certificates". */
+	{ "certificates_v1",
+	  "CREATE TABLE certificates ("
+	  " device_mac TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " sni TEXT NOT NULL DEFAULT '',"	/* of the connection's ClientHello */
+	  " hidden INTEGER NOT NULL,"		/* 1: TLS 1.3, the certificate was encrypted */
+	  " subject TEXT, issuer TEXT,"		/* RFC 2253; NULL when hidden */
+	  " sans TEXT,"				/* space separated */
+	  " self_signed INTEGER, chain_length INTEGER,"
+	  " signature_algorithm TEXT, key_type TEXT, key_bits INTEGER,"
+	  " not_before INTEGER, not_after INTEGER,"	/* unix seconds */
+	  " validity_days INTEGER, sni_mismatch INTEGER,"
+	  " weaknesses TEXT,"			/* space separated kinds (attrib/cert.h) */
+	  " connections INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, remote_ip, remote_port, sni, hidden))" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

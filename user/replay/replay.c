@@ -357,8 +357,10 @@ int replay_run(const struct replay_opts *o, struct replay_result *r)
 		device_table_sum_flows(&r->snap.devices, &r->snap.flows);
 out:
 	ring_buffer__free(x->rb);
-	if (x->store_open)
+	if (x->store_open) {
+		attrib_close(&x->a);
 		name_store_close(&x->store);
+	}
 	replay_progs_close(&x->p);
 	device_config_free(&x->conf);
 	free(x);
