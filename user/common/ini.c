@@ -53,16 +53,18 @@ int ini_read_text(struct ini_text *t, const char *text, ini_handler handler, voi
 	return ini_parse_stream(read_line, t, handler, user);
 }
 
-int ini_load_file(const char *path, char **text_out, char *err, size_t errlen)
+int ini_load_file(const char *path, char **text_out, char *why, size_t whylen)
 {
 	FILE *f = fopen(path, "r");
 	size_t len = 0, cap = 0;
 	char *text = NULL;
+	int err = -EFBIG;
 
 	*text_out = NULL;
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		err = -errno;
+		snprintf(why, whylen, "%s: %s", path, strerror(-err));
+		return err;
 	}
 	for (;;) {
 		size_t n;
@@ -72,7 +74,7 @@ int ini_load_file(const char *path, char **text_out, char *err, size_t errlen)
 
 			cap = cap ? cap * 2 : 8192;
 			if (cap > INI_FILE_MAX || !(more = realloc(text, cap))) {
-				snprintf(err, errlen, "%s: too big", path);
+				snprintf(why, whylen, "%s: too big", path);
 				goto bad;
 			}
 			text = more;
@@ -83,20 +85,21 @@ int ini_load_file(const char *path, char **text_out, char *err, size_t errlen)
 			break;
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		err = -EIO;
+		snprintf(why, whylen, "%s: %s", path, strerror(EIO));
 		goto bad;
 	}
 	fclose(f);
 	text[len] = '\0';
 	if (strlen(text) != len) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		snprintf(why, whylen, "%s: contains a NUL byte", path);
 		free(text);
-		return -1;
+		return -EINVAL;
 	}
 	*text_out = text;
 	return 0;
 bad:
 	free(text);
 	fclose(f);
-	return -1;
+	return err;
 }

@@ -34,7 +34,7 @@ struct ini_text {
  */
 int ini_read_text(struct ini_text *t, const char *text, ini_handler handler, void *user);
 
-/* The whole file in *text (free() it); 0, or -1 with "PATH: why" in err. */
-int ini_load_file(const char *path, char **text, char *err, size_t errlen);
+/* The whole file in *text (free() it); 0, or -errno with "PATH: why" in why. */
+int ini_load_file(const char *path, char **text, char *why, size_t whylen);
 
 #endif

@@ -397,7 +397,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 	}
 	if (sqlite3_prepare_v2(db,
 		"SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up,"
-		" bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_history",
+		" bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_totals",
 		-1, &hist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, STATE_SELECT, -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &names, NULL) != SQLITE_OK) {
