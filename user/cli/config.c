@@ -127,6 +127,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 	}
 	e = &cfg->entries[cfg->nentries++];
 	*e = (struct config_entry){ .param = p, .value = (char *)value, .line = line };
+	snprintf(e->key, sizeof(e->key), "[%s] %s", section, key);
 	cfg->set |= 1ULL << idx;
 	if ((r->skip & (1ULL << idx)) || !on)
 		return 1;	/* the command line wins; "no" leaves a flag unset */
@@ -220,12 +221,30 @@ void config_print_errors(const struct config *cfg)
 	}
 }
 
-const char *config_value(const struct config *cfg, const struct param *p)
+const struct config_entry *config_entry_of(const struct config *cfg, const struct param *p)
 {
 	for (size_t i = 0; i < cfg->nentries; i++)
 		if (cfg->entries[i].param == p)
-			return cfg->entries[i].value;
+			return &cfg->entries[i];
 	return NULL;
+}
+
+const char *config_value(const struct config *cfg, const struct param *p)
+{
+	const struct config_entry *e = config_entry_of(cfg, p);
+
+	return e ? e->value : NULL;
+}
+
+void config_key_of(const struct param *p, char *out, size_t len)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		if (!strcmp(aliases[i].option, p->name)) {
+			snprintf(out, len, "[%s] %s", aliases[i].section, aliases[i].key);
+			return;
+		}
+	}
+	snprintf(out, len, "[iotrim] %s", p->name);
 }
 
 int config_load(const struct command *cmd, const char *path, void *opts, struct config *cfg)

@@ -26,6 +26,7 @@ struct config_entry {
 	const struct param *param;
 	char *value;		/* the options struct points into it: keep until done */
 	int line;
+	char key[96];		/* as written: "[sampling] first" */
 };
 
 struct config_error {
@@ -62,7 +63,11 @@ int config_load(const struct command *cmd, const char *path, void *opts, struct 
 /* Prints each error as "iotrim: FILE:LINE: message" to stderr. */
 void config_print_errors(const struct config *cfg);
 
-/* The value the file gave p ("" for a flag), or NULL. */
+/* The entry of the file for p, or NULL. */
+const struct config_entry *config_entry_of(const struct config *cfg, const struct param *p);
+/* The value the file gave p, or NULL. */
 const char *config_value(const struct config *cfg, const struct param *p);
+/* How a file spells p's key: the alias, else "[iotrim] NAME". */
+void config_key_of(const struct param *p, char *out, size_t len);
 
 #endif
