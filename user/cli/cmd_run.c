@@ -166,7 +166,6 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	run_apply_sampling(&o->live, NULL);
 	/*
@@ -258,6 +257,8 @@ static int run_run(const void *opts, int argc, char **argv)
 	int err;
 
 	(void)argc, (void)argv;
+	/* A reload asked for while starting waits for the loop (not the default: exit). */
+	signal(SIGHUP, on_signal);
 	/* The config file fills what the command line left unset. */
 	if (config_load(&run_command, given->config, &p, &rl.first)) {
 		config_print_errors(&rl.first);
