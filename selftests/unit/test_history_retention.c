@@ -6,9 +6,11 @@
  * run` would.  The database stays under its bound, the roll-up keeps every
  * total (per device, per destination, and through history_rows(), the
  * reader of reports and exports), a dropped window is gone, counter states
- * of another boot go, and no transaction moves more than a batch.
+ * of another boot or of a kernel entry that is gone go, and no transaction
+ * moves more than a batch.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +223,41 @@ TEST(states_of_other_boots_go)
 	db_close(db);
 }
 
+TEST(states_of_gone_kernel_entries_go)
+{
+	struct flow_entry entry = { 0 };
+	struct flow_table live = { .items = &entry, .len = 1 };
+	struct retention_result r = { 0 };
+	sqlite3 *db = fresh_db("gone.db");
+	char boot_id[40], sql[1024];
+
+	ASSERT(db, "database opens");
+	history_boot_id(boot_id);
+	ASSERT(boot_id[0], "a boot id");
+	memcpy(entry.key.device_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 0x21 }, 6);
+	entry.key.family = IOTRIM_FAMILY_IPV4;
+	entry.key.proto = IPPROTO_TCP;
+	entry.key.remote_port = 443;
+	memcpy(entry.key.device_ip, (uint8_t[]){ 192, 0, 2, 21 }, 4);
+	memcpy(entry.key.remote_ip, (uint8_t[]){ 203, 0, 113, 1 }, 4);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO flow_state VALUES ('02:00:00:00:00:21', '192.0.2.21', '203.0.113.1', 6,"
+		 " 443, '%s', 1, 1, 1, 1, 1);"
+		 "INSERT INTO flow_state VALUES ('02:00:00:00:00:21', '192.0.2.21', '203.0.113.2', 6,"
+		 " 443, '%s', 1, 1, 1, 1, 1);"
+		 "INSERT INTO payload_state VALUES ('02:00:00:00:00:21', '192.0.2.21', '203.0.113.2', 6,"
+		 " 443, '%s', 1, 0, 0, 0, 0, 0, 0, 0);", boot_id, boot_id, boot_id);
+	ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "states inserted");
+	ASSERT(retention_prune_states(db, &live, &r) == 0, "prune");
+	EXPECT(query(db, "SELECT count(*) FROM flow_state WHERE remote_ip = '203.0.113.1'") == 1,
+	       "the live entry's state stays");
+	EXPECT(query(db, "SELECT count(*) FROM flow_state") == 1 &&
+	       query(db, "SELECT count(*) FROM payload_state") == 0,
+	       "the gone entry's flow and payload states go");
+	EXPECT(r.other_dropped == 2, "two rows counted (%zu)", r.other_dropped);
+	db_close(db);
+}
+
 TEST(stats_read_without_writing)
 {
 	struct db_stats st;
@@ -247,6 +284,7 @@ int main(void)
 	RUN(a_week_stays_bounded_and_rolled_up_totals_stay);
 	RUN(drop_deletes_old_rows_only);
 	RUN(states_of_other_boots_go);
+	RUN(states_of_gone_kernel_entries_go);
 	RUN(stats_read_without_writing);
 	rc = harness_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

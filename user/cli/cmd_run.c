@@ -217,7 +217,7 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 			last_expire = now;
 		}
 		if (now - last_retention >= RUN_RETENTION_PERIOD_S) {
-			run_retention(db, &o->live.retention);
+			run_retention(db, &o->live.retention, flows_fd);
 			last_retention = now;
 		}
 		if (o->duration && now - start >= o->duration)

@@ -52,7 +52,8 @@ void run_apply_sampling(const struct run_live *live, const struct sampling_chang
  * logs each change, and returns 0; on errors logs them and changes nothing. */
 int run_reload(struct run_reload *rl, struct run_live *live, struct device_config *conf);
 
-/* Applies the retention policy now, logging what it did. */
-void run_retention(sqlite3 *db, const struct retention_policy *policy);
+/* Applies the retention policy now, logging what it did; flows_fd, the
+ * flow table, says which counter states are still live. */
+void run_retention(sqlite3 *db, const struct retention_policy *policy, int flows_fd);
 
 #endif

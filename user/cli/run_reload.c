@@ -132,14 +132,23 @@ int run_reload(struct run_reload *rl, struct run_live *live, struct device_confi
 	return 0;
 }
 
-void run_retention(sqlite3 *db, const struct retention_policy *policy)
+void run_retention(sqlite3 *db, const struct retention_policy *policy, int flows_fd)
 {
+	struct flow_table live = { 0 };
 	struct retention_result r;
+	int err;
 
 	if (!policy->detail_days && !policy->daily_days)
 		return;
 	if (retention_apply(db, policy, clock_wall_ms(), &r))
 		return;
+	if (policy->detail_days) {
+		if ((err = read_flows(flows_fd, &live)))
+			warn("retention: reading the flow table failed: %s", strerror(-err));
+		else
+			retention_prune_states(db, &live, &r);
+		flow_table_free(&live);
+	}
 	if (r.rolled_up || r.dropped || r.daily_dropped || r.other_dropped)
 		notice("retention: %zu rows rolled up per day, %zu dropped, %zu daily rows dropped, %zu old DNS/TLS/state rows dropped (%zu transactions)",
 		       r.rolled_up, r.dropped, r.daily_dropped, r.other_dropped, r.transactions);

@@ -159,6 +159,72 @@ int retention_apply(sqlite3 *db, const struct retention_policy *p, int64_t now_m
 	return 0;
 }
 
+/* This boot's states whose key the kernel table (temp.live_flows) lacks. */
+#define GONE_STATES(table)                                                                  \
+	"DELETE FROM " table " WHERE (device_mac, device_ip, remote_ip, proto, remote_port) IN"  \
+	" (SELECT device_mac, device_ip, remote_ip, proto, remote_port FROM " table " s"     \
+	"  WHERE boot_id = ?2 AND NOT EXISTS (SELECT 1 FROM temp.live_flows l"                \
+	"   WHERE l.device_mac = s.device_mac AND l.device_ip = s.device_ip"                  \
+	"   AND l.remote_ip = s.remote_ip AND l.proto = s.proto AND l.remote_port = s.remote_port)" \
+	"  LIMIT " XSTR(RETENTION_BATCH) ")"
+
+/* The live keys into a temporary table: no lock on the database itself. */
+static int fill_live(sqlite3 *db, const struct flow_table *live)
+{
+	sqlite3_stmt *st = NULL;
+	struct key_text t;
+
+	if (sqlite3_exec(db,
+			 "CREATE TEMP TABLE IF NOT EXISTS live_flows (device_mac TEXT, device_ip TEXT,"
+			 " remote_ip TEXT, proto INTEGER, remote_port INTEGER, PRIMARY KEY (device_mac,"
+			 " device_ip, remote_ip, proto, remote_port)) WITHOUT ROWID;"
+			 "BEGIN; DELETE FROM temp.live_flows",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.live_flows VALUES (?1, ?2, ?3, ?4, ?5)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	for (size_t i = 0; i < live->len; i++) {
+		const struct flow_key *k = &live->items[i].key;
+
+		history_key_text(k, &t);
+		sqlite3_bind_text(st, 1, t.mac, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, t.device_ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, t.remote_ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, k->proto);
+		sqlite3_bind_int(st, 5, k->remote_port);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+fail:
+	warn("retention: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+int retention_prune_states(sqlite3 *db, const struct flow_table *live,
+			   struct retention_result *r)
+{
+	static const char *const gone[] = { GONE_STATES("flow_state"), GONE_STATES("payload_state") };
+	char boot_id[40];
+	long n;
+
+	history_boot_id(boot_id);
+	if (!boot_id[0] || fill_live(db, live))
+		return boot_id[0] ? -EIO : 0;	/* no boot id: no state is this boot's for sure */
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		const char *const one[] = { gone[i], NULL };
+
+		if ((n = batches(db, one, 0, boot_id, &r->transactions)) < 0)
+			return -EIO;
+		r->other_dropped += n;
+	}
+	return sqlite3_exec(db, "DELETE FROM temp.live_flows", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
 static int64_t file_size(const char *path, const char *suffix)
 {
 	char name[4096];

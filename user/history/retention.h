@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "datapath/table.h"
+
 /* Rows moved or deleted per transaction. */
 #define RETENTION_BATCH 500
 
@@ -48,6 +50,16 @@ struct retention_result {
 /* Applies policy as of now_ms (unix ms); 0, or -EIO after printing why. */
 int retention_apply(sqlite3 *db, const struct retention_policy *policy, int64_t now_ms,
 		    struct retention_result *r);
+
+/*
+ * Drops the counter states (flow_state, payload_state) of this boot whose
+ * kernel entry is gone (not in live, the flow table read just now): an
+ * entry made again later has another first_seen, whose whole value is its
+ * delta with or without the old state, so nothing is counted twice.
+ * Adds to r->other_dropped; 0, or -EIO after printing why.
+ */
+int retention_prune_states(sqlite3 *db, const struct flow_table *live,
+			   struct retention_result *r);
 
 struct db_stats {
 	int64_t bytes;		/* the file and its WAL */
