@@ -5,7 +5,8 @@
  * dropped); daily rows older than their own window are dropped; so are
  * counter states of earlier boots and DNS/TLS rows older than the window.
  * Everything goes in small transactions, so a harvest or a reader never
- * waits long.  Readers see flow_history and flow_daily through the view
+ * waits long: the keys to remove are listed first (a read), then removed
+ * RETENTION_BATCH per transaction by key.  Readers see flow_history and flow_daily through the view
  * flow_totals, so totals stay right over rolled-up days.
  *
  * The roll-up rule: rows of one unix day (UTC, by last_seen), device,
