@@ -57,6 +57,10 @@ expect_exit "check: an overlong line" 2 "long.conf:2: line too long" "$IOTRIM" c
 printf 'lan = lan0\n' >"$WORK/nosection.conf"
 expect_exit "check: a key before any section" 2 "nosection.conf:1: 'lan' before any \\[section\\]" \
 	"$IOTRIM" config check "$WORK/nosection.conf"
+printf '[iotrim]\nlan =\nno-attach = maybe\n' >"$WORK/values.conf"
+expect_exit "check: an empty value" 2 "values.conf:2: lan is empty" "$IOTRIM" config check "$WORK/values.conf"
+expect_exit "check: a flag takes yes or no" 2 "values.conf:3: no-attach is yes or no, not 'maybe'" \
+	"$IOTRIM" config check "$WORK/values.conf"
 expect_exit "check: the shipped example is valid" 0 "iotrim.conf.example: ok \\(12 keys\\)" \
 	"$IOTRIM" config check data/iotrim.conf.example
 tap_check "check touched nothing (no database)" test ! -e "$IOTRIM_DB"

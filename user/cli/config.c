@@ -114,6 +114,10 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			  key, section, p->name);
 		return 1;
 	}
+	if (!*value) {
+		add_error(cfg, line, "%s is empty (leave the key out for the default)", key);
+		return 1;
+	}
 	if (p->kind == PARAM_KIND_FLAG && !flag_value(value, &on)) {
 		add_error(cfg, line, "%s is yes or no, not '%s'", key, value);
 		return 1;
