@@ -6,6 +6,9 @@ BPFTOOL   ?= bpftool
 CC        ?= gcc
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+# systemd looks for units under /usr/local/lib/systemd/system too.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CFLAGS   ?= -O2 -g
@@ -94,6 +97,11 @@ install: $(BUILD)/iotrim
 	install -D -m 0644 data/providers.conf $(DESTDIR)$(PREFIX)/share/iotrim/providers.conf
 	install -D -m 0644 data/devices.conf.example $(DESTDIR)$(PREFIX)/share/iotrim/devices.conf.example
 	install -D -m 0644 man/iotrim.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotrim.8
+	install -D -m 0644 data/iotrim.conf.example $(DESTDIR)$(SYSCONFDIR)/iotrim/iotrim.conf.example
+	@mkdir -p $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/service/systemd/iotrim.service.in \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/iotrim.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/iotrim.service
 
 # libFuzzer targets for the DNS, TLS and certificate handlers and the pcap reader (fuzz/), with seed corpora.
 FUZZ_CC    ?= clang
