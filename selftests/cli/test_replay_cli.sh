@@ -176,6 +176,16 @@ witness snap64.pcap | grep -v ' fd00:' >snap.witness
 same "snap length 64: IPv4 packets and L3 bytes still equal tshark's" snap.witness snap.flows
 tap_check "snap length 64: no payload class guessed" \
 	test "$(jq '[.[] | .payload_up.sampled + .payload_down.sampled] | add' snap.json)" = 0
+# A record that claims 4 GiB on the wire (raw IP: 14 bytes of made-up
+# Ethernet header are added to it) is skipped, the others count.
+cp m_raw.pcap hugelen.pcap
+printf '\xff\xff\xff\xff' | dd of=hugelen.pcap bs=1 seek=36 conv=notrunc 2>/dev/null
+out=$("$IOTRIM" replay hugelen.pcap --db h.db --json 2>&1 >/dev/null); rc=$?
+all=$(capinfos -c -M m_raw.pcap 2>/dev/null | awk '/Number of packets/ { print $NF }')
+tap_check "a frame claiming 4 GiB: skipped, said, counted, the rest replayed (exit $rc)" \
+	bash -c "[ $rc = 0 ] && grep -q 'frame 1 claims 4294967295 bytes on the wire' <<<\"\$1\" &&
+		grep -q 'wire length over 256 KiB (skipped): 1' <<<\"\$1\" &&
+		grep -q 'replayed $((all - 1)) frames' <<<\"\$1\"" _ "$out"
 cp m_eth.pcap oversnap.pcap
 printf '\x40\x00\x00\x00' | dd of=oversnap.pcap bs=1 seek=16 conv=notrunc 2>/dev/null
 out=$("$IOTRIM" replay oversnap.pcap --db o.db --lan-mac $GW 2>&1); rc=$?
