@@ -20,12 +20,6 @@
 #include "iotrim_maps.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, IOTRIM_EVENTS_RINGBUF_BYTES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} MAP_EVENTS SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IOTRIM_MAX_CONNS);
 	__type(key, struct conn_key);
