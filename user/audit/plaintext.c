@@ -231,8 +231,7 @@ static bool email_local(int c)
 /* The address around the '@' at at, or false; [*from, *to). */
 static bool email_at(const struct scan *s, size_t at, size_t *from, size_t *to)
 {
-	size_t l = at, r = at + 1, last_dot = 0, label = 0;
-	bool dot = false;
+	size_t l = at, r = at + 1, label = 0, last_dot;
 
 	while (l > 0 && email_local(s->b[l - 1]) && at - l < EMAIL_LOCAL_MAX + 1)
 		l--;
@@ -243,8 +242,6 @@ static bool email_at(const struct scan *s, size_t at, size_t *from, size_t *to)
 		if (s->b[r] == '.') {
 			if (!label || s->b[r - 1] == '-')
 				break;	/* empty label or one ending in '-' */
-			dot = true;
-			last_dot = r;
 			label = 0;
 		} else {
 			if (!label && s->b[r] == '-')
@@ -256,9 +253,10 @@ static bool email_at(const struct scan *s, size_t at, size_t *from, size_t *to)
 	/* a trailing dot or dash ends a sentence, not the address */
 	while (r > at + 1 && (s->b[r - 1] == '.' || s->b[r - 1] == '-'))
 		r--;
-	if (!dot || last_dot >= r - 1 || last_dot <= at + 1)
-		return false;
-	if (r - last_dot - 1 < 2)
+	for (last_dot = r - 1; last_dot > at + 1 && s->b[last_dot] != '.'; last_dot--)
+		;
+	/* at least two labels, the last of two or more letters */
+	if (s->b[last_dot] != '.' || r - last_dot - 1 < 2)
 		return false;
 	for (size_t i = last_dot + 1; i < r; i++)
 		if (!is_alpha(s->b[i]))

@@ -99,6 +99,24 @@ int plain_audit_begin(sqlite3 *db, const struct plain_audit_row *r, int64_t *id)
 	return 0;
 }
 
+/*
+ * Runs a statement that wipes strings so that they are gone from the file:
+ * secure_delete overwrites the old cell's bytes, and a truncating
+ * checkpoint drops the WAL frames that still hold them (best effort: a
+ * reader in another process can keep frames until it finishes).
+ */
+static int run_wipe(sqlite3 *db, sqlite3_stmt *st)
+{
+	int err;
+
+	sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+	err = run(db, st);
+	sqlite3_exec(db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+	if (!err && sqlite3_changes(db))
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return err;
+}
+
 int plain_audit_end(sqlite3 *db, int64_t id, int64_t now_ms)
 {
 	sqlite3_stmt *st = prepare(db,
@@ -109,7 +127,7 @@ int plain_audit_end(sqlite3 *db, int64_t id, int64_t now_ms)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);
-	return run(db, st);
+	return run_wipe(db, st);
 }
 
 int plain_audit_wipe_expired(sqlite3 *db, int64_t now_ms)
@@ -121,7 +139,7 @@ int plain_audit_wipe_expired(sqlite3 *db, int64_t now_ms)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now_ms);
-	return run(db, st);
+	return run_wipe(db, st);
 }
 
 static char *column_dup(sqlite3_stmt *st, int col)

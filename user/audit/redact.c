@@ -42,7 +42,7 @@ void plain_redact(const struct plain_match *m, char out[REDACTED_MAX])
 		shown = SHOWN_MAX;
 	for (size_t i = 0; i < pre + shown; i++)
 		out[n++] = printable(m->value[i]);
-	snprintf(out + n, REDACTED_MAX - n, "\u2026(%zu chars)", hidden - shown);
+	snprintf(out + n, REDACTED_MAX - n, "\u2026(%zu chars)", hidden);
 }
 
 int plain_hmac(const uint8_t key[PLAIN_KEY_BYTES], const struct plain_match *m,

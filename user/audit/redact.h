@@ -5,12 +5,12 @@
  * database random key, audit/plaintext_store.h) so that the same value seen
  * again is one finding.
  *
- * Redaction keeps at most the first quarter of the value, and no more than
- * 4 characters, then "…(N chars)" with N the length of what was hidden:
- * "Bearer eyJhbGciOi..." (45 chars) -> "Bearer eyJh…(41 chars)".  What is
- * kept in clear besides: the scheme word of an Authorization value
- * ("Bearer ", "Basic ") and the parameter name of a url_secret
- * ("token=").  Bytes outside printable ASCII show as '?'.
+ * Redaction keeps in clear the scheme word of an Authorization value
+ * ("Bearer ", "Basic ") and the parameter name of a url_secret ("token=");
+ * of the rest, the secret, at most its first quarter and no more than 4
+ * characters, then "…(N chars)" with N the secret's length:
+ * "Bearer eyJhbGciOi..." -> "Bearer eyJh…(41 chars)" for a 41-character
+ * token.  Bytes outside printable ASCII show as '?'.
  */
 #ifndef IOTRIM_AUDIT_REDACT_H
 #define IOTRIM_AUDIT_REDACT_H
