@@ -95,19 +95,22 @@ install: $(BUILD)/iotrim
 	install -D -m 0644 data/devices.conf.example $(DESTDIR)$(PREFIX)/share/iotrim/devices.conf.example
 	install -D -m 0644 man/iotrim.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotrim.8
 
-# libFuzzer targets for the DNS and TLS handlers (fuzz/), with seed corpora.
+# libFuzzer targets for the DNS and TLS handlers, the pcap reader and the
+# plaintext scanner (fuzz/), with seed corpora.
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
-	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c
-FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap
+	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
+	user/audit/plaintext.c user/audit/redact.c
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
+	$(BUILD)/fuzz/fuzz_plaintext
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap -lcrypto
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
 $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap
@@ -116,6 +119,11 @@ $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BU
 	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
 	for l in eth sll sll2 raw; do $(BUILD)/selftests/lib/gen_pcap mixed $(BUILD)/fuzz/corpus/pcap/$$l.pcap $$l; done
 	-editcap -F pcapng $(BUILD)/fuzz/corpus/pcap/eth.pcap $(BUILD)/fuzz/corpus/pcap/eth.pcapng
+	@mkdir -p $(BUILD)/fuzz/corpus/plaintext
+	printf 'POST /d/0123456789abcdef0123456789abcdef?api_key=s3cr3t&x=1 HTTP/1.1\r\nAuthorization: Bearer eyJh.x.y\r\nCookie: sid=42\r\n\r\n{"e":"a.b@mail.example.org","p":"+49 151 2345-6789","m":"02-00-00-00-00-21"}' \
+		> $(BUILD)/fuzz/corpus/plaintext/http
+	printf 'HTTP/1.1 200 OK\r\nSet-Cookie: id=7\r\n\r\nAlice Smith, kitchen, SN-4711, 020000000021' \
+		> $(BUILD)/fuzz/corpus/plaintext/response
 	touch $@
 
 # The README's test command: installs what is missing, builds, runs it all.
