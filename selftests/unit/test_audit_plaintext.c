@@ -20,7 +20,9 @@
 #include "audit/redact.h"
 #include "common/clock.h"
 #include "harness.h"
+#include "common/json.h"
 #include "history/db.h"
+#include "report/report.h"
 #include "iotrim.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -377,6 +379,63 @@ TEST(samples_into_findings)
 	       "nor, once the audit ended, the user's string");
 }
 
+static char *render(int format, const struct report_device *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	if (format == 0)
+		security_text(f, d, false, "", "  ");
+	else if (format == 1)
+		security_text(f, d, true, "### ", "- ");
+	else if (format == 2)
+		security_html(f, d);
+	else {
+		json_init(&j, f);
+		json_object_begin(&j, NULL);
+		security_json(&j, d);
+		json_object_end(&j);
+		json_finish(&j);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The report's Security part in every format: fields, escaping, never audited. */
+TEST(report_security)
+{
+	struct plain_finding f = {
+		.name = "api.vendor.example", .port = 80, .kind = "cookie", .count = 3,
+		.first_seen_ms = 1796065200000LL, .last_seen_ms = 1796065260000LL,
+		.redacted = "<b>|*\u2026(9 chars)",
+	};
+	struct report_device d = { .plaintext_audits = 2, .plaintext = { &f, 1 } };
+	char *out;
+
+	out = render(0, &d);
+	EXPECT(strstr(out, "plaintext: 1 finding in 2 audits") && strstr(out, "api.vendor.example") &&
+	       strstr(out, "2026-11-30T19:00:00.000Z") && strstr(out, "cookie"), "text:\n%s", out);
+	free(out);
+	out = render(1, &d);
+	EXPECT(strstr(out, "### Security") && strstr(out, "\\<b\\>\\|\\*"), "markdown escapes:\n%s", out);
+	free(out);
+	out = render(2, &d);
+	EXPECT(strstr(out, "&lt;b&gt;|*") && !strstr(out, "<b>"), "html escapes:\n%s", out);
+	free(out);
+	out = render(3, &d);
+	EXPECT(strstr(out, "\"security\":{\"plaintext_audits\":2,\"plaintext\":[{\"name\":\"api.vendor.example\","
+			   "\"port\":80,\"kind\":\"cookie\",\"count\":3,\"first_seen\":\"2026-11-30T19:00:00.000Z\","
+			   "\"last_seen\":\"2026-11-30T19:01:00.000Z\",\"redacted\":\"<b>|*"), "json:\n%s", out);
+	free(out);
+	d.plaintext_audits = 0;
+	d.plaintext.n = 0;
+	out = render(0, &d);
+	EXPECT(strstr(out, "not audited"), "a device never audited says so:\n%s", out);
+	free(out);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -390,6 +449,7 @@ int main(void)
 	RUN(hmac_is_keyed);
 	RUN(strings_file);
 	RUN(samples_into_findings);
+	RUN(report_security);
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

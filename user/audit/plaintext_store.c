@@ -176,6 +176,20 @@ int plain_audit_active(sqlite3 *db, const char *device_mac, int64_t at_ms,
 	return err;
 }
 
+int plain_audit_count(sqlite3 *db, const char *device_mac, unsigned *n)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM plaintext_audits WHERE device_mac = ?1");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, device_mac, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_error(db);
+}
+
 int plain_finding_add(sqlite3 *db, int64_t audit_id, const struct plain_finding *f)
 {
 	sqlite3_stmt *st = prepare(db,

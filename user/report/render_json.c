@@ -126,6 +126,7 @@ static void device_object(struct json *j, const struct report *r, const struct r
 	for (size_t i = d->first_dest; i < d->first_dest + d->ndests; i++)
 		dest_object(j, r, i);
 	json_array_end(j);
+	security_json(j, d);
 	json_object_end(j);
 }
 

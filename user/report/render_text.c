@@ -153,6 +153,7 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 		fprintf(out, "%s%zu more destinations (--format json lists them all)\n",
 			st->md ? "\n" : "    ", d->ndests - TOP_DESTS);
 	fputs("\n", out);
+	security_text(out, d, st->md, st->h3, st->item);
 }
 
 static void render(const struct report *r, FILE *out, const struct style *st)

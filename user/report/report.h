@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "attrib/destinations.h"
+#include "audit/plaintext_store.h"
 #include "datapath/payload.h"
 #include "history/device_labels.h"
 #include "history/phase.h"
@@ -59,6 +60,8 @@ struct report_device {
 	struct phase_interval *phases;
 	size_t nphases;
 	size_t first_dest, ndests;	/* into report.dests, most bytes first */
+	unsigned plaintext_audits;	/* `iotrim audit plaintext` runs of the device */
+	struct plain_findings plaintext;	/* their findings, merged by value */
 };
 
 struct report_category {
@@ -105,5 +108,18 @@ void report_html(const struct report *r, FILE *out);
 
 /* Writes s with Markdown's metacharacters escaped (and '|' for tables). */
 void md_escape(FILE *out, const char *s);
+/* Writes s with HTML's metacharacters escaped (render_html.c). */
+void html_escape(FILE *out, const char *s);
+
+/*
+ * Each device's "Security" part (security_plaintext.c): the findings of
+ * `iotrim audit plaintext`, in the report's formats.  Text and Markdown
+ * take the renderer's heading and item prefixes.
+ */
+struct json;
+void security_text(FILE *out, const struct report_device *d, bool md, const char *h3,
+		   const char *item);
+void security_json(struct json *j, const struct report_device *d);
+void security_html(FILE *out, const struct report_device *d);
 
 #endif
