@@ -73,6 +73,7 @@ static const struct scan_case scan_cases[] = {
 	{ "near miss: longer names and empty values",
 	  "GET /a?monkey=1&tokens=2&key=&sessionid_x=3 HTTP/1.1\r\n", { { 0 } } },
 	{ "near miss: not a request line", "GETX /a?key=1 HTTP/1.1\r\n", { { 0 } } },
+	{ "near miss: lower-case method", "get /a?key=1 HTTP/1.1\r\n", { { 0 } } },
 	{ "near miss: no HTTP version", "GET /a?key=1\r\n", { { 0 } } },
 	/* URL path */
 	{ "hex path segment of 32",

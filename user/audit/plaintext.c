@@ -193,8 +193,9 @@ static void scan_request_line(struct scan *s)
 	};
 	size_t end = line_end(s, 0), t = 0, te, q;
 
+	/* methods are case-sensitive (RFC 9110) */
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !t; i++)
-		if (ci_at(s, 0, methods[i], strlen(methods[i])) && methods[i][0] == s->b[0])
+		if (s->len >= strlen(methods[i]) && !memcmp(s->b, methods[i], strlen(methods[i])))
 			t = strlen(methods[i]);
 	if (!t)
 		return;
