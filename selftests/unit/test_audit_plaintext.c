@@ -364,7 +364,10 @@ TEST(samples_into_findings)
 		       "kinds in order");
 	}
 	plain_findings_free(&f);
+	uint64_t samples = 0;
 
+	EXPECT(plain_audit_samples(db, id, &samples) == 0 && samples == 2,
+	       "the run counts the samples scanned for it (%llu)", (unsigned long long)samples);
 	ASSERT(plain_audit_end(db, id, clock_wall_ms()) == 0, "end");
 	struct plain_audit_row active;
 

@@ -92,6 +92,8 @@ void plain_sampler_handle(struct plain_sampler *p, const void *data, size_t size
 		p->st.unaudited++;
 		return;
 	}
+	if (plain_audit_sampled(p->db, audit.id))
+		p->st.failed++;
 	destination_name(p, ev, c.f.name, sizeof(c.f.name));
 	c.f.port = ev->key.remote_port;
 	memcpy(rules.mac, ev->key.device_mac, 6);

@@ -21,7 +21,7 @@ struct plain_sample_stats {
 	uint64_t bad;		/* wrong size, length or family */
 	uint64_t unaudited;	/* no audit run for the device at the event's time */
 	uint64_t findings;	/* sightings stored */
-	uint64_t failed;	/* sightings the database refused */
+	uint64_t failed;	/* sightings (or sample counts) the database refused */
 };
 
 struct plain_sampler {

@@ -176,6 +176,30 @@ int plain_audit_active(sqlite3 *db, const char *device_mac, int64_t at_ms,
 	return err;
 }
 
+int plain_audit_sampled(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = prepare(db, "UPDATE plaintext_audits SET samples = samples + 1 WHERE id = ?1");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	return run(db, st);
+}
+
+int plain_audit_samples(sqlite3 *db, int64_t id, uint64_t *n)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT samples FROM plaintext_audits WHERE id = ?1");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : db_error(db);
+}
+
 int plain_audit_count(sqlite3 *db, const char *device_mac, unsigned *n)
 {
 	sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM plaintext_audits WHERE device_mac = ?1");

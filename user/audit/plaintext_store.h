@@ -40,6 +40,9 @@ int plain_audit_wipe_expired(sqlite3 *db, int64_t now_ms);
 int plain_audit_active(sqlite3 *db, const char *device_mac, int64_t at_ms,
 		       struct plain_audit_row *out);
 
+/* One more sample scanned for the run; how many so far, in *n. */
+int plain_audit_sampled(sqlite3 *db, int64_t id);
+int plain_audit_samples(sqlite3 *db, int64_t id, uint64_t *n);
 /* How many audit runs device_mac had, in *n. */
 int plain_audit_count(sqlite3 *db, const char *device_mac, unsigned *n);
 

@@ -68,7 +68,8 @@ static int audit_window(int map_fd, const uint8_t mac[6], unsigned duration_s)
 	return 0;
 }
 
-static void print_findings(const struct plain_findings *f, const char *mac, bool json)
+static void print_findings(const struct plain_findings *f, const char *mac, uint64_t samples,
+			   bool json)
 {
 	char first[TIME_STRLEN], last[TIME_STRLEN];
 	struct json j;
@@ -93,7 +94,8 @@ static void print_findings(const struct plain_findings *f, const char *mac, bool
 		json_finish(&j);
 		return;
 	}
-	printf("plaintext audit of %s: %zu finding%s\n", mac, f->n, f->n == 1 ? "" : "s");
+	printf("plaintext audit of %s: %zu finding%s in %llu text sample%s\n", mac, f->n,
+	       f->n == 1 ? "" : "s", (unsigned long long)samples, samples == 1 ? "" : "s");
 	if (!f->n)
 		return;
 	printf("%-32s %5s %-14s %6s %-24s %-24s %s\n", "NAME", "PORT", "KIND", "COUNT",
@@ -112,6 +114,7 @@ static int audit_run(sqlite3 *db, int map_fd, const struct audit_plain_params *p
 		     struct plain_audit_row *row)
 {
 	struct plain_findings found;
+	uint64_t samples = 0;
 	int64_t id;
 	int err, werr;
 
@@ -134,9 +137,9 @@ static int audit_run(sqlite3 *db, int map_fd, const struct audit_plain_params *p
 	if (werr)
 		return fail(EXIT_FAILURE_RUNTIME, "cannot renew the audit's lease: %s",
 			    strerror(-werr));
-	if (plain_findings_list(db, id, NULL, &found))
+	if (plain_audit_samples(db, id, &samples) || plain_findings_list(db, id, NULL, &found))
 		return EXIT_FAILURE_RUNTIME;
-	print_findings(&found, row->device_mac, p->json);
+	print_findings(&found, row->device_mac, samples, p->json);
 	plain_findings_free(&found);
 	return EXIT_OK;
 }

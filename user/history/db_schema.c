@@ -232,6 +232,7 @@ const struct db_migration db_migrations[] = {
 	  " device_mac TEXT NOT NULL,"
 	  " started_ms INTEGER NOT NULL,"
 	  " expires_ms INTEGER NOT NULL,"	/* its end, or when a killed run stops counting */
+	  " samples INTEGER NOT NULL DEFAULT 0,"	/* text samples scanned for it */
 	  " serial TEXT,"			/* --serial and --strings: NULL once the run ends */
 	  " strings TEXT);"
 	  "CREATE TABLE plaintext_findings ("	/* never the value: its HMAC and a redacted form */
