@@ -103,15 +103,17 @@ install: $(BUILD)/iotrim
 		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/iotrim.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/iotrim.service
 
-# libFuzzer targets for the DNS, TLS and certificate handlers and the pcap reader (fuzz/), with seed corpora.
+# libFuzzer targets for the DNS, TLS and certificate handlers, the pcap reader
+# and the plaintext scanner (fuzz/), with seed corpora.
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
-	user/attrib/cert.c user/attrib/cert_reasm.c user/attrib/cert_cache.c
+	user/attrib/cert.c user/attrib/cert_reasm.c user/attrib/cert_cache.c \
+	user/audit/plaintext.c user/audit/redact.c
 FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
-	$(BUILD)/fuzz/fuzz_cert
+	$(BUILD)/fuzz/fuzz_cert $(BUILD)/fuzz/fuzz_plaintext
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 
@@ -131,6 +133,11 @@ $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BU
 		$(BUILD)/fuzz/corpus/cert $(BUILD)/fuzz/seed.der
 	for l in eth sll sll2 raw; do $(BUILD)/selftests/lib/gen_pcap mixed $(BUILD)/fuzz/corpus/pcap/$$l.pcap $$l; done
 	-editcap -F pcapng $(BUILD)/fuzz/corpus/pcap/eth.pcap $(BUILD)/fuzz/corpus/pcap/eth.pcapng
+	@mkdir -p $(BUILD)/fuzz/corpus/plaintext
+	printf 'POST /d/0123456789abcdef0123456789abcdef?api_key=s3cr3t&x=1 HTTP/1.1\r\nAuthorization: Bearer eyJh.x.y\r\nCookie: sid=42\r\n\r\n{"e":"a.b@mail.example.org","p":"+49 151 2345-6789","m":"02-00-00-00-00-21"}' \
+		> $(BUILD)/fuzz/corpus/plaintext/http
+	printf 'HTTP/1.1 200 OK\r\nSet-Cookie: id=7\r\n\r\nAlice Smith, kitchen, SN-4711, 020000000021' \
+		> $(BUILD)/fuzz/corpus/plaintext/response
 	touch $@
 
 # The README's test command: installs what is missing, builds, runs it all.

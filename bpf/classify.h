@@ -3,7 +3,8 @@
  * In-kernel payload classification (METHODS 4): a sample of each flow
  * direction's TCP/UDP payload is labelled encrypted, text, compressed,
  * media, unknown or ignored, and its payload bytes are added to that class
- * in the flow and the device.  Nothing is copied to user space.
+ * in the flow and the device.  Nothing is copied to user space, except the
+ * text samples of a device under a plaintext audit (audit_plain.h).
  *
  * Sampling, per flow direction: the first K packets that carry payload,
  * then one in N (K, N and the S bytes looked at per sample come from the
@@ -84,6 +85,7 @@
 #include "classify_magic.h"
 #include "classify_http.h"
 #include "classify_mqtt.h"
+#include "audit_plain.h"
 
 #define PORT_DNS 53
 #define PORT_QUIC 443
@@ -302,6 +304,8 @@ count:
 		add_payload(dc, class, a->bytes);
 	if (a->flags & IOTRIM_CONFIG_DEBUG)
 		record_debug(s, st, x, class, a->bytes);
+	if (class == PAYLOAD_TEXT)
+		audit_plain_sample(ctx, skb, a);
 	return class;
 }
 
@@ -320,14 +324,15 @@ __noinline int iotrim_sample_skb(struct __sk_buff *ctx, struct payload_state *st
 }
 
 /*
- * Called for every counted packet with its flow direction's sampling state
- * and payload counters (dc: the device's, NULL if the device table is
- * full).  segs is the number of wire packets (GSO), frame_len the skb's.
+ * Called for every counted packet with its flow (flow, dir: 0 up, 1 down),
+ * its direction's sampling state and payload counters (dc: the device's,
+ * NULL if the device table is full).  segs is the number of wire packets (GSO), frame_len the skb's.
  * This part runs for every packet and stays small: the config lookup (an
  * inlined array access), the sampling decision and two counters.
  */
 static __always_inline void payload_packet(const struct payload_src *src,
-					   const struct packet_info *pi, __u32 frame_len,
+					   const struct packet_info *pi,
+					   const struct flow_key *flow, __u8 dir, __u32 frame_len,
 					   __u32 segs, struct payload_state *st,
 					   struct payload_counter *fc, struct payload_counter *dc)
 {
@@ -396,6 +401,9 @@ static __always_inline void payload_packet(const struct payload_src *src,
 	a->src_port = pi->src_port;
 	a->dst_port = pi->dst_port;
 	a->tcp = pi->proto == IPPROTO_TCP;
+	a->dir = dir;
+	a->device_port = dir ? pi->dst_port : pi->src_port;
+	a->key = *flow;
 	if (src->skb)
 		iotrim_sample_skb(src->ctx, st, fc, dc, s);
 	else

@@ -25,6 +25,9 @@ struct sample_args {
 	__u16 src_port;
 	__u16 dst_port;
 	__u8 tcp;
+	__u8 dir;		/* enum direction: 0 up, 1 down */
+	__u16 device_port;
+	struct flow_key key;	/* the flow, for the plaintext audit (audit_plain.h) */
 };
 
 /* Everything the rules need about one sample, besides the payload. */

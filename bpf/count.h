@@ -12,14 +12,6 @@ enum direction {
 	DIR_DOWN,	/* remote -> device */
 };
 
-static __always_inline void count_reason(__u32 reason)
-{
-	__u64 *c = bpf_map_lookup_elem(&MAP_COUNTERS, &reason);
-
-	if (c)
-		*c += 1;	/* per-CPU: no atomics needed */
-}
-
 /* Flow values are shared by the CPUs: atomic adds. */
 static __always_inline void add_traffic(struct traffic_counter *c,
 					__u64 packets, __u64 bytes)
@@ -188,7 +180,7 @@ static __always_inline void count_packet(const struct packet_info *pi,
 	fv = count_flow(&key, dir, packets, bytes, now);
 	dv = count_device(&key, dir, packets, bytes, now);
 	if (fv)
-		payload_packet(src, pi, frame_len, packets,
+		payload_packet(src, pi, &key, dir, frame_len, packets,
 			       dir == DIR_UP ? &fv->sample_up : &fv->sample_down,
 			       dir == DIR_UP ? &fv->payload_up : &fv->payload_down,
 			       !dv ? NULL : dir == DIR_UP ? &dv->payload_up : &dv->payload_down);

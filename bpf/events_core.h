@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What the event code (events.h, events_cert.h) shares: the "events" ring
- * buffer and the "conns" map, the packet's event arguments, and the one
- * function that copies payload bytes into an event.
+ * What the event code (events.h, events_cert.h) shares: the "conns" map
+ * (the "events" ring buffer is in maps.h, shared with audit_plain.h), the
+ * packet's event arguments, and the one function that copies payload bytes
+ * into an event.
  */
 #ifndef IOTRIM_EVENTS_CORE_H
 #define IOTRIM_EVENTS_CORE_H
 
 #include "count.h"
 #include "iotrim_maps.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, IOTRIM_EVENTS_RINGBUF_BYTES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} MAP_EVENTS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -47,6 +47,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_COUNTERS SEC(".maps");
 
+static __always_inline void count_reason(__u32 reason)
+{
+	__u64 *c = bpf_map_lookup_elem(&MAP_COUNTERS, &reason);
+
+	if (c)
+		*c += 1;	/* per-CPU: no atomics needed */
+}
+
+/*
+ * Payloads for the controller: DNS and TLS (events.h) and the audited text
+ * samples (audit_plain.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IOTRIM_EVENTS_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_EVENTS SEC(".maps");
+
 /* Written only by the controller; kept here so it is pinned with the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -157,6 +157,8 @@ enum iotrim_counter {
 	IOTRIM_DEVICE_TABLE_FULL,	/* device map full: device totals lost */
 	IOTRIM_EVENT_RINGBUF_FULL,	/* DNS/TLS event lost: "events" ring buffer full */
 	IOTRIM_CERT_CUT,		/* server hello flight longer than the certificate bound */
+	IOTRIM_PLAIN_SAMPLE_LOST,	/* audited text sample lost: ring buffer full */
+	IOTRIM_PLAIN_SAMPLE_CUT,	/* audited text sample longer than IOTRIM_EVENT_PAYLOAD_MAX: cut */
 	IOTRIM_COUNTER__COUNT,
 };
 
@@ -248,6 +250,7 @@ enum iotrim_event_kind {
 	IOTRIM_EV_DNS = 1,	/* UDP or TCP with port 53 on the remote side */
 	IOTRIM_EV_TLS = 2,	/* first TCP payload of a direction, a TLS handshake record */
 	IOTRIM_EV_TLS_CERT = 3,	/* later server bytes of a TLS <= 1.2 hello flight (certificates) */
+	IOTRIM_EV_PLAIN_SAMPLE = 4,	/* a text-classified sample of an audited device */
 };
 
 /*
@@ -416,5 +419,20 @@ struct deny_name_value {
  * packets and bytes a rule blocked (for a name rule: the DNS responses it
  * rewrote or dropped).  The controller creates the entry with the rule.
  */
+
+/*
+ * Plaintext audit (`iotrim audit plaintext`): the pinned "audit_plain" hash
+ * (struct device_key -> struct audit_plain_value) lists the devices whose
+ * text-classified payload samples (bpf/classify.h) are copied into the
+ * "events" ring buffer as IOTRIM_EV_PLAIN_SAMPLE, for the controller's
+ * scanner (user/audit/).  Opt-in per device and leased: the programs ignore
+ * an entry once expires_ns (CLOCK_BOOTTIME) has passed, so a killed audit
+ * leaves nothing enabled.
+ */
+#define IOTRIM_MAX_AUDITED 64
+
+struct audit_plain_value {
+	__u64 expires_ns;	/* CLOCK_BOOTTIME lease end */
+};
 
 #endif /* IOTRIM_H */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A short, bounded libFuzzer run of the DNS, TLS and certificate handlers and the pcap reader (make fuzz
-# builds them with ASan and UBSan): no crash, leak or undefined behaviour
+# A short, bounded libFuzzer run of the DNS, TLS and certificate handlers, the pcap
+# reader and the plaintext scanner (make fuzz builds them with ASan and UBSan): no
+# crash, leak or undefined behaviour
 # in 200000 runs each from the seed corpora.  Longer runs: see README.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -22,7 +23,7 @@ if ! make -s fuzz >"$work/build.log" 2>&1; then
 fi
 tap_ok "fuzz targets build"
 
-for t in dns tls pcap cert; do
+for t in dns tls pcap cert plaintext; do
 	mkdir -p "$work/$t"
 	cp build/fuzz/corpus/$t/* "$work/$t/"
 	runs=$RUNS max_len=1600

@@ -31,6 +31,7 @@
 #include "history/name_store.h"
 #include "attrib/names.h"
 #include "attrib/party.h"
+#include "audit/plain_sample.h"
 #include "datapath/pin.h"
 #include "datapath/settings.h"
 #include "datapath/table.h"
@@ -45,9 +46,21 @@ static void on_signal(int sig)
 		stop_requested = 1;
 }
 
+/* Where the ring buffer's records go: names, or the plaintext audit. */
+struct run_events {
+	struct attrib *attrib;
+	struct plain_sampler *plain;
+};
+
 static int on_event(void *ctx, void *data, size_t size)
 {
-	attrib_handle(ctx, data, size);
+	const struct run_events *e = ctx;
+	const struct iotrim_event *ev = data;
+
+	if (size >= sizeof(*ev) && ev->kind == IOTRIM_EV_PLAIN_SAMPLE)
+		plain_sampler_handle(e->plain, data, size);
+	else
+		attrib_handle(e->attrib, data, size);
 	return 0;
 }
 
@@ -88,6 +101,21 @@ static int take_lock(const char *db_file, int *fd_out)
 	}
 	*fd_out = fd;
 	return EXIT_OK;
+}
+
+bool run_active(const char *db_file)
+{
+	char path[4096];
+	bool active;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.run.lock", db_file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	active = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return active;
 }
 
 struct run_opts {
@@ -137,6 +165,8 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	struct harvest_result hr;
 	struct name_store store;
 	struct attrib a;
+	struct plain_sampler plain;
+	struct run_events events = { .attrib = &a, .plain = &plain };
 	sqlite3 *db = st->db;
 	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1;
 	double start, last_flush, last_harvest, last_expire, last_retention;
@@ -157,7 +187,14 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 		goto out;
 	}
 	attrib_init(&a, &store.sink, names_fd, o->live.grace);
-	rb = ring_buffer__new(events_fd, on_event, &a, NULL);
+	if (plain_sampler_init(&plain, db, names_fd)) {
+		err = fail(EXIT_FAILURE_RUNTIME, "cannot read the plaintext audit's key from %s",
+			   o->db);
+		attrib_close(&a);
+		name_store_close(&store);
+		goto out;
+	}
+	rb = ring_buffer__new(events_fd, on_event, &events, NULL);
 	if (!rb) {
 		err = fail(EXIT_FAILURE_RUNTIME, "cannot read the events ring buffer: %s",
 			   strerror(errno));
@@ -233,6 +270,11 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 		       (unsigned long long)(a.st.dns_malformed + a.st.dns_truncated),
 		       (unsigned long long)(a.st.tls_client_hellos + a.st.tls_server_hellos),
 		       (unsigned long long)(a.st.tls_malformed + a.st.tls_truncated));
+	if (verbose && plain.st.samples)
+		notice("plaintext audit: %llu samples (%llu bad, %llu of no running audit), %llu findings, %llu not stored",
+		       (unsigned long long)plain.st.samples, (unsigned long long)plain.st.bad,
+		       (unsigned long long)plain.st.unaudited, (unsigned long long)plain.st.findings,
+		       (unsigned long long)plain.st.failed);
 	attrib_close(&a);
 	name_store_close(&store);
 out:
@@ -297,7 +339,8 @@ const struct command run_command = {
 	.summary = "the controller: attach, name destinations, keep history",
 	.doc = "The controller: attaches to IFACE (or keeps iotrim's live attachment there),\n"
 	       "then names destinations from the DNS answers and TLS hellos the programs pass\n"
-	       "up (pinned map \"names\", SQLite), and harvests the flow counters into SQLite\n"
+	       "up (pinned map \"names\", SQLite), scans the text samples of devices under\n"
+	       "`iotrim audit plaintext`, and harvests the flow counters into SQLite\n"
 	       "every interval and on exit (SIGINT, SIGTERM).  Counting goes on without it;\n"
 	       "a restarted controller continues where the last harvest stopped.\n"
 	       "\n"

@@ -38,6 +38,7 @@ static const struct command *const commands[] = {
 	&device_command,
 	&report_command,
 	&config_command,
+	&audit_command,
 	&help_command,
 	NULL,
 };

@@ -291,6 +291,8 @@ const char *counter_name(unsigned int counter)
 		[IOTRIM_DEVICE_TABLE_FULL] = "device_table_full",
 		[IOTRIM_EVENT_RINGBUF_FULL] = "event_ringbuf_full",
 		[IOTRIM_CERT_CUT] = "cert_cut",
+		[IOTRIM_PLAIN_SAMPLE_LOST] = "plain_sample_lost",
+		[IOTRIM_PLAIN_SAMPLE_CUT] = "plain_sample_cut",
 	};
 
 	return counter < IOTRIM_COUNTER__COUNT && names[counter] ? names[counter] : "unknown";

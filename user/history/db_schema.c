@@ -264,6 +264,32 @@ const struct db_migration db_migrations[] = {
 	  " UNION ALL"
 	  " SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up, bytes_up,"
 	  "  packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_daily" },
+	/* Plaintext audits and their findings (audit/plaintext_store.c); README "Plaintext audit". */
+	{ "plaintext_findings_v1",
+	  "CREATE TABLE plaintext_key ("	/* the HMAC key of the findings' value_hmac */
+	  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	  " key BLOB NOT NULL);"
+	  "CREATE TABLE plaintext_audits ("	/* one `iotrim audit plaintext` run */
+	  " id INTEGER PRIMARY KEY,"
+	  " device_mac TEXT NOT NULL,"
+	  " started_ms INTEGER NOT NULL,"
+	  " expires_ms INTEGER NOT NULL,"	/* its end, or when a killed run stops counting */
+	  " samples INTEGER NOT NULL DEFAULT 0,"	/* text samples scanned for it */
+	  " serial TEXT,"			/* --serial and --strings: NULL once the run ends */
+	  " strings TEXT);"
+	  "CREATE TABLE plaintext_findings ("	/* never the value: its HMAC and a redacted form */
+	  " audit_id INTEGER NOT NULL REFERENCES plaintext_audits (id) ON DELETE CASCADE,"
+	  " device_mac TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"		/* destination name, else the address */
+	  " port INTEGER NOT NULL,"
+	  " kind TEXT NOT NULL,"
+	  " value_hmac TEXT NOT NULL,"		/* hex HMAC-SHA256(kind, value) */
+	  " redacted TEXT NOT NULL,"
+	  " count INTEGER NOT NULL,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (audit_id, device_mac, name, port, kind, value_hmac)) WITHOUT ROWID;"
+	  "CREATE INDEX plaintext_findings_by_device ON plaintext_findings (device_mac)" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

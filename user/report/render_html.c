@@ -13,6 +13,7 @@
 #include "common/proto.h"
 #include "report/report.h"
 #include "report/security_cert.h"
+#include "report/security_plaintext.h"
 
 #define BAR_W 600
 #define BAR_H 22
@@ -259,6 +260,7 @@ void report_html(const struct report *r, FILE *out)
 		dest_table(out, r, d);
 		fputs("<h3>Security</h3>\n", out);
 		security_cert_html(out, r, d);
+		security_plaintext_html(out, d);
 		fputs("</section>\n", out);
 	}
 	fputs("<section id=\"categories\"><h2>Categories</h2><p>Country shares normalised per "

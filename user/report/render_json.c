@@ -8,6 +8,7 @@
 #include "common/proto.h"
 #include "report/report.h"
 #include "report/security_cert.h"
+#include "report/security_plaintext.h"
 
 static const char *const party_keys[RP_COUNT] = { "first", "support", "third", "local" };
 
@@ -129,6 +130,7 @@ static void device_object(struct json *j, const struct report *r, const struct r
 	json_array_end(j);
 	json_object_begin(j, "security");
 	security_cert_json(j, r, d);
+	security_plaintext_json(j, d);
 	json_object_end(j);
 	json_object_end(j);
 }

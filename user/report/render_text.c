@@ -7,6 +7,7 @@
 #include "common/proto.h"
 #include "report/report.h"
 #include "report/security_cert.h"
+#include "report/security_plaintext.h"
 
 #define TOP_COUNTRIES 6
 #define TOP_DESTS 10
@@ -156,6 +157,7 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 	fprintf(out, "\n%sSecurity\n\n", st->md ? st->h3 : "  ");
 	security_cert_text(out, r, d, st->md, st->md ? st->item : "    ");
 	fputs("\n", out);
+	security_plaintext_text(out, d, st->md, st->md ? st->item : "    ");
 }
 
 static void render(const struct report *r, FILE *out, const struct style *st)

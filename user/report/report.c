@@ -234,7 +234,9 @@ static int add_device(struct report *r, sqlite3 *db, struct device_config *conf,
 	pc = (struct phase_ctx){ .d = d, .o = &r->opts };
 	if (phase_intervals(db, mac, add_phase, &pc) || pc.err)
 		return pc.err ? pc.err : -EIO;
-	return 0;
+	if (plain_audit_count(db, mac, &d->plaintext_audits))
+		return -EIO;
+	return plain_findings_list(db, 0, mac, &d->plaintext);
 }
 
 static void overall(struct report *r)
@@ -315,8 +317,10 @@ int report_build(sqlite3 *db, const struct report_options *o, const struct geo *
 
 void report_free(struct report *r)
 {
-	for (size_t i = 0; i < r->ndevices; i++)
+	for (size_t i = 0; i < r->ndevices; i++) {
 		free(r->devices[i].phases);
+		plain_findings_free(&r->devices[i].plaintext);
+	}
 	free(r->devices);
 	free(r->categories);
 	free(r->local);

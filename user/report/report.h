@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "attrib/destinations.h"
+#include "audit/plaintext_store.h"
 #include "datapath/payload.h"
 #include "history/device_labels.h"
 #include "history/phase.h"
@@ -59,6 +60,8 @@ struct report_device {
 	struct phase_interval *phases;
 	size_t nphases;
 	size_t first_dest, ndests;	/* into report.dests, most bytes first */
+	unsigned plaintext_audits;	/* `iotrim audit plaintext` runs of the device */
+	struct plain_findings plaintext;	/* their findings, merged by value */
 };
 
 struct report_category {

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `iotrim audit`: security audits of one device, one subcommand each. */
+#include "cli/commands.h"
+
+const struct command audit_command = {
+	.name = "audit",
+	.hint = "plaintext",
+	.summary = "security audits of a device (opt-in: they inspect its traffic)",
+	.doc = "Security audits of one device.  Each inspects the device's traffic and runs\n"
+	       "only when asked, for one device and a limited time.\n",
+	.epilogue = "iotrim audit COMMAND --help shows the options of each command.\n",
+	.subcommands = (const struct command *const[]){
+		&audit_plaintext_command, NULL,
+	},
+};
