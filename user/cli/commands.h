@@ -11,6 +11,8 @@ extern const struct command attach_command, detach_command, flows_command, devic
 	status_command, geo_command, set_command, run_command, block_command, experiment_command,
 	destinations_command, export_command, replay_command, phase_command,
 	device_command, report_command;
+/* iotrim audit and its subcommands (cmd_audit.c, cmd_audit_*.c). */
+extern const struct command audit_command, audit_tls_command;
 
 /* --mode and --max-flows, shared by attach and run. */
 struct attach_request;

@@ -37,6 +37,7 @@ static const struct command *const commands[] = {
 	&phase_command,
 	&device_command,
 	&report_command,
+	&audit_command,
 	&help_command,
 	NULL,
 };
