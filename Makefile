@@ -103,13 +103,21 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c
-FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
+	$(BUILD)/fuzz/fuzz_audit
+# The TLS audit's interceptor taking hostile clients (OpenSSL, forged leafs per SNI).
+FUZZ_AUDIT_SRCS := user/audit/intercept.c user/audit/forge.c user/audit/passthrough.c \
+	user/audit/tls_verdict.c user/attrib/tls.c user/common/clock.c user/common/log.c
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap
+
+$(BUILD)/fuzz/fuzz_audit: fuzz/fuzz_audit.c $(FUZZ_AUDIT_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_AUDIT_SRCS) -o $@ -lssl -lcrypto -lpthread
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
 $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap

@@ -122,8 +122,14 @@ static int peek_hello(int fd, struct tls_hello *h, unsigned timeout_ms)
 		st = tls_parse_hello(buf, (size_t)n, h);
 		if (st != TLS_TRUNCATED || (size_t)n == sizeof(buf) || clock_mono_s() > end)
 			return st;
-		if (n == last)
+		if (n == last) {
+			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+			/* Nothing more will come after the client's FIN. */
+			if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+				return st;
 			nanosleep(&(struct timespec){ .tv_nsec = HELLO_NAP_NS }, NULL);
+		}
 		last = n;
 	}
 }
@@ -222,39 +228,43 @@ static bool audited(const struct intercept *ic, const char *sni, const char *add
 	return (sni && !strcmp(sni, ic->only_name)) || !strcmp(addr, ic->only_name);
 }
 
+void intercept_client(struct intercept *ic, int fd, const struct sockaddr_storage *dst,
+		      socklen_t dst_len, const char *addr, uint16_t port)
+{
+	struct tls_hello h;
+	int st;
+
+	set_timeout(fd, SO_RCVTIMEO, ic->cfg.handshake_ms);
+	set_timeout(fd, SO_SNDTIMEO, ic->cfg.handshake_ms);
+	st = peek_hello(fd, &h, ic->cfg.handshake_ms);
+	if ((st == TLS_OK || st == TLS_TRUNCATED) && h.type == TLS_CLIENT_HELLO) {
+		const char *sni = h.has_sni ? h.sni : NULL;
+
+		if (audited(ic, sni, addr, port)) {
+			count(ic, &ic->stats.audited);
+			audit_conn(ic, fd, ic->only_name[0] ? ic->only_name : sni ? sni : addr, port);
+			return;
+		}
+	} else {
+		count(ic, &ic->stats.not_tls);
+	}
+	count(ic, &ic->stats.passed_through);
+	passthrough(fd, dst, dst_len, ic->cfg.handshake_ms, &ic->stopping);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn_slot *s = arg;
 	struct intercept *ic = s->ic;
 	struct sockaddr_storage dst;
 	char addr[INET6_ADDRSTRLEN];
-	struct tls_hello h;
 	socklen_t dlen;
 	uint16_t port = 0;
-	int st;
 
-	if (original_dst(s->fd, &dst, &dlen, addr, &port)) {
+	if (original_dst(s->fd, &dst, &dlen, addr, &port))
 		count(ic, &ic->stats.no_original_dst);
-		goto out;
-	}
-	set_timeout(s->fd, SO_RCVTIMEO, ic->cfg.handshake_ms);
-	set_timeout(s->fd, SO_SNDTIMEO, ic->cfg.handshake_ms);
-	st = peek_hello(s->fd, &h, ic->cfg.handshake_ms);
-	if (st >= 0 && (st == TLS_OK || st == TLS_TRUNCATED) && h.type == TLS_CLIENT_HELLO) {
-		const char *sni = h.has_sni ? h.sni : NULL;
-
-		if (audited(ic, sni, addr, port)) {
-			count(ic, &ic->stats.audited);
-			audit_conn(ic, s->fd, ic->only_name[0] ? ic->only_name : sni ? sni : addr,
-				   port);
-			goto out;
-		}
-	} else {
-		count(ic, &ic->stats.not_tls);
-	}
-	count(ic, &ic->stats.passed_through);
-	passthrough(s->fd, &dst, dlen, ic->cfg.handshake_ms, &ic->stopping);
-out:
+	else
+		intercept_client(ic, s->fd, &dst, dlen, addr, port);
 	pthread_mutex_lock(&ic->lock);
 	close(s->fd);
 	s->fd = -1;

@@ -16,6 +16,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "audit/tls_verdict.h"
 
@@ -54,6 +55,13 @@ uint16_t intercept_port(const struct intercept *ic);
  * caller ignores SIGPIPE (a client may close while we write).
  */
 int intercept_run(struct intercept *ic, uint64_t duration_ms, const volatile sig_atomic_t *stop);
+/*
+ * What a connection's thread does once it knows the original destination
+ * (dst, as text addr and port): peek, then audit or pass through.  Its own
+ * entry point for the fuzzer, which hands it hostile clients on a socketpair.
+ */
+void intercept_client(struct intercept *ic, int fd, const struct sockaddr_storage *dst,
+		      socklen_t dst_len, const char *addr, uint16_t port);
 /* Closes every open connection and waits for their threads. */
 void intercept_stop(struct intercept *ic);
 
