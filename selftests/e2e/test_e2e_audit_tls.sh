@@ -148,6 +148,18 @@ tap_check "after the run: dev2 reaches api.vendor.example, real certificate" \
 tap_check "after the run: dev2's curl -k reaches it too" \
 	[ "$(curl_from dev2 -k https://api.vendor.example/status.json | cut -d' ' -f1)" = 0 ]
 
+# --- the report's security section ---------------------------------------------------
+rep=$(gw "$IOTRIM" report --format json 2>/dev/null)
+v=$(jq -r --arg m $D2 '.devices[] | select(.device_mac == $m) | .security.tls_validation[]
+	| select(.name == "api.vendor.example") | "\(.verdict) \(.app_bytes)"' <<<"$rep")
+tap_check "report --format json: dev2's api.vendor.example accepts-forged ('$v')" \
+	[ "$v" = "accepts-forged $req" ]
+v=$(jq -r --arg m $D1 '.devices[] | select(.device_mac == $m) | .security.tls_validation[]
+	| select(.name == "api.vendor.example") | .verdict' <<<"$rep")
+tap_check "report --format json: dev1's api.vendor.example validates ('$v')" [ "$v" = validates ]
+tap_check "report (text): the security lines" bash -c "nsenter --net=/run/netns/${TB_PREFIX}_gw \
+	'$IOTRIM' report | grep -q 'api.vendor.example:443 accepts-forged ($req application bytes exposed)'"
+
 # --- one destination only ----------------------------------------------------------
 if start_audit one --device $D1 --destination API.vendor.example:443 --duration 5; then
 	r=$(trusted dev1 https://api.vendor.example/status.json)
@@ -155,9 +167,9 @@ if start_audit one --device $D1 --destination API.vendor.example:443 --duration 
 	tap_check "--destination: dev1's other TLS passes through to the real server" \
 		works dev1 https://cdn.example/
 	wait_audit
-	tap_check "--destination: one row, validates ($(jq -c . "$WORK/one.json"))" \
-		jq -e 'length == 1 and .[0].name == "api.vendor.example" and .[0].verdict == "validates"' \
-		"$WORK/one.json" >/dev/null
+	v=$(jq -r '[.[] | "\(.name):\(.port) \(.verdict)"] | join(", ")' "$WORK/one.json")
+	tap_check "--destination: one row, api.vendor.example:443 validates (got '$v')" \
+		[ "$v" = "api.vendor.example:443 validates" ]
 else
 	tap_not_ok "--destination: the divert is in place" "$(cat "$WORK/one.log")"
 fi

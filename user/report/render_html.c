@@ -256,6 +256,7 @@ void report_html(const struct report *r, FILE *out)
 		device_charts(out, d);
 		timeline(out, r, d);
 		dest_table(out, r, d);
+		security_tls_html(out, &r->tls_audit, d->label.mac, esc);
 		fputs("</section>\n", out);
 	}
 	fputs("<section id=\"categories\"><h2>Categories</h2><p>Country shares normalised per "

@@ -111,6 +111,9 @@ static void device_object(struct json *j, const struct report *r, const struct r
 		if (d->tls_dests[b] && tls_version_deprecated(0x0300 + b))
 			json_string(j, NULL, tls_version_name(0x0300 + b));
 	json_array_end(j);
+	json_object_begin(j, "security");
+	security_tls_json(j, &r->tls_audit, l->mac);
+	json_object_end(j);
 	json_array_begin(j, "phases");
 	for (size_t p = 0; p < d->nphases; p++) {
 		json_object_begin(j, NULL);

@@ -111,6 +111,7 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 		any = true;
 	}
 	fprintf(out, "%s\n", any ? "" : " none seen");
+	security_tls_text(out, &r->tls_audit, l->mac, st->item, st->md ? md_escape : NULL);
 	for (size_t p = 0; p < d->nphases; p++) {
 		char since[TIME_STRLEN], until[TIME_STRLEN];
 
