@@ -3,13 +3,17 @@
  * The active TLS audit without the network: the verdict state machine as a
  * table of event sequences, the per-destination merge, the nftables divert
  * text, the forged certificates (signed by the run's CA, for the name asked,
- * cached) and the verdicts' storage (latest per destination, earlier TLS
+ * cached), the divert's lease (gone with its process, not kept by its
+ * children) and the verdicts' storage (latest per destination, earlier TLS
  * destinations as not-seen).  The divert and the interceptor themselves run
  * in test_audit_tls_e2e.sh on the testbed.
  */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/x509v3.h>
@@ -155,6 +159,49 @@ TEST(divert_is_an_owner_table_for_one_device)
 	EXPECT(divert_ruleset(buf, sizeof(buf), "t", mac, ports, 0, 1) == -EINVAL, "no port");
 }
 
+/*
+ * The lease: a process that holds a divert and started a long-lived child
+ * is killed; the table must go with it (the child must not have inherited
+ * libnftables' socket).  In a network namespace of its own.
+ */
+TEST(divert_dies_with_its_process_not_its_children)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x21 };
+	int pipefd[2], status;
+	pid_t child, sleeper = 0;
+	char cmd[160];
+
+	ASSERT(pipe(pipefd) == 0, "pipe");
+	if ((child = fork()) == 0) {
+		uint16_t port = 443;
+		struct divert *d;
+		pid_t s;
+
+		if (unshare(CLONE_NEWNET) || divert_open(&d, mac, &port, 1, 40000))
+			_exit(1);
+		if ((s = fork()) == 0) {
+			execlp("sleep", "sleep", "20", (char *)NULL);
+			_exit(127);
+		}
+		if (write(pipefd[1], &s, sizeof(s)) != sizeof(s))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ASSERT(child > 0 && read(pipefd[0], &sleeper, sizeof(sleeper)) == sizeof(sleeper),
+	       "the divert is open in a namespace of its own");
+	close(pipefd[0]);
+	snprintf(cmd, sizeof(cmd),
+		 "nsenter --net=/proc/%d/ns/net nft list tables | grep -qw iotrim_audit_%d",
+		 (int)sleeper, (int)child);
+	EXPECT(system(cmd) == 0, "the table is there while its process lives");
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	EXPECT(system(cmd) != 0, "gone once its process was killed, its child still running");
+	kill(sleeper, SIGKILL);
+}
+
 static bool has_dns_san(X509 *x, const char *name)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -282,6 +329,10 @@ int main(void)
 	RUN(destination_takes_the_worst_connection);
 	RUN(verdict_words_are_the_public_ones);
 	RUN(divert_is_an_owner_table_for_one_device);
+	if (geteuid() == 0)
+		RUN(divert_dies_with_its_process_not_its_children);
+	else
+		SKIP(divert_dies_with_its_process_not_its_children, "needs root (a network namespace)");
 	RUN(leafs_are_signed_by_the_run_ca_for_the_name);
 	if (mkdtemp(dir)) {
 		snprintf(path, sizeof(path), "%s/t.db", dir);

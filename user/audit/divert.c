@@ -11,6 +11,7 @@
  * deny rule blocks (such a connection never reaches the interceptor).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,31 @@ struct divert {
 	struct nft_ctx *nft;	/* its netlink socket owns the table */
 	char table[48];
 };
+
+/* Descriptors looked at for the close-on-exec fix below. */
+#define FD_SCAN_MAX 4096
+
+static void open_fds(unsigned char *open, int n)
+{
+	for (int fd = 0; fd < n; fd++)
+		open[fd] = fcntl(fd, F_GETFD) >= 0;
+}
+
+/*
+ * libnftables opens its netlink socket without close-on-exec: a child the
+ * caller starts during the audit (an experiment's commands) would inherit
+ * it and keep the table alive after we are gone.  Marks the descriptors
+ * opened since before[] was taken.
+ */
+static void cloexec_new_fds(const unsigned char *before, int n)
+{
+	for (int fd = 0; fd < n; fd++) {
+		int flags;
+
+		if (!before[fd] && (flags = fcntl(fd, F_GETFD)) >= 0)
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+}
 
 int divert_ruleset(char *buf, size_t size, const char *table, const uint8_t mac[6],
 		   const uint16_t *ports, size_t nports, uint16_t to_port)
@@ -60,6 +86,8 @@ int divert_open(struct divert **out, const uint8_t mac[6], const uint16_t *ports
 		uint16_t to_port)
 {
 	struct divert *d = calloc(1, sizeof(*d));
+	unsigned char before[FD_SCAN_MAX];
+	int nfds = getdtablesize() < FD_SCAN_MAX ? getdtablesize() : FD_SCAN_MAX;
 	char cmd[2048];
 	int err;
 
@@ -70,13 +98,16 @@ int divert_open(struct divert **out, const uint8_t mac[6], const uint16_t *ports
 		free(d);
 		return err;
 	}
+	open_fds(before, nfds);
 	if (!(d->nft = nft_ctx_new(NFT_CTX_DEFAULT))) {
 		free(d);
 		return -ENOMEM;
 	}
 	nft_ctx_buffer_output(d->nft);
 	nft_ctx_buffer_error(d->nft);
-	if (nft_run_cmd_from_buffer(d->nft, cmd)) {
+	err = nft_run_cmd_from_buffer(d->nft, cmd);
+	cloexec_new_fds(before, nfds);
+	if (err) {
 		const char *why = nft_ctx_get_error_buffer(d->nft);
 
 		pr_error("nftables refused the divert: %s", why && *why ? why : "(no reason given)");
