@@ -45,8 +45,8 @@ static bool host_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
-/* NAME:PORT, NAME a host name (compared in lower case, as SNI) or an address;
- * an IPv6 address in brackets: [2001:db8::1]:443. */
+/* NAME:PORT, NAME a host name (compared in lower case, as SNI) or an address
+ * (IPv6 in brackets: [2001:db8::1]:443, compared in its canonical form). */
 static int param_destination(const struct param *p, const char *arg, void *field)
 {
 	struct audit_destination *d = field;
@@ -65,7 +65,10 @@ static int param_destination(const struct param *p, const char *arg, void *field
 		return param_bad_value(p, arg);
 	memcpy(d->name, host, len);
 	d->name[len] = 0;
-	if (inet_pton(AF_INET6, d->name, addr) != 1) {
+	if (inet_pton(AF_INET6, d->name, addr) == 1) {
+		/* As the interceptor writes the original address. */
+		inet_ntop(AF_INET6, addr, d->name, sizeof(d->name));
+	} else {
 		for (char *c = d->name; *c; c++) {
 			if (*c >= 'A' && *c <= 'Z')
 				*c += 'a' - 'A';
