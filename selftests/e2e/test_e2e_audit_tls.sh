@@ -14,6 +14,7 @@
 #     before the divert (the interceptor never sees it);
 #   - when a run ends, the owner table is gone and the same curls reach the
 #     real server (its certificate verifies against the testbed CA);
+#   - an experiment file's [audit-tls] step gives the same verdict;
 #   - kill -9 during a run: the kernel removes the divert; the time until
 #     dev2's curl works again is measured.
 set -uo pipefail
@@ -180,6 +181,32 @@ if start_audit unseen --device $D1 --destination time.example:8443 --duration 1;
 else
 	tap_not_ok "not-seen: the divert is in place" "$(cat "$WORK/unseen.log")"
 fi
+
+# --- an experiment's [audit-tls] step ---------------------------------------------------
+cat >"$WORK/dev2.ini" <<EOT
+[device]
+mac = $D2
+[run]
+repetitions = 1
+strategy = single
+settle = 0
+timeout = 8
+[function status]
+check = $PWD/$TB run dev2 curl -k -sS -m 4 -o /dev/null https://api.vendor.example/status.json
+[audit-tls]
+duration = 2
+EOT
+before=$(sqlite3 "$IOTRIM_DB" "SELECT count(*) FROM tls_audit WHERE device_mac = '$D2'")
+gw "$IOTRIM" experiment run "$WORK/dev2.ini" >"$WORK/exp.out" 2>"$WORK/exp.log"
+rc=$?
+tap_check "experiment with [audit-tls] runs to the end (exit $rc)" [ $rc = 0 ]
+tap_check "its [audit-tls] step: api.vendor.example:443 accepts-forged" \
+	grep -q "^\[audit-tls\] api.vendor.example:443 accepts-forged ([1-9]" "$WORK/exp.log"
+after=$(sqlite3 "$IOTRIM_DB" "SELECT count(*) FROM tls_audit WHERE device_mac = '$D2'")
+tap_check "... and stored its verdict ($before -> $after rows)" [ "$after" -gt "$before" ]
+tap_check "after the experiment: no divert left" \
+	bash -c "[ \"\$(nsenter --net=/run/netns/${TB_PREFIX}_gw nft list tables | grep -c iotrim_audit_)\" = 0 ]"
+tap_check "after the experiment: dev2 reaches the real server" works dev2 https://api.vendor.example/status.json
 
 # --- kill -9 -------------------------------------------------------------------------
 if start_audit killed --device $D2 --duration 60; then

@@ -4,7 +4,6 @@
  * Its TLS connections are diverted for a while to an interceptor that shows
  * forged ones (audit/tls_audit.h); the verdicts are printed and stored.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,43 +39,12 @@ static void on_stop(int sig)
 	stop_flag = 1;
 }
 
-static bool host_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-}
-
-/* NAME:PORT, NAME a host name (compared in lower case, as SNI) or an address
- * (IPv6 in brackets: [2001:db8::1]:443, compared in its canonical form). */
 static int param_destination(const struct param *p, const char *arg, void *field)
 {
 	struct audit_destination *d = field;
-	const char *colon = strrchr(arg, ':'), *host = arg;
-	size_t len = colon ? (size_t)(colon - arg) : 0;
-	unsigned long long port;
-	unsigned char addr[16];
 
-	if (!colon || !parse_u64(colon + 1, 1, 65535, &port))
+	if (!tls_audit_parse_destination(arg, d->name, &d->port))
 		return param_bad_value(p, arg);
-	if (len >= 2 && arg[0] == '[' && arg[len - 1] == ']') {
-		host++;
-		len -= 2;
-	}
-	if (!len || len >= sizeof(d->name))
-		return param_bad_value(p, arg);
-	memcpy(d->name, host, len);
-	d->name[len] = 0;
-	if (inet_pton(AF_INET6, d->name, addr) == 1) {
-		/* As the interceptor writes the original address. */
-		inet_ntop(AF_INET6, addr, d->name, sizeof(d->name));
-	} else {
-		for (char *c = d->name; *c; c++) {
-			if (*c >= 'A' && *c <= 'Z')
-				*c += 'a' - 'A';
-			if (!host_char(*c))
-				return param_bad_value(p, arg);
-		}
-	}
-	d->port = (uint16_t)port;
 	d->set = true;
 	return EXIT_OK;
 }
