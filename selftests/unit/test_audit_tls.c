@@ -16,10 +16,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "audit/divert.h"
 #include "audit/forge.h"
+#include "audit/intercept.h"
+#include "audit/tls_audit.h"
 #include "audit/tls_store.h"
 #include "audit/tls_verdict.h"
 #include "history/db.h"
@@ -245,6 +253,180 @@ TEST(leafs_are_signed_by_the_run_ca_for_the_name)
 	forge_free(other);
 }
 
+/* ---- the interceptor against real OpenSSL clients, over a socketpair ---- */
+
+struct client {
+	int fd;
+	bool verify;		/* with an empty trust store: the forgery fails */
+	const char *sni;
+	const char *request;	/* sent once the handshake is done */
+	const uint8_t *raw;	/* instead of TLS: these bytes, then a full close */
+	size_t raw_len;
+};
+
+static void *client_main(void *arg)
+{
+	struct client *c = arg;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	char buf[256];
+
+	if (c->raw) {
+		if (write(c->fd, c->raw, c->raw_len) != (ssize_t)c->raw_len)
+			printf("# short write\n");
+		close(c->fd);
+		return NULL;
+	}
+	ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_verify(ctx, c->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, c->fd);
+	if (c->sni)
+		SSL_set_tlsext_host_name(ssl, c->sni);
+	if (SSL_connect(ssl) == 1 && c->request) {
+		SSL_write(ssl, c->request, (int)strlen(c->request));
+		while (SSL_read(ssl, buf, sizeof(buf)) > 0)	/* until the interceptor closes */
+			;
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(c->fd);
+	return NULL;
+}
+
+struct intercept_case {
+	const char *name;
+	const char *only_name;	/* the --destination, or NULL */
+	struct client client;
+	const char *want_name;	/* NULL: no destination recorded */
+	enum tls_verdict want;
+	uint64_t want_bytes;
+	uint64_t want_not_tls, want_passed;
+};
+
+static uint8_t client_hello[1024];
+static size_t client_hello_len;
+
+static const char request[] = "GET /status.json HTTP/1.1\r\nHost: api.vendor.example\r\n"
+			      "Authorization: Bearer not-a-real-token\r\n\r\n";
+
+static const struct intercept_case intercept_cases[] = {
+	{ "interceptor: a validating client is validates",
+	  NULL, { .verify = true, .sni = "api.vendor.example", .request = request },
+	  "api.vendor.example", TLS_VERDICT_VALIDATES, 0, 0, 0 },
+	{ "interceptor: a client that does not validate is accepts-forged, its request counted",
+	  NULL, { .verify = false, .sni = "api.vendor.example", .request = request },
+	  "api.vendor.example", TLS_VERDICT_ACCEPTS_FORGED, sizeof(request) - 1, 0, 0 },
+	{ "interceptor: no SNI: named by the original address",
+	  NULL, { .verify = false, .request = request },
+	  "127.0.0.1", TLS_VERDICT_ACCEPTS_FORGED, sizeof(request) - 1, 0, 0 },
+	{ "interceptor: a hello, then the client is gone (no SIGPIPE death): validates",
+	  NULL, { .raw = client_hello },
+	  "api.vendor.example", TLS_VERDICT_VALIDATES, 0, 0, 0 },
+	{ "interceptor: plain HTTP on a TLS port passes through",
+	  NULL, { .raw = (const uint8_t *)request },
+	  NULL, TLS_VERDICT_NOT_SEEN, 0, 1, 1 },
+	{ "interceptor: --destination: another name passes through",
+	  "other.example", { .verify = false, .sni = "api.vendor.example", .request = request },
+	  NULL, TLS_VERDICT_NOT_SEEN, 0, 0, 1 },
+	{ "interceptor: --destination: its name is audited",
+	  "api.vendor.example", { .verify = false, .sni = "api.vendor.example", .request = request },
+	  "api.vendor.example", TLS_VERDICT_ACCEPTS_FORGED, sizeof(request) - 1, 0, 0 },
+};
+
+static void run_intercept_case(const void *arg)
+{
+	const struct intercept_case *k = arg;
+	struct intercept_config cfg = {
+		.only_name = k->only_name, .only_port = 443, .handshake_ms = 2000, .idle_ms = 200,
+	};
+	struct sockaddr_storage dst = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&dst;
+	struct client c = k->client;
+	struct tls_dest_list l;
+	struct intercept_stats st;
+	struct intercept *ic;
+	pthread_t t;
+	int sv[2];
+
+	if (c.raw == client_hello)
+		c.raw_len = client_hello_len;
+	else if (c.raw)
+		c.raw_len = strlen((const char *)c.raw);
+	ASSERT(!c.raw || c.raw_len, "selftests/data/tls_client_hello.bin read");
+	ASSERT(intercept_open(&ic, &cfg) == 0, "interceptor");
+	ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	c.fd = sv[0];
+	/* A raw client is gone before the interceptor starts: its writes fail (EPIPE). */
+	if (c.raw)
+		client_main(&c);
+	else
+		ASSERT(pthread_create(&t, NULL, client_main, &c) == 0, "client thread");
+	in->sin_family = AF_INET;	/* the passthrough's: a port nothing listens on */
+	in->sin_port = htons(9);
+	in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	intercept_client(ic, sv[1], &dst, sizeof(*in), "127.0.0.1", 443);
+	close(sv[1]);
+	if (!c.raw)
+		pthread_join(t, NULL);
+	intercept_results(ic, &l, &st);
+	if (k->want_name) {
+		EXPECT(l.len == 1 && !strcmp(l.items[0].name, k->want_name) && l.items[0].port == 443,
+		       "one destination %s:443, got %zu (%s)", k->want_name, l.len,
+		       l.len ? l.items[0].name : "-");
+		EXPECT(l.len == 1 && l.items[0].verdict == k->want, "verdict %s, got %s",
+		       tls_verdict_name(k->want), l.len ? tls_verdict_name(l.items[0].verdict) : "-");
+		EXPECT(l.len == 1 && l.items[0].app_bytes == k->want_bytes, "%llu bytes, got %llu",
+		       (unsigned long long)k->want_bytes,
+		       l.len ? (unsigned long long)l.items[0].app_bytes : 0ULL);
+	} else {
+		EXPECT(l.len == 0, "no destination, got %zu", l.len);
+	}
+	EXPECT(st.not_tls == k->want_not_tls && st.passed_through == k->want_passed,
+	       "not TLS %llu (want %llu), passed %llu (want %llu)", (unsigned long long)st.not_tls,
+	       (unsigned long long)k->want_not_tls, (unsigned long long)st.passed_through,
+	       (unsigned long long)k->want_passed);
+	tls_dest_list_free(&l);
+	intercept_close(ic);
+}
+
+static void read_client_hello(void)
+{
+	FILE *f = fopen("selftests/data/tls_client_hello.bin", "rb");
+
+	if (f) {
+		client_hello_len = fread(client_hello, 1, sizeof(client_hello), f);
+		fclose(f);
+	}
+}
+
+TEST(destinations_parse_as_name_and_port)
+{
+	static const struct {
+		const char *in, *name;
+		uint16_t port;
+	} good[] = {
+		{ "api.vendor.example:443", "api.vendor.example", 443 },
+		{ "API.Vendor.Example:8883", "api.vendor.example", 8883 },
+		{ "203.0.113.10:443", "203.0.113.10", 443 },
+		{ "[2001:DB8:0::1]:8443", "2001:db8::1", 8443 },
+		{ "_svc.example:1", "_svc.example", 1 },
+	};
+	static const char *const bad[] = {
+		"api.example", "api.example:", "api.example:0", "api.example:65536", ":443",
+		"a b.example:443", "api.example:44x", "[]:443", "api/x:443", "2001:db8::1",
+	};
+	char name[TLS_DEST_NAME_MAX];
+	uint16_t port;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		EXPECT(tls_audit_parse_destination(good[i].in, name, &port) &&
+			       !strcmp(name, good[i].name) && port == good[i].port,
+		       "%s -> %s:%u", good[i].in, good[i].name, good[i].port);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT(!tls_audit_parse_destination(bad[i], name, &port), "'%s' refused", bad[i]);
+}
+
 static char dir[] = "/tmp/iotrim-audit-test-XXXXXX";
 static sqlite3 *db;
 
@@ -334,6 +516,10 @@ int main(void)
 	else
 		SKIP(divert_dies_with_its_process_not_its_children, "needs root (a network namespace)");
 	RUN(leafs_are_signed_by_the_run_ca_for_the_name);
+	RUN(destinations_parse_as_name_and_port);
+	read_client_hello();
+	for (size_t i = 0; i < ARRAY_SIZE(intercept_cases); i++)
+		RUN_CASE(intercept_cases[i].name, run_intercept_case, &intercept_cases[i]);
 	if (mkdtemp(dir)) {
 		snprintf(path, sizeof(path), "%s/t.db", dir);
 		if (db_open(path, &db))

@@ -5,6 +5,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -228,8 +229,8 @@ static bool audited(const struct intercept *ic, const char *sni, const char *add
 	return (sni && !strcmp(sni, ic->only_name)) || !strcmp(addr, ic->only_name);
 }
 
-void intercept_client(struct intercept *ic, int fd, const struct sockaddr_storage *dst,
-		      socklen_t dst_len, const char *addr, uint16_t port)
+static void serve_client(struct intercept *ic, int fd, const struct sockaddr_storage *dst,
+			 socklen_t dst_len, const char *addr, uint16_t port)
 {
 	struct tls_hello h;
 	int st;
@@ -250,6 +251,23 @@ void intercept_client(struct intercept *ic, int fd, const struct sockaddr_storag
 	}
 	count(ic, &ic->stats.passed_through);
 	passthrough(fd, dst, dst_len, ic->cfg.handshake_ms, &ic->stopping);
+}
+
+void intercept_client(struct intercept *ic, int fd, const struct sockaddr_storage *dst,
+		      socklen_t dst_len, const char *addr, uint16_t port)
+{
+	struct timespec now = { 0 };
+	sigset_t pipe_set, old;
+
+	/* A client that closes while we write (OpenSSL, the passthrough) is an
+	 * answer, not a reason to die: SIGPIPE is held, then dropped. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	serve_client(ic, fd, dst, dst_len, addr, port);
+	while (sigtimedwait(&pipe_set, NULL, &now) == SIGPIPE)
+		;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void *conn_main(void *arg)

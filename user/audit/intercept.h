@@ -50,10 +50,7 @@ struct intercept;
 int intercept_open(struct intercept **out, const struct intercept_config *cfg);
 uint16_t intercept_port(const struct intercept *ic);
 
-/*
- * Serves connections for duration_ms or until *stop; 0 or -errno.  The
- * caller ignores SIGPIPE (a client may close while we write).
- */
+/* Serves connections for duration_ms or until *stop; 0 or -errno. */
 int intercept_run(struct intercept *ic, uint64_t duration_ms, const volatile sig_atomic_t *stop);
 /*
  * What a connection's thread does once it knows the original destination

@@ -118,7 +118,6 @@ static int run_audit_tls(const void *opts, int argc, char **argv)
 		return err;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* a client closing while we write is an answer, not a crash */
 	notice("audit tls: intercepting %s's TLS (%s) for %llu s; Ctrl-C ends it", mac,
 	       req.only_name ? "one destination" : "every TLS port", o->duration.value);
 	err = tls_audit_run(&req, &stop_flag, &res);
