@@ -158,6 +158,9 @@ tap_check "report --format json: dev2's api.vendor.example accepts-forged ('$v')
 v=$(jq -r --arg m $D1 '.devices[] | select(.device_mac == $m) | .security.tls_validation[]
 	| select(.name == "api.vendor.example") | .verdict' <<<"$rep")
 tap_check "report --format json: dev1's api.vendor.example validates ('$v')" [ "$v" = validates ]
+html=$(gw "$IOTRIM" report --format html 2>/dev/null)
+tap_check "report (HTML): the TLS validation table" \
+	grep -q '<td>api.vendor.example</td><td>443</td><td class="verdict-accepts-forged">' <<<"$html"
 tap_check "report (text): the security lines" bash -c "nsenter --net=/run/netns/${TB_PREFIX}_gw \
 	'$IOTRIM' report | grep -q 'api.vendor.example:443 accepts-forged ($req application bytes exposed)'"
 
