@@ -51,4 +51,21 @@ expect_exit "a --destination nobody contacted is not-seen" 0 "not-seen" \
 	nsenter --net="/run/netns/$NS" "$IOTRIM" audit tls --device $A --destination '[2001:DB8::1]:8443' --duration 1
 n=$(sqlite3 "$IOTRIM_DB" "SELECT name || ':' || port || ' ' || verdict FROM tls_audit")
 tap_check "stored: 2001:db8::1:8443 not-seen ('$n')" [ "$n" = "2001:db8::1:8443 not-seen" ]
+
+# Ctrl-C: ends the run at once, prints and stores what it has, exit 130.
+nsenter --net="/run/netns/$NS" "$IOTRIM" audit tls --device $A --duration 60 \
+	--destination api.example:443 --json >"$WORK/int.json" 2>"$WORK/int.log" &
+pid=$!
+for _ in $(seq 30); do
+	nsenter --net="/run/netns/$NS" nft list table inet "iotrim_audit_$pid" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+kill -INT $pid
+wait $pid
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+tap_check "SIGINT: exit 130 (got $rc) in under a second ($ms ms)" [ "$rc" = 130 -a "$ms" -lt 1000 ]
+tap_check "SIGINT: the verdicts so far are printed" grep -q '"verdict":"not-seen"' "$WORK/int.json"
+tap_check "SIGINT: no table left" bash -c "! nsenter --net=/run/netns/$NS nft list ruleset | grep -q iotrim_audit"
 tap_done

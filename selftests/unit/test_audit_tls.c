@@ -260,6 +260,7 @@ struct client {
 	bool verify;		/* with an empty trust store: the forgery fails */
 	const char *sni;
 	const char *request;	/* sent once the handshake is done */
+	int max_version;	/* 0: the library's highest */
 	const uint8_t *raw;	/* instead of TLS: these bytes, then a full close */
 	size_t raw_len;
 };
@@ -279,6 +280,8 @@ static void *client_main(void *arg)
 	}
 	ctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_set_verify(ctx, c->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	if (c->max_version)
+		SSL_CTX_set_max_proto_version(ctx, c->max_version);
 	ssl = SSL_new(ctx);
 	SSL_set_fd(ssl, c->fd);
 	if (c->sni)
@@ -316,6 +319,14 @@ static const struct intercept_case intercept_cases[] = {
 	  "api.vendor.example", TLS_VERDICT_VALIDATES, 0, 0, 0 },
 	{ "interceptor: a client that does not validate is accepts-forged, its request counted",
 	  NULL, { .verify = false, .sni = "api.vendor.example", .request = request },
+	  "api.vendor.example", TLS_VERDICT_ACCEPTS_FORGED, sizeof(request) - 1, 0, 0 },
+	{ "interceptor: TLS 1.2, validating: validates",
+	  NULL, { .verify = true, .sni = "api.vendor.example", .request = request,
+		  .max_version = TLS1_2_VERSION },
+	  "api.vendor.example", TLS_VERDICT_VALIDATES, 0, 0, 0 },
+	{ "interceptor: TLS 1.2, not validating: accepts-forged",
+	  NULL, { .verify = false, .sni = "api.vendor.example", .request = request,
+		  .max_version = TLS1_2_VERSION },
 	  "api.vendor.example", TLS_VERDICT_ACCEPTS_FORGED, sizeof(request) - 1, 0, 0 },
 	{ "interceptor: no SNI: named by the original address",
 	  NULL, { .verify = false, .request = request },

@@ -25,10 +25,13 @@ static void run_quietly(struct exp_run *run, const char *cmd, const char *func, 
 	char macv[64], funcv[128];
 	char *env[] = { macv, funcv, NULL };
 	struct exp_cmd_result r;
+	int err;
 
 	snprintf(macv, sizeof(macv), "IOTRIM_DEVICE_MAC=%s", mac);
 	snprintf(funcv, sizeof(funcv), "IOTRIM_FUNCTION=%s", func);
-	if (exp_run_command(cmd, run->cfg.dir, run->cfg.timeout, run->stop, env, &r) == 0 && verbose)
+	if ((err = exp_run_command(cmd, run->cfg.dir, run->cfg.timeout, run->stop, env, &r)))
+		warn("[audit-tls] cannot run '%s': %s", cmd, strerror(-err));
+	else if (verbose)
 		notice("  [audit-tls] %s: exit %d", func, r.exit_code);
 	exp_cmd_result_free(&r);
 }
