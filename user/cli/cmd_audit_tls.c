@@ -181,7 +181,8 @@ const struct command audit_tls_command = {
 		  .help = "only this destination: its SNI name (or address) and port; the "
 			  "device's other connections to PORT pass through" },
 		{ .name = "duration", PARAM_U64(struct audit_tls_opts, duration, 1, 86400),
-		  .unit = "seconds", .help = "how long to intercept (default 60)" },
+		  .arg = "SECONDS", .unit = "seconds",
+		  .help = "how long to intercept (default 60)" },
 		{ .name = "db", PARAM_STRING(struct audit_tls_opts, db), .arg = "FILE",
 		  .help = "default $IOTRIM_DB or " IOTRIM_DEFAULT_DB },
 		{ .name = "json", PARAM_FLAG(struct audit_tls_opts, json),
