@@ -11,7 +11,8 @@
 #     CDN) passes through to the real server; another device is never diverted;
 #   - iotrim's programs go on counting the device's packets under their
 #     original destination, and a deny entry still refuses its connection
-#     before the divert (the interceptor never sees it);
+#     before the divert (the interceptor never sees it); with generic XDP
+#     instead of TC the divert works the same;
 #   - when a run ends, the owner table is gone and the same curls reach the
 #     real server (its certificate verifies against the testbed CA);
 #   - an experiment file's [audit-tls] step gives the same verdict;
@@ -184,6 +185,21 @@ if start_audit unseen --device $D1 --destination time.example:8443 --duration 1;
 else
 	tap_not_ok "not-seen: the divert is in place" "$(cat "$WORK/unseen.log")"
 fi
+
+# --- with XDP (generic) on the LAN instead of TC ------------------------------------------
+gw "$IOTRIM" detach >/dev/null 2>&1
+expect_exit "iotrim attaches with generic XDP" 0 "attached to lan0" gw "$IOTRIM" attach --lan lan0 --mode generic
+if start_audit xdp --device $D2 --duration 3; then
+	r=$(curl_from dev2 -k https://api.vendor.example/status.json)
+	wait_audit
+	v=$(verdict xdp api.vendor.example 443)
+	tap_check "generic XDP: the divert still works (got '$v')" [ "$v" = "accepts-forged $(cut -d' ' -f2 <<<"$r")" ]
+else
+	tap_not_ok "generic XDP: the divert is in place" "$(cat "$WORK/xdp.log")"
+fi
+tap_check "generic XDP: after the run dev2 reaches the real server" works dev2 https://api.vendor.example/status.json
+gw "$IOTRIM" detach >/dev/null 2>&1
+expect_exit "iotrim attaches with TC again" 0 "attached to lan0" gw "$IOTRIM" attach --lan lan0
 
 # --- an experiment's [audit-tls] step ---------------------------------------------------
 cat >"$WORK/dev2.ini" <<EOT
