@@ -7,7 +7,7 @@ packages=(
 	# build
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libsqlite3-dev libldns-dev libmaxminddb-dev libpsl-dev libinih-dev libpcap-dev
-	libmicrohttpd-dev libfixbuf-dev libssl-dev
+	libmicrohttpd-dev libfixbuf-dev libssl-dev libnftables-dev
 	# tests
 	libcmocka-dev jq tshark tcpdump iproute2 nftables ethtool
 	# the man page test renders man/iotrim.8

@@ -62,6 +62,23 @@ TEST(parses_every_key)
 	exp_config_free(&c);
 }
 
+TEST(audit_tls_step)
+{
+	struct exp_config c;
+
+	ASSERT(parse("[device]\nmac=02:00:00:00:00:22\n[function f]\ncheck=true\n"
+		     "[audit-tls]\nduration = 20\ndestination = API.Vendor.example:8443\n", &c) == 0,
+	       "parse: %s", err);
+	EXPECT(c.audit_tls && c.audit_duration == 20, "on, 20 s");
+	EXPECT(!strcmp(c.audit_destination, "api.vendor.example") && c.audit_port == 8443,
+	       "destination '%s' port %u", c.audit_destination, c.audit_port);
+	exp_config_free(&c);
+	ASSERT(parse("[device]\nmac=02:00:00:00:00:22\n[function f]\ncheck=true\n"
+		     "[audit-tls]\nduration = 5\n", &c) == 0, "parse: %s", err);
+	EXPECT(c.audit_tls && !c.audit_destination[0], "every destination");
+	exp_config_free(&c);
+}
+
 TEST(defaults)
 {
 	struct exp_config c;
@@ -70,7 +87,7 @@ TEST(defaults)
 	       "parse: %s", err);
 	EXPECT(c.repetitions == 5 && c.strategy == EXP_GROUP && c.action == EXP_DROP &&
 		       !c.power_cycle && c.boot_wait == 10 && c.settle == 1 && c.timeout == 30 &&
-		       c.max_failures == 3 && c.nexclude == 0,
+		       c.max_failures == 3 && c.nexclude == 0 && !c.audit_tls,
 	       "defaults");
 	exp_config_free(&c);
 }
@@ -110,6 +127,19 @@ TEST(errors_name_the_line)
 		  "t.ini:4: check of [function f] is empty" },
 		{ "[device]\nmac=02:00:00:00:00:21\n[run]\nexclude = a b\n[function f]\ncheck=x\n",
 		  "t.ini:4: exclude entry 'a b' has a space" },
+		{ "[device]\nmac=02:00:00:00:00:21\n[function f]\ncheck=x\n[audit-tls]\nduration = 0\n",
+		  "t.ini:6: duration must be 1 to 86400 seconds" },
+		{ "[device]\nmac=02:00:00:00:00:21\n[function f]\ncheck=x\n[audit-tls]\n"
+		  "duration = 5\ndestination = api.example\n",
+		  "t.ini:7: destination must be NAME:PORT" },
+		{ "[device]\nmac=02:00:00:00:00:21\n[function f]\ncheck=x\n[audit-tls]\n"
+		  "destination = api.example:443\n",
+		  "[audit-tls] has no duration" },
+		{ "[device]\nmac=02:00:00:00:00:21\n[function f]\ncheck=x\n[audit-tls]\nports = 443\n",
+		  "t.ini:6: unknown key 'ports' in [audit-tls]" },
+		{ "[device]\nmac=02:00:00:00:00:21\n[function f]\ncheck=x\n[audit-tls]\n"
+		  "duration = 5\nduration = 6\n",
+		  "t.ini:7: duplicate key 'duration' in [audit-tls]" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -158,6 +188,7 @@ int main(void)
 {
 	RUN(parses_every_key);
 	RUN(defaults);
+	RUN(audit_tls_step);
 	RUN(errors_name_the_line);
 	RUN(long_line_is_an_error_on_its_line);
 	RUN(load_reads_the_directory);

@@ -12,8 +12,8 @@ extern const struct command attach_command, detach_command, flows_command, devic
 	destinations_command, export_command, replay_command, phase_command,
 	device_command, report_command;
 extern const struct command config_command;
-/* `iotrim audit` and its subcommands (cmd_audit*.c). */
-extern const struct command audit_command, audit_plaintext_command;
+/* `iotrim audit` and its subcommands (cmd_audit.c, cmd_audit_*.c). */
+extern const struct command audit_command, audit_plaintext_command, audit_tls_command;
 
 /* --mode and --max-flows, shared by attach and run. */
 struct attach_request;

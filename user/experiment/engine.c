@@ -465,6 +465,14 @@ enum exp_result exp_run_execute(struct exp_run *run)
 		exp_run_set_status(run, "aborted", run->message);
 		return EXP_RESULT_ABORTED;
 	}
+	if (run->cfg.audit_tls && (rc = exp_run_audit_tls(run))) {
+		if (rc == -EINTR) {
+			exp_run_set_status(run, "interrupted", "interrupted during [audit-tls]");
+			return EXP_RESULT_INTERRUPTED;
+		}
+		exp_run_set_status(run, "failed", run->message);
+		return EXP_RESULT_FAILED;
+	}
 	write_outputs(run);
 	exp_run_set_status(run, "done", NULL);
 	return EXP_RESULT_DONE;

@@ -91,6 +91,12 @@ enum exp_result exp_run_execute(struct exp_run *run);
  * when stopped; another error with run->message saying why.
  */
 int exp_run_observe(struct exp_run *run);
+/*
+ * The [audit-tls] step (audit_step.c), run by exp_run_execute() after the
+ * trials: every time, so a resumed run audits again.  -EINTR when stopped;
+ * another error with run->message saying why (not the kernel backend).
+ */
+int exp_run_audit_tls(struct exp_run *run);
 /* Removes the run's deny entries and marks unfinished trials aborted; returns how many went. */
 int exp_run_cleanup(struct exp_run *run);
 /* Replays the journal into run->plan without acting (show, list). */

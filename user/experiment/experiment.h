@@ -84,6 +84,12 @@ struct exp_config {
 	unsigned nexclude;
 	struct exp_function funcs[EXP_MAX_FUNCS];
 	unsigned nfuncs;
+	/* [audit-tls]: after the trials, the TLS validation test (audit/tls_audit.h)
+	 * while each functionality is triggered and checked once more. */
+	bool audit_tls;
+	unsigned audit_duration;	/* at least this long (s) */
+	char audit_destination[EXP_NAME_MAX];	/* "": every TLS destination */
+	uint16_t audit_port;
 };
 
 /*

@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include "experiment/experiment.h"
+#include "audit/tls_audit.h"
 #include "common/fmt.h"
 #include "common/ini.h"
+
+_Static_assert(EXP_NAME_MAX >= TLS_DEST_NAME_MAX, "an audit destination fits the config");
 
 const char *exp_strategy_name(enum exp_strategy s)
 {
@@ -34,7 +37,7 @@ struct parse {
 	char err[512];
 	int err_line;
 	/* keys seen per section, to reject duplicates: bit per key */
-	unsigned device_seen, run_seen;
+	unsigned device_seen, run_seen, audit_seen;
 	uint32_t func_seen[EXP_MAX_FUNCS];	/* 1 trigger, 2 check */
 };
 
@@ -150,6 +153,26 @@ static int run_key(struct parse *p, const char *key, const char *v)
 	return 1;
 }
 
+/* [audit-tls]: duration (required), destination. */
+static int audit_key(struct parse *p, const char *key, const char *v)
+{
+	struct exp_config *c = p->c;
+	unsigned bit = !strcmp(key, "duration") ? 1 : !strcmp(key, "destination") ? 2 : 0;
+
+	if (!bit)
+		return perr(p, "unknown key '%s' in [audit-tls] (duration, destination)", key);
+	if (p->audit_seen & bit)
+		return perr(p, "duplicate key '%s' in [audit-tls]", key);
+	p->audit_seen |= bit;
+	c->audit_tls = true;
+	if (bit == 1 && !parse_uint(v, 1, 86400, &c->audit_duration))
+		return perr(p, "duration must be 1 to 86400 seconds, not '%s'", v);
+	if (bit == 2 && !tls_audit_parse_destination(v, c->audit_destination, &c->audit_port))
+		return perr(p, "destination must be NAME:PORT ([IPv6]:PORT for an address), not '%s'",
+			    v);
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse *p = user;
@@ -180,6 +203,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 	if (!strcmp(section, "run"))
 		return run_key(p, key, value);
+	if (!strcmp(section, "audit-tls"))
+		return audit_key(p, key, value);
 	if (!strncmp(section, "function ", 9)) {
 		const char *fname = section + 9;
 		unsigned i;
@@ -222,7 +247,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		}
 		return perr(p, "unknown key '%s' in [function %s] (trigger, check)", key, fname);
 	}
-	return perr(p, "unknown section [%s] (device, run, function NAME)", section);
+	return perr(p, "unknown section [%s] (device, run, function NAME, audit-tls)", section);
 }
 
 static void set_defaults(struct exp_config *c)
@@ -272,6 +297,10 @@ int exp_config_parse_text(const char *text, const char *path, const char *dir,
 	if (!c->nfuncs) {
 		snprintf(err, errlen, "%s:%d: no [function NAME] section: nothing to validate", path,
 			 p.rd.line);
+		goto bad;
+	}
+	if (c->audit_tls && !(p.audit_seen & 1)) {
+		snprintf(err, errlen, "%s:%d: [audit-tls] has no duration", path, p.rd.line);
 		goto bad;
 	}
 	for (unsigned i = 0; i < c->nfuncs; i++) {

@@ -290,6 +290,20 @@ const struct db_migration db_migrations[] = {
 	  " last_seen_ms INTEGER NOT NULL,"
 	  " PRIMARY KEY (audit_id, device_mac, name, port, kind, value_hmac)) WITHOUT ROWID;"
 	  "CREATE INDEX plaintext_findings_by_device ON plaintext_findings (device_mac)" },
+	/* Verdicts of the active TLS validation test (audit/tls_store.c); one row per
+	 * destination and run. */
+	{ "tls_audit_v1",
+	  "CREATE TABLE tls_audit ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " device_mac TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"		/* SNI, or the original address without one */
+	  " port INTEGER NOT NULL,"
+	  " verdict TEXT NOT NULL,"		/* validates, accepts-forged, not-seen */
+	  " app_bytes INTEGER NOT NULL DEFAULT 0,"	/* counted, never stored */
+	  " connections INTEGER NOT NULL DEFAULT 0,"
+	  " started_ms INTEGER NOT NULL,"	/* unix milliseconds */
+	  " ended_ms INTEGER NOT NULL);"
+	  "CREATE INDEX tls_audit_by_dest ON tls_audit (device_mac, name, port, ended_ms)" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -131,6 +131,7 @@ static void device_object(struct json *j, const struct report *r, const struct r
 	json_object_begin(j, "security");
 	security_cert_json(j, r, d);
 	security_plaintext_json(j, d);
+	security_tls_json(j, &r->tls_audit, l->mac);
 	json_object_end(j);
 	json_object_end(j);
 }

@@ -158,6 +158,8 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 	security_cert_text(out, r, d, st->md, st->md ? st->item : "    ");
 	fputs("\n", out);
 	security_plaintext_text(out, d, st->md, st->md ? st->item : "    ");
+	security_tls_text(out, &r->tls_audit, l->mac, st->md ? st->item : "    ",
+			  st->md ? md_escape : NULL);
 }
 
 static void render(const struct report *r, FILE *out, const struct style *st)

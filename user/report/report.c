@@ -312,7 +312,7 @@ int report_build(sqlite3 *db, const struct report_options *o, const struct geo *
 			return err;
 	}
 	overall(r);
-	return 0;
+	return report_tls_audit_load(db, o->only_mac, &r->tls_audit);
 }
 
 void report_free(struct report *r)
@@ -326,5 +326,6 @@ void report_free(struct report *r)
 	free(r->local);
 	dest_list_free(&r->dests);
 	flow_rows_free(&r->rows);
+	report_tls_audit_free(&r->tls_audit);
 	memset(r, 0, sizeof(*r));
 }

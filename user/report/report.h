@@ -28,6 +28,7 @@
 #include "datapath/payload.h"
 #include "history/device_labels.h"
 #include "history/phase.h"
+#include "report/security_tls.h"
 
 struct report_options {
 	const char *only_mac;	/* "aa:bb:.." or NULL */
@@ -87,6 +88,7 @@ struct report {
 	double abroad_share, other_continent_share;	/* NAN when home is unknown */
 	const char *home_continent;	/* NULL if unknown */
 	int64_t generated_ms;
+	struct report_tls_audit tls_audit;	/* security: latest audit tls verdicts */
 };
 
 /* True for a destination that is not remote: see above. */
