@@ -130,6 +130,19 @@ struct dns_block_scratch {
 	__u32 msg_off;		/* DNS over TCP: the message's offset in the skb */
 	__u32 msg_len;		/* and its length (from its 2-byte prefix) */
 	struct dns_tcp_split_key split;
+	/* Deep CNAME inspection (dns_cname.h): the answer records, one at a time. */
+	__u64 qhash;		/* hash of the question name */
+	__u32 rr_pos;		/* next record's owner name in buf */
+	__u32 rr_left;		/* answer records not yet looked at */
+	__u32 hops;		/* CNAME records met */
+	__u32 cpos;		/* name walk: next byte to read in buf */
+	__u32 floor;		/* a compression pointer must point below this */
+	__u32 nlen;		/* bytes written to name */
+	__u32 rem;		/* bytes of the current label still to copy */
+	__u32 after;		/* where the record goes on after the name; 0: not yet known */
+	__u8 name[IOTRIM_CNAME_NAME_LEN];	/* a name from the answer, decompressed */
+	struct deny_cname_key ckey;
+	struct deny_cname_value chain;
 };
 
 struct {
@@ -138,6 +151,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dns_block_scratch);
 } deny_scratch SEC(".maps");
+
+/* Deep CNAME inspection: the chains that matched, for `iotrim block list`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IOTRIM_MAX_CNAME_CHAINS);
+	__type(key, struct deny_cname_key);
+	__type(value, struct deny_cname_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_DENY_CNAME SEC(".maps");
 
 /*
  * Which trie lookups a packet from mac needs (DENY_LOOKUP_*): none unless

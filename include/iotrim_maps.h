@@ -20,6 +20,7 @@
 #define MAP_DENY_NAMES	deny_names	/* deny entries by DNS name */
 #define MAP_DENY_FILTER	deny_filter	/* which devices have deny entries */
 #define MAP_DENY_HITS	deny_hits	/* per-rule packets and bytes denied */
+#define MAP_DENY_CNAME	deny_cname	/* CNAME chains name rules matched */
 
 #define IOTRIM_STRINGIFY_(x) #x
 #define MAP_NAME(m) IOTRIM_STRINGIFY_(m)

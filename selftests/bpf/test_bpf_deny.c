@@ -1109,6 +1109,182 @@ TEST(dns_first_fragment_dropped)
 	EXPECT(hits(66).packets == 1, "hit");
 }
 
+/* ---- deep CNAME inspection ---------------------------------------------------- */
+
+/*
+ * A response to alias.other.example (question at message offset 12, its
+ * "other.example" at 18) with the answer records given, compressed as a
+ * resolver writes them.  TCP: prefix and message in one segment.
+ */
+static void chain_response(struct pkt *p, int family, bool tcp, const __u8 *answers,
+			   __u32 alen, __u16 ancount)
+{
+	struct frame_opts o = { .family = family };
+	__u8 hdr[12] = { 0xbe, 0xef, 0x81, 0x80, 0, 1 };
+	__u8 tail[4] = { 0, family == 4 ? 1 : 28, 0, 1 };
+	__u32 msg_off;
+
+	pkt_put16(hdr + 6, ancount);
+	frame_start(p, &o, gw_mac, dev_mac, family == 4 ? gw4 : gw6, family == 4 ? dev4 : dev6);
+	if (tcp) {
+		pkt_tcp(p, 53, 40000, 0);
+		pkt_payload(p, "\0\0", 2);
+	} else {
+		pkt_udp(p, 53, 40000);
+	}
+	msg_off = p->len;
+	pkt_payload(p, hdr, 12);
+	put_name(p, "alias.other.example");
+	pkt_payload(p, tail, 4);
+	pkt_payload(p, answers, alen);
+	if (tcp)
+		pkt_put16(p->data + msg_off - 2, p->len - msg_off);
+	pkt_finish(p);
+	fill_l4_checksum(p);
+}
+
+/* alias.other.example CNAME cloud.vendor.example (at 37), which has A 203.0.113.10. */
+static const __u8 one_hop[] = {
+	0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 22,
+	5, 'c', 'l', 'o', 'u', 'd', 6, 'v', 'e', 'n', 'd', 'o', 'r', 7, 'e', 'x', 'a', 'm', 'p', 'l',
+	'e', 0,
+	0xc0, 37, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 203, 0, 113, 10,
+};
+
+/*
+ * alias.other.example CNAME mid.other.example ("mid" + a pointer to 18, at 37),
+ * mid CNAME cloud.vendor.example (at 55), then cloud's A record.
+ */
+static const __u8 two_hops[] = {
+	0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 6,
+	3, 'm', 'i', 'd', 0xc0, 18,
+	0xc0, 37, 0, 5, 0, 1, 0, 0, 0, 30, 0, 22,
+	5, 'C', 'L', 'O', 'U', 'D', 6, 'v', 'e', 'n', 'd', 'o', 'r', 7, 'e', 'x', 'a', 'm', 'p', 'l',
+	'e', 0,
+	0xc0, 55, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 203, 0, 113, 10,
+};
+
+/* The chain deny_cname recorded for rule id and dev_mac, as "a -> b -> c"; "" if none. */
+static void recorded_chain(__u32 id, char *out, size_t len, struct deny_cname_value *v)
+{
+	int fd = bpf_map__fd(fx.xdp->maps.deny_cname);
+	struct deny_cname_key k, next;
+	void *prev = NULL;
+
+	out[0] = '\0';
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.rule_id != id || memcmp(k.device_mac, dev_mac, 6) ||
+		    bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (int n = 0; n <= v->hops && n < IOTRIM_CNAME_CHAIN_MAX; n++) {
+			const __u8 *w = v->names[n];
+			size_t used = strlen(out);
+
+			snprintf(out + used, len - used, "%s", n ? " -> " : "");
+			for (int i = 0; w[i] && i < IOTRIM_CNAME_NAME_LEN; i += w[i] + 1) {
+				used = strlen(out);
+				snprintf(out + used, len - used, "%s%.*s", i ? "." : "", w[i],
+					 (const char *)w + i + 1);
+			}
+		}
+		return;
+	}
+}
+
+static void clear_chains(void)
+{
+	fixture_clear_hash(bpf_map__fd(fx.xdp->maps.deny_cname), sizeof(struct deny_cname_key));
+}
+
+TEST(cname_target_blocked)
+{
+	__u8 out[PKT_MAX_LEN + 512];
+	struct deny_cname_value v;
+	__u32 len, ret;
+	char chain[512];
+	struct pkt p;
+
+	clear_rules();
+	clear_chains();
+	ASSERT(!add_name_rule(dev_mac, "cloud.vendor.example", 90, 0), "rule");
+	for (int family = 4; family <= 6; family += 2) {
+		chain_response(&p, family, false, one_hop, sizeof(one_hop), 2);
+		ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
+		EXPECT(ret == TC_ACT_OK, "IPv%d: passed (rewritten): %u", family, ret);
+		check_nxdomain(&p, out, len, false);
+	}
+	EXPECT(hits(90).packets == 2, "two hits: %llu", (unsigned long long)hits(90).packets);
+	recorded_chain(90, chain, sizeof(chain), &v);
+	EXPECT(!strcmp(chain, "alias.other.example -> cloud.vendor.example"), "chain: %s", chain);
+	EXPECT(v.hops == 1 && v.responses == 2, "hops %u, responses %u", v.hops, v.responses);
+}
+
+TEST(cname_two_hops_compressed_parent_rule_tcp)
+{
+	__u8 out[PKT_MAX_LEN + 512];
+	struct deny_cname_value v;
+	__u32 len, ret;
+	char chain[512];
+	struct pkt p;
+
+	clear_rules();
+	clear_chains();
+	ASSERT(!add_name_rule(zero_mac, "vendor.example", 91, 0), "rule for all devices");
+	chain_response(&p, 4, false, two_hops, sizeof(two_hops), 3);
+	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
+	EXPECT(ret == TC_ACT_OK, "UDP: passed (rewritten): %u", ret);
+	check_nxdomain(&p, out, len, false);
+	chain_response(&p, 6, true, two_hops, sizeof(two_hops), 3);
+	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
+	EXPECT(ret == TC_ACT_OK, "TCP: passed (rewritten): %u", ret);
+	check_nxdomain_tcp(&p, p.l4_off + 22, out, len);
+	recorded_chain(91, chain, sizeof(chain), &v);
+	EXPECT(!strcmp(chain, "alias.other.example -> mid.other.example -> CLOUD.vendor.example"),
+	       "chain: %s", chain);
+	EXPECT(v.hops == 2, "hops %u", v.hops);
+}
+
+TEST(cname_chains_left_alone)
+{
+	__u8 bad[sizeof(one_hop)];
+	struct pkt p;
+
+	clear_rules();
+	clear_chains();
+	ASSERT(!add_name_rule(other_mac, "cloud.vendor.example", 92, 0), "another device's rule");
+	ASSERT(!add_name_rule(dev_mac, "mid.vendor.example", 93, 0), "a name not in the chain");
+	ASSERT(!add_name_rule(dev_mac, "loud.vendor.example", 94, 0), "a name not in the chain");
+	chain_response(&p, 4, false, one_hop, sizeof(one_hop), 2);
+	EXPECT(untouched(&p), "no rule for this device in the chain");
+	chain_response(&p, 4, false, two_hops, sizeof(two_hops), 3);
+	EXPECT(untouched(&p), "two hops, none blocked");
+
+	ASSERT(!add_name_rule(dev_mac, "cloud.vendor.example", 95, 0), "rule");
+	memcpy(bad, one_hop, sizeof(bad));
+	bad[11] = 200;		/* rdlength past the message */
+	chain_response(&p, 4, false, bad, sizeof(bad), 2);
+	EXPECT(untouched(&p), "a record running past the message ends the walk");
+	memcpy(bad, one_hop, sizeof(bad));
+	bad[0] = 0xc0;
+	bad[1] = 37;		/* owner: a pointer to itself */
+	chain_response(&p, 4, false, bad, sizeof(bad), 2);
+	EXPECT(untouched(&p), "a forward pointer ends the walk");
+	{
+		/* "cloud" and a pointer back to "cloud": a loop. */
+		__u8 loop[] = { 0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 8,
+				5, 'c', 'l', 'o', 'u', 'd', 0xc0, 37 };
+
+		chain_response(&p, 4, false, loop, sizeof(loop), 1);
+		EXPECT(untouched(&p), "a pointer loop ends the walk");
+	}
+	chain_response(&p, 4, false, one_hop, sizeof(one_hop), 0);
+	EXPECT(untouched(&p), "ANCOUNT 0: no answer records looked at");
+	EXPECT(hits(92).packets + hits(93).packets + hits(94).packets + hits(95).packets == 0,
+	       "no hits");
+}
+
 TEST(tc_ingress_blocks_in_tc_mode)
 {
 	struct frame_opts o = { .family = 6 };
@@ -1178,6 +1354,9 @@ int main(void)
 	RUN(malformed_responses_left_alone);
 	RUN(dns_over_tcp_rewritten);
 	RUN(dns_first_fragment_dropped);
+	RUN(cname_target_blocked);
+	RUN(cname_two_hops_compressed_parent_rule_tcp);
+	RUN(cname_chains_left_alone);
 	RUN(tc_ingress_blocks_in_tc_mode);
 	fixture_close(&fx);
 	return harness_done();
