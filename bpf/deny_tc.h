@@ -271,9 +271,10 @@ __attribute__((noinline)) int iotrim_reject_tc(struct __sk_buff *skb)
  * --mode tc upload (TC ingress): TC_ACT_OK, TC_ACT_SHOT if a rule drops the
  * packet, DENY_TC_REJECT if it rejects it (then call iotrim_reject_tc: not
  * from here, where its stack frame would come on top of this one).
- * A global function: verified once, on its own.
+ * count_hits is 0 where XDP counted the packet already (the reject path of
+ * native XDP on veth).  A global function: verified once, on its own.
  */
-__attribute__((noinline)) int iotrim_deny_tc(struct __sk_buff *skb)
+__attribute__((noinline)) int iotrim_deny_tc(struct __sk_buff *skb, int count_hits)
 {
 	struct deny_pkt_scratch *s;
 	__u32 zero = 0, l4_hdr_len;
@@ -299,7 +300,8 @@ __attribute__((noinline)) int iotrim_deny_tc(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (s->pkt.l3_len > skb->len - s->pkt.l3_off)
 		s->pkt.l3_len = skb->len - s->pkt.l3_off;
-	deny_hit(s->id, s->pkt.l3_len);
+	if (count_hits)
+		deny_hit(s->id, s->pkt.l3_len);
 	return s->action == IOTRIM_DENY_REJECT ? DENY_TC_REJECT : TC_ACT_SHOT;
 }
 
