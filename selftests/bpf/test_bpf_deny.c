@@ -544,6 +544,89 @@ TEST(reject_tcp_data_ipv6_qinq) { reject_tcp_case(6, 2, 0, 0x18, 100); }
 TEST(reject_tcp_fin_no_ack_ipv4_options) { reject_tcp_case(4, 1, 12, 0x01, 7); }
 TEST(reject_tcp_syn_ipv6_ext_header) { reject_tcp_case(6, 0, 16, 0x02, 0); }
 
+/*
+ * Native XDP on a veth (datapath/attach.c): the XDP object is loaded with
+ * reject_in_tc, so XDP counts the hit and passes the packet up, and
+ * iotrim_tc_reject on TC ingress answers it without counting it again.
+ */
+static struct iotrim_xdp *load_xdp_reject_in_tc(void)
+{
+	struct iotrim_xdp *x = iotrim_xdp__open();
+	struct bpf_map *m, *shared;
+
+	if (!x)
+		return NULL;
+	bpf_object__for_each_map(m, x->obj) {
+		if (bpf_map__set_pin_path(m, NULL))
+			goto fail;
+		if (bpf_map__is_internal(m))
+			continue;
+		shared = bpf_object__find_map_by_name(fx.xdp->obj, bpf_map__name(m));
+		if (shared && bpf_map__reuse_fd(m, bpf_map__fd(shared)))
+			goto fail;
+	}
+	x->rodata->reject_in_tc = true;
+	if (iotrim_xdp__load(x) == 0)
+		return x;
+fail:
+	iotrim_xdp__destroy(x);
+	return NULL;
+}
+
+static int run_prog(int fd, const struct pkt *in, __u8 *out, __u32 *out_len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = in->len,
+		    .data_out = out, .data_size_out = PKT_MAX_LEN + 512);
+	int err = bpf_prog_test_run_opts(fd, &opts);
+
+	*retval = opts.retval;
+	*out_len = opts.data_size_out;
+	return err;
+}
+
+TEST(reject_from_tc_on_veth)
+{
+	struct iotrim_xdp *x = load_xdp_reject_in_tc();
+	int xdp_fd, tc_fd = bpf_program__fd(fx.tc->progs.iotrim_tc_reject);
+	struct frame_opts o = { .family = 4 };
+	__u8 out[PKT_MAX_LEN + 512];
+	__u32 len, ret;
+	struct pkt p;
+
+	ASSERT(x, "XDP loads with reject_in_tc");
+	xdp_fd = bpf_program__fd(x->progs.iotrim_xdp);
+	clear_rules();
+	ASSERT(!add_ip_rule(dev_mac, 4, api4, 32, 42, IOTRIM_DENY_REJECT, 0, 0, 0), "reject rule");
+	ASSERT(!add_ip_rule(dev_mac, 4, mqtt4, 32, 43, IOTRIM_DENY_DROP, 0, 0, 0), "drop rule");
+	tcp_frame(&p, &o, 443, 0x02, 0xfffffff0, 0, 0);
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_PASS, "XDP passes the packet to reject up: %u", ret);
+	ASSERT(run_prog(tc_fd, &p, out, &len, &ret) == 0, "TC run");
+	EXPECT(ret == TC_ACT_REDIRECT, "TC ingress answers it: %u", ret);
+	check_rst(&p, out, len);
+	udp_frame(&p, &o, 123, 20);
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_PASS, "UDP passed up too: %u", ret);
+	ASSERT(run_prog(tc_fd, &p, out, &len, &ret) == 0, "TC run");
+	EXPECT(ret == TC_ACT_REDIRECT, "and answered: %u", ret);
+	check_icmp(&p, out, len);
+	EXPECT(hits(42).packets == 2, "each counted once, in XDP: %llu",
+	       (unsigned long long)hits(42).packets);
+	o.dst_ip = mqtt4;
+	tcp_frame(&p, &o, 1883, 0x02, 1, 0, 0);
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_DROP, "a drop rule still drops in XDP: %u", ret);
+	ASSERT(!add_ip_rule(zero_mac, 4, other4, 32, 44, IOTRIM_DENY_REJECT, 0, 0, 0), "for all");
+	o.dst_ip = other4;
+	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
+	p.data[6] = 0x01;	/* group source MAC */
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_PASS, "from a group source MAC: passed up: %u", ret);
+	ASSERT(run_prog(tc_fd, &p, out, &len, &ret) == 0, "TC run");
+	EXPECT(ret == TC_ACT_SHOT, "and dropped there, no reply: %u", ret);
+	iotrim_xdp__destroy(x);
+}
+
 static void reject_icmp_case(int family, int vlans, __u32 payload, bool ping)
 {
 	struct frame_opts o = { .family = family, .vlans = vlans };
@@ -1333,6 +1416,7 @@ int main(void)
 	RUN(reject_tcp_data_ipv6_qinq);
 	RUN(reject_tcp_fin_no_ack_ipv4_options);
 	RUN(reject_tcp_syn_ipv6_ext_header);
+	RUN(reject_from_tc_on_veth);
 	RUN(reject_udp_ipv4);
 	RUN(reject_udp_ipv6);
 	RUN(reject_udp_ipv4_vlan_odd_length);

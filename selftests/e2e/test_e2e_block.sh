@@ -26,7 +26,6 @@ API4=203.0.113.10
 API6=2001:db8:100::10
 CLOUD4=203.0.113.14
 CLOUD6=2001:db8:100::14
-sw() { in_netns "${TB_PREFIX}_sw" "$@"; }
 blk() { gw "$IOTRIM" block "$@"; }
 
 tb_require "block end to end"
@@ -65,9 +64,6 @@ timed_out() { [ "${1%% *}" = 28 ] && awk -v t="${1#* }" -v s="$2" 'BEGIN { exit 
 list_says() { blk list | grep -qF -- "$1"; }
 
 tb_up "testbed up"
-# Native XDP_TX on a veth reaches the peer only when the peer runs an XDP
-# program (the kernel schedules the peer's NAPI for XDP frames only then).
-sw ip link set dev sw-gw xdp obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp
 expect_exit "iotrim attaches to the gateway's LAN (native XDP)" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0 --mode native
 start_controller --no-attach --interval 1
 
@@ -236,7 +232,6 @@ tap_check "and a purge: attach re-applies it from the database" map_has_rule "$k
 tap_check "blocked again after the purge" blocked_ping 203.0.113.12
 
 # --- generic XDP (no help needed from the peer) and --mode tc --------------------------------
-sw ip link set dev sw-gw xdp off
 expect_exit "attach in generic mode" 0 "generic mode" gw "$IOTRIM" attach --lan lan0 --mode generic --force
 r=$(curl_from dev1 --connect-timeout 5 http://203.0.113.21/index.html)
 tap_check "generic XDP: connect refused in under 100 ms ($r)" refused_fast "$r"
