@@ -46,7 +46,11 @@ TEST_CPPFLAGS := -Iselftests/lib
 .DELETE_ON_ERROR:
 # Keep generated objects and skeletons: tests and the controller share them.
 .SECONDARY:
-all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS) $(BUILD)/selftests/lib/gen_pcap
+# Small tools the testbed tests and benchmarks run inside the namespaces.
+LIB_TOOLS := $(BUILD)/selftests/lib/connect_refused $(BUILD)/selftests/lib/raw_send
+
+all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS) $(BUILD)/selftests/lib/gen_pcap \
+	$(LIB_TOOLS)
 
 deps:
 	scripts/install-deps.sh
@@ -86,6 +90,10 @@ $(BUILD)/selftests/%: selftests/%.c $(LIB_OBJS) $(BPF_OBJS) | $(BPF_SKELS)
 
 # Capture files for the replay tests, fuzz seeds and bench.
 $(BUILD)/selftests/lib/gen_pcap: selftests/lib/gen_pcap.c selftests/lib/packet.h selftests/lib/attrib_msgs.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -Iinclude $< -o $@
+
+$(LIB_TOOLS): $(BUILD)/selftests/lib/%: selftests/lib/%.c selftests/lib/packet.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -Iinclude $< -o $@
 
