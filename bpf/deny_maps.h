@@ -68,6 +68,9 @@ struct deny_pkt {
 	__u8 proto;
 	__u8 nonfirst_fragment;
 	__u8 known;		/* PARSE_KNOWN_*: what the rules can check */
+	__u8 first_fragment;	/* offset 0, more to come */
+	__u8 pad[3];
+	__u32 frag_id;		/* host order */
 	__u16 dst_port;		/* host order; 0 without ports */
 	__u16 src_port;
 	__u32 l3_off;
@@ -81,9 +84,19 @@ struct deny_pkt {
 #define DENY_LOOKUP_DEVICE 0x1
 #define DENY_LOOKUP_ALL 0x2
 
+/* A datagram whose first fragment a rule blocked (deny_frags). */
+struct deny_frag_key {
+	__u8 family;
+	__u8 pad[3];
+	__u32 id;		/* IPv4 identification or IPv6 fragment ident */
+	__u8 src_ip[16];
+	__u8 dst_ip[16];
+};
+
 struct deny_pkt_scratch {
 	struct deny_pkt pkt;
 	struct deny_key key;
+	struct deny_frag_key frag;
 	__u32 id;		/* the rule found */
 	__u8 action;		/* its action; 0: none */
 	__u8 lookups;		/* DENY_LOOKUP_* */
@@ -95,6 +108,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct deny_pkt_scratch);
 } deny_pkt_scratch SEC(".maps");
+
+/*
+ * The rest of a datagram whose first fragment a rule blocked goes too:
+ * its fragments show no ports, so a port-scoped rule could not tell them
+ * (an address rule sees them anyway).  Value: the rule id.  LRU, per
+ * object: the program that saw the first fragment drops the rest.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct deny_frag_key);
+	__type(value, __u32);
+} deny_frags SEC(".maps");
 
 /*
  * DNS over TCP whose 2-byte length prefix came in a segment of its own:

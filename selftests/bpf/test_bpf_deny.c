@@ -820,6 +820,72 @@ TEST(unparsed_packets_meet_the_rules)
 	}
 }
 
+/* The fragment after a tiny first one: offset 8 bytes, the rest of the TCP header. */
+static __u32 second_fragment_frame(struct pkt *p, int family, __u16 id)
+{
+	struct frame_opts o = { .family = family };
+	__u8 rest[12] = { 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff };
+
+	upload_start(p, &o);
+	if (family == 4) {
+		pkt_put16(p->data + p->l3_off + 6, 1);		/* offset 8 bytes, last */
+		pkt_put16(p->data + p->l3_off + 4, id);
+	} else {
+		pkt_ipv6_frag(p, 1, false);
+		pkt_put16(p->data + p->len - 2, id);
+	}
+	pkt_proto(p, IPPROTO_TCP);
+	pkt_payload(p, rest, sizeof(rest));
+	pkt_finish(p);
+	return pkt_pad(p, 60);
+}
+
+/*
+ * A port-scoped rule blocks a tiny first fragment; the rest of its datagram
+ * (no ports to see) must go too, in XDP and in TC ingress, counted to the
+ * rule; another datagram's fragment passes.
+ */
+TEST(fragments_after_a_blocked_first_one)
+{
+	for (int family = 4; family <= 6; family += 2) {
+		for (int hook = 0; hook < 2; hook++) {
+			const char *where = hook ? "TC ingress" : "XDP";
+			__u8 out[PKT_MAX_LEN + 512];
+			__u32 len, ret, drop = hook ? TC_ACT_SHOT : XDP_DROP;
+			__u32 pass = hook ? 0 : XDP_PASS;
+			struct pkt p;
+			__u16 id;
+
+			clear_rules();
+			struct bpf_map *frags = hook ? fx.tc->maps.deny_frags : fx.xdp->maps.deny_frags;
+
+			fixture_clear_hash(bpf_map__fd(frags), bpf_map__key_size(frags));
+			ASSERT(!add_ip_rule(dev_mac, family, family == 4 ? api4 : api6,
+					    family == 4 ? 32 : 128, 82, IOTRIM_DENY_REJECT, IPPROTO_TCP,
+					    443, 0), "rule");
+			tiny_first_fragment_frame(&p, family);
+			id = family == 4 ? get16(p.data + p.l3_off + 4) :
+					   get16(p.data + p.l3_off + 40 + 6);
+			ASSERT(hook ? run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0 :
+				      run_xdp(&p, out, &len, &ret) == 0, "run");
+			EXPECT(ret == drop, "IPv%d %s: the first fragment dropped: %u", family, where,
+			       ret);
+			second_fragment_frame(&p, family, id + 1);
+			ASSERT(hook ? run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0 :
+				      run_xdp(&p, out, &len, &ret) == 0, "run");
+			EXPECT(ret == pass, "IPv%d %s: another datagram's fragment passes: %u",
+			       family, where, ret);
+			second_fragment_frame(&p, family, id);
+			ASSERT(hook ? run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0 :
+				      run_xdp(&p, out, &len, &ret) == 0, "run");
+			EXPECT(ret == drop, "IPv%d %s: the rest of the datagram dropped, not answered: %u",
+			       family, where, ret);
+			EXPECT(hits(82).packets == 2, "IPv%d %s: both counted: %llu", family, where,
+			       (unsigned long long)hits(82).packets);
+		}
+	}
+}
+
 /* A group source MAC is never a device to answer: the RST would go to everyone. */
 TEST(reject_never_answers_a_group_source)
 {
@@ -1426,6 +1492,7 @@ int main(void)
 	RUN(reject_ping_ipv6_vlan);
 	RUN(reject_never_answers_rst_icmp_error_or_group);
 	RUN(unparsed_packets_meet_the_rules);
+	RUN(fragments_after_a_blocked_first_one);
 	RUN(reject_never_answers_a_group_source);
 	RUN(nxdomain_ipv4);
 	RUN(nxdomain_ipv6);

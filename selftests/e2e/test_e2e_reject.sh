@@ -11,8 +11,13 @@
 # timeout (28), over IPv4 and IPv6; a UDP query gets the ICMP error its
 # stack reports (dig: host unreachable) at once; pings get "Packet filtered"
 # and "Administratively prohibited"; the rules' hits are the packets sent;
-# tcpdump on the WAN side sees none of the rejected flows.  On the bridge
-# LAN, iotrim's per-flow packets and bytes also equal tcpdump's on lan0.
+# tcpdump on the WAN side sees none of the rejected flows.  The bypasses
+# (lib/raw_send): a SYN behind 9 IPv6 destination-options headers to a
+# blocked address, and tiny first fragments (8 bytes of TCP header, IPv4
+# and IPv6) to a port-scoped rule's target, with the rest of the datagram
+# after them: blocked, counted, never on the WAN side (which, before iotrim
+# is attached, sees each of them).  On the bridge LAN, iotrim's per-flow
+# packets and bytes also equal tcpdump's on lan0.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/testbed.sh
@@ -23,11 +28,13 @@ blk() { gw "$IOTRIM" block "$@"; }
 
 tb_require "reject in every attach mode"
 
-# Rejected for the device: TCP to cdn B, ICMP to time.example, DNS to the server.
+# Rejected for the device: TCP to cdn B, ICMP to time.example, DNS to the
+# server, and port 8080 of api (the target of the tiny fragments).
 add_rules() {	# MAC
 	local t
 	for t in "203.0.113.21" "2001:db8:100::21" "203.0.113.53 --proto udp --port 53" \
-		"203.0.113.12 --proto icmp" "2001:db8:100::12 --proto icmp"; do
+		"203.0.113.12 --proto icmp" "2001:db8:100::12 --proto icmp" \
+		"203.0.113.10 --proto tcp --port 8080" "2001:db8:100::10 --proto tcp --port 8080"; do
 		# shellcheck disable=SC2086 # target and its scope
 		blk add --device "$1" $t --action reject >/dev/null 2>&1 || return 1
 	done
@@ -69,33 +76,80 @@ reject_checks() {
 	tap_check "$mode, $node: tshark on WAN sees none of the rejected flows ($n)" test "$n" -eq 0
 }
 
+# The bypasses, sent from NODE (addresses SRC4, SRC6) into FILE captured on WAN.
+RAW=$PWD/build/selftests/lib/raw_send
+send_bypasses() {	# NODE SRC4 SRC6
+	$TB run "$1" "$RAW" eth0 02:00:00:00:00:01 dstopts9 "$3" 2001:db8:100::21 80 &&
+		$TB run "$1" "$RAW" eth0 02:00:00:00:00:01 tinyfrag4 "$2" 203.0.113.10 8080 &&
+		$TB run "$1" "$RAW" eth0 02:00:00:00:00:01 tinyfrag6 "$3" 2001:db8:100::10 8080
+}
+bypass_seen() {	# PCAP KIND: packets of that bypass on the WAN side
+	local f
+	case $2 in
+	dstopts9) f="ipv6.addr == 2001:db8:100::21" ;;
+	tinyfrag4) f="ip.addr == 203.0.113.10 && (ip.id == 0x4242 || tcp.port == 8080)" ;;
+	tinyfrag6) f="ipv6.addr == 2001:db8:100::10 && (ipv6.fraghdr.ident == 0x42 || tcp.port == 8080)" ;;
+	esac
+	tshark -r "$1" -Y "$f" 2>/dev/null | wc -l
+}
+# bypass_checks MODE NODE MAC SRC4 SRC6
+bypass_checks() {
+	local mode=$1 node=$2 mac=$3 before pcap=$WORK/bypass-$1-$2.pcap k n
+	before=$(hits_of "$mac")
+	start_capture "$pcap" -i wan0
+	wait_captures_ready "$pcap"
+	tap_check "$mode, $node: the crafted frames are sent" send_bypasses "$node" "$4" "$5"
+	sleep 0.3
+	stop_captures
+	tap_check "$mode, $node: blocked and counted: 1 + 2 + 2 frames ($before -> $(hits_of "$mac"))" \
+		test "$(hits_of "$mac")" -eq $((before + 5))
+	for k in dstopts9 tinyfrag4 tinyfrag6; do
+		n=$(bypass_seen "$pcap" $k)
+		tap_check "$mode, $node: tshark on WAN sees nothing of $k ($n)" test "$n" -eq 0
+	done
+}
+
 # --- veth LAN: native XDP without XDP on the peer, then generic XDP ------------------
 tb_up "testbed up (veth LAN)" --offloads off
 tap_check "the switch port (lan0's peer) runs no XDP program" \
 	bash -c "! ip -n ${TB_PREFIX}_sw link show sw-gw | grep -q xdp"
+# Without iotrim, each crafted packet is a real connection attempt that gets out.
+start_capture "$WORK/bypass-none.pcap" -i wan0
+wait_captures_ready "$WORK/bypass-none.pcap"
+tap_check "without iotrim: the crafted frames are sent" send_bypasses dev1 192.0.2.21 2001:db8:1::21
+sleep 0.3
+stop_captures
+for k in dstopts9 tinyfrag4 tinyfrag6; do
+	n=$(bypass_seen "$WORK/bypass-none.pcap" $k)
+	tap_check "without iotrim: tshark on WAN sees $k ($n)" test "$n" -gt 0
+done
 expect_exit "attach in native mode on a veth" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0 --mode native
 tap_check "status: XDP passes rejects to TC ingress" \
 	test "$(gw "$IOTRIM" status --json | jq -r .reject_path)" = xdp_pass_tc_redirect
 tap_check "reject rules for dev1" add_rules $D1
 reject_checks native dev1 $D1
+bypass_checks native dev1 $D1 192.0.2.21 2001:db8:1::21
 expect_exit "attach in generic mode" 0 "generic mode" gw "$IOTRIM" attach --lan lan0 --mode generic --force
 tap_check "status: XDP_TX through the stack" \
 	test "$(gw "$IOTRIM" status --json | jq -r .reject_path)" = xdp_tx_generic
 tap_check "no TC ingress program left from native mode" \
 	bash -c "! tc -n ${TB_PREFIX}_gw filter show dev lan0 ingress | grep -q iotrim"
 reject_checks generic dev1 $D1
+bypass_checks generic dev1 $D1 192.0.2.21 2001:db8:1::21
 gw "$IOTRIM" detach --purge >/dev/null
 
 # --- bridge LAN, --mode tc --------------------------------------------------------------
 tb_up "testbed up (bridge LAN)" --lan bridge --offloads off
 tap_check "lan0 is a bridge with dev3 on a port of its own" \
-	bash -c "ip -n ${TB_PREFIX}_gw -d link show lan0 | grep -q bridge && ip -n ${TB_PREFIX}_gw link show lan-dev3 | grep -q 'master lan0'"
+	bash -c "ip -n ${TB_PREFIX}_gw -d link show lan0 2>/dev/null | grep -q bridge && ip -n ${TB_PREFIX}_gw link show lan-dev3 2>/dev/null | grep -q 'master lan0'"
 expect_exit "attach in tc mode on the bridge" 0 "tc mode" gw "$IOTRIM" attach --lan lan0 --mode tc
 tap_check "status: built in TC ingress, redirected to the bridge" \
 	test "$(gw "$IOTRIM" status --json | jq -r .reject_path)" = tc_redirect
 tap_check "reject rules for dev3" add_rules $D3
 reject_checks tc-bridge dev1 $D1
 reject_checks tc-bridge dev3 $D3
+bypass_checks tc-bridge dev1 $D1 192.0.2.21 2001:db8:1::21
+bypass_checks tc-bridge dev3 $D3 192.0.2.23 2001:db8:1::23
 
 # Counts on the bridge, against the witness: no rules, fresh counters.
 for id in $(blk list --json | jq '.[].id'); do blk del "$id" >/dev/null; done
