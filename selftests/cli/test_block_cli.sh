@@ -79,7 +79,7 @@ expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clea
 # --- rules take effect at once ------------------------------------------------------
 expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0 --mode native
 path=$(gw status --json | jq -r '.mode + " " + .reject_path')
-tap_check "status --json: the reject path of XDP ($path)" grep -qxE "native xdp_tx|generic xdp_tx_generic" <<<"$path"
+tap_check "status --json: the reject path of XDP on a veth ($path)" grep -qxE "native xdp_pass_tc_redirect|generic xdp_tx_generic" <<<"$path"
 tap_check "the device reaches 203.0.113.10 before any rule" reaches 203.0.113.10
 # A device iotrim has not seen yet is pre-blocked (before its first power-on) with a warning.
 out=$(gw block add --device 02:00:00:00:00:99 203.0.113.10 2>&1)
