@@ -412,9 +412,9 @@ struct deny_name_value {
 #define IOTRIM_CNAME_NAME_LEN 256	/* a wire-format name: 255 bytes at most, and a spare */
 
 struct deny_cname_key {
-	__u32 rule_id;
+	__u32 rule_id;		/* first: deny_maps.c prunes by it as in deny_hits */
 	__u8 device_mac[6];
-	__u16 pad;
+	__u8 pad[6];		/* no implicit padding: the key is hashed whole */
 	__u64 qname_hash;	/* iotrim_name_hash() of the question */
 };
 
