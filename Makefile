@@ -52,7 +52,11 @@ TEST_CPPFLAGS := -Iselftests/lib
 .DELETE_ON_ERROR:
 # Keep generated objects and skeletons: tests and the controller share them.
 .SECONDARY:
-all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS) $(BUILD)/selftests/lib/gen_pcap
+# Small tools the testbed tests and benchmarks run inside the namespaces.
+LIB_TOOLS := $(BUILD)/selftests/lib/connect_refused $(BUILD)/selftests/lib/raw_send
+
+all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS) $(BUILD)/selftests/lib/gen_pcap \
+	$(LIB_TOOLS)
 
 deps:
 	scripts/install-deps.sh
@@ -95,6 +99,10 @@ $(BUILD)/selftests/lib/gen_pcap: selftests/lib/gen_pcap.c selftests/lib/packet.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -Iinclude $< -o $@
 
+$(LIB_TOOLS): $(BUILD)/selftests/lib/%: selftests/lib/%.c selftests/lib/packet.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -Iinclude $< -o $@
+
 install: $(BUILD)/iotrim
 	install -D -m 0755 $(BUILD)/iotrim $(DESTDIR)$(PREFIX)/sbin/iotrim
 	install -D -m 0644 data/providers.conf $(DESTDIR)$(PREFIX)/share/iotrim/providers.conf
@@ -111,7 +119,7 @@ install: $(BUILD)/iotrim
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
-FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
+FUZZ_SRCS  := user/common/clock.c user/common/dnsname.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
 	user/attrib/cert.c user/attrib/cert_reasm.c user/attrib/cert_cache.c \
 	user/audit/plaintext.c user/audit/redact.c

@@ -87,6 +87,8 @@ static __always_inline void deny_pkt_from(const struct packet_info *pi,
 	p->family = pi->family;
 	p->proto = pi->proto;
 	p->nonfirst_fragment = pi->nonfirst_fragment;
+	p->first_fragment = pi->first_fragment;
+	p->frag_id = pi->frag_id;
 	p->known = pi->known;
 	p->dst_port = pi->dst_port;
 	p->src_port = pi->src_port;
@@ -99,8 +101,8 @@ static __always_inline void deny_pkt_from(const struct packet_info *pi,
 	__builtin_memcpy(p->dst_ip, pi->dst_ip, 16);
 }
 
-/* Does a rule block the packet in s->pkt?  1 with s->id and s->action. */
-static __always_inline int deny_match(struct deny_pkt_scratch *s)
+/* The rules themselves: 1 with s->id and s->action. */
+static __always_inline int deny_match_rules(struct deny_pkt_scratch *s)
 {
 	__u32 full = IOTRIM_DENY_KEY_BITS +
 		     (s->pkt.family == IOTRIM_FAMILY_IPV4 ? 32 : 128);
@@ -114,6 +116,42 @@ static __always_inline int deny_match(struct deny_pkt_scratch *s)
 		return 1;
 	__builtin_memset(s->key.device_mac, 0, ETH_ALEN);
 	return (s->lookups & DENY_LOOKUP_ALL) && deny_lookup_key(s, full);
+}
+
+static __always_inline void deny_frag_key_of(struct deny_pkt_scratch *s)
+{
+	__builtin_memset(&s->frag, 0, sizeof(s->frag));
+	s->frag.family = s->pkt.family;
+	s->frag.id = s->pkt.frag_id;
+	__builtin_memcpy(s->frag.src_ip, s->pkt.src_ip, 16);
+	__builtin_memcpy(s->frag.dst_ip, s->pkt.dst_ip, 16);
+}
+
+/*
+ * Does a rule block the packet in s->pkt?  1 with s->id and s->action.  A
+ * first fragment it blocks takes the rest of its datagram with it: those
+ * fragments are dropped (never answered) and counted to the same rule.
+ */
+static __always_inline int deny_match(struct deny_pkt_scratch *s)
+{
+	__u32 *id;
+
+	if (deny_match_rules(s)) {
+		if (s->pkt.first_fragment) {
+			deny_frag_key_of(s);
+			bpf_map_update_elem(&deny_frags, &s->frag, &s->id, BPF_ANY);
+		}
+		return 1;
+	}
+	if (!s->pkt.nonfirst_fragment)
+		return 0;
+	deny_frag_key_of(s);
+	id = bpf_map_lookup_elem(&deny_frags, &s->frag);
+	if (!id)
+		return 0;
+	s->id = *id;
+	s->action = IOTRIM_DENY_DROP;
+	return 1;
 }
 
 /* Neighbour discovery keeps the LAN working whatever the rules say. */

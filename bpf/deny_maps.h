@@ -68,6 +68,9 @@ struct deny_pkt {
 	__u8 proto;
 	__u8 nonfirst_fragment;
 	__u8 known;		/* PARSE_KNOWN_*: what the rules can check */
+	__u8 first_fragment;	/* offset 0, more to come */
+	__u8 pad[3];
+	__u32 frag_id;		/* host order */
 	__u16 dst_port;		/* host order; 0 without ports */
 	__u16 src_port;
 	__u32 l3_off;
@@ -81,9 +84,19 @@ struct deny_pkt {
 #define DENY_LOOKUP_DEVICE 0x1
 #define DENY_LOOKUP_ALL 0x2
 
+/* A datagram whose first fragment a rule blocked (deny_frags). */
+struct deny_frag_key {
+	__u8 family;
+	__u8 pad[3];
+	__u32 id;		/* IPv4 identification or IPv6 fragment ident */
+	__u8 src_ip[16];
+	__u8 dst_ip[16];
+};
+
 struct deny_pkt_scratch {
 	struct deny_pkt pkt;
 	struct deny_key key;
+	struct deny_frag_key frag;
 	__u32 id;		/* the rule found */
 	__u8 action;		/* its action; 0: none */
 	__u8 lookups;		/* DENY_LOOKUP_* */
@@ -95,6 +108,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct deny_pkt_scratch);
 } deny_pkt_scratch SEC(".maps");
+
+/*
+ * The rest of a datagram whose first fragment a rule blocked goes too:
+ * its fragments show no ports, so a port-scoped rule could not tell them
+ * (an address rule sees them anyway).  Value: the rule id.  LRU, per
+ * object: the program that saw the first fragment drops the rest.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct deny_frag_key);
+	__type(value, __u32);
+} deny_frags SEC(".maps");
 
 /*
  * DNS over TCP whose 2-byte length prefix came in a segment of its own:
@@ -130,6 +156,19 @@ struct dns_block_scratch {
 	__u32 msg_off;		/* DNS over TCP: the message's offset in the skb */
 	__u32 msg_len;		/* and its length (from its 2-byte prefix) */
 	struct dns_tcp_split_key split;
+	/* Deep CNAME inspection (dns_cname.h): the answer records, one at a time. */
+	__u64 qhash;		/* hash of the question name */
+	__u32 rr_pos;		/* next record's owner name in buf */
+	__u32 rr_left;		/* answer records not yet looked at */
+	__u32 hops;		/* CNAME records met */
+	__u32 cpos;		/* name walk: next byte to read in buf */
+	__u32 floor;		/* a compression pointer must point below this */
+	__u32 nlen;		/* bytes written to name */
+	__u32 rem;		/* bytes of the current label still to copy */
+	__u32 after;		/* where the record goes on after the name; 0: not yet known */
+	__u8 name[IOTRIM_CNAME_NAME_LEN];	/* a name from the answer, decompressed */
+	struct deny_cname_key ckey;
+	struct deny_cname_value chain;
 };
 
 struct {
@@ -138,6 +177,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dns_block_scratch);
 } deny_scratch SEC(".maps");
+
+/* Deep CNAME inspection: the chains that matched, for `iotrim block list`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IOTRIM_MAX_CNAME_CHAINS);
+	__type(key, struct deny_cname_key);
+	__type(value, struct deny_cname_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_DENY_CNAME SEC(".maps");
 
 /*
  * Which trie lookups a packet from mac needs (DENY_LOOKUP_*): none unless

@@ -32,8 +32,6 @@ struct {
 	__type(value, __u8[REJECT_TC_BUF]);
 } reject_tc_scratch SEC(".maps");
 
-#define IPV4_FLAG_MF 0x2000
-
 /*
  * Fills p from the skb's headers, using h (at least 40 bytes) as a buffer.
  * *more_frags is set for a first fragment with more to come, *l4_hdr_len
@@ -69,6 +67,8 @@ static __always_inline int deny_parse_skb(struct __sk_buff *skb, __u8 *h,
 	}
 	p->l3_off = off;
 	p->nonfirst_fragment = 0;
+	p->first_fragment = 0;
+	p->frag_id = 0;
 	p->src_port = 0;
 	p->dst_port = 0;
 	p->proto = 0;
@@ -80,7 +80,9 @@ static __always_inline int deny_parse_skb(struct __sk_buff *skb, __u8 *h,
 			return PARSE_KNOWN_NONE;
 		frag = (h[6] << 8) | h[7];
 		p->nonfirst_fragment = (frag & IP_OFFSET_MASK) != 0;
-		*more_frags = frag & IPV4_FLAG_MF;
+		*more_frags = frag & IP_MF;
+		p->first_fragment = !p->nonfirst_fragment && *more_frags;
+		p->frag_id = (h[4] << 8) | h[5];
 		p->family = IOTRIM_FAMILY_IPV4;
 		p->l3_len = (h[2] << 8) | h[3];
 		nexthdr = h[9];
@@ -112,6 +114,8 @@ static __always_inline int deny_parse_skb(struct __sk_buff *skb, __u8 *h,
 				p->nonfirst_fragment =
 					(((h[2] << 8) | h[3]) & IP6_FRAG_OFFSET_MASK) != 0;
 				*more_frags = h[3] & 1;
+				p->first_fragment = !p->nonfirst_fragment && *more_frags;
+				p->frag_id = ((__u32)h[4] << 24) | (h[5] << 16) | (h[6] << 8) | h[7];
 				l4_off += 8;
 			} else if (nexthdr == IPPROTO_AH) {
 				l4_off += (h[1] + 2) * 4;
@@ -271,9 +275,10 @@ __attribute__((noinline)) int iotrim_reject_tc(struct __sk_buff *skb)
  * --mode tc upload (TC ingress): TC_ACT_OK, TC_ACT_SHOT if a rule drops the
  * packet, DENY_TC_REJECT if it rejects it (then call iotrim_reject_tc: not
  * from here, where its stack frame would come on top of this one).
- * A global function: verified once, on its own.
+ * count_hits is 0 where XDP counted the packet already (the reject path of
+ * native XDP on veth).  A global function: verified once, on its own.
  */
-__attribute__((noinline)) int iotrim_deny_tc(struct __sk_buff *skb)
+__attribute__((noinline)) int iotrim_deny_tc(struct __sk_buff *skb, int count_hits)
 {
 	struct deny_pkt_scratch *s;
 	__u32 zero = 0, l4_hdr_len;
@@ -299,7 +304,8 @@ __attribute__((noinline)) int iotrim_deny_tc(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (s->pkt.l3_len > skb->len - s->pkt.l3_off)
 		s->pkt.l3_len = skb->len - s->pkt.l3_off;
-	deny_hit(s->id, s->pkt.l3_len);
+	if (count_hits)
+		deny_hit(s->id, s->pkt.l3_len);
 	return s->action == IOTRIM_DENY_REJECT ? DENY_TC_REJECT : TC_ACT_SHOT;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Name rules on the download path (TC egress): a DNS response on its way to
- * a device whose question name, or a parent of it, is blocked for that
- * device (or all) is rewritten in place into NXDOMAIN with no records, so
+ * a device whose question name, or a parent of it, or a CNAME target in
+ * its answer (dns_cname.h), is blocked for that device (or all) is rewritten in place into NXDOMAIN with no records, so
  * the device never learns the address.  No race with user space: the
  * answer is changed before it leaves the gateway.
  *
@@ -30,7 +30,7 @@
 
 #include "csum.h"
 #include "deny_tc.h"
-#include "iotrim_hash.h"
+#include "dns_cname.h"
 
 #ifndef TC_ACT_OK
 #define TC_ACT_OK 0
@@ -38,11 +38,6 @@
 #define TC_ACT_SHOT 2
 
 #define DNS_PORT 53
-/* Layout of deny_scratch.buf: 8 bytes of L4 framing, the DNS header, the question. */
-#define DNS_BUF_HDR 8
-#define DNS_BUF_NAME (DNS_BUF_HDR + 12)
-/* Header, longest name, type and class: all a question can take. */
-#define DNS_LOAD_MAX (DNS_BUF_NAME + IOTRIM_DNS_WIRE_MAX + 4)
 #define DNS_PULL_LEN 256
 
 #define DNS_FLAG_QR 0x8000
@@ -50,7 +45,6 @@
 #define DNS_RCODE_MASK 0x000f
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_KEEP_FLAGS 0xf990	/* QR, opcode, RD, RA, CD */
-
 
 /* TCP: the bytes after the question become an OPT record: name, type .. rdlen. */
 #define DNS_OPT_LEN 11
@@ -63,7 +57,6 @@
 #define DNS_DROP 2
 #define DNS_REWRITE_TCP 3
 
-#define DNS_IDX(i) ((i) & (DNS_BLOCK_BUF - 1))
 
 struct dns_tcp_split_value {
 	__u32 next_seq;		/* host order */
@@ -76,14 +69,6 @@ struct {
 	__type(key, struct dns_tcp_split_key);
 	__type(value, struct dns_tcp_split_value);
 } dns_tcp_split SEC(".maps");
-#define DNS_LABEL(k) ((k) & (DNS_BLOCK_MAX_LABELS - 1))
-
-static __always_inline struct dns_block_scratch *dns_scratch(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&deny_scratch, &zero);
-}
 
 /* bpf_loop: one label of the question name, front to back. */
 static long dns_walk_cb(__u32 i, void *unused)
@@ -135,38 +120,13 @@ static long dns_hash_cb(__u32 i, void *unused)
 	return 0;
 }
 
-static __always_inline __u32 dns_name_rule(struct deny_name_key *key)
-{
-	struct deny_name_value *v = bpf_map_lookup_elem(&MAP_DENY_NAMES, key);
-
-	if (!v || (v->expires_ns && bpf_ktime_get_boot_ns() >= v->expires_ns))
-		return 0;
-	return v->id;
-}
-
-/* bpf_loop: suffix k (0: the whole name), the device's rule, else one for all. */
-static long dns_match_cb(__u32 k, void *unused)
-{
-	struct dns_block_scratch *s = dns_scratch();
-
-	if (!s || k >= s->labels)
-		return 1;
-	s->key.hash = s->hashes[DNS_LABEL(k)];
-	__builtin_memcpy(s->key.device_mac, s->pkt.dst_mac, ETH_ALEN);
-	s->id = dns_name_rule(&s->key);
-	if (s->id)
-		return 1;
-	__builtin_memset(s->key.device_mac, 0, ETH_ALEN);
-	s->id = dns_name_rule(&s->key);
-	return s->id ? 1 : 0;
-}
 
 /*
  * Parses the question in s->buf (s->len bytes) and sets s->id to the name
- * rule that blocks it for the device, 0 if none (or not a message to touch),
- * and s->qend.
+ * rule that blocks it for the device, 0 if none, and s->qend.  False if
+ * the message is not one to touch.
  */
-static __always_inline void dns_block_question(struct dns_block_scratch *s)
+static __always_inline bool dns_block_question(struct dns_block_scratch *s)
 {
 	__u8 *b = s->buf;
 	__u16 flags = (b[DNS_BUF_HDR + 2] << 8) | b[DNS_BUF_HDR + 3];
@@ -175,21 +135,22 @@ static __always_inline void dns_block_question(struct dns_block_scratch *s)
 	s->id = 0;
 	if (!(flags & DNS_FLAG_QR) || (flags & DNS_OPCODE_MASK) ||
 	    (flags & DNS_RCODE_MASK) || qdcount != 1)
-		return;
+		return false;
 	s->pos = DNS_BUF_NAME;
 	s->labels = 0;
 	s->done = 0;
 	bpf_loop(DNS_BLOCK_MAX_LABELS, dns_walk_cb, NULL, 0);
 	if (!s->done || s->labels == 0 || s->pos + 1 + 4 > s->len)	/* root, type, class */
-		return;
+		return false;
 	s->qend = s->pos + 1 + 4;
 
 	s->k = s->labels - 1;
 	s->h = IOTRIM_FNV64_OFFSET;
 	bpf_loop(IOTRIM_DNS_WIRE_MAX + 1, dns_hash_cb, NULL, 0);
 	if (s->k >= 0)
-		return;
+		return false;
 	bpf_loop(DNS_BLOCK_MAX_LABELS, dns_match_cb, NULL, 0);
+	return true;
 }
 
 /*
@@ -274,8 +235,8 @@ __attribute__((noinline)) int iotrim_dns_match(struct __sk_buff *skb)
 	len = skb->len - start;
 	if (whole)
 		len = DNS_BUF_HDR + s->msg_len;
-	else if (len > DNS_LOAD_MAX)
-		len = DNS_LOAD_MAX;
+	else if (len > DNS_BLOCK_BUF)	/* the question, and answers for dns_cname.h */
+		len = DNS_BLOCK_BUF;
 	if (len < DNS_BUF_NAME + 1 + 4)
 		return DNS_PASS;
 	/* A no-op, in an asm so that the verifier sees 1 <= len <= 512 here. */
@@ -287,7 +248,10 @@ __attribute__((noinline)) int iotrim_dns_match(struct __sk_buff *skb)
 	if (!tcp && ulen < len)
 		len = ulen;
 	s->len = len;
-	dns_block_question(s);
+	if (!dns_block_question(s))
+		return DNS_PASS;
+	if (!s->id)
+		cname_block(s);		/* a CNAME target may be blocked instead */
 	if (!s->id)
 		return DNS_PASS;
 	deny_hit(s->id, s->pkt.l3_len);
@@ -348,8 +312,9 @@ __attribute__((noinline)) int iotrim_dns_rewrite_tcp(struct __sk_buff *skb)
 	rest = len - qend;
 	/* Whole 32-bit words from the DNS header on; the bytes past len are the same in both sums. */
 	words = (len - DNS_BUF_HDR + 3) & ~3U;
-	asm volatile("%[w] &= 504" : [w] "+r"(words));
-	if (words == 0)
+	/* A no-op for the verifier (4-byte multiples up to 508), then the buffer's bound. */
+	asm volatile("%[w] &= 508" : [w] "+r"(words));
+	if (words == 0 || words > DNS_TCP_MSG_MAX)
 		return -1;
 	old_sum = bpf_csum_diff(NULL, 0, (__be32 *)(b + DNS_BUF_HDR), words, 0);
 

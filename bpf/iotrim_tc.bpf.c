@@ -2,7 +2,8 @@
 /*
  * TC (clsact) programs on the LAN interface.  Egress sees world -> device
  * after NAT, so the device's own address is in the packet.  Ingress is the
- * upload counter for --mode tc (bridges), in place of the XDP program.
+ * upload counter for --mode tc (bridges), in place of the XDP program;
+ * with native XDP on a veth, ingress answers the packets XDP rejects.
  */
 #include "count.h"
 #include "events.h"
@@ -62,7 +63,21 @@ int iotrim_tc_ingress(struct __sk_buff *skb)
 	int verdict;
 
 	count_skb(skb, DIR_UP);
-	verdict = iotrim_deny_tc(skb);	/* block rules: TC_ACT_OK, TC_ACT_SHOT or reject */
+	verdict = iotrim_deny_tc(skb, 1);	/* block rules: TC_ACT_OK, TC_ACT_SHOT or reject */
+	return verdict == DENY_TC_REJECT ? iotrim_reject_tc(skb) : verdict;
+}
+
+/*
+ * Native XDP on a veth: XDP_TX reaches the device only while the veth's
+ * peer runs an XDP program, so XDP passes the packets to reject up
+ * (counted there) and this program, on TC ingress, answers them the way
+ * --mode tc does.
+ */
+SEC("tc")
+int iotrim_tc_reject(struct __sk_buff *skb)
+{
+	int verdict = iotrim_deny_tc(skb, 0);
+
 	return verdict == DENY_TC_REJECT ? iotrim_reject_tc(skb) : verdict;
 }
 

@@ -22,6 +22,7 @@
 #define ETH_P_8021AD 0x88A8
 #define VLAN_HLEN 4
 #define IP_OFFSET_MASK 0x1fff
+#define IP_MF 0x2000
 #define IP6_FRAG_OFFSET_MASK 0xfff8
 
 /* IPv6 next-header values (macros in the UAPI headers, so not in vmlinux.h). */
@@ -53,6 +54,8 @@ struct packet_info {
 	__u8 proto;		/* L4 protocol after extension headers */
 	__u8 nonfirst_fragment;
 	__u8 known;		/* PARSE_KNOWN_*, also when parsing failed */
+	__u8 first_fragment;	/* offset 0, more fragments to come */
+	__u32 frag_id;		/* IPv4 identification or IPv6 fragment ident, host order */
 	__u16 src_port;		/* host order; 0 when the protocol has none */
 	__u16 dst_port;
 	__u8 src_ip[16];
@@ -83,6 +86,8 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	pi->known = PARSE_KNOWN_NONE;
 	pi->proto = 0;
 	pi->nonfirst_fragment = 0;
+	pi->first_fragment = 0;
+	pi->frag_id = 0;
 	pi->src_port = 0;
 	pi->dst_port = 0;
 	pi->l4_off = 0;
@@ -128,6 +133,8 @@ static __always_inline int parse_packet(void *data, void *data_end,
 		__builtin_memcpy(pi->dst_ip, &iph->daddr, 4);
 		pi->nonfirst_fragment =
 			(bpf_ntohs(iph->frag_off) & IP_OFFSET_MASK) != 0;
+		pi->first_fragment = !pi->nonfirst_fragment && (bpf_ntohs(iph->frag_off) & IP_MF);
+		pi->frag_id = bpf_ntohs(iph->id);
 		pi->l3_len = bpf_ntohs(iph->tot_len);
 		pi->known = PARSE_KNOWN_PROTO;
 		ihl_bytes = iph->ihl * 4;
@@ -178,6 +185,9 @@ static __always_inline int parse_packet(void *data, void *data_end,
 
 				nexthdr = opt[0];
 				off += 8;
+				pi->frag_id = ((__u32)opt[4] << 24) | (opt[5] << 16) |
+					      (opt[6] << 8) | opt[7];
+				pi->first_fragment = !(frag & IP6_FRAG_OFFSET_MASK) && (frag & 1);
 				if (frag & IP6_FRAG_OFFSET_MASK) {
 					/* The rest is payload, not headers. */
 					pi->nonfirst_fragment = 1;

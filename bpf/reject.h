@@ -302,6 +302,13 @@ __attribute__((noinline)) int iotrim_reject_xdp(struct xdp_md *ctx)
 }
 
 /*
+ * Set at load (datapath/attach.c) where XDP_TX may not reach the device (a
+ * veth whose peer runs no XDP program): packets to reject are passed up
+ * instead, to iotrim_tc_reject on TC ingress, which answers them.
+ */
+const volatile bool reject_in_tc = false;
+
+/*
  * Called last in the XDP program, with the packet as parsed, also when
  * parsing failed (pi->known says what is known): XDP_PASS, XDP_DROP, or
  * XDP_TX with the reply in place.
@@ -325,7 +332,7 @@ static __always_inline int deny_xdp(struct xdp_md *ctx, const struct packet_info
 	deny_pkt_from(pi, ctx->data_end - ctx->data, &s->pkt);
 	action = iotrim_deny_match(ctx);
 	if (action == IOTRIM_DENY_REJECT)
-		return iotrim_reject_xdp(ctx);
+		return reject_in_tc ? XDP_PASS : iotrim_reject_xdp(ctx);
 	return action ? XDP_DROP : XDP_PASS;
 }
 

@@ -435,4 +435,33 @@ struct audit_plain_value {
 	__u64 expires_ns;	/* CLOCK_BOOTTIME lease end */
 };
 
+/*
+ * "deny_cname" (LRU hash, pinned): the CNAME chains through which name rules
+ * matched (deep CNAME inspection, bpf/dns_cname.h).  A response whose
+ * question is not blocked but whose answer section holds a CNAME to a
+ * blocked name is rewritten like one asking for it; the chain is kept here
+ * for `iotrim block list`: names[0] is the question, names[1..] the CNAME
+ * targets in answer order up to the one that matched (which, past
+ * IOTRIM_CNAME_CHAIN_MAX names, takes the last slot; hops says how many
+ * CNAME records led to it).  Names are in DNS wire format.
+ */
+#define IOTRIM_CNAME_CHAIN_MAX 4
+#define IOTRIM_MAX_CNAME_CHAINS 1024
+#define IOTRIM_CNAME_NAME_LEN 256	/* a wire-format name: 255 bytes at most, and a spare */
+
+struct deny_cname_key {
+	__u32 rule_id;		/* first: deny_maps.c prunes by it as in deny_hits */
+	__u8 device_mac[6];
+	__u8 pad[6];		/* no implicit padding: the key is hashed whole */
+	__u64 qname_hash;	/* iotrim_name_hash() of the question */
+};
+
+struct deny_cname_value {
+	__u64 seen_ns;		/* CLOCK_BOOTTIME of the last response */
+	__u32 responses;	/* rewritten (or dropped) so far */
+	__u8 hops;		/* CNAME records up to the matching target */
+	__u8 pad[3];
+	__u8 names[IOTRIM_CNAME_CHAIN_MAX][IOTRIM_CNAME_NAME_LEN];
+};
+
 #endif /* IOTRIM_H */

@@ -21,6 +21,7 @@
 #define MAP_DENY_FILTER	deny_filter	/* which devices have deny entries */
 #define MAP_DENY_HITS	deny_hits	/* per-rule packets and bytes denied */
 #define MAP_AUDIT_PLAIN	audit_plain	/* devices whose text samples are audited */
+#define MAP_DENY_CNAME	deny_cname	/* CNAME chains name rules matched */
 
 #define IOTRIM_STRINGIFY_(x) #x
 #define MAP_NAME(m) IOTRIM_STRINGIFY_(m)

@@ -21,6 +21,10 @@ echo "== healing after kill -9 of an experiment"
 scripts/bench_experiment_kill.sh
 echo
 
+echo "== time to refusal of a rejected connect, per attach mode"
+scripts/bench_reject.sh
+echo
+
 echo "== replay rate beside tshark"
 scripts/bench_replay.sh
 echo

@@ -55,12 +55,17 @@ Network-namespace testbed for iotrim: three IoT devices behind a home
 gateway, a simulated Internet with real servers. Needs root.
 
 Commands:
-  up [--offloads on|off]  Build the testbed (tears down a previous instance
+  up [--offloads on|off] [--lan veth|bridge]
+                          Build the testbed (tears down a previous instance
                           first), wait until every server answers, print a
                           one-line summary. --offloads off (default: on) turns
                           TSO/GSO/GRO off on every veth so that packets on the
-                          wire equal packets captured. On failure it cleans up
-                          and exits non-zero.
+                          wire equal packets captured. --lan bridge makes the
+                          gateway's lan0 a bridge (as on home gateways) over
+                          two veth ports: lan-sw to the switch (dev1, dev2)
+                          and lan-dev3 (dev3); default veth: lan0 is a veth
+                          to the switch. On failure it cleans up and exits
+                          non-zero.
   down                    Kill every testbed process, delete the namespaces,
                           /etc/netns/<ns> and the state dir. Idempotent; safe
                           when nothing (or only part of the testbed) is up.

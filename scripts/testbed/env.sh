@@ -36,8 +36,10 @@ TIME4=203.0.113.12 TIME6=2001:db8:100::12
 CDN4A=203.0.113.20 CDN6A=2001:db8:100::20
 CDN4B=203.0.113.21 CDN6B=2001:db8:100::21
 DNS4=203.0.113.53 DNS6=2001:db8:100::53
-SRV4=("$API4" "$MQTT4" "$TIME4" "$CDN4A" "$CDN4B" "$DNS4")
-SRV6=("$API6" "$MQTT6" "$TIME6" "$CDN6A" "$CDN6B" "$DNS6")
+# cloud.vendor.example, the end of the CNAME alias.other.example (block tests)
+CLOUD4=203.0.113.14 CLOUD6=2001:db8:100::14
+SRV4=("$API4" "$MQTT4" "$TIME4" "$CDN4A" "$CDN4B" "$DNS4" "$CLOUD4")
+SRV6=("$API6" "$MQTT6" "$TIME6" "$CDN6A" "$CDN6B" "$DNS6" "$CLOUD6")
 
 check_config() {
 	[[ $PREFIX =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,20}$ ]] ||

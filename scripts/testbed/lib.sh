@@ -49,7 +49,7 @@ resolve_node() {
 # shell variable NAME, inserted literally. Nothing else is expanded, so a
 # template's own '$' (shell scripts, nft) stays as it is.
 TEMPLATE_VARS=(STATE API4 API6 MQTT4 MQTT6 TIME4 TIME6 CDN4A CDN4B CDN6A CDN6B
-	DNS4 DNS6 GW_LAN4 GW_LAN6 DHCP_HOSTS CHRONY_CLIENT_DIR)
+	CLOUD4 CLOUD6 DNS4 DNS6 GW_LAN4 GW_LAN6 DHCP_HOSTS CHRONY_CLIENT_DIR)
 
 # render TEMPLATE OUT: write $TB_TEMPLATES/TEMPLATE to OUT with its
 # placeholders filled in; an unknown placeholder is an error.

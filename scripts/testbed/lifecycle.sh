@@ -42,8 +42,18 @@ up_failed() {
 
 cmd_up() {
 	local offloads=on t0 ip4mode tool s
+	LAN_KIND=veth
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--lan)
+			[ $# -ge 2 ] || die "--lan needs veth|bridge"
+			LAN_KIND=$2
+			shift 2
+			;;
+		--lan=*)
+			LAN_KIND=${1#*=}
+			shift
+			;;
 		--offloads)
 			[ $# -ge 2 ] || die "--offloads needs on|off"
 			offloads=$2
@@ -57,6 +67,7 @@ cmd_up() {
 		esac
 	done
 	case $offloads in on | off) ;; *) die "--offloads must be on or off" ;; esac
+	case $LAN_KIND in veth | bridge) ;; *) die "--lan must be veth or bridge" ;; esac
 	need_root
 	for tool in ip nft ethtool dnsmasq nginx mosquitto mosquitto_pub chronyd openssl curl dig timeout; do
 		command -v "$tool" >/dev/null || die "missing tool '$tool' (run scripts/install-deps.sh)"
@@ -116,14 +127,15 @@ cmd_up() {
 		set_offloads_off
 	fi
 	printf '%s\n' "$offloads" >"$STATE/offloads"
+	printf '%s\n' "$LAN_KIND" >"$STATE/lan"
 	step ready
 	wait_ready
 
 	trap - EXIT INT TERM
 	local dt=$(($(now_ms) - t0))
-	printf 'testbed up in %d.%01ds: ns %s %s %s %s_dev1..3; devices dev1=%s dev2=%s dev3=%s (IPv4 by %s); servers dns http https mqtt mqtts ntp ok; offloads %s; state %s\n' \
+	printf 'testbed up in %d.%01ds: ns %s %s %s %s_dev1..3; LAN lan0 (%s); devices dev1=%s dev2=%s dev3=%s (IPv4 by %s); servers dns http https mqtt mqtts ntp ok; offloads %s; state %s\n' \
 		$((dt / 1000)) $((dt % 1000 / 100)) "$NS_INET" "$NS_GW" "$NS_SW" \
-		"$PREFIX" "${DEV_IP4[dev1]}" "${DEV_IP4[dev2]}" \
+		"$PREFIX" "$LAN_KIND" "${DEV_IP4[dev1]}" "${DEV_IP4[dev2]}" \
 		"${DEV_IP4[dev3]}" "$ip4mode" "$offloads" "$STATE"
 }
 
@@ -210,7 +222,7 @@ cmd_status() {
 			base=${base%.pid}
 			if [ -z "$pid" ] || ! pid_is_ours "$pid" "$(pidfile_comm "$f")"; then dead+=("$base"); fi
 		done
-		echo "state: $STATE (offloads $(cat "$STATE/offloads" 2>/dev/null || echo '?'))"
+		echo "state: $STATE (offloads $(cat "$STATE/offloads" 2>/dev/null || echo '?'), LAN $(cat "$STATE/lan" 2>/dev/null || echo '?'))"
 	fi
 	if [ "$present" -eq 0 ] && [ ! -e "$STATE/$MARKER" ]; then
 		echo "testbed: not up"

@@ -28,19 +28,36 @@ create_namespaces() {
 	# netfilter hooks; a plain switch should not (there are no rules anyway).
 	for k in iptables ip6tables arptables; do
 		nsx "$NS_SW" sysctl -qw "net.bridge.bridge-nf-call-$k=0" 2>/dev/null || true
+		nsx "$NS_GW" sysctl -qw "net.bridge.bridge-nf-call-$k=0" 2>/dev/null || true
 	done
 }
 
+# The LAN interface lan0 is a veth to the switch (LAN_KIND veth), or (bridge)
+# a bridge in the gateway, as on most home gateways, over two veth ports:
+# lan-sw to the switch (dev1, dev2) and lan-dev3, where dev3 plugs in.
 create_links() {
 	local d ns
 	ip -n "$NS_GW" link add wan0 address "$GW_WAN_MAC" type veth \
 		peer name wan address "$INET_WAN_MAC" netns "$NS_INET"
-	ip -n "$NS_GW" link add lan0 address "$GW_LAN_MAC" type veth \
-		peer name sw-gw netns "$NS_SW"
+	if [ "$LAN_KIND" = bridge ]; then
+		ip -n "$NS_GW" link add lan0 address "$GW_LAN_MAC" type bridge stp_state 0 \
+			forward_delay 0
+		ip -n "$NS_GW" link add lan-sw type veth peer name sw-gw netns "$NS_SW"
+		ip -n "$NS_GW" link set lan-sw master lan0 up
+	else
+		ip -n "$NS_GW" link add lan0 address "$GW_LAN_MAC" type veth \
+			peer name sw-gw netns "$NS_SW"
+	fi
 	ip -n "$NS_SW" link add br0 type bridge stp_state 0 forward_delay 0
 	ip -n "$NS_SW" link set sw-gw master br0 up
 	for d in "${DEVS[@]}"; do
 		ns=${PREFIX}_$d
+		if [ "$LAN_KIND" = bridge ] && [ "$d" = dev3 ]; then
+			ip -n "$ns" link add eth0 address "${DEV_MAC[$d]}" type veth \
+				peer name "lan-$d" netns "$NS_GW"
+			ip -n "$NS_GW" link set "lan-$d" master lan0 up
+			continue
+		fi
 		ip -n "$ns" link add eth0 address "${DEV_MAC[$d]}" type veth \
 			peer name "sw-$d" netns "$NS_SW"
 		ip -n "$NS_SW" link set "sw-$d" master br0 up
@@ -125,11 +142,12 @@ static_ipv4_devices() {
 # TSO/GSO/GRO off on every veth, so that packets on the wire equal packets
 # captured.
 set_offloads_off() {
-	local pair ns ifc
+	local pair ns ifc lan_ports=("$NS_SW:sw-dev3")
+	[ "$LAN_KIND" = bridge ] && lan_ports=("$NS_GW:lan-sw" "$NS_GW:lan-dev3")
 	for pair in "$NS_INET:wan" "$NS_GW:wan0" "$NS_GW:lan0" "$NS_SW:sw-gw" \
 		"${PREFIX}_dev1:eth0" "$NS_SW:sw-dev1" \
 		"${PREFIX}_dev2:eth0" "$NS_SW:sw-dev2" \
-		"${PREFIX}_dev3:eth0" "$NS_SW:sw-dev3"; do
+		"${PREFIX}_dev3:eth0" "${lan_ports[@]}"; do
 		ns=${pair%%:*}
 		ifc=${pair#*:}
 		nsx "$ns" ethtool -K "$ifc" tso off gso off gro off >/dev/null 2>>"$STATE/ethtool.log" ||

@@ -544,6 +544,89 @@ TEST(reject_tcp_data_ipv6_qinq) { reject_tcp_case(6, 2, 0, 0x18, 100); }
 TEST(reject_tcp_fin_no_ack_ipv4_options) { reject_tcp_case(4, 1, 12, 0x01, 7); }
 TEST(reject_tcp_syn_ipv6_ext_header) { reject_tcp_case(6, 0, 16, 0x02, 0); }
 
+/*
+ * Native XDP on a veth (datapath/attach.c): the XDP object is loaded with
+ * reject_in_tc, so XDP counts the hit and passes the packet up, and
+ * iotrim_tc_reject on TC ingress answers it without counting it again.
+ */
+static struct iotrim_xdp *load_xdp_reject_in_tc(void)
+{
+	struct iotrim_xdp *x = iotrim_xdp__open();
+	struct bpf_map *m, *shared;
+
+	if (!x)
+		return NULL;
+	bpf_object__for_each_map(m, x->obj) {
+		if (bpf_map__set_pin_path(m, NULL))
+			goto fail;
+		if (bpf_map__is_internal(m))
+			continue;
+		shared = bpf_object__find_map_by_name(fx.xdp->obj, bpf_map__name(m));
+		if (shared && bpf_map__reuse_fd(m, bpf_map__fd(shared)))
+			goto fail;
+	}
+	x->rodata->reject_in_tc = true;
+	if (iotrim_xdp__load(x) == 0)
+		return x;
+fail:
+	iotrim_xdp__destroy(x);
+	return NULL;
+}
+
+static int run_prog(int fd, const struct pkt *in, __u8 *out, __u32 *out_len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = in->len,
+		    .data_out = out, .data_size_out = PKT_MAX_LEN + 512);
+	int err = bpf_prog_test_run_opts(fd, &opts);
+
+	*retval = opts.retval;
+	*out_len = opts.data_size_out;
+	return err;
+}
+
+TEST(reject_from_tc_on_veth)
+{
+	struct iotrim_xdp *x = load_xdp_reject_in_tc();
+	int xdp_fd, tc_fd = bpf_program__fd(fx.tc->progs.iotrim_tc_reject);
+	struct frame_opts o = { .family = 4 };
+	__u8 out[PKT_MAX_LEN + 512];
+	__u32 len, ret;
+	struct pkt p;
+
+	ASSERT(x, "XDP loads with reject_in_tc");
+	xdp_fd = bpf_program__fd(x->progs.iotrim_xdp);
+	clear_rules();
+	ASSERT(!add_ip_rule(dev_mac, 4, api4, 32, 42, IOTRIM_DENY_REJECT, 0, 0, 0), "reject rule");
+	ASSERT(!add_ip_rule(dev_mac, 4, mqtt4, 32, 43, IOTRIM_DENY_DROP, 0, 0, 0), "drop rule");
+	tcp_frame(&p, &o, 443, 0x02, 0xfffffff0, 0, 0);
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_PASS, "XDP passes the packet to reject up: %u", ret);
+	ASSERT(run_prog(tc_fd, &p, out, &len, &ret) == 0, "TC run");
+	EXPECT(ret == TC_ACT_REDIRECT, "TC ingress answers it: %u", ret);
+	check_rst(&p, out, len);
+	udp_frame(&p, &o, 123, 20);
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_PASS, "UDP passed up too: %u", ret);
+	ASSERT(run_prog(tc_fd, &p, out, &len, &ret) == 0, "TC run");
+	EXPECT(ret == TC_ACT_REDIRECT, "and answered: %u", ret);
+	check_icmp(&p, out, len);
+	EXPECT(hits(42).packets == 2, "each counted once, in XDP: %llu",
+	       (unsigned long long)hits(42).packets);
+	o.dst_ip = mqtt4;
+	tcp_frame(&p, &o, 1883, 0x02, 1, 0, 0);
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_DROP, "a drop rule still drops in XDP: %u", ret);
+	ASSERT(!add_ip_rule(zero_mac, 4, other4, 32, 44, IOTRIM_DENY_REJECT, 0, 0, 0), "for all");
+	o.dst_ip = other4;
+	tcp_frame(&p, &o, 443, 0x02, 1, 0, 0);
+	p.data[6] = 0x01;	/* group source MAC */
+	ASSERT(run_prog(xdp_fd, &p, out, &len, &ret) == 0, "XDP run");
+	EXPECT(ret == XDP_PASS, "from a group source MAC: passed up: %u", ret);
+	ASSERT(run_prog(tc_fd, &p, out, &len, &ret) == 0, "TC run");
+	EXPECT(ret == TC_ACT_SHOT, "and dropped there, no reply: %u", ret);
+	iotrim_xdp__destroy(x);
+}
+
 static void reject_icmp_case(int family, int vlans, __u32 payload, bool ping)
 {
 	struct frame_opts o = { .family = family, .vlans = vlans };
@@ -733,6 +816,72 @@ TEST(unparsed_packets_meet_the_rules)
 			EXPECT(xret == XDP_PASS, "%s: XDP passes: %u", c->what, xret);
 			EXPECT(ret == 0, "%s: TC ingress passes: %u", c->what, ret);
 			EXPECT(hits(80).packets == 0, "%s: no hit", c->what);
+		}
+	}
+}
+
+/* The fragment after a tiny first one: offset 8 bytes, the rest of the TCP header. */
+static __u32 second_fragment_frame(struct pkt *p, int family, __u16 id)
+{
+	struct frame_opts o = { .family = family };
+	__u8 rest[12] = { 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff };
+
+	upload_start(p, &o);
+	if (family == 4) {
+		pkt_put16(p->data + p->l3_off + 6, 1);		/* offset 8 bytes, last */
+		pkt_put16(p->data + p->l3_off + 4, id);
+	} else {
+		pkt_ipv6_frag(p, 1, false);
+		pkt_put16(p->data + p->len - 2, id);
+	}
+	pkt_proto(p, IPPROTO_TCP);
+	pkt_payload(p, rest, sizeof(rest));
+	pkt_finish(p);
+	return pkt_pad(p, 60);
+}
+
+/*
+ * A port-scoped rule blocks a tiny first fragment; the rest of its datagram
+ * (no ports to see) must go too, in XDP and in TC ingress, counted to the
+ * rule; another datagram's fragment passes.
+ */
+TEST(fragments_after_a_blocked_first_one)
+{
+	for (int family = 4; family <= 6; family += 2) {
+		for (int hook = 0; hook < 2; hook++) {
+			const char *where = hook ? "TC ingress" : "XDP";
+			__u8 out[PKT_MAX_LEN + 512];
+			__u32 len, ret, drop = hook ? TC_ACT_SHOT : XDP_DROP;
+			__u32 pass = hook ? 0 : XDP_PASS;
+			struct pkt p;
+			__u16 id;
+
+			clear_rules();
+			struct bpf_map *frags = hook ? fx.tc->maps.deny_frags : fx.xdp->maps.deny_frags;
+
+			fixture_clear_hash(bpf_map__fd(frags), bpf_map__key_size(frags));
+			ASSERT(!add_ip_rule(dev_mac, family, family == 4 ? api4 : api6,
+					    family == 4 ? 32 : 128, 82, IOTRIM_DENY_REJECT, IPPROTO_TCP,
+					    443, 0), "rule");
+			tiny_first_fragment_frame(&p, family);
+			id = family == 4 ? get16(p.data + p.l3_off + 4) :
+					   get16(p.data + p.l3_off + 40 + 6);
+			ASSERT(hook ? run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0 :
+				      run_xdp(&p, out, &len, &ret) == 0, "run");
+			EXPECT(ret == drop, "IPv%d %s: the first fragment dropped: %u", family, where,
+			       ret);
+			second_fragment_frame(&p, family, id + 1);
+			ASSERT(hook ? run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0 :
+				      run_xdp(&p, out, &len, &ret) == 0, "run");
+			EXPECT(ret == pass, "IPv%d %s: another datagram's fragment passes: %u",
+			       family, where, ret);
+			second_fragment_frame(&p, family, id);
+			ASSERT(hook ? run_tc(FIXTURE_TC_INGRESS, &p, out, &len, &ret) == 0 :
+				      run_xdp(&p, out, &len, &ret) == 0, "run");
+			EXPECT(ret == drop, "IPv%d %s: the rest of the datagram dropped, not answered: %u",
+			       family, where, ret);
+			EXPECT(hits(82).packets == 2, "IPv%d %s: both counted: %llu", family, where,
+			       (unsigned long long)hits(82).packets);
 		}
 	}
 }
@@ -1109,6 +1258,182 @@ TEST(dns_first_fragment_dropped)
 	EXPECT(hits(66).packets == 1, "hit");
 }
 
+/* ---- deep CNAME inspection ---------------------------------------------------- */
+
+/*
+ * A response to alias.other.example (question at message offset 12, its
+ * "other.example" at 18) with the answer records given, compressed as a
+ * resolver writes them.  TCP: prefix and message in one segment.
+ */
+static void chain_response(struct pkt *p, int family, bool tcp, const __u8 *answers,
+			   __u32 alen, __u16 ancount)
+{
+	struct frame_opts o = { .family = family };
+	__u8 hdr[12] = { 0xbe, 0xef, 0x81, 0x80, 0, 1 };
+	__u8 tail[4] = { 0, family == 4 ? 1 : 28, 0, 1 };
+	__u32 msg_off;
+
+	pkt_put16(hdr + 6, ancount);
+	frame_start(p, &o, gw_mac, dev_mac, family == 4 ? gw4 : gw6, family == 4 ? dev4 : dev6);
+	if (tcp) {
+		pkt_tcp(p, 53, 40000, 0);
+		pkt_payload(p, "\0\0", 2);
+	} else {
+		pkt_udp(p, 53, 40000);
+	}
+	msg_off = p->len;
+	pkt_payload(p, hdr, 12);
+	put_name(p, "alias.other.example");
+	pkt_payload(p, tail, 4);
+	pkt_payload(p, answers, alen);
+	if (tcp)
+		pkt_put16(p->data + msg_off - 2, p->len - msg_off);
+	pkt_finish(p);
+	fill_l4_checksum(p);
+}
+
+/* alias.other.example CNAME cloud.vendor.example (at 37), which has A 203.0.113.10. */
+static const __u8 one_hop[] = {
+	0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 22,
+	5, 'c', 'l', 'o', 'u', 'd', 6, 'v', 'e', 'n', 'd', 'o', 'r', 7, 'e', 'x', 'a', 'm', 'p', 'l',
+	'e', 0,
+	0xc0, 37, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 203, 0, 113, 10,
+};
+
+/*
+ * alias.other.example CNAME mid.other.example ("mid" + a pointer to 18, at 37),
+ * mid CNAME cloud.vendor.example (at 55), then cloud's A record.
+ */
+static const __u8 two_hops[] = {
+	0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 6,
+	3, 'm', 'i', 'd', 0xc0, 18,
+	0xc0, 37, 0, 5, 0, 1, 0, 0, 0, 30, 0, 22,
+	5, 'C', 'L', 'O', 'U', 'D', 6, 'v', 'e', 'n', 'd', 'o', 'r', 7, 'e', 'x', 'a', 'm', 'p', 'l',
+	'e', 0,
+	0xc0, 55, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 203, 0, 113, 10,
+};
+
+/* The chain deny_cname recorded for rule id and dev_mac, as "a -> b -> c"; "" if none. */
+static void recorded_chain(__u32 id, char *out, size_t len, struct deny_cname_value *v)
+{
+	int fd = bpf_map__fd(fx.xdp->maps.deny_cname);
+	struct deny_cname_key k, next;
+	void *prev = NULL;
+
+	out[0] = '\0';
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.rule_id != id || memcmp(k.device_mac, dev_mac, 6) ||
+		    bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (int n = 0; n <= v->hops && n < IOTRIM_CNAME_CHAIN_MAX; n++) {
+			const __u8 *w = v->names[n];
+			size_t used = strlen(out);
+
+			snprintf(out + used, len - used, "%s", n ? " -> " : "");
+			for (int i = 0; w[i] && i < IOTRIM_CNAME_NAME_LEN; i += w[i] + 1) {
+				used = strlen(out);
+				snprintf(out + used, len - used, "%s%.*s", i ? "." : "", w[i],
+					 (const char *)w + i + 1);
+			}
+		}
+		return;
+	}
+}
+
+static void clear_chains(void)
+{
+	fixture_clear_hash(bpf_map__fd(fx.xdp->maps.deny_cname), sizeof(struct deny_cname_key));
+}
+
+TEST(cname_target_blocked)
+{
+	__u8 out[PKT_MAX_LEN + 512];
+	struct deny_cname_value v;
+	__u32 len, ret;
+	char chain[512];
+	struct pkt p;
+
+	clear_rules();
+	clear_chains();
+	ASSERT(!add_name_rule(dev_mac, "cloud.vendor.example", 90, 0), "rule");
+	for (int family = 4; family <= 6; family += 2) {
+		chain_response(&p, family, false, one_hop, sizeof(one_hop), 2);
+		ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
+		EXPECT(ret == TC_ACT_OK, "IPv%d: passed (rewritten): %u", family, ret);
+		check_nxdomain(&p, out, len, false);
+	}
+	EXPECT(hits(90).packets == 2, "two hits: %llu", (unsigned long long)hits(90).packets);
+	recorded_chain(90, chain, sizeof(chain), &v);
+	EXPECT(!strcmp(chain, "alias.other.example -> cloud.vendor.example"), "chain: %s", chain);
+	EXPECT(v.hops == 1 && v.responses == 2, "hops %u, responses %u", v.hops, v.responses);
+}
+
+TEST(cname_two_hops_compressed_parent_rule_tcp)
+{
+	__u8 out[PKT_MAX_LEN + 512];
+	struct deny_cname_value v;
+	__u32 len, ret;
+	char chain[512];
+	struct pkt p;
+
+	clear_rules();
+	clear_chains();
+	ASSERT(!add_name_rule(zero_mac, "vendor.example", 91, 0), "rule for all devices");
+	chain_response(&p, 4, false, two_hops, sizeof(two_hops), 3);
+	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
+	EXPECT(ret == TC_ACT_OK, "UDP: passed (rewritten): %u", ret);
+	check_nxdomain(&p, out, len, false);
+	chain_response(&p, 6, true, two_hops, sizeof(two_hops), 3);
+	ASSERT(run_tc(FIXTURE_TC_EGRESS, &p, out, &len, &ret) == 0, "run");
+	EXPECT(ret == TC_ACT_OK, "TCP: passed (rewritten): %u", ret);
+	check_nxdomain_tcp(&p, p.l4_off + 22, out, len);
+	recorded_chain(91, chain, sizeof(chain), &v);
+	EXPECT(!strcmp(chain, "alias.other.example -> mid.other.example -> CLOUD.vendor.example"),
+	       "chain: %s", chain);
+	EXPECT(v.hops == 2, "hops %u", v.hops);
+}
+
+TEST(cname_chains_left_alone)
+{
+	__u8 bad[sizeof(one_hop)];
+	struct pkt p;
+
+	clear_rules();
+	clear_chains();
+	ASSERT(!add_name_rule(other_mac, "cloud.vendor.example", 92, 0), "another device's rule");
+	ASSERT(!add_name_rule(dev_mac, "mid.vendor.example", 93, 0), "a name not in the chain");
+	ASSERT(!add_name_rule(dev_mac, "loud.vendor.example", 94, 0), "a name not in the chain");
+	chain_response(&p, 4, false, one_hop, sizeof(one_hop), 2);
+	EXPECT(untouched(&p), "no rule for this device in the chain");
+	chain_response(&p, 4, false, two_hops, sizeof(two_hops), 3);
+	EXPECT(untouched(&p), "two hops, none blocked");
+
+	ASSERT(!add_name_rule(dev_mac, "cloud.vendor.example", 95, 0), "rule");
+	memcpy(bad, one_hop, sizeof(bad));
+	bad[11] = 200;		/* rdlength past the message */
+	chain_response(&p, 4, false, bad, sizeof(bad), 2);
+	EXPECT(untouched(&p), "a record running past the message ends the walk");
+	memcpy(bad, one_hop, sizeof(bad));
+	bad[0] = 0xc0;
+	bad[1] = 37;		/* owner: a pointer to itself */
+	chain_response(&p, 4, false, bad, sizeof(bad), 2);
+	EXPECT(untouched(&p), "a forward pointer ends the walk");
+	{
+		/* "cloud" and a pointer back to "cloud": a loop. */
+		__u8 loop[] = { 0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 8,
+				5, 'c', 'l', 'o', 'u', 'd', 0xc0, 37 };
+
+		chain_response(&p, 4, false, loop, sizeof(loop), 1);
+		EXPECT(untouched(&p), "a pointer loop ends the walk");
+	}
+	chain_response(&p, 4, false, one_hop, sizeof(one_hop), 0);
+	EXPECT(untouched(&p), "ANCOUNT 0: no answer records looked at");
+	EXPECT(hits(92).packets + hits(93).packets + hits(94).packets + hits(95).packets == 0,
+	       "no hits");
+}
+
 TEST(tc_ingress_blocks_in_tc_mode)
 {
 	struct frame_opts o = { .family = 6 };
@@ -1157,6 +1482,7 @@ int main(void)
 	RUN(reject_tcp_data_ipv6_qinq);
 	RUN(reject_tcp_fin_no_ack_ipv4_options);
 	RUN(reject_tcp_syn_ipv6_ext_header);
+	RUN(reject_from_tc_on_veth);
 	RUN(reject_udp_ipv4);
 	RUN(reject_udp_ipv6);
 	RUN(reject_udp_ipv4_vlan_odd_length);
@@ -1166,6 +1492,7 @@ int main(void)
 	RUN(reject_ping_ipv6_vlan);
 	RUN(reject_never_answers_rst_icmp_error_or_group);
 	RUN(unparsed_packets_meet_the_rules);
+	RUN(fragments_after_a_blocked_first_one);
 	RUN(reject_never_answers_a_group_source);
 	RUN(nxdomain_ipv4);
 	RUN(nxdomain_ipv6);
@@ -1178,6 +1505,9 @@ int main(void)
 	RUN(malformed_responses_left_alone);
 	RUN(dns_over_tcp_rewritten);
 	RUN(dns_first_fragment_dropped);
+	RUN(cname_target_blocked);
+	RUN(cname_two_hops_compressed_parent_rule_tcp);
+	RUN(cname_chains_left_alone);
 	RUN(tc_ingress_blocks_in_tc_mode);
 	fixture_close(&fx);
 	return harness_done();

@@ -79,7 +79,7 @@ expect_exit "not root" 3 "needs root" setpriv --reuid=65534 --regid=65534 --clea
 # --- rules take effect at once ------------------------------------------------------
 expect_exit "attach" 0 "attached to lan0" gw attach --lan lan0 --mode native
 path=$(gw status --json | jq -r '.mode + " " + .reject_path')
-tap_check "status --json: the reject path of XDP ($path)" grep -qxE "native xdp_tx|generic xdp_tx_generic" <<<"$path"
+tap_check "status --json: the reject path of XDP on a veth ($path)" grep -qxE "native xdp_pass_tc_redirect|generic xdp_tx_generic" <<<"$path"
 tap_check "the device reaches 203.0.113.10 before any rule" reaches 203.0.113.10
 # A device iotrim has not seen yet is pre-blocked (before its first power-on) with a warning.
 out=$(gw block add --device 02:00:00:00:00:99 203.0.113.10 2>&1)
@@ -171,6 +171,37 @@ tap_check "list --json: a name rule lists the addresses it bound (none: imported
 	test "$(gw block list --json | jq -c '[.[] | select(.kind == "name")][0].bound')" = "[]"
 tap_check "list --json: IP rules have their hits and no bound list" \
 	test "$(gw block list --json | jq '[.[] | select(.kind != "name") | has("packets") and has("bytes") and (has("bound") | not)] | all')" = true
+
+# --- CNAME chains: what TC egress records in deny_cname, as block list shows it -------------
+hex_le() { printf '%02x %02x %02x %02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+wire_hex() {	# NAME [LABEL-LENGTH-OVERRIDE]: 256 bytes of wire format, hex
+	local out="" label n=0
+	for label in ${1//./ }; do
+		out+=" $(printf '%02x' "${2:-${#label}}")$(printf '%s' "$label" | od -An -tx1 | tr -s ' \n' ' ')"
+		n=$((n + 1 + ${#label}))
+	done
+	for ((; n < 256; n++)); do out+=" 00"; done
+	echo "$out"
+}
+put_chain() {	# RULE-ID QHASH-BYTE Q TARGET [BAD-LABEL-LENGTH]
+	local key value
+	key="$(hex_le "$1") ${DEV_MAC//:/ } 00 00 00 00 00 00 $2 00 00 00 00 00 00 00"
+	value="00 00 00 00 00 00 00 00 $(hex_le 3) 01 00 00 00 $(wire_hex "$3") $(wire_hex "$4" "${5:-}")"
+	for _ in 1 2; do value+=" $(wire_hex x)"; done
+	# shellcheck disable=SC2086 # hex bytes as words
+	bpftool map update pinned "$IOTRIM_PIN_DIR/deny_cname" key hex $key value hex $value
+}
+name_id=$(gw block list --json | jq '[.[] | select(.kind == "name")][0].id')
+tap_check "a chain written to deny_cname (bpftool)" put_chain "$name_id" 01 alias.other.example time.example
+tap_check "and a malformed one (a label of 64)" put_chain "$name_id" 02 bad.other.example time.example 64
+chains=$(gw block list --json | jq -c "[.[] | select(.id == $name_id) | .cname_chains[] | [.device, (.chain | join(\" -> \")), .hops, .answers]]")
+tap_check "list --json: the chain, once ($chains)" \
+	test "$chains" = "[[\"$DEV_MAC\",\"alias.other.example -> time.example\",1,3]]"
+tap_check "list: the chain under its name rule" \
+	grep -qF "CNAME chain: alias.other.example -> time.example (3 answers)" <<<"$(gw block list)"
+expect_exit "del the name rule" 0 "removed rule $name_id" gw block del "$name_id"
+tap_check "its chains left deny_cname with it" \
+	bash -c "bpftool map dump pinned $IOTRIM_PIN_DIR/deny_cname -j | jq -e 'length == 0' >/dev/null"
 
 # --- --mode tc: rules apply in TC ingress ---------------------------------------------------
 expect_exit "attach in tc mode" 0 "tc mode" gw attach --lan lan0 --mode tc --force

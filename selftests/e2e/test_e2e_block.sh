@@ -7,6 +7,9 @@
 #     sees no packet to the name's addresses while only dev1 tries;
 #   - dev3 uses two names of the same addresses: blocking one must not cut
 #     off the other;
+#   - CNAME targets: a rule for cloud.vendor.example NXDOMAINs dev1's query for
+#     alias.other.example (a CNAME of it; dig and dig +tcp), binds the
+#     addresses dev1 reached through the chain, and block list shows the chain;
 #   - prefix and IPv6 rules: reject fails dev1's TCP connect in under 100 ms
 #     (RST) and its DNS query at once (ICMP), drop makes it time out; hit
 #     counters equal the packets dev1 sent;
@@ -21,7 +24,8 @@ D1=02:00:00:00:00:21
 D3=02:00:00:00:00:23
 API4=203.0.113.10
 API6=2001:db8:100::10
-sw() { in_netns "${TB_PREFIX}_sw" "$@"; }
+CLOUD4=203.0.113.14
+CLOUD6=2001:db8:100::14
 blk() { gw "$IOTRIM" block "$@"; }
 
 tb_require "block end to end"
@@ -60,9 +64,6 @@ timed_out() { [ "${1%% *}" = 28 ] && awk -v t="${1#* }" -v s="$2" 'BEGIN { exit 
 list_says() { blk list | grep -qF -- "$1"; }
 
 tb_up "testbed up"
-# Native XDP_TX on a veth reaches the peer only when the peer runs an XDP
-# program (the kernel schedules the peer's NAPI for XDP frames only then).
-sw ip link set dev sw-gw xdp obj build/selftests/bpf/progs/xdp_pass.bpf.o sec xdp
 expect_exit "iotrim attaches to the gateway's LAN (native XDP)" 0 "attached to lan0 \(native" gw "$IOTRIM" attach --lan lan0 --mode native
 start_controller --no-attach --interval 1
 
@@ -70,7 +71,7 @@ start_controller --no-attach --interval 1
 tap_check "dev1 reaches api.vendor.example (IPv4)" works dev1 -4 https://api.vendor.example/status.json
 tap_check "dev1 reaches api.vendor.example (IPv6)" works dev1 -6 https://api.vendor.example/status.json
 tap_check "dev3 reaches api.vendor.example over HTTPS" works dev3 https://api.vendor.example/status.json
-tap_check "dev3 reaches log.vendor.example (same addresses) over HTTP" works dev3 http://log.vendor.example/page.html
+tap_check "dev3 reaches status.vendor.example (same addresses, no CNAME) over HTTP" works dev3 http://status.vendor.example/page.html
 names_known() {
 	[ "$(sqlite3 "$IOTRIM_DB" "SELECT count(*) FROM dns_names WHERE device_mac = '$D1' AND name = 'api.vendor.example'" 2>/dev/null)" -ge 2 ] &&
 		[ "$(sqlite3 "$IOTRIM_DB" "SELECT count(*) FROM flow_history WHERE device_mac = '$D3' AND name != ''" 2>/dev/null)" -ge 2 ]
@@ -123,8 +124,8 @@ after=$(tshark -r "$WORK/wan.pcap" -Y "($filter) && frame.time_epoch >= $marker"
 tap_check "tshark on WAN: no packet to the name's addresses while dev1 tried ($before)" test "$before" -eq 0
 tap_check "tshark on WAN: dev2's packets to them are there ($after)" test "$after" -gt 0
 
-# dev3 used api.vendor.example (HTTPS) and log.vendor.example (HTTP) on the
-# same addresses: blocking api must leave log working.
+# dev3 used api.vendor.example (HTTPS) and status.vendor.example (HTTP) on
+# the same addresses: blocking api must leave status working.
 out=$(blk add --device $D3 api.vendor.example 2>&1)
 shared_id=$(rule_id "$out")
 tap_check "block add --device dev3 api.vendor.example" test -n "$shared_id"
@@ -132,7 +133,41 @@ whole=$(blk list --json | jq "[.[] | select(.parent == $shared_id and .proto == 
 tap_check "no whole address of a shared name is blocked ($whole)" test "$whole" = 0
 tap_check "the rule says what it left alone or limited ($(tr '\n' ' ' <<<"$out"))" grep -qE "left .* alone|only tcp port 443" <<<"$out"
 tap_check "dev3's dig gets NXDOMAIN for api" test "$(dig_status dev3 api.vendor.example)" = NXDOMAIN
-tap_check "dev3 still reaches log.vendor.example" works dev3 http://log.vendor.example/page.html
+tap_check "dev3 still reaches status.vendor.example" works dev3 http://status.vendor.example/page.html
+tap_check "dev3's dig for log.vendor.example (a CNAME of api) gets NXDOMAIN" test "$(dig_status dev3 log.vendor.example)" = NXDOMAIN
+
+# --- CNAME targets: alias.other.example is a CNAME of cloud.vendor.example -------------
+tap_check "dev1 reaches alias.other.example (IPv4)" works dev1 -4 http://alias.other.example/index.html
+tap_check "dev1 reaches alias.other.example (IPv6)" works dev1 -6 http://alias.other.example/index.html
+chain_known() {
+	[ "$(sqlite3 "$IOTRIM_DB" "SELECT count(*) FROM dns_names WHERE device_mac = '$D1' AND name = 'alias.other.example' AND chain = 'cloud.vendor.example'" 2>/dev/null)" -ge 2 ]
+}
+for _ in $(seq 50); do chain_known && break; sleep 0.2; done
+tap_check "the controller recorded the chain alias -> cloud for dev1" chain_known
+out=$(blk add --device $D1 cloud.vendor.example 2>&1)
+cloud_id=$(rule_id "$out")
+tap_check "block add --device dev1 cloud.vendor.example" test -n "$cloud_id"
+cloud_json() { blk list --json | jq -r ".[] | select(.id == $cloud_id) | $1"; }
+tap_check "it bound both addresses dev1 reached through the CNAME" \
+	test "$(cloud_json '.bound[].address' | sort | tr '\n' ' ')" = "$CLOUD6 $CLOUD4 "
+tap_check "and says through which chain" grep -qF "alias.other.example -> cloud.vendor.example resolved to $CLOUD4 for this device" \
+	<<<"$(cloud_json ".bound[] | select(.address == \"$CLOUD4\") | .why")"
+tap_check "dev1's dig for alias.other.example gets NXDOMAIN (A)" test "$(dig_status dev1 alias.other.example A)" = NXDOMAIN
+tap_check "dev1's dig for alias.other.example gets NXDOMAIN (AAAA, straight to a server over IPv6)" \
+	test "$(dig_status dev1 alias.other.example AAAA @2001:db8:100::53)" = NXDOMAIN
+tap_check "dev1's dig +tcp for alias.other.example gets NXDOMAIN" nxdomain_tcp dev1 alias.other.example A
+tap_check "dev1's dig +tcp over IPv6 straight to a server gets NXDOMAIN" nxdomain_tcp dev1 alias.other.example AAAA @2001:db8:100::53
+tap_check "dev1's dig for cloud.vendor.example itself gets NXDOMAIN" test "$(dig_status dev1 cloud.vendor.example)" = NXDOMAIN
+tap_check "dev2's dig for alias.other.example still gets the address" \
+	test "$($TB run dev2 dig +short alias.other.example A | tail -1)" = "$CLOUD4"
+chain_json=$(cloud_json '.cname_chains[] | select(.device == "'$D1'") | .chain | join(" -> ")')
+tap_check "list --json shows the chain that matched ($chain_json)" test "$chain_json" = "alias.other.example -> cloud.vendor.example"
+tap_check "and how many answers it rewrote" test "$(cloud_json '[.cname_chains[].answers] | add')" -ge 4
+tap_check "list shows it too" list_says "CNAME chain: alias.other.example -> cloud.vendor.example"
+r=$(curl_from dev1 --connect-timeout 2 --resolve "alias.other.example:80:$CLOUD4" http://alias.other.example/index.html)
+tap_check "dev1's curl with the cached address fails ($r)" test "${r%% *}" = 28
+tap_check "dev2 still reaches alias.other.example" works dev2 -4 http://alias.other.example/index.html
+blk del "$cloud_id" >/dev/null
 expect_exit "del the name rules" 0 "removed rule $name_id" blk del "$name_id"
 blk del "$shared_id" >/dev/null
 tap_check "their bound rules went with them" test "$(blk list --json | jq length)" = 0
@@ -197,7 +232,6 @@ tap_check "and a purge: attach re-applies it from the database" map_has_rule "$k
 tap_check "blocked again after the purge" blocked_ping 203.0.113.12
 
 # --- generic XDP (no help needed from the peer) and --mode tc --------------------------------
-sw ip link set dev sw-gw xdp off
 expect_exit "attach in generic mode" 0 "generic mode" gw "$IOTRIM" attach --lan lan0 --mode generic --force
 r=$(curl_from dev1 --connect-timeout 5 http://203.0.113.21/index.html)
 tap_check "generic XDP: connect refused in under 100 ms ($r)" refused_fast "$r"

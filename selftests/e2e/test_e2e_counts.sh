@@ -13,21 +13,6 @@ source selftests/lib/testbed.sh
 
 tb_require "end-to-end counts"
 
-# Flows of the test traffic: to the simulated Internet, or DNS to the gateway.
-# (Neighbour discovery and DHCP with the gateway run on their own schedule
-# and may straddle the attach; they are not part of the comparison.)
-# shellcheck disable=SC2016 # an awk program
-is_test_flow='$3 ~ /^203\.0\.113\./ || $3 ~ /^2001:db8:100:/ || $5 == 53'
-
-iotrim_lines() {
-	gw "$IOTRIM" flows --json | jq -r '.[] |
-		(if .packets_up > 0 then "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.remote_port) up \(.packets_up) \(.bytes_up)" else empty end),
-		(if .packets_down > 0 then "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.remote_port) down \(.packets_down) \(.bytes_down)" else empty end)' |
-		awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
-			else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58;
-			$4 = p; print }' | awk "$is_test_flow" | sort
-}
-
 # --- exact match with offloads off ----------------------------------------
 tb_up "testbed up (offloads off)" --offloads off
 
@@ -40,7 +25,7 @@ tap_check "device traffic ran" test $? -eq 0
 sleep 1
 stop_captures
 
-iotrim_lines >"$WORK/iotrim.txt"
+iotrim_flow_lines >"$WORK/iotrim.txt"
 selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" |
 	awk "$is_test_flow" | sort >"$WORK/witness.txt"
 nflows=$(wc -l <"$WORK/witness.txt")

@@ -99,6 +99,24 @@ stop_controller() {
 	run_pid=
 }
 
+# --- iotrim's counts beside the witness's ------------------------------------------
+# Flows of the test traffic: to the simulated Internet, or DNS to the gateway.
+# (Neighbour discovery and DHCP with the gateway run on their own schedule
+# and may straddle the attach; they are not part of the comparison.)
+# shellcheck disable=SC2016 # an awk program
+is_test_flow='$3 ~ /^203\.0\.113\./ || $3 ~ /^2001:db8:100:/ || $5 == 53'
+
+# iotrim_flow_lines: iotrim's flows of the test traffic, one line per flow
+# and direction, as the witness (e2e/witness/flows_from_pcap.sh) writes them.
+iotrim_flow_lines() {
+	gw "$IOTRIM" flows --json | jq -r '.[] |
+		(if .packets_up > 0 then "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.remote_port) up \(.packets_up) \(.bytes_up)" else empty end),
+		(if .packets_down > 0 then "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.remote_port) down \(.packets_down) \(.bytes_down)" else empty end)' |
+		awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
+			else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58;
+			$4 = p; print }' | awk "$is_test_flow" | sort
+}
+
 # --- captures on the gateway ------------------------------------------------------
 # start_capture FILE TCPDUMP-OPTIONS...: tcpdump on the gateway into FILE
 # (its stderr in FILE.log).  nsenter execs tcpdump, so the recorded pid is
@@ -140,11 +158,7 @@ stop_captures() {
 	capture_pids=()
 }
 
-# --- comparing with the witness ------------------------------------------------
-# The test flows: the simulated Internet's servers, and DNS.
-# shellcheck disable=SC2016 # an awk program
-TB_TEST_FLOW='$3 ~ /^203\.0\.113\./ || $3 ~ /^2001:db8:100:/ || $5 == 53'
-
+# --- comparing with the witness (the test flows: is_test_flow above) ------------
 # history_directions OUT: the SQLite history alone (export --no-live) as
 # "MAC DEVICE-IP REMOTE-IP PROTO PORT up|down PACKETS BYTES" lines of the
 # test flows, sorted, as e2e/witness/flows_from_pcap.sh prints them.
@@ -158,10 +172,10 @@ history_directions() {
 		  (if .pd > 0 then "\(.k) down \(.pd) \(.bd)" else empty end)' "$WORK/export.json" |
 		awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
 			else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58; $4 = p; print }' |
-		awk "$TB_TEST_FLOW" | sort >"$1"
+		awk "$is_test_flow" | sort >"$1"
 }
 
 # witness_directions IN.pcap OUT.pcap OUT: the same from the captures, by tshark alone.
 witness_directions() {
-	selftests/e2e/witness/flows_from_pcap.sh "$1" "$2" | awk "$TB_TEST_FLOW" | sort >"$3"
+	selftests/e2e/witness/flows_from_pcap.sh "$1" "$2" | awk "$is_test_flow" | sort >"$3"
 }

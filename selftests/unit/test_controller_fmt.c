@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/dnsname.h"
 #include "common/fmt.h"
 #include "common/proto.h"
 #include "harness.h"
@@ -117,6 +118,23 @@ TEST(json_writer_nests_and_escapes)
 	free(buf);
 }
 
+TEST(dns_wire_to_text_names_and_malformed)
+{
+	char out[32];
+
+	EXPECT(dns_wire_to_text((const uint8_t *)"\5Cloud\6vendor\7example\0", 22, out, sizeof(out)) &&
+	       !strcmp(out, "cloud.vendor.example"), "lower-case text: %s", out);
+	EXPECT(dns_wire_to_text((const uint8_t *)"\3a.b\2\\\x01\0", 10, out, sizeof(out)) &&
+	       !strcmp(out, "a\\046b.\\092\\001"), "dots, backslashes and controls escaped: %s", out);
+	EXPECT(dns_wire_to_text((const uint8_t *)"\0", 1, out, sizeof(out)) && !out[0], "the root");
+	EXPECT(!dns_wire_to_text((const uint8_t *)"\5cloud", 6, out, sizeof(out)) && !out[0],
+	       "no root byte within size");
+	EXPECT(!dns_wire_to_text((const uint8_t *)"\100abc\0", 5, out, sizeof(out)),
+	       "a label over 63 (a compression pointer is one)");
+	EXPECT(!dns_wire_to_text((const uint8_t *)"\5cloud\6vendor\7example\0", 22, out, 10) &&
+	       !out[0], "does not fit: empty, false");
+}
+
 int main(void)
 {
 	RUN(parse_mac_accepts_canonical_forms);
@@ -126,5 +144,6 @@ int main(void)
 	RUN(wall_time_is_rfc3339_utc);
 	RUN(parse_u64_bounds);
 	RUN(json_writer_nests_and_escapes);
+	RUN(dns_wire_to_text_names_and_malformed);
 	return harness_done();
 }

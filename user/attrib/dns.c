@@ -5,50 +5,16 @@
 #include <ldns/ldns.h>
 
 #include "attrib/dns.h"
+#include "common/dnsname.h"
 #include "iotrim.h"
 
-/*
- * A wire-format name (as ldns keeps a DNAME rdf: uncompressed labels) to
- * lower-case text without the trailing dot; bytes other than printable
- * ASCII, '.' and '\' inside a label are escaped as \DDD.  False if the
- * rdf is not a well-formed name or does not fit.
- */
+/* A DNAME rdf (ldns keeps it as uncompressed wire format) to text: common/dnsname.h. */
 static bool dname_to_text(const ldns_rdf *rdf, char out[DNS_NAME_MAX])
 {
-	const uint8_t *d;
-	size_t size, pos = 0, o = 0;
-
 	out[0] = '\0';
 	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
 		return false;
-	d = ldns_rdf_data(rdf);
-	size = ldns_rdf_size(rdf);
-	while (pos < size) {
-		size_t label = d[pos++];
-
-		if (label == 0)
-			break;
-		if (label > LDNS_MAX_LABELLEN || pos + label > size)
-			return false;
-		if (o && o + 1 < DNS_NAME_MAX)
-			out[o++] = '.';
-		for (size_t i = 0; i < label; i++) {
-			uint8_t c = d[pos + i];
-
-			if (c > 0x20 && c < 0x7f && c != '.' && c != '\\') {
-				if (o + 1 >= DNS_NAME_MAX)
-					return false;
-				out[o++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-			} else {
-				if (o + 5 >= DNS_NAME_MAX)
-					return false;
-				o += snprintf(out + o, DNS_NAME_MAX - o, "\\%03u", c);
-			}
-		}
-		pos += label;
-	}
-	out[o] = '\0';
-	return true;
+	return dns_wire_to_text(ldns_rdf_data(rdf), ldns_rdf_size(rdf), out, DNS_NAME_MAX);
 }
 
 static int find_name(const struct dns_message *m, const char *name)

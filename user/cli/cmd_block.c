@@ -13,6 +13,7 @@
 #include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
+#include "cli/block.h"
 
 /* The exit code of a block_* error; enforcement has said why. */
 static int exit_code(int err)
@@ -39,7 +40,7 @@ void reapply_block_rules(void)
 		     err == -ENOENT ? EXIT_NOT_ATTACHED : EXIT_FAILURE_RUNTIME);
 }
 
-static int open_db(sqlite3 **db)
+int block_open_db(sqlite3 **db)
 {
 	int err = require_pin_access();
 
@@ -143,7 +144,7 @@ static int run_block_add(const void *opts, int argc, char **argv)
 		return fail(EXIT_USAGE, "%s", err);
 	if ((msg = check_scope(&r)))
 		return fail(EXIT_USAGE, "%s", msg);
-	if ((rc = open_db(&db)))
+	if ((rc = block_open_db(&db)))
 		return rc;
 	if (p->lease.set)
 		r.expires_ms = clock_wall_ms() + (int64_t)p->lease.value * 1000;
@@ -165,202 +166,13 @@ static int run_block_del(const void *opts, int argc, char **argv)
 	(void)opts, (void)argc;
 	if (!parse_u64(argv[0], 1, INT64_MAX, &id))
 		return fail(EXIT_USAGE, "not a rule ID: '%s'", argv[0]);
-	if ((rc = open_db(&db)))
+	if ((rc = block_open_db(&db)))
 		return rc;
 	rc = exit_code(block_del(db, (int64_t)id));
 	if (rc == EXIT_OK)
 		printf("removed rule %llu\n", id);
 	db_close(db);
 	return rc;
-}
-
-static void format_expiry(const struct block_rule *r, char *out, size_t len)
-{
-	int64_t left;
-
-	if (!r->expires_ms) {
-		snprintf(out, len, "never");
-		return;
-	}
-	left = (r->expires_ms - clock_wall_ms() + 999) / 1000;
-	if (left < 0)
-		left = 0;
-	if (left >= 3600)
-		snprintf(out, len, "in %lldh%02lldm", (long long)(left / 3600),
-			 (long long)(left % 3600 / 60));
-	else if (left >= 60)
-		snprintf(out, len, "in %lldm%02llds", (long long)(left / 60), (long long)(left % 60));
-	else
-		snprintf(out, len, "in %llds", (long long)left);
-}
-
-static void proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
-{
-	if (!r->proto)
-		snprintf(out, PROTO_STRLEN, "any");
-	else
-		format_proto(r->proto, out);
-}
-
-/* A name rule's "bound": each address it brought in, its scope, why, and its hits. */
-static void list_json_bound(struct json *j, const struct block_list *l,
-			    const struct block_hits *hits, const struct block_rule *r)
-{
-	char proto[PROTO_STRLEN];
-
-	json_array_begin(j, "bound");
-	for (size_t k = 0; k < l->len; k++) {
-		const struct block_rule *x = &l->items[k];
-
-		if (x->parent_id != r->id)
-			continue;
-		json_object_begin(j, NULL);
-		json_u64(j, "id", x->id);
-		json_string(j, "address", x->target);
-		proto_text(x, proto);
-		json_string(j, "proto", proto);
-		if (x->port)
-			json_u64(j, "port", x->port);
-		else
-			json_null(j, "port");
-		json_string(j, "why", x->reason);
-		json_u64(j, "packets", hits[k].packets);
-		json_u64(j, "bytes", hits[k].bytes);
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
-static void list_json_one(struct json *j, const struct block_list *l,
-			  const struct block_hits *hits, size_t i)
-{
-	char mac[MAC_STRLEN], proto[PROTO_STRLEN], when[TIME_STRLEN];
-	const struct block_rule *r = &l->items[i];
-	const struct block_hits *h = &hits[i];
-
-	json_object_begin(j, NULL);
-	json_u64(j, "id", r->id);
-	if (r->all_devices) {
-		json_null(j, "device");
-	} else {
-		format_mac(r->mac, mac);
-		json_string(j, "device", mac);
-	}
-	json_string(j, "kind", block_kind_name(r->kind));
-	json_string(j, "target", r->target);
-	proto_text(r, proto);
-	json_string(j, "proto", proto);
-	if (r->port)
-		json_u64(j, "port", r->port);
-	else
-		json_null(j, "port");
-	json_string(j, "action", block_action_name(r->action));
-	format_wall_time((uint64_t)r->created_ms * 1000000ULL, when);
-	json_string(j, "created", when);
-	if (r->expires_ms) {
-		format_wall_time((uint64_t)r->expires_ms * 1000000ULL, when);
-		json_string(j, "expires", when);
-	} else {
-		json_null(j, "expires");
-	}
-	if (r->parent_id)
-		json_u64(j, "parent", r->parent_id);
-	else
-		json_null(j, "parent");
-	json_string(j, "reason", r->reason);
-	json_string(j, "owner", r->owner);
-	json_u64(j, "packets", h->packets);
-	json_u64(j, "bytes", h->bytes);
-	if (r->kind == BLOCK_NAME)
-		list_json_bound(j, l, hits, r);
-	json_object_end(j);
-}
-
-static void list_text_one(const struct block_rule *r, const struct block_hits *h, bool child)
-{
-	char mac[MAC_STRLEN], proto[PROTO_STRLEN], port[8], exp[24], target[BLOCK_TARGET_MAX + 4];
-	char note[BLOCK_REASON_MAX + 32];
-
-	if (r->all_devices)
-		snprintf(mac, sizeof(mac), "all");
-	else
-		format_mac(r->mac, mac);
-	proto_text(r, proto);
-	if (r->port)
-		snprintf(port, sizeof(port), "%u", r->port);
-	else
-		snprintf(port, sizeof(port), "any");
-	format_expiry(r, exp, sizeof(exp));
-	snprintf(target, sizeof(target), "%s%s", child ? "+ " : "", r->target);
-	if (child)
-		snprintf(note, sizeof(note), "via rule %lld: %s", (long long)r->parent_id, r->reason);
-	else if (r->kind == BLOCK_NAME)
-		snprintf(note, sizeof(note), "name and subdomains%s%s", r->reason[0] ? "; " : "",
-			 r->reason);
-	else
-		snprintf(note, sizeof(note), "%s", r->reason);
-	printf("%-5lld %-17s %-32s %-6s %-5s %-6s %-9s %9llu %11llu  %s\n", (long long)r->id, mac,
-	       target, proto, port, block_action_name(r->action), exp,
-	       (unsigned long long)h->packets, (unsigned long long)h->bytes, note);
-}
-
-struct block_list_params {
-	struct param_mac device;
-	bool json;
-};
-
-static int run_block_list(const void *opts, int argc, char **argv)
-{
-	const struct block_list_params *p = opts;
-	struct block_list l;
-	struct block_hits *hits;
-	bool json = p->json, filter = p->device.set;
-	struct json j;
-	sqlite3 *db;
-	int rc;
-
-	(void)argc, (void)argv;
-	if ((rc = open_db(&db)))
-		return rc;
-	if (block_read(db, &l, &hits)) {
-		db_close(db);
-		return fail(EXIT_FAILURE_RUNTIME, "reading the block rules from %s failed", db_path());
-	}
-	db_close(db);
-	if (json) {
-		json_init(&j, stdout);
-		json_array_begin(&j, NULL);
-	} else {
-		printf("%-5s %-17s %-32s %-6s %-5s %-6s %-9s %9s %11s  %s\n", "ID", "DEVICE", "TARGET",
-		       "PROTO", "PORT", "ACTION", "EXPIRES", "PACKETS", "BYTES", "NOTE");
-	}
-	/* Each rule, then the rules it brought in. */
-	for (size_t i = 0; i < l.len; i++) {
-		const struct block_rule *r = &l.items[i];
-
-		if (r->parent_id)
-			continue;
-		for (size_t k = i; k < l.len; k++) {
-			const struct block_rule *x = &l.items[k];
-
-			if (k != i && x->parent_id != r->id)
-				continue;
-			if (filter && (x->all_devices || memcmp(x->mac, p->device.addr, 6)))
-				continue;
-			if (json)
-				list_json_one(&j, &l, hits, k);
-			else
-				list_text_one(x, &hits[k], k != i);
-		}
-	}
-	/* Bound rules whose name rule is gone cannot exist (cascade); none left out. */
-	if (json) {
-		json_array_end(&j);
-		json_finish(&j);
-	}
-	free(hits);
-	block_list_free(&l);
-	return EXIT_OK;
 }
 
 /* One line of a blocklist file into r; NULL or an error message. */
@@ -421,7 +233,7 @@ static int run_block_import(const void *opts, int argc, char **argv)
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f)
 		return fail(EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
-	if ((rc = open_db(&db))) {
+	if ((rc = block_open_db(&db))) {
 		if (f != stdin)
 			fclose(f);
 		return rc;
@@ -513,24 +325,6 @@ static const struct command block_del_command = {
 	.run = run_block_del,
 };
 
-static const struct command block_list_command = {
-	.name = "list",
-	.doc = "The rules, each followed by the rules it brought in, with their hits: the\n"
-	       "packets and layer-3 bytes blocked (name rules: DNS answers).\n",
-	.params = (const struct param[]){
-		{ .name = "json", PARAM_FLAG(struct block_list_params, json),
-		  .help = "an array of objects: id, device (null: all), kind, target, proto, port, "
-			  "action, created, expires, parent, reason, owner, packets, bytes (the hits "
-			  "so far); name rules also bound: the addresses they brought in (id, "
-			  "address, proto, port, why, packets, bytes)" },
-		{ .name = "device", PARAM_MAC(struct block_list_params, device),
-		  .expect = "takes a MAC (aa:bb:cc:dd:ee:ff)", .help = "only this device's rules" },
-		{ NULL },
-	},
-	.opts_size = sizeof(struct block_list_params),
-	.max_args = 0,
-	.run = run_block_list,
-};
 
 static const struct command block_import_command = {
 	.name = "import",

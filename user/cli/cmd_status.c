@@ -95,7 +95,7 @@ static int run_status(const void *opts, int argc, char **argv)
 			json_string(&j, "interface", info.ifname);
 			json_u64(&j, "ifindex", info.ifindex);
 			json_string(&j, "mode", attach_mode_name(info.mode));
-			json_string(&j, "reject_path", attach_reject_path(info.mode));
+			json_string(&j, "reject_path", attach_reject_path(&info));
 			json_u64(&j, "ingress_prog_id", info.ingress_prog_id);
 			json_u64(&j, "egress_prog_id", info.egress_prog_id);
 			json_string(&j, "attached_since", since);
@@ -132,7 +132,7 @@ static int run_status(const void *opts, int argc, char **argv)
 			       "reject:     %s\n",
 			       info.ifname, info.ifindex, attach_mode_name(info.mode), since,
 			       info.ingress_prog_id, info.egress_prog_id,
-			       attach_reject_path(info.mode));
+			       attach_reject_path(&info));
 		else
 			printf("attached:   no (pinned counts kept under %s)\n", pin_dir());
 		printf("flows:      %zu of %u entries\n", flows, map_capacity(maps.flows));

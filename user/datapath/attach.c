@@ -36,10 +36,12 @@ const char *attach_mode_name(uint32_t mode)
 	}
 }
 
-const char *attach_reject_path(uint32_t mode)
+const char *attach_reject_path(const struct attach_info *info)
 {
-	switch (mode) {
-	case IOTRIM_MODE_NATIVE: return "xdp_tx";
+	switch (info->mode) {
+	case IOTRIM_MODE_NATIVE:
+		/* With iotrim_tc_reject on ingress (a veth): XDP passes rejects up to it. */
+		return tc_prog_id(info->ifindex, BPF_TC_INGRESS) ? "xdp_pass_tc_redirect" : "xdp_tx";
 	case IOTRIM_MODE_GENERIC: return "xdp_tx_generic";
 	case IOTRIM_MODE_TC: return "tc_redirect";
 	default: return "none";
@@ -47,22 +49,23 @@ const char *attach_reject_path(uint32_t mode)
 }
 
 /*
- * Asks the driver over ethtool rather than looking in /sys/class/net: sysfs
- * shows the devices of the namespace that mounted it, not necessarily ours.
+ * Is the interface's driver this one?  Asks the driver over ethtool rather
+ * than looking in /sys/class/net: sysfs shows the devices of the namespace
+ * that mounted it, not necessarily ours.
  */
-static bool is_bridge(const char *ifname)
+static bool driver_is(const char *ifname, const char *driver)
 {
 	struct ethtool_drvinfo drvinfo = { .cmd = ETHTOOL_GDRVINFO };
 	struct ifreq ifr = { .ifr_data = (void *)&drvinfo };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool bridge;
+	bool same;
 
 	if (fd < 0)
 		return false;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	bridge = ioctl(fd, SIOCETHTOOL, &ifr) == 0 && strcmp(drvinfo.driver, "bridge") == 0;
+	same = ioctl(fd, SIOCETHTOOL, &ifr) == 0 && strcmp(drvinfo.driver, driver) == 0;
 	close(fd);
-	return bridge;
+	return same;
 }
 
 /* Is iotrim's recorded attachment still live on its interface? */
@@ -201,6 +204,17 @@ static int attach_tc(const char *ifname, int ifindex, enum bpf_tc_attach_point p
 	return err;
 }
 
+/* Removes iotrim's TC ingress program, if any (XDP modes that do not need one). */
+static void detach_tc_ingress(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+	uint32_t id = tc_prog_id(ifindex, BPF_TC_INGRESS);
+
+	if (id && is_iotrim_prog(id))
+		bpf_tc_detach(&hook, &opts);
+}
+
 static uint32_t prog_id_of(int prog_fd)
 {
 	struct bpf_prog_info info = {};
@@ -241,7 +255,7 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 	struct iotrim_tc *tc = NULL;
 	enum iotrim_attach_mode mode = req->mode;
 	struct attach_info info = {}, prev;
-	bool created_clsact;
+	bool created_clsact, reject_in_tc;
 	uint32_t max_flows = 0;
 	int ifindex, err;
 
@@ -265,7 +279,7 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 	 * no native XDP at all.
 	 */
 	if (mode == IOTRIM_MODE_NONE) {
-		if (is_bridge(req->ifname))
+		if (driver_is(req->ifname, "bridge"))
 			notice("%s is a bridge: counting with TC on ingress and egress (--mode tc)",
 			       req->ifname);
 		else
@@ -280,12 +294,23 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 		return err;
 	/* Replacing our own live attachment: who created clsact stays known. */
 	created_clsact = (int)prev.ifindex == ifindex && prev.created_clsact;
+	/*
+	 * Native XDP on a veth: an XDP_TX frame reaches the peer only while the
+	 * peer runs an XDP program (its NAPI is off otherwise), which the peer's
+	 * owner may change at any time.  The reject replies then go from TC
+	 * ingress, like --mode tc's, which reaches the device whatever the peer.
+	 */
+	reject_in_tc = mode == IOTRIM_MODE_NATIVE && driver_is(req->ifname, "veth");
+	if (reject_in_tc)
+		notice("%s is a veth: reject replies are sent from TC ingress (XDP_TX reaches a veth peer only while it runs XDP)",
+		       req->ifname);
 
 	if (mode != IOTRIM_MODE_TC) {
 		xdp = iotrim_xdp__open_opts(&open_opts);
 		if (!xdp)
 			return load_failed("XDP", -errno);
 		bpf_map__set_max_entries(xdp->maps.flows, max_flows);
+		xdp->rodata->reject_in_tc = reject_in_tc;
 		err = iotrim_xdp__load(xdp);
 		if (err) {
 			err = load_failed("XDP", err);
@@ -299,6 +324,7 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 	}
 	bpf_map__set_max_entries(tc->maps.flows, max_flows);
 	bpf_program__set_autoload(tc->progs.iotrim_tc_ingress, mode == IOTRIM_MODE_TC);
+	bpf_program__set_autoload(tc->progs.iotrim_tc_reject, reject_in_tc);
 	err = iotrim_tc__load(tc);
 	if (err) {
 		err = load_failed("TC", err);
@@ -320,6 +346,11 @@ int lan_attach(const struct attach_request *req, struct attach_info *attached)
 	} else {
 		err = attach_xdp(req, ifindex, bpf_program__fd(xdp->progs.iotrim_xdp), mode);
 		info.ingress_prog_id = prog_id_of(bpf_program__fd(xdp->progs.iotrim_xdp));
+		if (!err && reject_in_tc)
+			err = attach_tc(req->ifname, ifindex, BPF_TC_INGRESS,
+					bpf_program__fd(tc->progs.iotrim_tc_reject), &created_clsact);
+		else if (!err)	/* from an earlier attach in tc mode, or on a veth */
+			detach_tc_ingress(ifindex);
 	}
 	if (err)
 		goto out;

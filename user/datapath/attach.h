@@ -31,11 +31,13 @@ int lan_detach(const char *ifname, char detached_from[IF_NAMESIZE]);
 
 const char *attach_mode_name(uint32_t mode);
 /*
- * How the "reject" action answers a device in an attach mode: "xdp_tx"
- * (native: the reply leaves from the driver; a veth peer gets it only if
- * it runs an XDP program), "xdp_tx_generic" (through the stack),
- * "tc_redirect" (built in TC ingress, redirected to the LAN egress), "none".
+ * How the "reject" action answers a device in an attachment: "xdp_tx"
+ * (native: the reply leaves from the driver), "xdp_pass_tc_redirect"
+ * (native on a veth, whose peer gets XDP_TX frames only while it runs XDP:
+ * XDP passes the packet up and TC ingress answers, as in tc mode),
+ * "xdp_tx_generic" (through the stack), "tc_redirect" (built in TC
+ * ingress, redirected to the LAN egress), "none".
  */
-const char *attach_reject_path(uint32_t mode);
+const char *attach_reject_path(const struct attach_info *info);
 
 #endif

@@ -24,6 +24,7 @@ struct obs {
 	uint8_t ip[16];
 	char name[IOTRIM_NAME_LEN];
 	char source[4];		/* "dns" or "sni" */
+	char chain[512];	/* CNAME targets after name, space separated */
 };
 
 struct obs_list {
@@ -84,21 +85,24 @@ static int gather(sqlite3 *db, struct obs_list *out)
 	sqlite3_stmt *st;
 	int fd;
 
-	if (sqlite3_prepare_v2(db, "SELECT device_mac, ip, name, source FROM dns_names", -1, &st,
-			       NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT device_mac, ip, name, source, chain FROM dns_names", -1,
+			       &st, NULL) == SQLITE_OK) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			struct obs o = { 0 };
 			const char *mac = (const char *)sqlite3_column_text(st, 0);
 			const char *ip = (const char *)sqlite3_column_text(st, 1);
 			const char *name = (const char *)sqlite3_column_text(st, 2);
 			const char *src = (const char *)sqlite3_column_text(st, 3);
+			const char *chain = (const char *)sqlite3_column_text(st, 4);
 
 			if (!mac || !ip || !name || !parse_mac(mac, o.mac) ||
 			    !parse_ip(ip, &o.family, o.ip))
 				continue;
 			snprintf(o.name, sizeof(o.name), "%s", name);
 			snprintf(o.source, sizeof(o.source), "%s", src ? src : "dns");
+			snprintf(o.chain, sizeof(o.chain), "%s", chain ? chain : "");
 			lower(o.name);
+			lower(o.chain);
 			if (obs_push(out, &o)) {
 				sqlite3_finalize(st);
 				return -ENOMEM;
@@ -138,6 +142,47 @@ static int gather(sqlite3 *db, struct obs_list *out)
 	return 0;
 }
 
+/*
+ * Does the rule cover what the device asked for: the name, or a CNAME target
+ * its answer led through (as the program's deep CNAME inspection does)?
+ * via gets "alias.example -> target.example" for a target, "" for the name.
+ */
+static bool obs_covered(const struct block_rule *rule, const struct obs *o, char *via,
+			size_t via_len)
+{
+	char chain[sizeof(o->chain)], *save = NULL;
+
+	if (via_len)
+		via[0] = '\0';
+	if (dns_name_covers(rule->target, o->name))
+		return true;
+	snprintf(chain, sizeof(chain), "%s", o->chain);
+	for (char *t = strtok_r(chain, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (!dns_name_covers(rule->target, t))
+			continue;
+		if (via_len)
+			snprintf(via, via_len, "%s -> %s", o->name, t);
+		return true;
+	}
+	return false;
+}
+
+/* Did the device reach name (a flow's name) through a CNAME the rule covers? */
+static bool flow_name_covered(const struct block_rule *rule, const struct obs_list *obs,
+			      const uint8_t mac[6], const char *name)
+{
+	if (dns_name_covers(rule->target, name))
+		return true;
+	for (size_t j = 0; j < obs->len; j++) {
+		const struct obs *x = &obs->items[j];
+
+		if (!memcmp(x->mac, mac, 6) && !strcmp(x->name, name) &&
+		    obs_covered(rule, x, NULL, 0))
+			return true;
+	}
+	return false;
+}
+
 /* Does a name rule in force block name for the device? */
 static bool name_blocked(const struct block_list *rules, const uint8_t mac[6], const char *name)
 {
@@ -161,7 +206,7 @@ struct port_use {
 /* Ports the device used with ip, from flow_totals: how many (0 without a history table). */
 static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const uint8_t ip[16],
 		     const struct block_rule *rule, const struct block_list *rules,
-		     struct port_use *out, int max)
+		     const struct obs_list *obs, struct port_use *out, int max)
 {
 	char mtext[MAC_STRLEN], itext[INET6_ADDRSTRLEN];
 	sqlite3_stmt *st;
@@ -192,7 +237,7 @@ static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const ui
 				continue;
 			out[n++] = (struct port_use){ .proto = proto, .port = port };
 		}
-		if (name[0] && dns_name_covers(rule->target, name))
+		if (name[0] && flow_name_covered(rule, obs, mac, name))
 			out[i].blocked_name = true;
 		else if (!name[0] || !name_blocked(rules, mac, name))
 			out[i].other_name = true;
@@ -229,7 +274,7 @@ static void other_names(const struct obs_list *obs, const struct obs *o,
 		size_t used = strlen(out);
 
 		if (memcmp(x->mac, o->mac, 6) || x->family != o->family || memcmp(x->ip, o->ip, 16) ||
-		    dns_name_covers(rule->target, x->name) || name_blocked(rules, x->mac, x->name))
+		    obs_covered(rule, x, NULL, 0) || name_blocked(rules, x->mac, x->name))
 			continue;
 		if (strstr(out, x->name))
 			continue;
@@ -249,20 +294,23 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 	for (size_t i = 0; i < obs.len; i++) {
 		const struct obs *o = &obs.items[i];
 		char ip[INET6_ADDRSTRLEN], others[512], reason[BLOCK_REASON_MAX], note[768];
+		char via[2 * IOTRIM_NAME_LEN + 8], asked[sizeof(via)];
 		struct port_use uses[64];
 		bool seen = false;
 		int n, bound = 0;
 
 		if (!rule->all_devices && memcmp(o->mac, rule->mac, 6))
 			continue;
-		if (!dns_name_covers(rule->target, o->name))
+		if (!obs_covered(rule, o, via, sizeof(via)))
 			continue;
+		/* The name, or the chain through which it led to the rule's name. */
+		snprintf(asked, sizeof(asked), "%s", via[0] ? via : o->name);
 		/* Once per (device, address), at its first covered name. */
 		for (size_t j = 0; j < i && !seen; j++) {
 			const struct obs *x = &obs.items[j];
 
 			seen = !memcmp(x->mac, o->mac, 6) && x->family == o->family &&
-			       !memcmp(x->ip, o->ip, 16) && dns_name_covers(rule->target, x->name);
+			       !memcmp(x->ip, o->ip, 16) && obs_covered(rule, x, NULL, 0);
 		}
 		if (seen)
 			continue;
@@ -275,13 +323,13 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 					 o->name, ip);
 			else
 				snprintf(reason, sizeof(reason), "%s resolved to %s for this device",
-					 o->name, ip);
+					 asked, ip);
 			if ((err = add_bound(out, o->mac, o->family, o->ip, 0, 0, reason)))
 				goto done;
 			continue;
 		}
 		/* Shared: only the protocols and ports no other name was used on. */
-		n = port_uses(db, o->mac, o->family, o->ip, rule, &rules, uses, 64);
+		n = port_uses(db, o->mac, o->family, o->ip, rule, &rules, &obs, uses, 64);
 		for (int k = 0; k < n; k++) {
 			char proto[PROTO_STRLEN];
 
@@ -291,7 +339,7 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 			format_proto(uses[k].proto, proto);
 			snprintf(reason, sizeof(reason),
 				 "%s resolved to %s for this device; %s is also %s's, so only %s port %u, which only %s used",
-				 o->name, ip, ip, others, proto, uses[k].port, o->name);
+				 asked, ip, ip, others, proto, uses[k].port, o->name);
 			if ((err = add_bound(out, o->mac, o->family, o->ip, uses[k].proto,
 					     uses[k].port, reason)))
 				goto done;

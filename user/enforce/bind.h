@@ -2,7 +2,8 @@
 /*
  * The IP rules a name rule brings in: the addresses the device already
  * resolved the name (or a subdomain) to, from the attribution history
- * (dns_names, flow_history) and the pinned "names" map, so that answers a
+ * (dns_names, with the CNAME chains the answers led through, flow_history)
+ * and the pinned "names" map, so that answers a
  * device cached before the rule do not get around it.  An address another
  * name of the same device also resolves to is shared (CDNs, clouds): it is
  * blocked only on the protocols and ports that only the blocked name used,

@@ -24,9 +24,9 @@
 
 void deny_maps_close(struct deny_maps *m)
 {
-	int *fds[] = { &m->ip, &m->names, &m->hits, &m->filter };
+	int *fds[] = { &m->ip, &m->names, &m->hits, &m->filter, &m->cname };
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
@@ -39,6 +39,7 @@ int deny_maps_open(struct deny_maps *m)
 	m->names = open_pinned_map(MAP_NAME(MAP_DENY_NAMES));
 	m->hits = open_pinned_map(MAP_NAME(MAP_DENY_HITS));
 	m->filter = open_pinned_map(MAP_NAME(MAP_DENY_FILTER));
+	m->cname = open_pinned_map(MAP_NAME(MAP_DENY_CNAME));
 	m->nr_cpus = libbpf_num_possible_cpus();
 	if (m->ip < 0 || m->names < 0 || m->hits < 0 || m->filter < 0 || m->nr_cpus <= 0) {
 		int saved = errno;
@@ -205,11 +206,22 @@ int deny_maps_create_hits(const struct deny_maps *m, int64_t id)
 	return err;
 }
 
+static void prune_map(int fd, size_t key_size, bool (*keep)(const void *key, void *ctx),
+		      void *ctx);
+
+/* keep() for deny_cname: its key starts with the rule id. */
+static bool other_rule(const void *key, void *arg)
+{
+	return *(const uint32_t *)key != *(const uint32_t *)arg;
+}
+
 void deny_maps_delete_hits(const struct deny_maps *m, int64_t id)
 {
 	uint32_t key = (uint32_t)id;
 
 	bpf_map_delete_elem(m->hits, &key);
+	if (m->cname >= 0)
+		prune_map(m->cname, sizeof(struct deny_cname_key), other_rule, &key);
 }
 
 int deny_maps_read_hits(const struct deny_maps *m, int64_t id, struct block_hits *h)
@@ -306,6 +318,8 @@ void deny_maps_prune(const struct deny_maps *m, const struct block_list *rules)
 	prune_map(m->ip, sizeof(struct deny_key), keep_ip, ctx);
 	prune_map(m->names, sizeof(struct deny_name_key), keep_name, ctx);
 	prune_map(m->hits, sizeof(uint32_t), keep_hits, ctx);
+	if (m->cname >= 0)	/* its key starts with the rule id, as deny_hits' does */
+		prune_map(m->cname, sizeof(struct deny_cname_key), keep_hits, ctx);
 }
 
 /* Sets every deny_filter slot to the exact number of entries in it. */
