@@ -13,6 +13,7 @@
 #include "common/proto.h"
 #include "common/json.h"
 #include "datapath/pin.h"
+#include "report/json_views.h"
 
 /* The exit code of a block_* error; enforcement has said why. */
 static int exit_code(int err)
@@ -202,80 +203,6 @@ static void proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
 		format_proto(r->proto, out);
 }
 
-/* A name rule's "bound": each address it brought in, its scope, why, and its hits. */
-static void list_json_bound(struct json *j, const struct block_list *l,
-			    const struct block_hits *hits, const struct block_rule *r)
-{
-	char proto[PROTO_STRLEN];
-
-	json_array_begin(j, "bound");
-	for (size_t k = 0; k < l->len; k++) {
-		const struct block_rule *x = &l->items[k];
-
-		if (x->parent_id != r->id)
-			continue;
-		json_object_begin(j, NULL);
-		json_u64(j, "id", x->id);
-		json_string(j, "address", x->target);
-		proto_text(x, proto);
-		json_string(j, "proto", proto);
-		if (x->port)
-			json_u64(j, "port", x->port);
-		else
-			json_null(j, "port");
-		json_string(j, "why", x->reason);
-		json_u64(j, "packets", hits[k].packets);
-		json_u64(j, "bytes", hits[k].bytes);
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
-static void list_json_one(struct json *j, const struct block_list *l,
-			  const struct block_hits *hits, size_t i)
-{
-	char mac[MAC_STRLEN], proto[PROTO_STRLEN], when[TIME_STRLEN];
-	const struct block_rule *r = &l->items[i];
-	const struct block_hits *h = &hits[i];
-
-	json_object_begin(j, NULL);
-	json_u64(j, "id", r->id);
-	if (r->all_devices) {
-		json_null(j, "device");
-	} else {
-		format_mac(r->mac, mac);
-		json_string(j, "device", mac);
-	}
-	json_string(j, "kind", block_kind_name(r->kind));
-	json_string(j, "target", r->target);
-	proto_text(r, proto);
-	json_string(j, "proto", proto);
-	if (r->port)
-		json_u64(j, "port", r->port);
-	else
-		json_null(j, "port");
-	json_string(j, "action", block_action_name(r->action));
-	format_wall_time((uint64_t)r->created_ms * 1000000ULL, when);
-	json_string(j, "created", when);
-	if (r->expires_ms) {
-		format_wall_time((uint64_t)r->expires_ms * 1000000ULL, when);
-		json_string(j, "expires", when);
-	} else {
-		json_null(j, "expires");
-	}
-	if (r->parent_id)
-		json_u64(j, "parent", r->parent_id);
-	else
-		json_null(j, "parent");
-	json_string(j, "reason", r->reason);
-	json_string(j, "owner", r->owner);
-	json_u64(j, "packets", h->packets);
-	json_u64(j, "bytes", h->bytes);
-	if (r->kind == BLOCK_NAME)
-		list_json_bound(j, l, hits, r);
-	json_object_end(j);
-}
-
 static void list_text_one(const struct block_rule *r, const struct block_hits *h, bool child)
 {
 	char mac[MAC_STRLEN], proto[PROTO_STRLEN], port[8], exp[24], target[BLOCK_TARGET_MAX + 4];
@@ -329,11 +256,12 @@ static int run_block_list(const void *opts, int argc, char **argv)
 	db_close(db);
 	if (json) {
 		json_init(&j, stdout);
-		json_array_begin(&j, NULL);
-	} else {
-		printf("%-5s %-17s %-32s %-6s %-5s %-6s %-9s %9s %11s  %s\n", "ID", "DEVICE", "TARGET",
-		       "PROTO", "PORT", "ACTION", "EXPIRES", "PACKETS", "BYTES", "NOTE");
+		json_block_rules(&j, &l, hits, filter ? p->device.addr : NULL);
+		json_finish(&j);
+		goto out;
 	}
+	printf("%-5s %-17s %-32s %-6s %-5s %-6s %-9s %9s %11s  %s\n", "ID", "DEVICE", "TARGET",
+	       "PROTO", "PORT", "ACTION", "EXPIRES", "PACKETS", "BYTES", "NOTE");
 	/* Each rule, then the rules it brought in. */
 	for (size_t i = 0; i < l.len; i++) {
 		const struct block_rule *r = &l.items[i];
@@ -347,17 +275,10 @@ static int run_block_list(const void *opts, int argc, char **argv)
 				continue;
 			if (filter && (x->all_devices || memcmp(x->mac, p->device.addr, 6)))
 				continue;
-			if (json)
-				list_json_one(&j, &l, hits, k);
-			else
-				list_text_one(x, &hits[k], k != i);
+			list_text_one(x, &hits[k], k != i);
 		}
 	}
-	/* Bound rules whose name rule is gone cannot exist (cascade); none left out. */
-	if (json) {
-		json_array_end(&j);
-		json_finish(&j);
-	}
+out:
 	free(hits);
 	block_list_free(&l);
 	return EXIT_OK;
