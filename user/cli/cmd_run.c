@@ -30,6 +30,7 @@
 #include "attrib/party.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
+#include "web/server.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -229,7 +230,7 @@ out:
 }
 
 struct run_params {
-	const char *lan, *db, *devices;
+	const char *lan, *db, *devices, *web_listen;
 	bool no_attach;
 	struct param_u64 interval, grace, duration;
 	struct attach_params attach;
@@ -247,6 +248,8 @@ static int run_run(const void *opts, int argc, char **argv)
 		.db = p->db ? p->db : db_path(),
 		.devices = p->devices,
 	};
+	struct web_options web = { .listen = p->web_listen, .db = o.db };
+	struct web_server *server = NULL;
 	struct run_state st;
 	int err;
 
@@ -258,8 +261,14 @@ static int run_run(const void *opts, int argc, char **argv)
 		return datapath_exit(err);
 	if ((err = run_state_open(&o, &st)))
 		return err;
+	/* The dashboard answers from its own thread and database connections. */
+	if (p->web_listen && (err = web_exit_code(web_server_start(&web, &server)))) {
+		run_state_close(&st);
+		return err;
+	}
 	if (o.no_attach || attached_to(o.req.ifname) || !(err = attach_and_report(&o.req)))
 		err = run_loop(&o, &st);
+	web_server_stop(server);
 	run_state_close(&st);
 	return err;
 }
@@ -290,6 +299,8 @@ const struct command run_command = {
 		{ .name = "duration", PARAM_U64(struct run_params, duration, 1, 1ULL << 31),
 		  .arg = "SECS", .expect = "takes seconds",
 		  .help = "stop by itself after SECS (tests)" },
+		{ .name = "web-listen", PARAM_STRING(struct run_params, web_listen),
+		  .arg = "ADDR:PORT", .help = "also serve the dashboard there (see iotrim serve)" },
 		ATTACH_PARAMS(struct run_params, attach),
 		{ NULL },
 	},

@@ -10,7 +10,10 @@
 extern const struct command attach_command, detach_command, flows_command, devices_command,
 	status_command, geo_command, set_command, run_command, block_command, experiment_command,
 	destinations_command, export_command, replay_command, phase_command,
-	device_command, report_command;
+	device_command, report_command, serve_command, web_command;
+
+/* The exit code of a web_server_start() error (cmd_serve.c; run shares it). */
+int web_exit_code(int err);
 
 /* --mode and --max-flows, shared by attach and run. */
 struct attach_request;

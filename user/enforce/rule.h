@@ -62,6 +62,10 @@ struct block_hits {
  */
 bool block_parse_target(const char *text, struct block_rule *r, char *err, size_t errlen);
 const char *block_action_name(uint8_t action);
+/* "drop" or "reject" into *action; false for anything else. */
+bool block_action_parse(const char *name, uint8_t *action);
+/* NULL if r's target, protocol and port go together, else why not. */
+const char *block_scope_error(const struct block_rule *r);
 const char *block_kind_name(enum block_kind kind);
 /* The kind block_kind_name() named. */
 enum block_kind block_kind_from_name(const char *name);

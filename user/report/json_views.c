@@ -228,6 +228,18 @@ void json_block_rules(struct json *j, const struct block_list *l, const struct b
 	json_array_end(j);
 }
 
+bool json_block_rule(struct json *j, const struct block_list *l, const struct block_hits *hits,
+		     int64_t id)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		if (l->items[i].id == id) {
+			json_rule(j, l, hits, i);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- experiments ------------------------------------------------------------- */
 
 void json_exp_summary(struct json *j, const struct exp_summary *r)

@@ -29,6 +29,9 @@ void json_dest(struct json *j, const struct dest *d);
  */
 void json_block_rules(struct json *j, const struct block_list *l, const struct block_hits *hits,
 		      const uint8_t *only);
+/* Rule id as one object of that array; false if there is no such rule. */
+bool json_block_rule(struct json *j, const struct block_list *l, const struct block_hits *hits,
+		     int64_t id);
 /* One run as an `experiment list --json` object. */
 void json_exp_summary(struct json *j, const struct exp_summary *r);
 
