@@ -108,8 +108,9 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
-	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c
-FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap
+	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
+	user/common/parse.c user/web/request.c
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap $(BUILD)/fuzz/fuzz_web
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 
@@ -119,7 +120,8 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
 $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap
-	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap
+	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap $(BUILD)/fuzz/corpus/web
+	cp fuzz/web_seeds/* $(BUILD)/fuzz/corpus/web/
 	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
 	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
 	for l in eth sll sll2 raw; do $(BUILD)/selftests/lib/gen_pcap mixed $(BUILD)/fuzz/corpus/pcap/$$l.pcap $$l; done

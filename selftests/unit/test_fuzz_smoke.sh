@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A short, bounded libFuzzer run of the DNS and TLS handlers and the pcap reader (make fuzz
+# A short, bounded libFuzzer run of the DNS and TLS handlers, the pcap reader and the
+# dashboard's request parsers (make fuzz
 # builds them with ASan and UBSan): no crash, leak or undefined behaviour
 # in 200000 runs each from the seed corpora.  Longer runs: see README.
 set -uo pipefail
@@ -22,7 +23,7 @@ if ! make -s fuzz >"$work/build.log" 2>&1; then
 fi
 tap_ok "fuzz targets build"
 
-for t in dns tls pcap; do
+for t in dns tls pcap web; do
 	mkdir -p "$work/$t"
 	cp build/fuzz/corpus/$t/* "$work/$t/"
 	runs=$RUNS max_len=1600

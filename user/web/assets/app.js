@@ -65,7 +65,7 @@ async function act(what, fn) {
   try {
     await fn();
     say(what + ': done');
-    location.reload();
+    setTimeout(() => location.reload(), 1000);
   } catch (e) {
     say(what + ' failed: ' + e.message);
   }
