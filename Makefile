@@ -119,7 +119,8 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
-$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap
+$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap \
+	$(wildcard fuzz/web_seeds/*)
 	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap $(BUILD)/fuzz/corpus/web
 	cp fuzz/web_seeds/* $(BUILD)/fuzz/corpus/web/
 	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
