@@ -1,21 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `iotrim serve`: the dashboard (user/web/) on its own, until SIGINT/SIGTERM. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "history/db.h"
 #include "web/server.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 int web_exit_code(int err)
 {
@@ -36,18 +28,22 @@ static int run_serve(const void *opts, int argc, char **argv)
 	const struct serve_params *p = opts;
 	struct web_options o = { .listen = p->listen, .db = p->db };
 	struct web_server *s;
-	int err;
+	sigset_t stop;
+	int err, sig;
 
 	(void)argc, (void)argv;
+	/* Blocked before the server's thread starts (it inherits the mask), so that
+	 * SIGINT and SIGTERM reach sigwait() here whichever thread they hit. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	if ((err = web_server_start(&o, &s)))
 		return web_exit_code(err);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	printf("serving the dashboard on http://%s/; stop with Ctrl-C\n",
 	       p->listen ? p->listen : WEB_DEFAULT_LISTEN);
 	fflush(stdout);
-	while (!stop_requested)
-		pause();
+	sigwait(&stop, &sig);
 	web_server_stop(s);
 	return EXIT_OK;
 }
