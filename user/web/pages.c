@@ -68,12 +68,24 @@ static void text_cell(FILE *out, const char *s)
 
 /* ---- devices ------------------------------------------------------------- */
 
+/* How many destinations the history and the kernel know for the device. */
+static size_t dest_count(const struct dest_data *d, const char *mac)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->dests.len; i++)
+		n += !strcmp(d->dests.items[i].first->device_mac, mac);
+	return n;
+}
+
 void page_devices(struct web_server *s, const struct web_request *req, struct web_response *resp)
 {
+	struct dest_source src = { .db = s->db };
+	struct dest_data dests;
 	struct snapshot snap;
 	FILE *out = resp->out;
+	bool have_dests;
 
-	(void)s;
 	html_type(resp);
 	head(out, req, "Devices");
 	if (snapshot_take(&snap)) {
@@ -81,10 +93,12 @@ void page_devices(struct web_server *s, const struct web_request *req, struct we
 		foot(out);
 		return;
 	}
+	have_dests = dest_data_load(&src, &dests) == 0;
 	fputs("<div class=\"wrap\"><table class=\"live\" id=\"devices\" data-api=\"/api/devices\" "
 	      "data-key=\"device_mac\"><thead><tr><th>device</th><th>address</th>"
 	      "<th class=\"n\">bytes up</th><th class=\"n\">bytes down</th><th class=\"n\">flows</th>"
-	      "<th class=\"n\">encrypted</th><th>last seen</th></tr></thead><tbody>\n", out);
+	      "<th class=\"n\">destinations</th><th class=\"n\">encrypted</th><th>last seen</th>"
+	      "</tr></thead><tbody>\n", out);
 	for (size_t i = 0; i < snap.devices.len; i++) {
 		const struct device_entry *d = &snap.devices.items[i];
 		struct payload_shares ps = payload_shares(&d->value.payload_up, &d->value.payload_down);
@@ -99,6 +113,10 @@ void page_devices(struct web_server *s, const struct web_request *req, struct we
 		live_u64(out, "bytes_up", d->value.up.bytes);
 		live_u64(out, "bytes_down", d->value.down.bytes);
 		live_u64(out, "flows", d->flows);
+		if (have_dests)
+			fprintf(out, "<td class=\"n\">%zu</td>", dest_count(&dests, mac));
+		else
+			fputs("<td class=\"n\">?</td>", out);
 		if (ps.valid)
 			fprintf(out, "<td class=\"n\" data-field=\"payload_shares.encrypted\" "
 				"data-format=\"pct\">%.1f%%</td>", ps.encrypted * 100);
@@ -108,6 +126,7 @@ void page_devices(struct web_server *s, const struct web_request *req, struct we
 		fprintf(out, "<td data-field=\"last_seen\">%s</td></tr>\n", last);
 	}
 	fputs("</tbody></table></div>\n", out);
+	dest_data_free(&dests);
 	snapshot_free(&snap);
 	foot(out);
 }
