@@ -55,6 +55,34 @@ tap_check "DELETE it again: 404" test "$(code -H "Authorization: Bearer $token" 
 tap_check "sign in with the password: 303 to /" test "$(code -d 'secret=correct+horse' "$URL/login")" = 303
 for _ in 1 2 3 4 5; do code -d 'secret=wrong' "$URL/login" >/dev/null; done
 tap_check "after five failures the sixth attempt is refused: 429" test "$(code -d 'secret=correct+horse' "$URL/login")" = 429
+
+# An experiment on the sim backend (as test_experiment_cli.sh): its verdicts by the API
+# equal `experiment show --json`, and its page names them.
+export SIM_DIR=$WORK/sim
+export IOTRIM_EXPERIMENT_BACKEND=sim:$SIM_DIR
+mkdir -p "$WORK/sim"
+cp selftests/cli/simlib.sh "$WORK/"
+printf '%s\n' 'api.vendor.example tcp 443 203.0.113.10 50000' 'time.example udp 123 203.0.113.12 900' >"$WORK/sim/observed"
+printf '#!/bin/sh\n. ./simlib.sh\ncase $1 in\non) exit 0 ;;\nis-on) sim_reach api.vendor.example 203.0.113.10 6 443 ;;\nesac\n' >"$WORK/bulb.sh"
+chmod +x "$WORK/bulb.sh"
+printf '[device]\nmac = 02:00:00:00:00:21\nname = bulb\n\n[run]\nrepetitions = 2\nstrategy = single\nboot_wait = 0\nsettle = 0\ntimeout = 5\n\n[function switch]\ntrigger = ./bulb.sh on\ncheck = ./bulb.sh is-on\n' >"$WORK/bulb.ini"
+exp_id=$(cd "$WORK" && "$IOTRIM" experiment run bulb.ini --json 2>/dev/null | jq .id)
+tap_check "a sim experiment ran (id $exp_id)" test -n "$exp_id"
+tap_check "GET /api/experiments/$exp_id: 200" test "$(code "$URL/api/experiments/$exp_id")" = 200
+tap_check "its verdicts equal experiment show --json" test \
+	"$(jq -c '[.destinations[] | [.label, .verdict]]' "$WORK/body")" = \
+	"$("$IOTRIM" experiment show "$exp_id" --json | jq -c '[.destinations[] | [.label, .verdict]]')"
+code "$URL/experiment?id=$exp_id" >/dev/null
+page_names() {
+	local line n=0
+	while read -r line; do
+		grep -qF "$line" "$WORK/body" || return 1
+		n=$((n + 1))
+	done < <("$IOTRIM" experiment show "$exp_id" --json | jq -r '.destinations[] | "\(.label)</td><td>\(.verdict)<"')
+	[ $n = 2 ] && grep -qF 'api.vendor.example:443</td><td>unblockable<' "$WORK/body"
+}
+tap_check "the experiment page shows them" page_names
+tap_check "an unknown experiment: 404" test "$(code "$URL/api/experiments/999")" = 404
 kill -TERM "$serve_pid"
 wait "$serve_pid"
 rc=$?

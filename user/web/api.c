@@ -8,6 +8,7 @@
 #include "common/proto.h"
 #include "datapath/table.h"
 #include "enforce/block.h"
+#include "experiment/engine.h"
 #include "history/db.h"
 #include "history/history.h"
 #include "history/phase.h"
@@ -238,6 +239,32 @@ void api_experiments(struct web_server *s, const struct web_request *req,
 		json_finish(&j);
 		free(rows);
 	}
+	db_close(db);
+}
+
+/* GET /api/experiments/ID: the run with its verdicts, as `experiment show --json`. */
+void api_experiment(struct web_server *s, const struct web_request *req,
+		    struct web_response *resp)
+{
+	unsigned long long id;
+	struct exp_run run;
+	char err[1024];
+	sqlite3 *db;
+
+	if (!parse_u64(req->rest, 1, INT64_MAX, &id)) {
+		web_error(resp, 404, "not an experiment ID");
+		return;
+	}
+	if (!(db = web_db(s, resp)))
+		return;
+	if (exp_run_load(db, (int64_t)id, &run, err, sizeof(err)) ||
+	    exp_run_replay(&run, err, sizeof(err))) {
+		web_error(resp, 404, err);
+	} else {
+		exp_output_paths(&run);
+		exp_report_json(&run, resp->out);
+	}
+	exp_run_free(&run);
 	db_close(db);
 }
 

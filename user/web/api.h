@@ -9,6 +9,6 @@
 #include "web/router.h"
 
 web_handler api_devices, api_destinations, api_blocks, api_block_add, api_block_del,
-	api_experiments, api_phase;
+	api_experiments, api_experiment, api_phase;
 
 #endif

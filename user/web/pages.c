@@ -5,10 +5,12 @@
 
 #include "attrib/tls.h"
 #include "common/clock.h"
+#include "common/parse.h"
 #include "common/proto.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"
 #include "enforce/block.h"
+#include "experiment/engine.h"
 #include "experiment/query.h"
 #include "history/db.h"
 #include "report/dest_data.h"
@@ -328,7 +330,8 @@ void page_experiments(struct web_server *s, const struct web_request *req,
 		char t[TIME_STRLEN];
 
 		format_wall_time((uint64_t)r->created_ms * 1000000ULL, t);
-		fprintf(out, "<tr data-key=\"%lld\"><td>%lld</td>", (long long)r->id, (long long)r->id);
+		fprintf(out, "<tr data-key=\"%lld\"><td><a href=\"/experiment?id=%lld\">%lld</a></td>",
+			(long long)r->id, (long long)r->id, (long long)r->id);
 		fputs("<td>", out);
 		html_escape(out, r->device_name[0] ? r->device_name : r->device_mac);
 		fputs("</td>", out);
@@ -347,6 +350,56 @@ void page_experiments(struct web_server *s, const struct web_request *req,
 	}
 	fputs("</tbody></table></div>\n", out);
 	free(rows);
+	foot(out);
+}
+
+/* One run: each destination's verdict and the evidence behind it. */
+void page_experiment(struct web_server *s, const struct web_request *req,
+		     struct web_response *resp)
+{
+	static struct exp_dest_result res[EXP_MAX_DESTS];	/* the server's one thread */
+	const char *arg = web_query(req, "id");
+	unsigned long long id;
+	struct exp_run run;
+	char err[1024], title[64];
+	FILE *out = resp->out;
+	sqlite3 *db;
+
+	if (!arg || !parse_u64(arg, 1, INT64_MAX, &id)) {
+		web_error(resp, 400, "id must be an experiment ID");
+		return;
+	}
+	if (!(db = web_db(s, resp)))
+		return;
+	if (exp_run_load(db, (int64_t)id, &run, err, sizeof(err)) ||
+	    exp_run_replay(&run, err, sizeof(err))) {
+		web_error(resp, 404, err);
+		exp_run_free(&run);
+		db_close(db);
+		return;
+	}
+	html_type(resp);
+	snprintf(title, sizeof(title), "Experiment %llu", id);
+	head(out, req, title);
+	exp_verdicts(&run.plan, res);
+	fprintf(out, "<p>%u trials after %u baseline runs.</p>", run.plan.trials,
+		run.plan.baseline_runs);
+	fputs("<div class=\"wrap\"><table id=\"verdicts\"><thead><tr><th>destination</th>"
+	      "<th>verdict</th><th class=\"n\">successes / trials</th><th class=\"n\">bytes</th>"
+	      "</tr></thead><tbody>\n", out);
+	for (unsigned d = 0; d < run.ndest; d++) {
+		char label[EXP_LABEL_MAX];
+
+		exp_dest_label(&run.dests[d], label);
+		fputs("<tr><td class=\"dest\">", out);
+		html_escape(out, label);
+		fprintf(out, "</td><td>%s</td><td class=\"n\">%u / %u</td><td class=\"n\">%llu</td>"
+			"</tr>\n", exp_verdict_name(res[d].verdict), res[d].successes, res[d].trials,
+			(unsigned long long)run.dests[d].bytes);
+	}
+	fputs("</tbody></table></div>\n", out);
+	exp_run_free(&run);
+	db_close(db);
 	foot(out);
 }
 

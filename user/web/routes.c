@@ -11,6 +11,7 @@ const struct web_route web_routes[] = {
 	{ "GET", "/device", WEB_READ, page_device },
 	{ "GET", "/blocks", WEB_READ, page_blocks },
 	{ "GET", "/experiments", WEB_READ, page_experiments },
+	{ "GET", "/experiment", WEB_READ, page_experiment },
 	{ "GET", "/login", WEB_PUBLIC, page_login },
 	{ "POST", "/login", WEB_PUBLIC, login },
 	{ "POST", "/logout", WEB_ACTION, logout },
@@ -21,6 +22,7 @@ const struct web_route web_routes[] = {
 	{ "POST", "/api/blocks", WEB_ACTION, api_block_add },
 	{ "DELETE", "/api/blocks/", WEB_ACTION, api_block_del },
 	{ "GET", "/api/experiments", WEB_READ, api_experiments },
+	{ "GET", "/api/experiments/", WEB_READ, api_experiment },
 	{ "POST", "/api/phase", WEB_ACTION, api_phase },
 	{ NULL, NULL, 0, NULL },
 };
