@@ -82,6 +82,8 @@ page_names() {
 	[ $n = 2 ] && grep -qF 'api.vendor.example:443</td><td>unblockable<' "$WORK/body"
 }
 tap_check "the experiment page shows them" page_names
+code "$URL/device?mac=02:00:00:00:00:21" >/dev/null
+tap_check "the device page links the device's run" grep -qF "href=\"/experiment?id=$exp_id\"" "$WORK/body"
 tap_check "an unknown experiment: 404" test "$(code "$URL/api/experiments/999")" = 404
 kill -TERM "$serve_pid"
 wait "$serve_pid"

@@ -14,7 +14,6 @@
 #include "web/server.h"
 
 #define WEB_BODY_MAX (256 * 1024)
-#define SESSION_COOKIE "iotrim_session"
 
 /* Every answer: no framing, no sniffing, no caching, scripts from us only. */
 static const char *const security_headers[][2] = {
@@ -105,7 +104,7 @@ static void credentials(struct web_server *s, struct web_request *req, struct we
 
 	memset(c, 0, sizeof(*c));
 	c->reads_open = s->loopback;
-	if (cookie && !cookie_value(cookie, SESSION_COOKIE, id, sizeof(id)))
+	if (cookie && !cookie_value(cookie, WEB_SESSION_COOKIE, id, sizeof(id)))
 		req->session = session_find(&s->sessions, id, clock_wall_ms());
 	c->session = req->session != NULL;
 	c->csrf_sent = csrf != NULL;

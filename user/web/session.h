@@ -14,6 +14,7 @@
 
 #include "web/auth.h"
 
+#define WEB_SESSION_COOKIE "iotrim_session"
 #define WEB_SESSIONS_MAX 64
 #define WEB_SESSION_TTL_MS (12 * 3600 * 1000LL)
 #define WEB_LOGIN_FAILURES_MAX 5	/* per client address and window */
