@@ -6,6 +6,9 @@ BPFTOOL   ?= bpftool
 CC        ?= gcc
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+# systemd looks for units under /usr/local/lib/systemd/system too.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CFLAGS   ?= -O2 -g
@@ -102,29 +105,41 @@ install: $(BUILD)/iotrim
 	install -D -m 0644 data/providers.conf $(DESTDIR)$(PREFIX)/share/iotrim/providers.conf
 	install -D -m 0644 data/devices.conf.example $(DESTDIR)$(PREFIX)/share/iotrim/devices.conf.example
 	install -D -m 0644 man/iotrim.8 $(DESTDIR)$(PREFIX)/share/man/man8/iotrim.8
+	install -D -m 0644 data/iotrim.conf.example $(DESTDIR)$(SYSCONFDIR)/iotrim/iotrim.conf.example
+	@mkdir -p $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/service/systemd/iotrim.service.in \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/iotrim.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/iotrim.service
 
-# libFuzzer targets for the DNS and TLS handlers (fuzz/), with seed corpora.
+# libFuzzer targets for the DNS, TLS and certificate handlers and the pcap reader (fuzz/), with seed corpora.
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
+	user/attrib/cert.c user/attrib/cert_reasm.c user/attrib/cert_cache.c \
 	user/common/parse.c user/web/request.c
-FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap $(BUILD)/fuzz/fuzz_web
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
+	$(BUILD)/fuzz/fuzz_cert $(BUILD)/fuzz/fuzz_web
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap -lcrypto
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
 $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap \
 	$(wildcard fuzz/web_seeds/*)
-	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap $(BUILD)/fuzz/corpus/web
+	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap \
+		$(BUILD)/fuzz/corpus/cert $(BUILD)/fuzz/corpus/web
 	cp fuzz/web_seeds/* $(BUILD)/fuzz/corpus/web/
 	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
-	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
+	openssl req -x509 -newkey rsa:1024 -sha1 -nodes -days 3650 -subj /CN=seed.example \
+		-addext subjectAltName=DNS:seed.example -keyout $(BUILD)/fuzz/seed.key \
+		-outform DER -out $(BUILD)/fuzz/seed.der 2>/dev/null
+	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls \
+		$(BUILD)/fuzz/corpus/cert $(BUILD)/fuzz/seed.der
 	for l in eth sll sll2 raw; do $(BUILD)/selftests/lib/gen_pcap mixed $(BUILD)/fuzz/corpus/pcap/$$l.pcap $$l; done
 	-editcap -F pcapng $(BUILD)/fuzz/corpus/pcap/eth.pcap $(BUILD)/fuzz/corpus/pcap/eth.pcapng
 	touch $@

@@ -12,58 +12,40 @@
  * remembers which TCP connection directions were already looked at; the
  * device's SYN forgets a connection, so a reused port starts over.  A full
  * ring buffer is counted (IOTRIM_EVENT_RINGBUF_FULL), the packet is passed.
+ * After a ServerHello of TLS <= 1.2 the server's certificates follow
+ * (events_cert.h): only connections flagged in "conns" pay for that.
  */
 #ifndef IOTRIM_EVENTS_H
 #define IOTRIM_EVENTS_H
 
-#include "count.h"
-#include "iotrim_maps.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, IOTRIM_EVENTS_RINGBUF_BYTES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} MAP_EVENTS SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, IOTRIM_MAX_CONNS);
-	__type(key, struct conn_key);
-	__type(value, struct conn_value);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} MAP_CONNS SEC(".maps");
-
-#define EVENT_DNS_PORT 53
-#define EVENT_TLS_HANDSHAKE 0x16
-#define EVENT_TCP_FLAGS_OFF 13
-#define EVENT_TCP_SYN 0x02
-#define EVENT_TCP_ACK 0x10
-
-/* xdp is a constant after inlining: the other branch is compiled away. */
-static __always_inline int event_load(void *ctx, bool xdp, __u32 off, void *to,
-				      __u32 len)
-{
-	if (xdp)
-		return bpf_xdp_load_bytes(ctx, off, to, len);
-	return bpf_skb_load_bytes(ctx, off, to, len);
-}
+#include "events_core.h"
+#include "events_cert.h"
 
 /*
- * True if this TCP payload packet is the first of its connection direction
- * and worth sending (port 53 or a TLS handshake record); marks it seen.
+ * What a TCP payload packet is worth: the first of its connection direction
+ * when it starts DNS (port 53) or a TLS handshake record (IOTRIM_EV_DNS,
+ * IOTRIM_EV_TLS; marks it seen), a server segment of a certificate flight
+ * being followed (IOTRIM_EV_TLS_CERT), or nothing (0).
  */
-static __always_inline bool event_tcp_first(void *ctx, bool xdp,
-					    const struct conn_key *ck,
-					    enum direction dir, __u16 remote_port,
-					    __u32 payload_off)
+static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct conn_key *ck,
+					   enum direction dir, __u16 remote_port,
+					   __u32 payload_off)
 {
 	__u32 bit = dir == DIR_UP ? IOTRIM_CONN_UP_SEEN : IOTRIM_CONN_DOWN_SEEN;
 	struct conn_value *cv = bpf_map_lookup_elem(&MAP_CONNS, ck);
 	__u8 first = 0;
 
 	if (cv) {
-		if (cv->flags & bit)
-			return false;
+		if (cv->flags & bit) {
+			if (!cv->cert_follow)
+				return 0;
+			/* The device's next flight: the server's hello flight is over. */
+			if (dir == DIR_UP) {
+				cv->cert_follow = 0;
+				return 0;
+			}
+			return IOTRIM_EV_TLS_CERT;
+		}
 		__sync_fetch_and_or(&cv->flags, bit);
 	} else {
 		struct conn_value fresh = { .flags = bit };
@@ -71,24 +53,11 @@ static __always_inline bool event_tcp_first(void *ctx, bool xdp,
 		bpf_map_update_elem(&MAP_CONNS, ck, &fresh, BPF_NOEXIST);
 	}
 	if (remote_port == EVENT_DNS_PORT)
-		return true;
+		return IOTRIM_EV_DNS;
 	if (event_load(ctx, xdp, payload_off, &first, 1))
-		return false;
-	return first == EVENT_TLS_HANDSHAKE;
+		return 0;
+	return first == EVENT_TLS_HANDSHAKE ? IOTRIM_EV_TLS : 0;
 }
-
-/* What the event code needs of a packet: no pointers, so it can cross into a global function. */
-struct event_args {
-	struct flow_key key;
-	__u32 l4_off;
-	__u32 payload_off;
-	__u32 payload_len;	/* L4 payload bytes (of the whole aggregate for GSO) */
-	__u16 remote_port;
-	__u16 device_port;
-	__u8 proto;
-	__u8 dir;		/* enum direction */
-	__u8 pad[6];
-};
 
 /*
  * Cheap checks in the counting program; true if the packet may carry an
@@ -125,16 +94,13 @@ static __always_inline bool event_args_from_packet(const struct packet_info *pi,
 
 static __always_inline void emit_event_body(void *ctx, bool xdp, const struct event_args *a)
 {
-	struct iotrim_event *ev;
 	struct conn_key ck;
 	enum direction dir = a->dir == DIR_UP ? DIR_UP : DIR_DOWN;
 	__u8 kind = IOTRIM_EV_DNS;
-	__u64 len;	/* 64-bit: no 32-bit copy for the verifier to lose the bound on */
+	__u32 seq = 0;
 
 	if (a->proto == IPPROTO_TCP) {
-		__builtin_memset(&ck, 0, sizeof(ck));
-		ck.flow = a->key;
-		ck.device_port = a->device_port;
+		conn_key_of(a, &ck);
 		if (!a->payload_len) {
 			__u8 flags = 0;
 
@@ -145,37 +111,23 @@ static __always_inline void emit_event_body(void *ctx, bool xdp, const struct ev
 				bpf_map_delete_elem(&MAP_CONNS, &ck);
 			return;
 		}
-		if (!event_tcp_first(ctx, xdp, &ck, dir, a->remote_port, a->payload_off))
+		kind = event_tcp_kind(ctx, xdp, &ck, dir, a->remote_port, a->payload_off);
+		if (!kind)
 			return;
-		if (a->remote_port != EVENT_DNS_PORT)
-			kind = IOTRIM_EV_TLS;
+		/* Server segments come down: only TC egress ever passes them. */
+		if (kind == IOTRIM_EV_TLS_CERT) {
+			if (!xdp)
+				iotrim_cert_skb(ctx, a, 0);
+			return;
+		}
+		seq = event_tcp_seq(ctx, xdp, a);
 	} else if (a->proto != IPPROTO_UDP || !a->payload_len) {
 		return;
 	}
-
-	ev = bpf_ringbuf_reserve(&MAP_EVENTS, sizeof(*ev), 0);
-	if (!ev) {
-		count_reason(IOTRIM_EVENT_RINGBUF_FULL);
+	if (event_submit(ctx, xdp, a, kind, 0, a->payload_len, seq))
 		return;
-	}
-	len = a->payload_len < IOTRIM_EVENT_PAYLOAD_MAX ? a->payload_len : IOTRIM_EVENT_PAYLOAD_MAX;
-	/* One register for the checks and the call, so the verifier sees the bound. */
-	asm volatile("" : "+r"(len));
-	if (len == 0 || len > IOTRIM_EVENT_PAYLOAD_MAX ||
-	    event_load(ctx, xdp, a->payload_off, ev->payload, len)) {
-		bpf_ringbuf_discard(ev, 0);
-		return;
-	}
-	ev->ts_ns = bpf_ktime_get_boot_ns();
-	ev->key = a->key;
-	ev->device_port = a->device_port;
-	ev->kind = kind;
-	ev->direction = dir;
-	ev->len = len;
-	ev->pad = 0;
-	ev->payload_len = a->payload_len;
-	ev->pad2 = 0;
-	bpf_ringbuf_submit(ev, 0);
+	if (!xdp && kind == IOTRIM_EV_TLS && dir == DIR_DOWN)
+		iotrim_cert_skb(ctx, a, 1);
 }
 
 /*

@@ -2,8 +2,10 @@
 /*
  * Writes seed inputs for the fuzz targets: DNS messages (queries, answers
  * with CNAME chains, A and AAAA, TCP framing) and TLS hellos (1.2, 1.3,
- * with and without SNI, GREASE, SSL 3.0).  First byte: the target's flags.
- *	make_seeds DNS_DIR TLS_DIR
+ * with and without SNI, GREASE, SSL 3.0), and server flights with a
+ * certificate (DER_FILE, made by the openssl CLI) in big and small records.
+ * First byte: the target's flags.
+ *	make_seeds DNS_DIR TLS_DIR CERT_DIR DER_FILE
  */
 #include <stdio.h>
 
@@ -27,6 +29,24 @@ static void save(const char *dir, const char *name, uint8_t flags, const uint8_t
 	fclose(f);
 }
 
+/* A fuzz_cert seed: a two-byte header, then the flight. */
+static void save_two(const char *dir, const char *name, const uint8_t hdr[2], const uint8_t *b,
+		     size_t n)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		return;
+	}
+	fwrite(hdr, 1, 2, f);
+	fwrite(b, 1, n, f);
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	static const uint16_t v13[] = { TLS_V13, TLS_V12 }, s13[] = { TLS_V13 };
@@ -35,8 +55,15 @@ int main(int argc, char **argv)
 	const uint8_t a4[4] = { 203, 0, 113, 10 }, a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	size_t n;
 
-	if (argc != 3)
+	static uint8_t der[8192];
+	const uint8_t *ders[2] = { der, der };
+	size_t lens[2];
+	FILE *f;
+
+	if (argc != 5 || !(f = fopen(argv[4], "rb")))
 		return 2;
+	lens[0] = lens[1] = fread(der, 1, sizeof(der), f);
+	fclose(f);
 	dns_begin(&m, 1, false, 0);
 	dns_question(&m, "api.vendor.example", DNS_A);
 	n = dns_end(&m);
@@ -68,5 +95,20 @@ int main(int argc, char **argv)
 	o = (struct hello_opts){ .legacy_version = 0x0300, .no_extensions = true };
 	n = tls_server_hello(&m, &o);
 	save(argv[2], "sh-ssl3", 1, m.b, n);
+
+	/* fuzz_cert: flags, chunk size, then the flight. */
+	o = (struct hello_opts){ 0 };
+	{
+		uint8_t hdr[2] = { 0x00, 200 };
+		char name[32];
+
+		for (int i = 0; i < 3; i++) {
+			/* one certificate in one record; two; two in records of 100 bytes */
+			hdr[0] = (uint8_t)i;
+			n = tls_server_flight(&m, &o, ders, lens, i ? 2 : 1, i == 2 ? 100 : 16384);
+			snprintf(name, sizeof(name), "flight-%d", i);
+			save_two(argv[3], name, hdr, m.b, n);
+		}
+	}
 	return 0;
 }

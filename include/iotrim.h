@@ -156,6 +156,7 @@ enum iotrim_counter {
 	IOTRIM_FLOW_UPDATE_FAILED,	/* flow map insert failed */
 	IOTRIM_DEVICE_TABLE_FULL,	/* device map full: device totals lost */
 	IOTRIM_EVENT_RINGBUF_FULL,	/* DNS/TLS event lost: "events" ring buffer full */
+	IOTRIM_CERT_CUT,		/* server hello flight longer than the certificate bound */
 	IOTRIM_COUNTER__COUNT,
 };
 
@@ -246,7 +247,21 @@ struct classify_record {
 enum iotrim_event_kind {
 	IOTRIM_EV_DNS = 1,	/* UDP or TCP with port 53 on the remote side */
 	IOTRIM_EV_TLS = 2,	/* first TCP payload of a direction, a TLS handshake record */
+	IOTRIM_EV_TLS_CERT = 3,	/* later server bytes of a TLS <= 1.2 hello flight (certificates) */
 };
+
+/*
+ * Certificates (IOTRIM_EV_TLS_CERT): after a ServerHello that does not
+ * negotiate TLS 1.3, the server's next segments of that connection are
+ * passed up too, as events of at most IOTRIM_EVENT_PAYLOAD_MAX bytes each
+ * (a GSO aggregate gives several), until the hello flight ends (a segment
+ * ending in ServerHelloDone, or the device's next payload) or a bound is
+ * reached: IOTRIM_CERT_BYTES_MAX bytes after the ServerHello's event, or
+ * IOTRIM_CERT_SEGMENTS_MAX packets.  A flight cut by the bound is counted
+ * (IOTRIM_CERT_CUT).  The controller reassembles them by tcp_seq.
+ */
+#define IOTRIM_CERT_BYTES_MAX 16384
+#define IOTRIM_CERT_SEGMENTS_MAX 16
 
 struct iotrim_event {
 	__u64 ts_ns;		/* bpf_ktime_get_boot_ns() */
@@ -257,7 +272,7 @@ struct iotrim_event {
 	__u16 len;		/* payload bytes in payload[] */
 	__u16 pad;
 	__u32 payload_len;	/* L4 payload bytes in the packet (may exceed len) */
-	__u32 pad2;
+	__u32 tcp_seq;		/* TCP: sequence number of payload[0], host order; else 0 */
 	__u8 payload[IOTRIM_EVENT_PAYLOAD_MAX];
 };
 
@@ -274,6 +289,11 @@ struct conn_key {
 
 struct conn_value {
 	__u64 flags;		/* 64-bit: atomic OR without -mcpu=v3 */
+	/* Certificate passing (IOTRIM_EV_TLS_CERT); plain stores: the bounds are per packet. */
+	__u32 cert_bytes;	/* server bytes passed after the ServerHello's event */
+	__u16 cert_segments;	/* server packets passed after the ServerHello's */
+	__u8 cert_follow;	/* 1: pass the server's next segments */
+	__u8 pad;
 };
 
 /*

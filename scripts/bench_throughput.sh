@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # TCP throughput device <-> Internet through the testbed gateway, for each
 # attach mode (native XDP, generic XDP, --mode tc) against no program at
-# all, on two kinds of LAN interface: the veth lan0 itself, and a bridge
+# all, and beside two ways to count without iotrim: nftables (a dynamic set
+# with a counter per device-destination key, upload and download) and
+# libpcap (tcpdump writing every whole frame of the LAN to /dev/null), on
+# two kinds of LAN interface: the veth lan0 itself, and a bridge
 # (brlan, with lan0 as its port, as on most home routers).  Modes and "no
 # program" take turns within each round so that machine noise hits all
 # alike.  Prints mode/no program per direction, the median of the rounds'
@@ -68,7 +71,51 @@ bridge_lan() {
 	sleep 1
 }
 
-# One LAN interface: every mode it has, each beside no program.
+# The nftables baseline: per-flow counters keyed as iotrim keys its flows
+# (IPv4, the benchmark's traffic), on the LAN interface $1.
+nft_counters() {
+	gw nft -f - <<EOF
+table inet iotrim_bench {
+	set up {
+		type ether_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter
+	}
+	set down {
+		type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter
+	}
+	chain up {
+		type filter hook prerouting priority -300; policy accept;
+		iifname "$1" meta nfproto ipv4 update @up { ether saddr . ip daddr . meta l4proto . th dport }
+	}
+	chain down {
+		type filter hook postrouting priority 300; policy accept;
+		oifname "$1" meta nfproto ipv4 update @down { ip daddr . ip saddr . meta l4proto . th sport }
+	}
+}
+EOF
+}
+
+pcap_pid=
+# start_counter LAN MODE / stop_counter MODE: iotrim in MODE, or a baseline.
+start_counter() {
+	case $2 in
+	nft) nft_counters "$1" ;;
+	pcap)
+		gw tcpdump -i "$1" -s 0 -w /dev/null 2>/dev/null &
+		pcap_pid=$!
+		sleep 0.5
+		;;
+	*) gw "$IOTRIM" attach --lan "$1" --mode "$2" >/dev/null ;;
+	esac
+}
+stop_counter() {
+	case $1 in
+	nft) gw nft delete table inet iotrim_bench ;;
+	pcap) kill "$pcap_pid" && wait "$pcap_pid" 2>/dev/null || true ;;
+	*) gw "$IOTRIM" detach --purge >/dev/null ;;
+	esac
+}
+
+# One LAN interface: every mode it has and the baselines, each beside no program.
 measure_lan() {
 	local lan=$1 direction flags mode r
 	shift
@@ -80,9 +127,9 @@ measure_lan() {
 		for r in $(seq "$ROUNDS"); do
 			runs[none]+=" $(mbps "${flags[@]}")"
 			for mode in "${modes[@]}"; do
-				gw "$IOTRIM" attach --lan "$lan" --mode "$mode" >/dev/null
+				start_counter "$lan" "$mode"
 				runs[$mode]+=" $(mbps "${flags[@]}")"
-				gw "$IOTRIM" detach --purge >/dev/null
+				stop_counter "$mode"
 			done
 		done
 		# shellcheck disable=SC2086
@@ -90,16 +137,18 @@ measure_lan() {
 		none=$(mean ${runs[none]})
 		for mode in "${modes[@]}"; do
 			# shellcheck disable=SC2086
-			printf '%-6s %-8s %-8s %6d Mbit/s, no program %6d Mbit/s (means); median of the rounds: %s of no program (target >= 0.95)\n' \
+			printf '%-6s %-8s %-8s %6d Mbit/s, no program %6d Mbit/s (means); median of the rounds: %s of no program%s\n' \
 				"$lan" "$direction" "$mode" "$(mean ${runs[$mode]})" "$none" \
-				"$(median_ratio "${runs[$mode]}" "${runs[none]}")"
+				"$(median_ratio "${runs[$mode]}" "${runs[none]}")" \
+				"$(case $mode in nft | pcap) ;; *) echo " (target >= 0.95)" ;; esac)"
 		done
 		unset runs
 	done
 }
 
 echo "iperf3 TCP through the gateway, $ROUNDS rounds of $SECS s per mode and direction (mean)"
-measure_lan lan0 native generic tc
+echo "(nft and pcap are the baselines: per-flow nftables counters, tcpdump to /dev/null)"
+measure_lan lan0 native generic tc nft pcap
 bridge_lan
 echo "brlan: a bridge has no native XDP (attach --mode native fails there)"
-measure_lan brlan generic tc
+measure_lan brlan generic tc nft pcap

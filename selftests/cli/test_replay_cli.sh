@@ -78,6 +78,44 @@ same "--devices keeps only the listed devices" dev.want dev.flows
 expect_exit "--lan-mac and --devices together are refused" 2 "not both" \
 	"$IOTRIM" replay m_eth.pcap --lan-mac $GW --devices $GW
 expect_exit "replay needs a file" 2 "needs a capture FILE" "$IOTRIM" replay
+
+# --- --phases: a mark in the middle of the TLS client's frames splits its
+# bytes exactly where tshark splits the capture at the same time.
+hello_mac=$(tshark -r m_eth.pcap -Y "tls.handshake.type == 1" -T fields -e eth.src 2>/dev/null | head -1)
+mark_ms=$(tshark -r m_eth.pcap -Y "eth.addr == $hello_mac" -T fields -e frame.time_epoch 2>/dev/null |
+	awk '{ t[NR] = $1 } END { printf "%.0f", int(t[int(NR / 2) + 1] * 1000) }')
+iso() { date -u -d "@$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')" +%Y-%m-%dT%H:%M:%S.%3NZ; }
+{
+	echo "# the device's life in the capture"
+	echo "$(iso $((mark_ms - 3600000))) $hello_mac setup"
+	echo "$(iso "$mark_ms") $hello_mac interaction"
+} >marks.txt
+"$IOTRIM" replay m_eth.pcap --db phases.db --phases marks.txt --json >/dev/null 2>phases.err
+tap_check "replay --phases exits 0" test $? -eq 0
+"$IOTRIM" phase list --db phases.db --json >phases.json 2>/dev/null
+split_at=$(awk -v ms="$mark_ms" 'BEGIN { printf "%.3f", ms / 1000 }')
+tshark -r m_eth.pcap -Y "frame.time_epoch < $split_at" -w before.pcap 2>/dev/null
+tshark -r m_eth.pcap -Y "frame.time_epoch >= $split_at" -w after.pcap 2>/dev/null
+phase_witness() {	# FILE: "BYTES_UP BYTES_DOWN" of $hello_mac, by tshark
+	witness "$1" | awk -v mac="$hello_mac" '$1 == mac { b[$6] += $8 }
+		END { printf "%d %d\n", b["up"], b["down"] }'
+}
+phase_bytes() {	# PHASE: "BYTES_UP BYTES_DOWN" of that interval
+	jq -r --arg p "$1" '.[] | select(.phase == $p) | "\(.bytes_up) \(.bytes_down)"' phases.json
+}
+want_setup=$(phase_witness before.pcap) want_inter=$(phase_witness after.pcap)
+got_setup=$(phase_bytes setup) got_inter=$(phase_bytes interaction)
+tap_check "setup bytes before the mark equal tshark's ($got_setup = $want_setup)" \
+	test "$got_setup" = "$want_setup"
+tap_check "interaction bytes from the mark on equal tshark's ($got_inter = $want_inter)" \
+	test "$got_inter" = "$want_inter"
+tap_check "both phases carry bytes" test "${want_setup% *}" -gt 0 -a "${want_inter% *}" -gt 0
+tap_check "the marks are stored as imported" \
+	bash -c "jq -e 'length == 2 and all(.[]; .source == \"import:marks.txt\")' phases.json >/dev/null"
+printf 'yesterday 02:00:00:00:00:21 setup\n' >bad_marks.txt
+expect_exit "a bad phase file is refused before the replay" 2 "bad_marks.txt:1" \
+	"$IOTRIM" replay m_eth.pcap --db bad.db --phases bad_marks.txt
+tap_check "... and creates no database" test ! -e bad.db
 expect_exit "replay --help" 0 "usage: iotrim replay" "$IOTRIM" replay --help
 
 # --- several files into one database, in time order
@@ -138,6 +176,16 @@ witness snap64.pcap | grep -v ' fd00:' >snap.witness
 same "snap length 64: IPv4 packets and L3 bytes still equal tshark's" snap.witness snap.flows
 tap_check "snap length 64: no payload class guessed" \
 	test "$(jq '[.[] | .payload_up.sampled + .payload_down.sampled] | add' snap.json)" = 0
+# A record that claims 4 GiB on the wire (raw IP: 14 bytes of made-up
+# Ethernet header are added to it) is skipped, the others count.
+cp m_raw.pcap hugelen.pcap
+printf '\xff\xff\xff\xff' | dd of=hugelen.pcap bs=1 seek=36 conv=notrunc 2>/dev/null
+out=$("$IOTRIM" replay hugelen.pcap --db h.db --json 2>&1 >/dev/null); rc=$?
+all=$(capinfos -c -M m_raw.pcap 2>/dev/null | awk '/Number of packets/ { print $NF }')
+tap_check "a frame claiming 4 GiB: skipped, said, counted, the rest replayed (exit $rc)" \
+	bash -c "[ $rc = 0 ] && grep -q 'frame 1 claims 4294967295 bytes on the wire' <<<\"\$1\" &&
+		grep -q 'wire length over 256 KiB (skipped): 1' <<<\"\$1\" &&
+		grep -q 'replayed $((all - 1)) frames' <<<\"\$1\"" _ "$out"
 cp m_eth.pcap oversnap.pcap
 printf '\x40\x00\x00\x00' | dd of=oversnap.pcap bs=1 seek=16 conv=notrunc 2>/dev/null
 out=$("$IOTRIM" replay oversnap.pcap --db o.db --lan-mac $GW 2>&1); rc=$?

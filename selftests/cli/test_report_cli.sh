@@ -36,7 +36,7 @@ expect_exit "--output" 0 "" "${R[@]}" --home de --format json --output "$WORK/r.
 tap_check "the output is one JSON object" test "$(jq -r type "$WORK/r.json")" = object
 keys=$(jq -r '.devices[0] | keys_unsorted | join(",")' "$WORK/r.json")
 tap_check "device keys" test "$keys" = \
-	"device_mac,name,category,bytes_up,bytes_down,countries,country_shares,parties,party_shares,payload_shares,tls_versions,tls_deprecated,phases,destinations"
+	"device_mac,name,category,bytes_up,bytes_down,countries,country_shares,parties,party_shares,payload_shares,tls_versions,tls_deprecated,phases,destinations,security"
 tap_check "overall keys" test "$(jq -r '.overall | keys_unsorted | join(",")' "$WORK/r.json")" = \
 	"bytes_up,bytes_down,countries,country_shares,country_shares_normalised,abroad_share,other_continent_share,home_continent"
 tap_check "shares leave local out" test "$(jq -r '.devices[0].country_shares | "\(.DE) \(.CN)"' "$WORK/r.json")" = "0.5 0.5"

@@ -53,20 +53,8 @@ stop_captures
 stop_controller TERM
 tap_check "the restarted controller stops on SIGTERM with status 0 ($run_rc)" test "$run_rc" -eq 0
 
-# shellcheck disable=SC2016 # an awk program
-is_test_flow='$3 ~ /^203\.0\.113\./ || $3 ~ /^2001:db8:100:/ || $5 == 53'
-gw "$IOTRIM" export --json --no-live >"$WORK/export.json" 2>"$WORK/export.err"
-jq -r '[.flows[] | {k: "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.remote_port)",
-		pu: .packets_up, bu: .bytes_up, pd: .packets_down, bd: .bytes_down}]
-	| group_by(.k)[] | {k: .[0].k, pu: (map(.pu) | add), bu: (map(.bu) | add),
-		pd: (map(.pd) | add), bd: (map(.bd) | add)}
-	| (if .pu > 0 then "\(.k) up \(.pu) \(.bu)" else empty end),
-	  (if .pd > 0 then "\(.k) down \(.pd) \(.bd)" else empty end)' "$WORK/export.json" |
-	awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
-		else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58; $4 = p; print }' |
-	awk "$is_test_flow" | sort >"$WORK/history.txt"
-selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" | awk "$is_test_flow" |
-	sort >"$WORK/witness.txt"
+history_directions "$WORK/history.txt"
+witness_directions "$WORK/in.pcap" "$WORK/out.pcap" "$WORK/witness.txt"
 n=$(wc -l <"$WORK/witness.txt")
 tap_check "the capture saw the traffic ($n flow directions)" test "$n" -ge 6
 big=$(awk '$6 == "down" && $8 > 3000000' "$WORK/witness.txt" | wc -l)

@@ -278,4 +278,40 @@ static inline size_t tls_server_hello(struct msg *m, const struct hello_opts *o)
 	return tls_finish(m);
 }
 
+/*
+ * A server's TLS 1.2 hello flight: the ServerHello record (sh), the
+ * Certificate message of the n DER certificates cut into handshake records
+ * of at most record_max bytes, and a ServerHelloDone record.
+ */
+static inline size_t tls_server_flight(struct msg *m, const struct hello_opts *sh,
+				       const uint8_t *const ders[], const size_t lens[], int n,
+				       size_t record_max)
+{
+	static struct msg hs;
+	size_t list = 0, pos = 0;
+
+	tls_server_hello(m, sh);
+	memset(&hs, 0, sizeof(hs));
+	for (int i = 0; i < n; i++)
+		list += 3 + lens[i];
+	msg_u8(&hs, 11);
+	msg_u24(&hs, list + 3);
+	msg_u24(&hs, list);
+	for (int i = 0; i < n; i++) {
+		msg_u24(&hs, lens[i]);
+		msg_put(&hs, ders[i], lens[i]);
+	}
+	msg_put(&hs, "\x0e\x00\x00\x00", 4);	/* ServerHelloDone, in the same stream */
+	while (pos < hs.len) {
+		size_t take = hs.len - pos < record_max ? hs.len - pos : record_max;
+
+		msg_u8(m, 0x16);
+		msg_u16(m, TLS_V12);
+		msg_u16(m, take);
+		msg_put(m, hs.b + pos, take);
+		pos += take;
+	}
+	return m->error || hs.error ? 0 : m->len;
+}
+
 #endif /* IOTRIM_SELFTEST_ATTRIB_MSGS_H */

@@ -139,3 +139,29 @@ stop_captures() {
 	wait "${capture_pids[@]}" 2>/dev/null
 	capture_pids=()
 }
+
+# --- comparing with the witness ------------------------------------------------
+# The test flows: the simulated Internet's servers, and DNS.
+# shellcheck disable=SC2016 # an awk program
+TB_TEST_FLOW='$3 ~ /^203\.0\.113\./ || $3 ~ /^2001:db8:100:/ || $5 == 53'
+
+# history_directions OUT: the SQLite history alone (export --no-live) as
+# "MAC DEVICE-IP REMOTE-IP PROTO PORT up|down PACKETS BYTES" lines of the
+# test flows, sorted, as e2e/witness/flows_from_pcap.sh prints them.
+history_directions() {
+	gw "$IOTRIM" export --json --no-live >"$WORK/export.json" 2>"$WORK/export.err"
+	jq -r '[.flows[] | {k: "\(.device_mac) \(.device_ip) \(.remote_ip) \(.proto) \(.remote_port)",
+			pu: .packets_up, bu: .bytes_up, pd: .packets_down, bd: .bytes_down}]
+		| group_by(.k)[] | {k: .[0].k, pu: (map(.pu) | add), bu: (map(.bu) | add),
+			pd: (map(.pd) | add), bd: (map(.bd) | add)}
+		| (if .pu > 0 then "\(.k) up \(.pu) \(.bu)" else empty end),
+		  (if .pd > 0 then "\(.k) down \(.pd) \(.bd)" else empty end)' "$WORK/export.json" |
+		awk '{ p = $4; if (p == "tcp") p = 6; else if (p == "udp") p = 17;
+			else if (p == "icmp") p = 1; else if (p == "icmpv6") p = 58; $4 = p; print }' |
+		awk "$TB_TEST_FLOW" | sort >"$1"
+}
+
+# witness_directions IN.pcap OUT.pcap OUT: the same from the captures, by tshark alone.
+witness_directions() {
+	selftests/e2e/witness/flows_from_pcap.sh "$1" "$2" | awk "$TB_TEST_FLOW" | sort >"$3"
+}

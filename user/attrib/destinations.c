@@ -297,8 +297,10 @@ void dest_sort(struct dest_list *l)
 
 void dest_list_free(struct dest_list *l)
 {
-	for (size_t i = 0; i < l->len; i++)
+	for (size_t i = 0; i < l->len; i++) {
 		free(l->items[i].ips);
+		free(l->items[i].cert);
+	}
 	free(l->items);
 	l->items = NULL;
 	l->len = 0;

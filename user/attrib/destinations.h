@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attrib/cert.h"
 #include "attrib/dns.h"
 #include "attrib/geo.h"
 #include "attrib/local.h"
@@ -92,6 +93,8 @@ struct dest {
 	struct device_info device;
 	bool shared;			/* bytes of several names (first->name) */
 	char shared_with[FLOW_NAMES_MAX];	/* names it shares bytes with, space separated */
+	struct cert_info *cert;		/* the server certificate last seen; NULL: none */
+	bool cert_hidden;		/* no certificate, and TLS 1.3 hid it */
 };
 
 struct dest_list {

@@ -13,6 +13,8 @@
 #include "common/fmt.h"
 #include "attrib/names.h"
 #include "attrib/tls.h"
+#include "attrib/cert.h"
+#include "attrib/cert_reasm.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -23,6 +25,13 @@ void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,
 	a->sink = sink;
 	a->names_fd = names_fd;
 	a->grace_ns = (uint64_t)grace_s * NS_PER_S;
+	cert_reasm_init(&a->certs);
+}
+
+void attrib_close(struct attrib *a)
+{
+	cert_reasm_free(&a->certs);
+	cert_cache_free(&a->cert_cache);
 }
 
 static void name_key_of(const struct iotrim_event *ev, uint8_t family, const uint8_t *ip,
@@ -177,6 +186,108 @@ static void handle_dns(struct attrib *a, const struct iotrim_event *ev)
 	a->pending++;
 }
 
+static void conn_key_of_event(const struct iotrim_event *ev, struct conn_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->flow = ev->key;
+	k->device_port = ev->device_port;
+}
+
+static void record_certificate(struct attrib *a, const struct iotrim_event *ev, const char *sni,
+			       const struct cert_info *cert)
+{
+	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN];
+	struct cert_record r = {
+		.device_mac = mac, .ip = ip, .port = ev->key.remote_port, .sni = sni,
+		.hidden = !cert, .cert = cert, .seen_ms = boot_ns_to_unix_ms(ev->ts_ns),
+	};
+
+	if (!a->sink || !a->sink->certificate)
+		return;
+	format_mac(ev->key.device_mac, mac);
+	format_ip(ev->key.family, ev->key.remote_ip, ip);
+	a->sink->certificate(a->sink->ctx, &r);
+	a->pending++;
+}
+
+/* What a step of a flight's reassembly (cert_reasm.h) comes to. */
+static void cert_step(struct attrib *a, const struct iotrim_event *ev, const struct conn_key *k,
+		      int st)
+{
+	const uint8_t *body;
+	const char *sni;
+	struct cert_info info;
+	size_t len;
+
+	switch (st) {
+	case CERT_REASM_MORE:
+		break;
+	case CERT_REASM_DONE:
+		cert_reasm_message(&a->certs, k, &body, &len, &sni);
+		if (cert_cache_parse(&a->cert_cache, body, len, sni,
+				     boot_ns_to_unix_ms(ev->ts_ns) / 1000, &info) == CERT_OK) {
+			a->st.cert_certificates++;
+			a->st.cert_malformed += info.malformed;
+			record_certificate(a, ev, sni, &info);
+		} else {
+			a->st.cert_malformed++;
+		}
+		break;
+	case CERT_REASM_ABSENT:
+		a->st.cert_absent++;
+		break;
+	case CERT_REASM_MALFORMED:
+		a->st.cert_malformed++;
+		break;
+	case CERT_REASM_UNMATCHED:
+		a->st.cert_unmatched++;
+		break;
+	default:
+		a->st.cert_incomplete++;
+		break;
+	}
+	if (st != CERT_REASM_MORE && st != CERT_REASM_UNMATCHED)
+		cert_reasm_finish(&a->certs, k);
+	a->st.cert_dropped = a->certs.dropped;
+	a->st.cert_out_of_order = a->certs.out_of_order;
+}
+
+/* A ServerHello: TLS 1.3 hides the certificate; up to 1.2 its flight starts here. */
+static void cert_server_hello(struct attrib *a, const struct iotrim_event *ev, uint16_t version)
+{
+	struct conn_key k;
+
+	if (ev->key.proto != IPPROTO_TCP)
+		return;
+	conn_key_of_event(ev, &k);
+	if (version == 0x0304) {
+		char sni[TLS_SNI_MAX];
+
+		cert_reasm_forget(&a->certs, &k, sni);
+		a->st.cert_hidden++;
+		record_certificate(a, ev, sni, NULL);
+		return;
+	}
+	if (version < 0x0300 || version > 0x0303)
+		return;
+	a->st.cert_flights++;
+	cert_step(a, ev, &k, cert_reasm_server_hello(&a->certs, &k, ev->tcp_seq, ev->payload,
+						     ev->len, ev->ts_ns));
+}
+
+static void handle_cert(struct attrib *a, const struct iotrim_event *ev)
+{
+	struct conn_key k;
+
+	if (ev->direction != 1 || ev->key.proto != IPPROTO_TCP || !ev->len) {
+		a->st.events_bad++;
+		return;
+	}
+	conn_key_of_event(ev, &k);
+	cert_step(a, ev, &k, cert_reasm_segment(&a->certs, &k, ev->tcp_seq, ev->payload, ev->len,
+						ev->ts_ns));
+}
+
 static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
 {
 	struct tls_hello h;
@@ -202,9 +313,14 @@ static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
 	ms = a->sink ? boot_ns_to_unix_ms(ev->ts_ns) : 0;
 	if (h.type == TLS_CLIENT_HELLO) {
 		struct name_key k;
+		struct conn_key ck;
 
 		if (st == TLS_OK)
 			a->st.tls_client_hellos++;
+		if (ev->key.proto == IPPROTO_TCP) {
+			conn_key_of_event(ev, &ck);
+			cert_reasm_client_hello(&a->certs, &ck, h.has_sni ? h.sni : NULL, ev->ts_ns);
+		}
 		if (!h.has_sni)
 			return;
 		a->st.tls_sni++;
@@ -216,6 +332,7 @@ static void handle_tls(struct attrib *a, const struct iotrim_event *ev)
 	if (st != TLS_OK)
 		return;	/* the version is in the extensions at the end */
 	a->st.tls_server_hellos++;
+	cert_server_hello(a, ev, h.version);
 	if (!a->sink || !tls_version_name(h.version))
 		return;
 	a->sink->tls_version(a->sink->ctx, mac, ip, ev->key.remote_port,
@@ -237,6 +354,8 @@ void attrib_handle(struct attrib *a, const void *data, size_t size)
 		handle_dns(a, ev);
 	else if (ev->kind == IOTRIM_EV_TLS)
 		handle_tls(a, ev);
+	else if (ev->kind == IOTRIM_EV_TLS_CERT)
+		handle_cert(a, ev);
 	else
 		a->st.events_bad++;
 }
@@ -248,12 +367,18 @@ void attrib_stats_list(const struct attrib_stats *st, const char *names[ATTRIB_S
 		"events", "dns_queries", "dns_responses", "dns_addresses", "dns_malformed",
 		"dns_truncated", "tls_client_hellos", "tls_server_hellos", "tls_sni",
 		"tls_malformed", "tls_truncated", "tls_not_hello", "events_bad", "dns_unmatched",
+		"cert_flights", "cert_certificates", "cert_hidden", "cert_malformed",
+		"cert_absent", "cert_incomplete", "cert_unmatched", "cert_dropped",
+		"cert_out_of_order",
 	};
 	const uint64_t v[ATTRIB_STATS_FIELDS] = {
 		st->events, st->dns_queries, st->dns_responses, st->dns_addresses,
 		st->dns_malformed, st->dns_truncated, st->tls_client_hellos,
 		st->tls_server_hellos, st->tls_sni, st->tls_malformed, st->tls_truncated,
 		st->tls_not_hello, st->events_bad, st->dns_unmatched,
+		st->cert_flights, st->cert_certificates, st->cert_hidden, st->cert_malformed,
+		st->cert_absent, st->cert_incomplete, st->cert_unmatched, st->cert_dropped,
+		st->cert_out_of_order,
 	};
 
 	_Static_assert(sizeof(struct attrib_stats) == ATTRIB_STATS_FIELDS * sizeof(uint64_t),

@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #include "iotrim.h"
+#include "attrib/cert.h"
+#include "attrib/cert_cache.h"
+#include "attrib/cert_reasm.h"
 
 #define IOTRIM_DEFAULT_GRACE_S 300
 
@@ -33,8 +36,18 @@ struct attrib_stats {
 	uint64_t tls_not_hello;
 	uint64_t events_bad;		/* wrong size or kind */
 	uint64_t dns_unmatched;		/* answers to no recent query of the device: ignored */
+	/* Server certificates (cert_reasm.h, cert.h) */
+	uint64_t cert_flights;		/* TLS <= 1.2 ServerHellos whose flight we put together */
+	uint64_t cert_certificates;	/* Certificate messages parsed */
+	uint64_t cert_hidden;		/* TLS 1.3 ServerHellos: the certificate is encrypted */
+	uint64_t cert_malformed;	/* messages or certificates that did not parse */
+	uint64_t cert_absent;		/* flights without a Certificate message (resumption) */
+	uint64_t cert_incomplete;	/* flights longer than the bytes passed up (cut) */
+	uint64_t cert_unmatched;	/* certificate bytes of no known ServerHello */
+	uint64_t cert_dropped;		/* flights evicted or idle before their end */
+	uint64_t cert_out_of_order;	/* certificate events not where the bytes so far ended */
 };
-#define ATTRIB_STATS_FIELDS 14
+#define ATTRIB_STATS_FIELDS 23
 
 /* A name a device used for an address (from a DNS answer or a TLS SNI). */
 struct name_record {
@@ -47,6 +60,17 @@ struct name_record {
 	uint16_t sni_port;	/* an SNI: the remote port it went to; 0 for DNS */
 	int64_t seen_ms;	/* unix milliseconds */
 	int64_t expires_ms;	/* seen + TTL + grace */
+};
+
+/* A server certificate seen by a device, or the fact that TLS 1.3 hid it. */
+struct cert_record {
+	const char *device_mac;
+	const char *ip;
+	uint16_t port;
+	const char *sni;	/* of the connection's ClientHello; "" if none known */
+	bool hidden;		/* TLS 1.3: the certificate was encrypted */
+	const struct cert_info *cert;	/* NULL when hidden */
+	int64_t seen_ms;
 };
 
 /*
@@ -63,6 +87,7 @@ struct attrib_sink {
 			 const char *rcode, int64_t ms);
 	void (*tls_version)(void *ctx, const char *device_mac, const char *ip, uint16_t port,
 			    const char *version, int64_t ms);
+	void (*certificate)(void *ctx, const struct cert_record *r);
 	int (*flush)(void *ctx, const struct attrib_stats *growth);
 };
 
@@ -91,10 +116,14 @@ struct attrib {
 	unsigned pending;		/* sink writes since the last flush */
 	struct pending_query queries[ATTRIB_PENDING_QUERIES];	/* a ring, oldest overwritten */
 	unsigned next_query;
+	struct cert_reasm certs;	/* server hello flights under way */
+	struct cert_cache cert_cache;	/* certificate messages parsed before */
 };
 
 void attrib_init(struct attrib *a, const struct attrib_sink *sink, int names_fd,
 		 unsigned grace_s);
+/* Frees what attrib_handle holds (flights under way). */
+void attrib_close(struct attrib *a);
 /* One ring-buffer record (size bytes); never fails, counts what it drops. */
 void attrib_handle(struct attrib *a, const void *data, size_t size);
 /* Flushes the sink (see struct attrib_sink); 0 without one. */

@@ -7,10 +7,27 @@
 #include "datapath/error.h"
 #include "history/db.h"
 
+static char *capture_buf;
+static size_t capture_len;
+
+void fail_capture(char *buf, size_t len)
+{
+	capture_buf = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
 int fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (capture_buf) {
+		va_start(ap, fmt);
+		vsnprintf(capture_buf, capture_len, fmt, ap);
+		va_end(ap);
+		return code;
+	}
 	fputs("iotrim: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

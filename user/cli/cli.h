@@ -4,6 +4,7 @@
 #define IOTRIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/log.h"
@@ -25,6 +26,9 @@ enum exit_code {
 
 /* Prints "iotrim: <message>" to stderr and returns code, for `return fail(...)`. */
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* While buf is set, fail() writes its message there (without "iotrim: ")
+ * instead of to stderr: the config file collects every error.  NULL ends it. */
+void fail_capture(char *buf, size_t len);
 /* The exit code for a datapath result: 0, -errno or -enum dp_error. */
 int datapath_exit(int err);
 

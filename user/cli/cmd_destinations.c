@@ -11,6 +11,7 @@
 
 #include "cli/destinations.h"
 #include "common/proto.h"
+#include "attrib/cert_json.h"
 #include "attrib/tls.h"
 
 /* ---- output ------------------------------------------------------------ */
@@ -69,6 +70,15 @@ static void print_text(const struct dest_list *l)
 			printf(" ...");
 		printf("%s%s; %s party: %s\n", d->domain[0] ? "; domain " : "", d->domain,
 		       party_name(d->party), d->reason);
+		if (d->cert) {
+			char line[2 * CERT_NAME_MAX + 256], weak[160];
+
+			cert_summary(d->cert, line, sizeof(line));
+			cert_weakness_list(d->cert, weak, sizeof(weak));
+			printf("    certificate: %s\n    weaknesses: %s\n", line, weak);
+		} else if (d->cert_hidden) {
+			printf("    certificate: hidden (TLS 1.3 encrypts it)\n");
+		}
 		if (d->shared)
 			printf("    shared: bytes of these names together, counted once\n");
 		else if (d->shared_with[0])
@@ -123,7 +133,9 @@ const struct command destinations_command = {
 	       "address seen for it, the registrable domain, bytes and packets each way,\n"
 	       "first/last seen, country, AS and organisation, party (first / support /\n"
 	       "third) with the rule that chose it, and the TLS versions negotiated\n"
-	       "(SSLv3, TLSv1.0 and TLSv1.1 are flagged deprecated).  History comes from the\n"
+	       "(SSLv3, TLSv1.0 and TLSv1.1 are flagged deprecated), and the server\n"
+	       "certificate of TLS <= 1.2 with its weaknesses (TLS 1.3 hides it: shown as\n"
+	       "hidden).  History comes from the\n"
 	       "database that `iotrim run` fills; what the kernel counted since its last\n"
 	       "harvest is added unless --no-live.  Bytes go to the names valid when they\n"
 	       "were counted; bytes of one address and port that several names held at once\n"
@@ -135,7 +147,10 @@ const struct command destinations_command = {
 			  "shared destination), names, shared, shared_with, port, "
 			  "proto, ips, domain, bytes_up, bytes_down, packets_up, packets_down, "
 			  "country, asn, org, party, party_reason, tls_versions, tls_deprecated, "
-			  "name_source, cname_chain, first_seen, last_seen, ..." },
+			  "name_source, cname_chain, certificate (null or subject, issuer, sans, "
+			  "self_signed, chain_length, signature_algorithm, key_type, key_bits, "
+			  "not_before, not_after, validity_days, sni_mismatch, weaknesses [kind, rule]), "
+			  "certificate_hidden, first_seen, last_seen, ..." },
 		DEST_DATA_PARAMS,
 		{ NULL },
 	},

@@ -61,38 +61,52 @@ static int run_phase_mark(const void *opts, int argc, char **argv)
 	return EXIT_OK;
 }
 
+int phase_marks_read(const char *file, struct phase_marks *marks)
+{
+	FILE *f;
+	int err;
+
+	if (!(f = fopen(file, "r")))
+		return fail(EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
+	err = phase_file_parse(f, file, marks);
+	fclose(f);
+	if (!err)
+		return EXIT_OK;
+	phase_marks_free(marks);
+	if (err == -EINVAL)
+		return fail(EXIT_USAGE, "%s: nothing imported", file);
+	return fail(EXIT_FAILURE_RUNTIME, "reading %s failed: %s", file, strerror(-err));
+}
+
+int phase_marks_store(struct sqlite3 *db, const char *file, const struct phase_marks *marks)
+{
+	char source[280];
+
+	snprintf(source, sizeof(source), "import:%s", file);
+	return phase_store(db, marks, source) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+}
+
 static int run_phase_import(const void *opts, int argc, char **argv)
 {
 	const struct phase_opts *o = opts;
 	const char *file = argv[0];
 	struct phase_marks marks = { 0 };
-	char source[280];
 	sqlite3 *db;
-	FILE *f;
 	int err;
 
 	(void)argc;
-	if (!(f = fopen(file, "r")))
-		return fail(EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
-	err = phase_file_parse(f, file, &marks);
-	fclose(f);
-	if (err) {
-		phase_marks_free(&marks);
-		if (err == -EINVAL)
-			return fail(EXIT_USAGE, "%s: nothing imported", file);
-		return fail(EXIT_FAILURE_RUNTIME, "reading %s failed: %s", file, strerror(-err));
-	}
+	if ((err = phase_marks_read(file, &marks)))
+		return err;
 	if ((err = cli_db_open(phase_db(o), &db))) {
 		phase_marks_free(&marks);
 		return err;
 	}
-	snprintf(source, sizeof(source), "import:%s", file);
-	err = phase_store(db, &marks, source);
+	err = phase_marks_store(db, file, &marks);
 	db_close(db);
 	if (!err)
 		printf("%zu phase mark%s imported\n", marks.len, marks.len == 1 ? "" : "s");
 	phase_marks_free(&marks);
-	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	return err;
 }
 
 struct list_ctx {

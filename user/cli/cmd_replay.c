@@ -10,6 +10,7 @@
 #include "common/fmt.h"
 #include "datapath/pin.h"
 #include "history/db.h"
+#include "history/phase.h"
 #include "replay/replay.h"
 
 #define REPLAY_DEFAULT_DB "iotrim-replay.db"
@@ -24,7 +25,7 @@ static void on_progress(void *ctx, const char *file, const struct replay_stats *
 }
 
 struct replay_cli_opts {
-	const char *db;
+	const char *db, *phases;
 	struct param_mac lan_mac;
 	struct device_side devices;
 	bool payload, json;
@@ -51,6 +52,26 @@ static int parse_devices(const struct param *p, const char *arg, void *field)
 bad:
 	return fail(EXIT_USAGE, "--devices takes up to %d MACs separated by commas",
 		    SIDE_MAX_DEVICES);
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The marks' times, ascending: the replay harvests at each of them. */
+static int64_t *mark_times(const struct phase_marks *m)
+{
+	int64_t *t = calloc(m->len ? m->len : 1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < m->len; i++)
+		t[i] = m->items[i].at_ms;
+	qsort(t, m->len, sizeof(*t), cmp_ms);
+	return t;
 }
 
 static void print_summary(FILE *out, const struct replay_result *r, const char *db)
@@ -101,6 +122,8 @@ static int run_replay(const void *opts, int argc, char **argv)
 	const struct replay_cli_opts *c = opts;
 	struct replay_opts o = { .progress = on_progress };
 	struct replay_result r;
+	struct phase_marks marks = { 0 };
+	int64_t *cuts = NULL;
 	const char *db_file = c->db;
 	bool json = c->json, payload = c->payload;
 	sqlite3 *db = NULL;
@@ -122,10 +145,26 @@ static int run_replay(const void *opts, int argc, char **argv)
 		db_file = getenv("IOTRIM_DB") ? getenv("IOTRIM_DB") : REPLAY_DEFAULT_DB;
 	if ((err = require_root()))
 		return datapath_exit(err);
-	if ((err = cli_db_open(db_file, &db)))
+	if (c->phases && (err = phase_marks_read(c->phases, &marks)))
 		return err;
+	if (c->phases && !(cuts = mark_times(&marks))) {
+		phase_marks_free(&marks);
+		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
+	}
+	o.harvest_at_ms = cuts;
+	o.nharvest_at = marks.len;
+	if ((err = cli_db_open(db_file, &db)) ||
+	    (c->phases && (err = phase_marks_store(db, c->phases, &marks)))) {
+		if (db)
+			db_close(db);
+		phase_marks_free(&marks);
+		free(cuts);
+		return err;
+	}
 	o.db = db;
 	err = replay_run(&o, &r);
+	phase_marks_free(&marks);
+	free(cuts);
 	if (err) {
 		replay_result_free(&r);
 		db_close(db);
@@ -161,7 +200,11 @@ const struct command replay_command = {
 	       "sent from the most IP addresses (said on stderr).  Cooked captures say which\n"
 	       "way a frame went; in raw IP captures the device has the private or link-local\n"
 	       "address.  Problems in the files (truncated, corrupt, unknown link type, cut\n"
-	       "frames) are said once each and counted; what was read before them counts.\n",
+	       "frames) are said once each and counted; what was read before them counts.\n"
+	       "\n"
+	       "--phases FILE imports lifecycle phase marks (as `iotrim phase import`) before\n"
+	       "the replay and harvests at each mark, so every byte lands in the phase in\n"
+	       "force at its capture time (`iotrim report --phase`, `iotrim phase list`).\n",
 	.params = (const struct param[]){
 		{ .name = "db", PARAM_STRING(struct replay_cli_opts, db), .arg = "FILE",
 		  .help = "SQLite database (default $IOTRIM_DB, else ./" REPLAY_DEFAULT_DB ")" },
@@ -169,6 +212,9 @@ const struct command replay_command = {
 		  .help = "the gateway's LAN MAC: every other MAC is a device" },
 		{ .name = "devices", PARAM_CUSTOM(struct replay_cli_opts, devices, parse_devices),
 		  .arg = "MAC,...", .help = "the devices' MACs (up to 64)" },
+		{ .name = "phases", PARAM_STRING(struct replay_cli_opts, phases), .arg = "FILE",
+		  .help = "phase marks (\"RFC3339-TIME MAC PHASE\" lines) for the capture's "
+			  "times" },
 		{ .name = "payload", PARAM_FLAG(struct replay_cli_opts, payload),
 		  .help = "below each flow, the sampled payload bytes by class" },
 		{ .name = "json", PARAM_FLAG(struct replay_cli_opts, json),

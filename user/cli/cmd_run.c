@@ -3,7 +3,8 @@
  * `iotrim run`: the long-running controller.  Attaches (or reuses a live
  * attachment), consumes the attribution ring buffer (names map, SQLite),
  * harvests the flow counters into SQLite every --interval seconds and once
- * more on SIGINT/SIGTERM.
+ * more on SIGINT/SIGTERM, applies the retention, and on SIGHUP reads its
+ * config file again (cli/run.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
 #include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/run.h"
 #include "history/db.h"
 #include "common/fmt.h"
 #include "history/history.h"
@@ -29,15 +32,18 @@
 #include "attrib/names.h"
 #include "attrib/party.h"
 #include "datapath/pin.h"
+#include "datapath/settings.h"
 #include "datapath/table.h"
 #include "web/server.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -88,8 +94,9 @@ static int take_lock(const char *db_file, int *fd_out)
 struct run_opts {
 	struct attach_request req;
 	bool no_attach;
-	unsigned interval, grace, duration;
-	const char *db, *devices;
+	unsigned duration;
+	const char *db;
+	struct run_live live;	/* what SIGHUP may change */
 };
 
 /* What the controller needs before it touches the interface: everything
@@ -117,14 +124,14 @@ static int run_state_open(const struct run_opts *o, struct run_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
-	if ((err = device_config_load(o->devices, &st->conf)))
+	if ((err = device_config_load(o->live.devices, &st->conf)))
 		return load_exit_code(err);
 	if ((err = cli_db_open(o->db, &st->db)) || (err = take_lock(o->db, &st->lock_fd)))
 		run_state_close(st);
 	return err;
 }
 
-static int run_loop(const struct run_opts *o, struct run_state *st)
+static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload *rl)
 {
 	struct ring_buffer *rb = NULL;
 	struct device_config *conf = &st->conf;
@@ -133,7 +140,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 	struct attrib a;
 	sqlite3 *db = st->db;
 	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1;
-	double start, last_flush, last_harvest, last_expire;
+	double start, last_flush, last_harvest, last_expire, last_retention;
 	int err;
 
 	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
@@ -150,7 +157,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 		err = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
-	attrib_init(&a, &store.sink, names_fd, o->grace);
+	attrib_init(&a, &store.sink, names_fd, o->live.grace);
 	rb = ring_buffer__new(events_fd, on_event, &a, NULL);
 	if (!rb) {
 		err = fail(EXIT_FAILURE_RUNTIME, "cannot read the events ring buffer: %s",
@@ -161,6 +168,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	run_apply_sampling(&o->live, NULL);
 	/*
 	 * Harvest first: whatever the last controller left is taken now, after
 	 * the names that waited in the ring buffer, so that bytes counted after
@@ -171,10 +179,11 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 	history_harvest_map(db, flows_fd, &hr);
 	history_update_devices(db, devices_fd, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
-	       o->db, o->interval);
+	       o->db, o->live.interval);
 	fflush(stdout);
 
 	start = last_flush = last_harvest = last_expire = clock_mono_s();
+	last_retention = start - RUN_RETENTION_PERIOD_S;	/* once at the start */
 	while (!stop_requested) {
 		double now;
 		int n = ring_buffer__poll(rb, 100);
@@ -189,7 +198,13 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 			attrib_flush(&a);
 			last_flush = now;
 		}
-		if (now - last_harvest >= o->interval) {
+		if (reload_requested) {
+			reload_requested = 0;
+			if (run_reload(rl, &o->live, conf) == 0)
+				a.grace_ns = (uint64_t)o->live.grace * 1000000000ULL;
+			last_retention = now - RUN_RETENTION_PERIOD_S;
+		}
+		if (now - last_harvest >= o->live.interval) {
 			ring_buffer__consume(rb);
 			attrib_flush(&a);
 			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
@@ -201,6 +216,10 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 		if (now - last_expire >= 30) {
 			attrib_expire_names(&a);
 			last_expire = now;
+		}
+		if (now - last_retention >= RUN_RETENTION_PERIOD_S) {
+			run_retention(db, &o->live.retention, flows_fd);
+			last_retention = now;
 		}
 		if (o->duration && now - start >= o->duration)
 			break;
@@ -215,6 +234,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 		       (unsigned long long)(a.st.dns_malformed + a.st.dns_truncated),
 		       (unsigned long long)(a.st.tls_client_hellos + a.st.tls_server_hellos),
 		       (unsigned long long)(a.st.tls_malformed + a.st.tls_truncated));
+	attrib_close(&a);
 	name_store_close(&store);
 out:
 	ring_buffer__free(rb);
@@ -229,47 +249,54 @@ out:
 	return err;
 }
 
-struct run_params {
-	const char *lan, *db, *devices, *web_listen;
-	bool no_attach;
-	struct param_u64 interval, grace, duration;
-	struct attach_params attach;
-};
-
 static int run_run(const void *opts, int argc, char **argv)
 {
-	const struct run_params *p = opts;
-	struct run_opts o = {
-		.req = { .ifname = p->lan },
-		.no_attach = p->no_attach,
-		.interval = p->interval.value,
-		.grace = p->grace.value,
-		.duration = p->duration.value,
-		.db = p->db ? p->db : db_path(),
-		.devices = p->devices,
-	};
-	struct web_options web = { .listen = p->web_listen, .db = o.db };
-	struct web_server *server = NULL;
+	const struct run_params *given = opts;
+	struct run_params p = *given;
+	struct run_reload rl;
+	struct run_opts o;
 	struct run_state st;
 	int err;
 
 	(void)argc, (void)argv;
-	attach_params_apply(&p->attach, &o.req);
-	if (!o.req.ifname && !o.no_attach)
-		return fail(EXIT_USAGE, "run needs --lan IFACE (or --no-attach)");
-	if ((err = require_pin_access()))
-		return datapath_exit(err);
-	if ((err = run_state_open(&o, &st)))
-		return err;
-	/* The dashboard answers from its own thread and database connections. */
-	if (p->web_listen && (err = web_exit_code(web_server_start(&web, &server)))) {
-		run_state_close(&st);
-		return err;
+	/* A reload asked for while starting waits for the loop (not the default: exit). */
+	signal(SIGHUP, on_signal);
+	/* The config file fills what the command line left unset. */
+	if (config_load(&run_command, given->config, &p, &rl.first)) {
+		config_print_errors(&rl.first);
+		config_free(&rl.first);
+		return EXIT_USAGE;
 	}
-	if (o.no_attach || attached_to(o.req.ifname) || !(err = attach_and_report(&o.req)))
-		err = run_loop(&o, &st);
-	web_server_stop(server);
-	run_state_close(&st);
+	rl.current = &rl.first;
+	rl.later = (struct config){ 0 };
+	o = (struct run_opts){
+		.req = { .ifname = p.lan },
+		.no_attach = p.no_attach,
+		.duration = p.duration.value,
+		.db = p.db ? p.db : db_path(),
+	};
+	run_live_from(&p, &o.live);
+	attach_params_apply(&p.attach, &o.req);
+	if (!o.req.ifname && !o.no_attach)
+		err = fail(EXIT_USAGE, "run needs --lan IFACE, or lan in [iotrim] of %s (or --no-attach)",
+			   rl.first.path);
+	else if ((err = require_pin_access()))
+		err = datapath_exit(err);
+	else if (!(err = run_state_open(&o, &st))) {
+		/* The dashboard answers from its own thread and database connections. */
+		struct web_options web = { .listen = p.web_listen, .db = o.db };
+		struct web_server *server = NULL;
+
+		if (p.web_listen)
+			err = web_exit_code(web_server_start(&web, &server));
+		if (!err && (o.no_attach || attached_to(o.req.ifname) ||
+			     !(err = attach_and_report(&o.req))))
+			err = run_loop(&o, &st, &rl);
+		web_server_stop(server);
+		run_state_close(&st);
+	}
+	config_free(&rl.later);
+	config_free(&rl.first);
 	return err;
 }
 
@@ -281,8 +308,18 @@ const struct command run_command = {
 	       "then names destinations from the DNS answers and TLS hellos the programs pass\n"
 	       "up (pinned map \"names\", SQLite), and harvests the flow counters into SQLite\n"
 	       "every interval and on exit (SIGINT, SIGTERM).  Counting goes on without it;\n"
-	       "a restarted controller continues where the last harvest stopped.\n",
+	       "a restarted controller continues where the last harvest stopped.\n"
+	       "\n"
+	       "Options not on the command line come from the config file (--config, default\n"
+	       IOTRIM_DEFAULT_CONFIG " if it exists): [iotrim] KEY is --KEY, [SECTION] KEY\n"
+	       "is --SECTION-KEY; [iotrim] database is --db, [sampling] first, every, bytes are\n"
+	       "--sample-first, --sample-every, --sample-bytes.  SIGHUP reads it again and\n"
+	       "applies sampling, interval, grace, retention and devices; other changes are\n"
+	       "logged as needing a restart.\n",
 	.params = (const struct param[]){
+		{ .name = "config", PARAM_STRING(struct run_params, config), .arg = "FILE",
+		  .help = "config file (default " IOTRIM_DEFAULT_CONFIG " if it exists; "
+			  "/dev/null for none)" },
 		{ .name = "lan", PARAM_STRING(struct run_params, lan), .arg = "IFACE",
 		  .help = "the gateway's LAN interface" },
 		{ .name = "no-attach", PARAM_FLAG(struct run_params, no_attach),
@@ -302,6 +339,27 @@ const struct command run_command = {
 		{ .name = "web-listen", PARAM_STRING(struct run_params, web_listen),
 		  .arg = "ADDR:PORT", .help = "also serve the dashboard there (see iotrim serve)" },
 		ATTACH_PARAMS(struct run_params, attach),
+		{ .name = "sample-first", PARAM_U64(struct run_params, sample_first, 0, SAMPLE_FIRST_MAX),
+		  .arg = "K", .help = "payload sampling, as iotrim set --sample-first (at the start "
+				      "and on SIGHUP)" },
+		{ .name = "sample-every", PARAM_U64(struct run_params, sample_every, 0, SAMPLE_EVERY_MAX),
+		  .help = "as iotrim set --sample-every" },
+		{ .name = "sample-bytes",
+		  PARAM_U64(struct run_params, sample_bytes, IOTRIM_SAMPLE_BYTES_MIN,
+			    IOTRIM_SAMPLE_BYTES_MAX),
+		  .arg = "S", .help = "as iotrim set --sample-bytes" },
+		{ .name = "history-retention",
+		  PARAM_U64(struct run_params, history_retention, 0, 100000), .arg = "DAYS",
+		  .expect = "takes 0 to 100000 days",
+		  .help = "per-flow history last seen longer ago is rolled up per day or dropped "
+			  "(--history-rollup); also DNS/TLS rows; 0 keeps it all (default)" },
+		{ .name = "history-rollup",
+		  PARAM_ENUM(struct run_params, history_rollup, history_rollup_words), .arg = "HOW",
+		  .help = "daily (default: into per-day totals per destination) or drop" },
+		{ .name = "history-daily-retention",
+		  PARAM_U64(struct run_params, history_daily_retention, 0, 100000), .arg = "DAYS",
+		  .expect = "takes 0 to 100000 days",
+		  .help = "per-day totals older than DAYS are dropped; 0 keeps them (default)" },
 		{ NULL },
 	},
 	.opts_size = sizeof(struct run_params),

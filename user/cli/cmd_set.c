@@ -7,33 +7,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
-#include "iotrim_maps.h"
 #include "cli/commands.h"
 #include "common/json.h"
 #include "datapath/pin.h"
-
-#define SAMPLE_FIRST_MAX 1000000
-#define SAMPLE_EVERY_MAX 1000000
-
-/* The settings in force: the stored ones once set, else the defaults. */
-static struct iotrim_config effective(const struct iotrim_config *stored)
-{
-	struct iotrim_config c = *stored;
-
-	if (!(stored->flags & IOTRIM_CONFIG_SET)) {
-		c.sample_first = IOTRIM_DEFAULT_SAMPLE_FIRST;
-		c.sample_every = IOTRIM_DEFAULT_SAMPLE_EVERY;
-		c.sample_bytes = IOTRIM_DEFAULT_SAMPLE_BYTES;
-	}
-	return c;
-}
+#include "datapath/settings.h"
 
 static void print_settings(const struct iotrim_config *stored, bool json)
 {
-	struct iotrim_config c = effective(stored);
+	struct iotrim_config c = settings_effective(stored);
 	bool defaults = !(stored->flags & IOTRIM_CONFIG_SET);
 	struct json j;
 
@@ -62,50 +44,26 @@ struct set_opts {
 static int run_set(const void *opts, int argc, char **argv)
 {
 	const struct set_opts *o = opts;
-	struct iotrim_config stored = { 0 }, next;
-	bool changes = o->first.set || o->every.set || o->bytes.set;
-	__u32 zero = 0;
-	int fd, err;
+	struct sampling_change change = {
+		.defaults = o->defaults,
+		.first_set = o->first.set, .first = o->first.value,
+		.every_set = o->every.set, .every = o->every.value,
+		.bytes_set = o->bytes.set, .bytes = o->bytes.value,
+	};
+	struct iotrim_config stored;
+	int err;
 
 	(void)argc, (void)argv;
 	if ((err = require_pin_access()))
 		return datapath_exit(err);
-	fd = open_pinned_map(MAP_NAME(MAP_SETTINGS));
-	if (fd < 0) {
-		if (errno == ENOENT)
+	if ((err = settings_change(&change, &stored))) {
+		if (err == -ENOENT)
 			return fail(EXIT_NOT_ATTACHED,
 				    "no iotrim settings under %s: run `iotrim attach --lan IFACE` first",
 				    pin_dir());
-		return fail(EXIT_FAILURE_RUNTIME, "cannot open pinned map %s/settings: %s",
-			    pin_dir(), strerror(errno));
+		return fail(EXIT_FAILURE_RUNTIME, "the settings map under %s: %s", pin_dir(),
+			    strerror(-err));
 	}
-	if (bpf_map_lookup_elem(fd, &zero, &stored)) {
-		err = errno;
-		close(fd);
-		return fail(EXIT_FAILURE_RUNTIME, "reading the settings failed: %s", strerror(err));
-	}
-	if (o->defaults || changes) {
-		if (o->defaults)
-			stored.flags &= ~IOTRIM_CONFIG_SET;
-		next = effective(&stored);
-		if (o->first.set)
-			next.sample_first = o->first.value;
-		if (o->every.set)
-			next.sample_every = o->every.value;
-		if (o->bytes.set)
-			next.sample_bytes = o->bytes.value;
-		/* Only --defaults alone returns to "never set". */
-		if (changes)
-			next.flags |= IOTRIM_CONFIG_SET;
-		if (bpf_map_update_elem(fd, &zero, &next, BPF_ANY)) {
-			err = errno;
-			close(fd);
-			return fail(EXIT_FAILURE_RUNTIME, "writing the settings failed: %s",
-				    strerror(err));
-		}
-		stored = next;
-	}
-	close(fd);
 	print_settings(&stored, o->json);
 	return EXIT_OK;
 }

@@ -10,7 +10,9 @@
 extern const struct command attach_command, detach_command, flows_command, devices_command,
 	status_command, geo_command, set_command, run_command, block_command, experiment_command,
 	destinations_command, export_command, replay_command, phase_command,
-	device_command, report_command, serve_command, web_command;
+	device_command, report_command;
+extern const struct command config_command;
+extern const struct command serve_command, web_command;
 
 /* The exit code of a web_server_start() error (cmd_serve.c; run shares it). */
 int web_exit_code(int err);
@@ -41,5 +43,11 @@ int param_asn_file(const struct param *p, const char *arg, void *field);
 		  IOTRIM_DATA_DIR "/asn-ipv4.csv and asn-ipv6.csv)" },                       \
 	{ .name = "geo-overrides", PARAM_STRING(type, member.overrides), .arg = "FILE",       \
 	  .help = "PREFIX COUNTRY ASN ORG lines (default " IOTRIM_DEFAULT_GEO_OVERRIDES ")" }
+
+/* A phase timestamp file (history/phase.h) read, then stored as import:FILE;
+ * exit codes.  Shared by `phase import` and `replay --phases`. */
+struct phase_marks;
+int phase_marks_read(const char *file, struct phase_marks *marks);
+int phase_marks_store(struct sqlite3 *db, const char *file, const struct phase_marks *marks);
 
 #endif

@@ -39,6 +39,7 @@ static const struct command *const commands[] = {
 	&report_command,
 	&serve_command,
 	&web_command,
+	&config_command,
 	&help_command,
 	NULL,
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Parsing, help and dispatch from the command table (cli/params.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,19 @@ static int store(const struct param *p, const char *arg, void *opts)
 	return EXIT_USAGE;
 }
 
+int params_store(const struct param *p, const char *arg, void *opts)
+{
+	return store(p, arg, opts);
+}
+
+const struct param *params_find(const struct command *cmd, const char *name)
+{
+	for (size_t i = 0; cmd->params && cmd->params[i].name; i++)
+		if (!strcmp(cmd->params[i].name, name))
+			return &cmd->params[i];
+	return NULL;
+}
+
 /* The option --name (len characters of it): exact, else a unique prefix. */
 static const struct param *find_long(const struct command *cmd, const char *path,
 				     const char *name, size_t len, int *err)
@@ -227,6 +241,41 @@ static int parse(const struct command *cmd, const char *path, int argc, char **a
 	return EXIT_OK;
 }
 
+/* The leaf command running now, for params_given() and params_reparse(). */
+static struct {
+	const struct command *cmd;
+	const char *path;
+	int argc;
+	char **argv;
+	uint64_t given;
+} running;
+
+uint64_t params_given(void)
+{
+	return running.given;
+}
+
+int params_reparse(void *opts)
+{
+	const struct command *cmd = running.cmd;
+	char **args = calloc(running.argc, sizeof(*args));
+	uint64_t given = 0;
+	int nargs = 0;
+
+	if (!cmd || !args) {
+		free(args);
+		return -ENOMEM;
+	}
+	if (cmd->defaults)
+		memcpy(opts, cmd->defaults, cmd->opts_size);
+	else
+		memset(opts, 0, cmd->opts_size);
+	/* The command line was good at the start: it cannot fail now. */
+	parse(cmd, running.path, running.argc, running.argv, opts, args, &nargs, &given);
+	free(args);
+	return 0;
+}
+
 static int run_leaf(const struct command *cmd, const char *path, int argc, char **argv)
 {
 	size_t n = count_params(cmd->params);
@@ -276,7 +325,13 @@ static int run_leaf(const struct command *cmd, const char *path, int argc, char 
 				  args[cmd->max_args], path);
 		goto out;
 	}
+	running.cmd = cmd;
+	running.path = path;
+	running.argc = argc;
+	running.argv = argv;
+	running.given = given;
 	rc = cmd->run(opts, nargs, args);
+	running.cmd = NULL;
 out:
 	free(opts);
 	free(args);

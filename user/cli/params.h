@@ -119,6 +119,19 @@ int params_help_command(const struct command *const *commands, void (*top)(FILE 
 /* Prints "  NAME HINT   SUMMARY" for each command, for a usage text. */
 void params_list_commands(const struct command *const *commands, FILE *out);
 
+/* The option of cmd named exactly name (no prefix), or NULL. */
+const struct param *params_find(const struct command *cmd, const char *name);
+/* Parses arg (NULL for a flag) into p's field of opts; EXIT_OK or the exit code after fail(). */
+int params_store(const struct param *p, const char *arg, void *opts);
+
+/* While a command's run() runs: bit i is set when params[i] was on its
+ * command line (a config file fills the others, cli/config.h). */
+uint64_t params_given(void);
+/* While a command's run() runs: its options again, from the defaults and
+ * the same command line (a reload); opts has the command's opts_size.
+ * 0 or -ENOMEM. */
+int params_reparse(void *opts);
+
 /* The usual "--NAME EXPECT, not 'VALUE'" message; returns EXIT_USAGE. */
 int param_bad_value(const struct param *p, const char *arg);
 

@@ -290,6 +290,7 @@ const char *counter_name(unsigned int counter)
 		[IOTRIM_FLOW_UPDATE_FAILED] = "flow_update_failed",
 		[IOTRIM_DEVICE_TABLE_FULL] = "device_table_full",
 		[IOTRIM_EVENT_RINGBUF_FULL] = "event_ringbuf_full",
+		[IOTRIM_CERT_CUT] = "cert_cut",
 	};
 
 	return counter < IOTRIM_COUNTER__COUNT && names[counter] ? names[counter] : "unknown";

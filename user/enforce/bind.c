@@ -158,7 +158,7 @@ struct port_use {
 	bool other_name;	/* used under a name not blocked, or none known */
 };
 
-/* Ports the device used with ip, from flow_history: how many (0 without a history table). */
+/* Ports the device used with ip, from flow_totals: how many (0 without a history table). */
 static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const uint8_t ip[16],
 		     const struct block_rule *rule, const struct block_list *rules,
 		     struct port_use *out, int max)
@@ -170,7 +170,7 @@ static int port_uses(sqlite3 *db, const uint8_t mac[6], uint8_t family, const ui
 	format_mac(mac, mtext);
 	format_ip(family, ip, itext);
 	if (sqlite3_prepare_v2(db,
-			       "SELECT DISTINCT proto, remote_port, name FROM flow_history"
+			       "SELECT DISTINCT proto, remote_port, name FROM flow_totals"
 			       " WHERE device_mac = ? AND remote_ip = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;	/* no history table: no port information */

@@ -290,7 +290,7 @@ bool store_device_seen(sqlite3 *db, const uint8_t mac[6])
 	static const char *const queries[] = {
 		"SELECT 1 FROM devices WHERE mac = ?",
 		"SELECT 1 FROM dns_names WHERE device_mac = ? LIMIT 1",
-		"SELECT 1 FROM flow_history WHERE device_mac = ? LIMIT 1",
+		"SELECT 1 FROM flow_totals WHERE device_mac = ? LIMIT 1",
 	};
 	char text[MAC_STRLEN];
 

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The experiment file (README "Experiments"): INI read by libinih.  Lines
- * are counted by our own reader, so every error names its line, including
- * lines inih would split (longer than its buffer).
+ * The experiment file (README "Experiments"): INI read through common/ini.h,
+ * so every error names its line, including lines inih would split.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 
 #include "experiment/experiment.h"
 #include "common/fmt.h"
+#include "common/ini.h"
 
 const char *exp_strategy_name(enum exp_strategy s)
 {
@@ -27,48 +26,11 @@ const char *exp_action_name(enum exp_action a)
 	return a == EXP_REJECT ? "reject" : "drop";
 }
 
-struct reader {
-	const char *p;		/* the rest of the text */
-	int line;		/* lines handed to inih so far */
-	int long_line;		/* first line too long for inih's buffer, 0 */
-	int section_line;	/* of the last [section] header */
-};
-
-/* Hands inih one line; an overlong one becomes a line inih rejects. */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct reader *r = stream;
-	const char *nl;
-	size_t len;
-
-	if (!*r->p)
-		return NULL;
-	nl = strchr(r->p, '\n');
-	len = nl ? (size_t)(nl - r->p + 1) : strlen(r->p);
-	r->line++;
-	if (len + 1 > (size_t)num) {
-		if (!r->long_line)
-			r->long_line = r->line;
-		snprintf(str, num, "\x01\n");	/* no '=': an error at this line */
-	} else {
-		const char *q = r->p;
-
-		memcpy(str, r->p, len);
-		str[len] = '\0';
-		while (q < r->p + len && (*q == ' ' || *q == '\t'))
-			q++;
-		if (*q == '[')
-			r->section_line = r->line;
-	}
-	r->p += len;
-	return str;
-}
-
 enum { SEEN_MAC = 1, SEEN_NAME = 2 };
 
 struct parse {
 	struct exp_config *c;
-	struct reader rd;
+	struct ini_text rd;
 	char err[512];
 	int err_line;
 	/* keys seen per section, to reject duplicates: bit per key */
@@ -284,11 +246,10 @@ int exp_config_parse_text(const char *text, const char *path, const char *dir,
 	set_defaults(c);
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(c->dir, sizeof(c->dir), "%s", dir);
-	p.rd.p = text;
-	rc = ini_parse_stream(read_line, &p.rd, handler, &p);
+	rc = ini_read_text(&p.rd, text, handler, &p);
 	if (p.rd.long_line && (!p.err_line || p.rd.long_line <= p.err_line)) {
 		snprintf(err, errlen, "%s:%d: line too long (at most %d characters)", path,
-			 p.rd.long_line, 200 - 3);
+			 p.rd.long_line, INI_LINE_CHARS);
 		goto bad;
 	}
 	if (p.err_line && (rc <= 0 || p.err_line <= rc)) {
@@ -330,42 +291,12 @@ int exp_config_load(const char *path, struct exp_config *c, char **text_out, cha
 		    size_t errlen)
 {
 	char dir[PATH_MAX], *text = NULL, *slash;
-	size_t len = 0, cap = 0;
-	FILE *f = fopen(path, "r");
 	int rc;
 
 	if (text_out)
 		*text_out = NULL;
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (ini_load_file(path, &text, err, errlen))
 		return -1;
-	}
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *t;
-
-			cap = cap ? cap * 2 : 8192;
-			if (cap > (1 << 20) || !(t = realloc(text, cap))) {
-				snprintf(err, errlen, "%s: too big", path);
-				free(text);
-				fclose(f);
-				return -1;
-			}
-			text = t;
-		}
-		size_t n = fread(text + len, 1, 4096, f);
-
-		len += n;
-		if (n < 4096)
-			break;
-	}
-	fclose(f);
-	text[len] = '\0';
-	if (strlen(text) != len) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(text);
-		return -1;
-	}
 	if (!realpath(path, dir)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		free(text);

@@ -222,6 +222,48 @@ const struct db_migration db_migrations[] = {
 	  " media INTEGER NOT NULL DEFAULT 0, unknown INTEGER NOT NULL DEFAULT 0,"
 	  " ignored INTEGER NOT NULL DEFAULT 0,"
 	  " PRIMARY KEY (device_mac, mark_id)) WITHOUT ROWID" },
+	/* Server certificates seen by devices (history/cert_store.c); README "Certificates". */
+	{ "certificates_v1",
+	  "CREATE TABLE certificates ("
+	  " device_mac TEXT NOT NULL,"
+	  " remote_ip TEXT NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " sni TEXT NOT NULL DEFAULT '',"	/* of the connection's ClientHello */
+	  " hidden INTEGER NOT NULL,"		/* 1: TLS 1.3, the certificate was encrypted */
+	  " subject TEXT, issuer TEXT,"		/* RFC 2253; NULL when hidden */
+	  " sans TEXT,"				/* space separated */
+	  " self_signed INTEGER, chain_length INTEGER,"
+	  " signature_algorithm TEXT, key_type TEXT, key_bits INTEGER,"
+	  " not_before INTEGER, not_after INTEGER,"	/* unix seconds */
+	  " validity_days INTEGER, sni_mismatch INTEGER,"
+	  " weaknesses TEXT,"			/* space separated kinds (attrib/cert.h) */
+	  " connections INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (device_mac, remote_ip, remote_port, sni, hidden))" },
+	/* Retention (history/retention.c): flow_history rows older than the
+	 * window, rolled up per day and destination; flow_totals reads both. */
+	{ "retention_v1",
+	  "CREATE TABLE flow_daily ("
+	  " day INTEGER NOT NULL,"		/* unix day (UTC) of the rows' last_seen */
+	  " device_mac TEXT NOT NULL,"
+	  " dest TEXT NOT NULL,"		/* the name, or remote_ip for rows without one */
+	  " proto INTEGER NOT NULL,"
+	  " remote_port INTEGER NOT NULL,"
+	  " name TEXT NOT NULL DEFAULT '',"
+	  " device_ip TEXT NOT NULL,"		/* of the first busiest row rolled up */
+	  " remote_ip TEXT NOT NULL,"		/* the same row's: what reports look up */
+	  " packets_up INTEGER NOT NULL DEFAULT 0, bytes_up INTEGER NOT NULL DEFAULT 0,"
+	  " packets_down INTEGER NOT NULL DEFAULT 0, bytes_down INTEGER NOT NULL DEFAULT 0,"
+	  " first_seen_ms INTEGER NOT NULL,"
+	  " last_seen_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (day, device_mac, dest, proto, remote_port)) WITHOUT ROWID;"
+	  "CREATE VIEW flow_totals AS"
+	  " SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up, bytes_up,"
+	  "  packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_history"
+	  " UNION ALL"
+	  " SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up, bytes_up,"
+	  "  packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_daily" },
 	/* The dashboard's secrets, hashed only (web/auth.c); README "Dashboard". */
 	{ "web_auth_v1",
 	  "CREATE TABLE web_tokens ("

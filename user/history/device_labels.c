@@ -117,7 +117,7 @@ static bool device_known(sqlite3 *db, const char *mac)
 	if (sqlite3_prepare_v2(db,
 		"SELECT EXISTS (SELECT 1 FROM devices WHERE mac = ?1)"
 		" OR EXISTS (SELECT 1 FROM device_labels WHERE mac = ?1)"
-		" OR EXISTS (SELECT 1 FROM flow_history WHERE device_mac = ?1)", -1, &st, NULL)
+		" OR EXISTS (SELECT 1 FROM flow_totals WHERE device_mac = ?1)", -1, &st, NULL)
 	    == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
 		known = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
@@ -134,7 +134,7 @@ int device_labels_each(sqlite3 *db, struct device_config *conf, device_label_fn 
 
 	snprintf(sql, sizeof(sql), LABEL_SELECT,
 		 "SELECT mac FROM devices UNION SELECT mac FROM device_labels"
-		 " UNION SELECT DISTINCT device_mac FROM flow_history");
+		 " UNION SELECT DISTINCT device_mac FROM flow_totals");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		pr_error("database: %s", sqlite3_errmsg(db));
 		return -EIO;

@@ -115,13 +115,7 @@ bool history_name_for(sqlite3 *db, const char *mac, const char *ip, char name[DN
 	return found;
 }
 
-struct key_text {
-	char mac[MAC_STRLEN];
-	char device_ip[INET6_ADDRSTRLEN];
-	char remote_ip[INET6_ADDRSTRLEN];
-};
-
-static void key_to_text(const struct flow_key *k, struct key_text *t)
+void history_key_text(const struct flow_key *k, struct key_text *t)
 {
 	format_mac(k->device_mac, t->mac);
 	format_ip(k->family, k->device_ip, t->device_ip);
@@ -269,7 +263,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		struct delta d;
 		int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns);
 
-		key_to_text(k, &t);
+		history_key_text(k, &t);
 		bind_key(sel, &t, k);
 		flow_delta(sel, boot_id, v, &d);
 		sqlite3_clear_bindings(sel);
@@ -400,7 +394,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 	}
 	if (sqlite3_prepare_v2(db,
 		"SELECT device_mac, device_ip, remote_ip, proto, remote_port, name, packets_up,"
-		" bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_history",
+		" bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms FROM flow_totals",
 		-1, &hist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, STATE_SELECT, -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, NAMES_AT_QUERY, -1, &names, NULL) != SQLITE_OK) {
@@ -424,7 +418,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		struct key_text t;
 		struct delta d;
 
-		key_to_text(k, &t);
+		history_key_text(k, &t);
 		bind_key(sel, &t, k);
 		flow_delta(sel, boot_id, v, &d);
 		sqlite3_clear_bindings(sel);

@@ -29,6 +29,14 @@ struct harvest_result {
 	double ms;		/* wall time of the harvest */
 };
 
+/* A flow key's addresses as the history's tables write them. */
+struct key_text {
+	char mac[MAC_STRLEN];
+	char device_ip[INET6_ADDRSTRLEN];
+	char remote_ip[INET6_ADDRSTRLEN];
+};
+void history_key_text(const struct flow_key *k, struct key_text *t);
+
 /* Reads /proc/sys/kernel/random/boot_id ("" if unreadable). */
 void history_boot_id(char out[40]);
 

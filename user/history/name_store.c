@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "history/cert_store.h"
 #include "history/name_store.h"
 
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
@@ -91,6 +92,15 @@ static void store_tls_version(void *ctx, const char *mac, const char *ip, uint16
 	run_stmt(s, s->up_tls);
 }
 
+static void store_certificate(void *ctx, const struct cert_record *r)
+{
+	struct name_store *s = ctx;
+
+	begin(s);
+	if (cert_store_write(s->up_cert, r))
+		warn("database: %s", sqlite3_errmsg(s->db));
+}
+
 /*
  * Adds the counters' growth and commits.  Anything but 0 keeps the growth
  * for the next flush: a failed write, or counters written outside a
@@ -148,6 +158,7 @@ int name_store_open(struct name_store *s, sqlite3 *db)
 		.query = store_query,
 		.response = store_response,
 		.tls_version = store_tls_version,
+		.certificate = store_certificate,
 		.flush = store_flush,
 	};
 	s->up_name = prepare(db,
@@ -171,7 +182,8 @@ int name_store_open(struct name_store *s, sqlite3 *db)
 		"INSERT INTO tls_versions (device_mac, remote_ip, remote_port, version, connections,"
 		" first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) ON CONFLICT DO UPDATE"
 		" SET connections = connections + 1, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
-	if (!s->up_name || !s->up_query_q || !s->up_query_r || !s->up_tls) {
+	s->up_cert = cert_store_prepare(db);
+	if (!s->up_name || !s->up_query_q || !s->up_query_r || !s->up_tls || !s->up_cert) {
 		name_store_close(s);
 		pr_error("preparing the attribution statements failed");
 		return -EIO;
@@ -185,5 +197,6 @@ void name_store_close(struct name_store *s)
 	sqlite3_finalize(s->up_query_q);
 	sqlite3_finalize(s->up_query_r);
 	sqlite3_finalize(s->up_tls);
-	s->up_name = s->up_query_q = s->up_query_r = s->up_tls = NULL;
+	sqlite3_finalize(s->up_cert);
+	s->up_name = s->up_query_q = s->up_query_r = s->up_tls = s->up_cert = NULL;
 }

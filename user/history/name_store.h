@@ -2,7 +2,7 @@
 /*
  * The attribution sink (attrib/names.h) that keeps names, DNS queries, TLS
  * versions and the attribution counters in SQLite (dns_names, dns_queries,
- * tls_versions, attribution_counters).  Writes are batched in one
+ * tls_versions, certificates, attribution_counters).  Writes are batched in one
  * transaction that each flush commits.
  */
 #ifndef IOTRIM_NAME_STORE_H
@@ -16,7 +16,7 @@
 struct name_store {
 	struct attrib_sink sink;	/* for attrib_init */
 	sqlite3 *db;
-	sqlite3_stmt *up_name, *up_query_q, *up_query_r, *up_tls;
+	sqlite3_stmt *up_name, *up_query_q, *up_query_r, *up_tls, *up_cert;
 	bool in_txn;
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attrib/tls.h"
+#include "history/cert_store.h"
 #include "history/history.h"
 #include "history/queries.h"
 
@@ -119,7 +120,7 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 			 const struct providers *prov, struct device_config *conf,
 			 const struct local_nets *local, struct dest_list *out)
 {
-	sqlite3_stmt *tls = NULL, *origin = NULL;
+	sqlite3_stmt *tls = NULL, *origin = NULL, *cert;
 	int err = dest_group(rows, out);
 
 	if (err)
@@ -134,7 +135,8 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 		" ORDER BY source = 'dns' DESC, last_seen_ms DESC LIMIT 1", -1, &origin,
 		NULL) != SQLITE_OK)
 		origin = NULL;
-	for (size_t i = 0; i < out->len; i++) {
+	cert = cert_store_prepare_lookup(db);
+	for (size_t i = 0; i < out->len && !err; i++) {
 		struct dest *d = &out->items[i];
 
 		dest_describe(d, geo, prov, conf, local);
@@ -142,11 +144,14 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 			dest_tls_versions(tls, d);
 		if (origin && d->first->name[0])
 			dest_name_origin(origin, d);
+		if (cert && d->first->proto == IPPROTO_TCP)
+			err = cert_store_describe(cert, d);
 	}
 	sqlite3_finalize(tls);
 	sqlite3_finalize(origin);
+	sqlite3_finalize(cert);
 	dest_sort(out);
-	return 0;
+	return err;
 }
 
 static const char *const table_sql[] = {

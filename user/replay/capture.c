@@ -32,6 +32,7 @@ static const char *const problem_names[CAPTURE_PROBLEM__COUNT] = {
 	[CAPTURE_CORRUPT] = "corrupt record",
 	[CAPTURE_CUT_FRAME] = "frame cut by the snap length (payload ignored)",
 	[CAPTURE_SHORT_FRAME] = "frame shorter than its link-layer header",
+	[CAPTURE_BAD_LENGTH] = "wire length over 256 KiB (skipped)",
 };
 
 const char *capture_problem_name(enum capture_problem p)
@@ -211,6 +212,13 @@ int capture_next(struct capture *c, struct capture_frame *f)
 				c->problems[CAPTURE_CORRUPT]++;
 			}
 			return 0;
+		}
+		/* A record may claim any wire length (up to 4 GiB): it is not a frame. */
+		if (h->len > CAPTURE_WIRE_MAX) {
+			if (!c->problems[CAPTURE_BAD_LENGTH]++)
+				warn("%s: frame %llu claims %u bytes on the wire: skipped, counted in the summary",
+				     c->path, (unsigned long long)c->frames + 1, h->len);
+			continue;
 		}
 		memset(f, 0, sizeof(*f));
 		f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;

@@ -10,6 +10,9 @@
 #ifndef IOTRIM_REPLAY_CAPTURE_H
 #define IOTRIM_REPLAY_CAPTURE_H
 
+/* libpcap's own snap length limit: no real frame is longer on the wire. */
+#define CAPTURE_WIRE_MAX 262144
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +24,7 @@ enum capture_problem {
 	CAPTURE_CORRUPT,	/* a record libpcap refuses (bad lengths, over the snap length) */
 	CAPTURE_CUT_FRAME,	/* frame shorter than on the wire: payload ignored */
 	CAPTURE_SHORT_FRAME,	/* too short for its link-layer header: skipped */
+	CAPTURE_BAD_LENGTH,	/* wire length over CAPTURE_WIRE_MAX: skipped */
 	CAPTURE_PROBLEM__COUNT,
 };
 

@@ -91,6 +91,7 @@ struct replayer {
 	struct device_config conf;
 	bool store_open, sampling_off;
 	uint64_t last_harvest_ns;
+	size_t next_cut;		/* index into o->harvest_at_ms */
 	double start, last_progress;
 	const char *file;
 	unsigned said_too_big, said_failed;
@@ -114,6 +115,26 @@ static int harvest(struct replayer *x)
 	if (!err)
 		err = history_update_devices(x->o->db, x->p.devices_fd, &x->conf);
 	return err;
+}
+
+/* Harvests once before the first frame at or after each cut time. */
+static int harvest_before_cuts(struct replayer *x, uint64_t ts_ns)
+{
+	const struct replay_opts *o = x->o;
+	bool due = false;
+	int err;
+
+	while (x->next_cut < o->nharvest_at &&
+	       (int64_t)(ts_ns / 1000000) >= o->harvest_at_ms[x->next_cut]) {
+		x->next_cut++;
+		due = true;
+	}
+	if (!due || !x->r->st.frames)
+		return 0;
+	if ((err = harvest(x)))
+		return err;
+	x->last_harvest_ns = ts_ns;
+	return 0;
 }
 
 /*
@@ -255,6 +276,8 @@ static int run_files(struct replayer *x)
 		if (b < 0)
 			break;
 		x->file = c[b].path;
+		if ((err = harvest_before_cuts(x, next[b].ts_ns)))
+			goto out;
 		if (!st->frames || next[b].ts_ns < st->first_ns)
 			st->first_ns = next[b].ts_ns;
 		if (next[b].ts_ns > st->last_ns)
@@ -334,8 +357,10 @@ int replay_run(const struct replay_opts *o, struct replay_result *r)
 		device_table_sum_flows(&r->snap.devices, &r->snap.flows);
 out:
 	ring_buffer__free(x->rb);
-	if (x->store_open)
+	if (x->store_open) {
+		attrib_close(&x->a);
 		name_store_close(&x->store);
+	}
 	replay_progs_close(&x->p);
 	device_config_free(&x->conf);
 	free(x);

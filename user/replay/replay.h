@@ -45,6 +45,10 @@ struct replay_opts {
 	int nfiles;
 	struct device_side side;	/* as given; SIDE_INFER: inferred (side.h) */
 	sqlite3 *db;
+	/* Capture times (Unix ms, ascending) that a harvest must not straddle:
+	 * the phase marks, so every delta falls in one phase (history/phase.h). */
+	const int64_t *harvest_at_ms;
+	size_t nharvest_at;
 	replay_progress_fn progress;
 	void *progress_ctx;
 };

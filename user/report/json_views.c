@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib/cert_json.h"
 #include "attrib/party.h"
 #include "attrib/tls.h"
 #include "common/clock.h"
@@ -114,6 +115,11 @@ void json_dest(struct json *j, const struct dest *d)
 	}
 	json_array_end(j);
 	json_bool(j, "tls_deprecated", deprecated);
+	if (d->cert)
+		cert_json(j, "certificate", d->cert);
+	else
+		json_null(j, "certificate");
+	json_bool(j, "certificate_hidden", !d->cert && d->cert_hidden);
 	dest_time_text(d->first_seen_ms, t);
 	json_string(j, "first_seen", t);
 	dest_time_text(d->last_seen_ms, t);

@@ -13,6 +13,7 @@
 #include "common/proto.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "report/security_cert.h"
 
 #define BAR_W 600
 #define BAR_H 22
@@ -243,6 +244,8 @@ void report_html(const struct report *r, FILE *out)
 		report_html_device_charts(out, d);
 		report_html_timeline(out, r, d);
 		dest_table(out, r, d);
+		fputs("<h3>Security</h3>\n", out);
+		security_cert_html(out, r, d);
 		fputs("</section>\n", out);
 	}
 	fputs("<section id=\"categories\"><h2>Categories</h2><p>Country shares normalised per "

@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/proto.h"
 #include "report/report.h"
+#include "report/security_cert.h"
 
 static const char *const party_keys[RP_COUNT] = { "first", "support", "third", "local" };
 
@@ -126,6 +127,9 @@ static void device_object(struct json *j, const struct report *r, const struct r
 	for (size_t i = d->first_dest; i < d->first_dest + d->ndests; i++)
 		dest_object(j, r, i);
 	json_array_end(j);
+	json_object_begin(j, "security");
+	security_cert_json(j, r, d);
+	json_object_end(j);
 	json_object_end(j);
 }
 

@@ -6,6 +6,7 @@
 #include "attrib/tls.h"
 #include "common/proto.h"
 #include "report/report.h"
+#include "report/security_cert.h"
 
 #define TOP_COUNTRIES 6
 #define TOP_DESTS 10
@@ -152,6 +153,8 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 	if (d->ndests > TOP_DESTS)
 		fprintf(out, "%s%zu more destinations (--format json lists them all)\n",
 			st->md ? "\n" : "    ", d->ndests - TOP_DESTS);
+	fprintf(out, "\n%sSecurity\n\n", st->md ? st->h3 : "  ");
+	security_cert_text(out, r, d, st->md, st->md ? st->item : "    ");
 	fputs("\n", out);
 }
 
