@@ -19,8 +19,8 @@ CPPFLAGS += -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
 DEPFLAGS  = -MMD -MP
 LDLIBS   += -lbpf -lelf -lz -lsqlite3 -lldns -lmaxminddb -lpsl -linih -lpcap
 # certificates, the plaintext audit's keyed hashes, the TLS interceptor
-# (OpenSSL 3) and its divert (libnftables)
-LDLIBS   += -lssl -lcrypto -lnftables -lpthread
+# (OpenSSL 3) and its divert (libnftables); the dashboard (libmicrohttpd)
+LDLIBS   += -lssl -lcrypto -lnftables -lpthread -lmicrohttpd
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(BUILD) -Iinclude -Ibpf
@@ -70,6 +70,14 @@ $(BUILD)/entropy_table.h: scripts/gen_entropy_table.c
 	@mkdir -p $(BUILD)/scripts
 	$(CC) -O2 -Wall -Wextra -Werror -o $(BUILD)/scripts/gen_entropy_table $< -lm
 	$(BUILD)/scripts/gen_entropy_table > $@.tmp && mv $@.tmp $@
+
+# The dashboard's assets (user/web/assets/) as byte arrays in the binary.
+WEB_ASSETS := $(sort $(wildcard user/web/assets/*))
+$(BUILD)/web_assets.h: scripts/gen_assets.c $(WEB_ASSETS)
+	@mkdir -p $(BUILD)/scripts
+	$(CC) -O2 -Wall -Wextra -Werror -o $(BUILD)/scripts/gen_assets $<
+	$(BUILD)/scripts/gen_assets $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/user/web/assets.o: $(BUILD)/web_assets.h
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(BUILD)/entropy_table.h
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
@@ -122,9 +130,10 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 FUZZ_SRCS  := user/common/clock.c user/common/dnsname.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c \
 	user/attrib/cert.c user/attrib/cert_reasm.c user/attrib/cert_cache.c \
-	user/audit/plaintext.c user/audit/redact.c
+	user/audit/plaintext.c user/audit/redact.c user/common/parse.c user/web/request.c
 FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
-	$(BUILD)/fuzz/fuzz_cert $(BUILD)/fuzz/fuzz_plaintext $(BUILD)/fuzz/fuzz_audit
+	$(BUILD)/fuzz/fuzz_cert $(BUILD)/fuzz/fuzz_plaintext $(BUILD)/fuzz/fuzz_audit \
+	$(BUILD)/fuzz/fuzz_web
 # The TLS audit's interceptor taking hostile clients (OpenSSL, forged leafs per SNI).
 FUZZ_AUDIT_SRCS := user/audit/intercept.c user/audit/forge.c user/audit/passthrough.c \
 	user/audit/tls_verdict.c user/attrib/tls.c user/common/clock.c user/common/log.c
@@ -140,9 +149,11 @@ $(BUILD)/fuzz/fuzz_audit: fuzz/fuzz_audit.c $(FUZZ_AUDIT_SRCS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_AUDIT_SRCS) -o $@ -lssl -lcrypto -lpthread
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
-$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap
+$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap \
+	$(wildcard fuzz/web_seeds/*)
 	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap \
-		$(BUILD)/fuzz/corpus/cert
+		$(BUILD)/fuzz/corpus/cert $(BUILD)/fuzz/corpus/web
+	cp fuzz/web_seeds/* $(BUILD)/fuzz/corpus/web/
 	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
 	openssl req -x509 -newkey rsa:1024 -sha1 -nodes -days 3650 -subj /CN=seed.example \
 		-addext subjectAltName=DNS:seed.example -keyout $(BUILD)/fuzz/seed.key \

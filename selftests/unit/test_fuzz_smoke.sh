@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A short, bounded libFuzzer run of the DNS, TLS and certificate handlers, the pcap
-# reader, the plaintext scanner and the TLS audit's interceptor (make fuzz builds
-# them with ASan and UBSan): no crash, leak or undefined behaviour in 200000 runs
-# each (fewer for pcap, cert and audit) from the seed corpora.  Longer runs: see README.
+# reader, the plaintext scanner, the TLS audit's interceptor and the dashboard's
+# request parsers (make fuzz builds them with ASan and UBSan): no crash, leak or
+# undefined behaviour in 200000 runs each (fewer for pcap, cert and audit) from the
+# seed corpora.  Longer runs: see README.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/lib.sh
@@ -23,7 +24,7 @@ if ! make -s fuzz >"$work/build.log" 2>&1; then
 fi
 tap_ok "fuzz targets build"
 
-for t in dns tls pcap cert plaintext audit; do
+for t in dns tls pcap cert plaintext audit web; do
 	mkdir -p "$work/$t"
 	# The audit's interceptor starts from the TLS hellos.
 	cp build/fuzz/corpus/"${t/audit/tls}"/* "$work/$t/"

@@ -59,17 +59,6 @@ static bool parse_device(const char *s, struct block_rule *r)
 	return parse_mac(s, r->mac);
 }
 
-static bool parse_action(const char *s, uint8_t *action)
-{
-	if (!strcmp(s, "drop"))
-		*action = IOTRIM_DENY_DROP;
-	else if (!strcmp(s, "reject"))
-		*action = IOTRIM_DENY_REJECT;
-	else
-		return false;
-	return true;
-}
-
 /* --device MAC|all */
 static int param_rule_device(const struct param *p, const char *arg, void *field)
 {
@@ -86,16 +75,6 @@ static const struct param_word action_words[] = {
 	{ "reject", IOTRIM_DENY_REJECT },
 	{ NULL },
 };
-
-/* Checks the combination of target, protocol and port; 0 or an error message. */
-static const char *check_scope(const struct block_rule *r)
-{
-	if (r->kind == BLOCK_NAME && (r->proto || r->port))
-		return "a name rule blocks the whole name: --proto and --port apply to IP and prefix rules";
-	if (r->port && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
-		return "--port needs --proto tcp or udp";
-	return NULL;
-}
 
 struct block_add_params {
 	struct block_rule rule;		/* device and proto */
@@ -142,7 +121,7 @@ static int run_block_add(const void *opts, int argc, char **argv)
 		snprintf(r.owner, sizeof(r.owner), "%s", p->owner);
 	if (!block_parse_target(target, &r, err, sizeof(err)))
 		return fail(EXIT_USAGE, "%s", err);
-	if ((msg = check_scope(&r)))
+	if ((msg = block_scope_error(&r)))
 		return fail(EXIT_USAGE, "%s", msg);
 	if ((rc = block_open_db(&db)))
 		return rc;
@@ -198,7 +177,7 @@ static const char *import_line(char *line, struct block_rule *r, char *err, size
 		return err;
 	if ((r->kind == BLOCK_NAME) != !strcmp(tok[1], "name"))
 		return "KIND does not match VALUE";
-	if (!parse_action(tok[n - 1], &r->action))
+	if (!block_action_parse(tok[n - 1], &r->action))
 		return "ACTION must be drop or reject";
 	if (n >= 5 && !proto_parse(tok[3], &r->proto))
 		return "PROTO must be tcp, udp, icmp or any";
@@ -209,7 +188,7 @@ static const char *import_line(char *line, struct block_rule *r, char *err, size
 			return "PORT must be a number from 1 to 65535";
 		r->port = (uint16_t)port;
 	}
-	if ((msg = check_scope(r)))
+	if ((msg = block_scope_error(r)))
 		return msg;
 	return NULL;
 }

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/fmt.h"
 #include "common/json.h"
+#include "report/json_views.h"
 #include "common/proto.h"
 #include "enforce/block.h"
 #include "enforce/cname.h"
@@ -33,69 +34,6 @@ static void format_expiry(const struct block_rule *r, char *out, size_t len)
 		snprintf(out, len, "in %llds", (long long)left);
 }
 
-static void proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
-{
-	if (!r->proto)
-		snprintf(out, PROTO_STRLEN, "any");
-	else
-		format_proto(r->proto, out);
-}
-
-/* A name rule's "bound": each address it brought in, its scope, why, and its hits. */
-static void list_json_bound(struct json *j, const struct block_list *l,
-			    const struct block_hits *hits, const struct block_rule *r)
-{
-	char proto[PROTO_STRLEN];
-
-	json_array_begin(j, "bound");
-	for (size_t k = 0; k < l->len; k++) {
-		const struct block_rule *x = &l->items[k];
-
-		if (x->parent_id != r->id)
-			continue;
-		json_object_begin(j, NULL);
-		json_u64(j, "id", x->id);
-		json_string(j, "address", x->target);
-		proto_text(x, proto);
-		json_string(j, "proto", proto);
-		if (x->port)
-			json_u64(j, "port", x->port);
-		else
-			json_null(j, "port");
-		json_string(j, "why", x->reason);
-		json_u64(j, "packets", hits[k].packets);
-		json_u64(j, "bytes", hits[k].bytes);
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
-/* A name rule's "cname_chains": the CNAME chains through which it matched answers. */
-static void list_json_chains(struct json *j, const struct cname_chains *chains,
-			     const struct block_rule *r)
-{
-	char mac[MAC_STRLEN];
-
-	json_array_begin(j, "cname_chains");
-	for (size_t k = 0; k < chains->len; k++) {
-		const struct cname_chain *c = &chains->items[k];
-
-		if (c->rule_id != r->id)
-			continue;
-		json_object_begin(j, NULL);
-		format_mac(c->mac, mac);
-		json_string(j, "device", mac);
-		json_array_begin(j, "chain");
-		for (int n = 0; n < c->count; n++)
-			json_string(j, NULL, c->names[n]);
-		json_array_end(j);
-		json_u64(j, "hops", c->hops);
-		json_u64(j, "answers", c->responses);
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
 /* Text: one line per chain under its name rule. */
 static void list_text_chains(const struct cname_chains *chains, const struct block_rule *r)
 {
@@ -113,53 +51,6 @@ static void list_text_chains(const struct cname_chains *chains, const struct blo
 	}
 }
 
-static void list_json_one(struct json *j, const struct block_list *l,
-			  const struct block_hits *hits, const struct cname_chains *chains, size_t i)
-{
-	char mac[MAC_STRLEN], proto[PROTO_STRLEN], when[TIME_STRLEN];
-	const struct block_rule *r = &l->items[i];
-	const struct block_hits *h = &hits[i];
-
-	json_object_begin(j, NULL);
-	json_u64(j, "id", r->id);
-	if (r->all_devices) {
-		json_null(j, "device");
-	} else {
-		format_mac(r->mac, mac);
-		json_string(j, "device", mac);
-	}
-	json_string(j, "kind", block_kind_name(r->kind));
-	json_string(j, "target", r->target);
-	proto_text(r, proto);
-	json_string(j, "proto", proto);
-	if (r->port)
-		json_u64(j, "port", r->port);
-	else
-		json_null(j, "port");
-	json_string(j, "action", block_action_name(r->action));
-	format_wall_time((uint64_t)r->created_ms * 1000000ULL, when);
-	json_string(j, "created", when);
-	if (r->expires_ms) {
-		format_wall_time((uint64_t)r->expires_ms * 1000000ULL, when);
-		json_string(j, "expires", when);
-	} else {
-		json_null(j, "expires");
-	}
-	if (r->parent_id)
-		json_u64(j, "parent", r->parent_id);
-	else
-		json_null(j, "parent");
-	json_string(j, "reason", r->reason);
-	json_string(j, "owner", r->owner);
-	json_u64(j, "packets", h->packets);
-	json_u64(j, "bytes", h->bytes);
-	if (r->kind == BLOCK_NAME) {
-		list_json_bound(j, l, hits, r);
-		list_json_chains(j, chains, r);
-	}
-	json_object_end(j);
-}
-
 static void list_text_one(const struct block_rule *r, const struct block_hits *h, bool child)
 {
 	char mac[MAC_STRLEN], proto[PROTO_STRLEN], port[8], exp[24], target[BLOCK_TARGET_MAX + 4];
@@ -169,7 +60,7 @@ static void list_text_one(const struct block_rule *r, const struct block_hits *h
 		snprintf(mac, sizeof(mac), "all");
 	else
 		format_mac(r->mac, mac);
-	proto_text(r, proto);
+	block_proto_text(r, proto);
 	if (r->port)
 		snprintf(port, sizeof(port), "%u", r->port);
 	else
@@ -219,12 +110,13 @@ static int run_block_list(const void *opts, int argc, char **argv)
 	}
 	if (json) {
 		json_init(&j, stdout);
-		json_array_begin(&j, NULL);
-	} else {
-		printf("%-5s %-17s %-32s %-6s %-5s %-6s %-9s %9s %11s  %s\n", "ID", "DEVICE", "TARGET",
-		       "PROTO", "PORT", "ACTION", "EXPIRES", "PACKETS", "BYTES", "NOTE");
+		json_block_rules(&j, &l, hits, &chains, filter ? p->device.addr : NULL);
+		json_finish(&j);
+		goto out;
 	}
-	/* Each rule, then the rules it brought in. */
+	printf("%-5s %-17s %-32s %-6s %-5s %-6s %-9s %9s %11s  %s\n", "ID", "DEVICE", "TARGET",
+	       "PROTO", "PORT", "ACTION", "EXPIRES", "PACKETS", "BYTES", "NOTE");
+	/* Each rule, then the rules it brought in, then its CNAME chains. */
 	for (size_t i = 0; i < l.len; i++) {
 		const struct block_rule *r = &l.items[i];
 
@@ -237,20 +129,13 @@ static int run_block_list(const void *opts, int argc, char **argv)
 				continue;
 			if (filter && (x->all_devices || memcmp(x->mac, p->device.addr, 6)))
 				continue;
-			if (json)
-				list_json_one(&j, &l, hits, &chains, k);
-			else
-				list_text_one(x, &hits[k], k != i);
+			list_text_one(x, &hits[k], k != i);
 		}
-		if (!json && r->kind == BLOCK_NAME &&
+		if (r->kind == BLOCK_NAME &&
 		    !(filter && (r->all_devices || memcmp(r->mac, p->device.addr, 6))))
 			list_text_chains(&chains, r);
 	}
-	/* Bound rules whose name rule is gone cannot exist (cascade); none left out. */
-	if (json) {
-		json_array_end(&j);
-		json_finish(&j);
-	}
+out:
 	free(hits);
 	block_list_free(&l);
 	cname_chains_free(&chains);

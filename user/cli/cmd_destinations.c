@@ -3,112 +3,18 @@
  * `iotrim destinations`: each device's destinations as IoTrimmer defines
  * them (attrib/destinations.h), from the SQLite history plus what the
  * kernel counted since the last harvest, with registrable domain, country,
- * organisation, party and TLS versions.  The options, the loading and the
- * JSON object are shared with `iotrim export` (cli/destinations.h).
+ * organisation, party and TLS versions.  The options are shared with
+ * `iotrim export` (cli/destinations.h), the loading and the JSON object
+ * with the dashboard (report/dest_data.h, report/json_views.h).
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "iotrim_maps.h"
 #include "cli/destinations.h"
-#include "history/db.h"
 #include "common/proto.h"
-#include "history/queries.h"
-#include "datapath/pin.h"
-#include "datapath/table.h"
 #include "attrib/cert_json.h"
 #include "attrib/tls.h"
 
 /* ---- output ------------------------------------------------------------ */
-
-void dest_time_text(int64_t ms, char out[TIME_STRLEN])
-{
-	format_wall_time(ms > 0 ? (uint64_t)ms * 1000000ULL : 0, out);
-}
-
-/* Space separated names as a JSON array. */
-static void json_names(struct json *j, const char *key, const char *names)
-{
-	char buf[FLOW_NAMES_MAX], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", names);
-	json_array_begin(j, key);
-	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		json_string(j, NULL, tok);
-	json_array_end(j);
-}
-
-void json_dest(struct json *j, const struct dest *d)
-{
-	const struct flow_row *r = d->first;
-	char proto[PROTO_STRLEN], t[TIME_STRLEN];
-	bool deprecated = false;
-
-	format_proto(r->proto, proto);
-	json_object_begin(j, NULL);
-	json_string(j, "device_mac", r->device_mac);
-	json_string(j, "device_name", d->device.name[0] ? d->device.name : NULL);
-	json_string(j, "vendor", d->device.vendor[0] ? d->device.vendor : NULL);
-	json_string(j, "name", r->name[0] && !d->shared ? r->name : NULL);
-	json_string(j, "name_source", r->name[0] ? d->name_source : NULL);
-	json_bool(j, "shared", d->shared);
-	json_names(j, "names", r->name);
-	json_names(j, "shared_with", d->shared_with);
-	json_array_begin(j, "cname_chain");
-	if (d->chain[0]) {
-		char buf[sizeof(d->chain)], *save = NULL;
-
-		snprintf(buf, sizeof(buf), "%s", d->chain);
-		for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-			json_string(j, NULL, tok);
-	}
-	json_array_end(j);
-	json_u64(j, "port", r->remote_port);
-	json_string(j, "proto", proto);
-	json_array_begin(j, "ips");
-	for (size_t i = 0; i < d->nips; i++)
-		json_string(j, NULL, d->ips[i]);
-	json_array_end(j);
-	json_string(j, "domain", d->domain[0] ? d->domain : NULL);
-	json_u64(j, "bytes_up", d->bytes_up);
-	json_u64(j, "bytes_down", d->bytes_down);
-	json_u64(j, "packets_up", d->packets_up);
-	json_u64(j, "packets_down", d->packets_down);
-	json_string(j, "country", d->geo.country[0] ? d->geo.country : NULL);
-	json_array_begin(j, "countries");
-	for (int i = 0; i < d->ncountries; i++)
-		json_string(j, NULL, d->countries[i]);
-	json_array_end(j);
-	if (d->geo.asn)
-		json_u64(j, "asn", d->geo.asn);
-	else
-		json_null(j, "asn");
-	json_string(j, "org", d->geo.org[0] ? d->geo.org : NULL);
-	json_string(j, "party", party_name(d->party));
-	json_string(j, "party_reason", d->reason);
-	json_array_begin(j, "tls_versions");
-	for (int b = 0; b < DEST_TLS_VERSIONS; b++) {
-		if (!(d->tls_mask & (1u << b)))
-			continue;
-		json_string(j, NULL, tls_version_name(0x0300 + b));
-		deprecated |= tls_version_deprecated(0x0300 + b);
-	}
-	json_array_end(j);
-	json_bool(j, "tls_deprecated", deprecated);
-	if (d->cert)
-		cert_json(j, "certificate", d->cert);
-	else
-		json_null(j, "certificate");
-	json_bool(j, "certificate_hidden", !d->cert && d->cert_hidden);
-	dest_time_text(d->first_seen_ms, t);
-	json_string(j, "first_seen", t);
-	dest_time_text(d->last_seen_ms, t);
-	json_string(j, "last_seen", t);
-	json_object_end(j);
-}
 
 static void tls_text(const struct dest *d, char *out, size_t len)
 {
@@ -183,51 +89,14 @@ static void print_text(const struct dest_list *l)
 
 /* ---- data ---------------------------------------------------------------- */
 
-void dest_data_free(struct dest_data *d)
-{
-	dest_list_free(&d->dests);
-	flow_rows_free(&d->rows);
-	geo_close(d->geo);
-	providers_free(&d->prov);
-	device_config_free(&d->conf);
-	local_nets_free(&d->local);
-	if (d->db)
-		db_close(d->db);
-}
-
 int load_dest_data(const struct dest_opts *o, struct dest_data *d)
 {
-	const char *db = o->db ? o->db : db_path();
-	struct flow_table live = { 0 };
-	bool have_live = false;
-	int err, fd;
+	struct dest_source src = {
+		.db = o->db, .devices = o->devices, .providers = o->providers, .geo = o->geo,
+		.only = o->device.set ? o->device.addr : NULL, .no_live = o->no_live,
+	};
 
-	memset(d, 0, sizeof(*d));
-	if (access(db, F_OK) != 0 && errno == ENOENT)
-		notice("no history yet (%s does not exist): showing what the kernel counted", db);
-	if ((err = cli_db_open(db, &d->db)))
-		return err;
-	if (!o->no_live && geteuid() == 0 && (fd = open_pinned_map(MAP_NAME(MAP_FLOWS))) >= 0) {
-		have_live = read_flows(fd, &live) == 0;
-		close(fd);
-	}
-	if (o->device.set)
-		format_mac(o->device.addr, d->only_text);
-	err = history_flow_rows(d->db, have_live ? &live : NULL, o->device.set ? d->only_text : NULL,
-				&d->rows);
-	flow_table_free(&live);
-	if (err)
-		return fail(EXIT_FAILURE_RUNTIME, "reading the history in %s failed", db);
-	if ((err = geo_open(&o->geo, false, &d->geo)) ||
-	    (err = providers_load(o->providers, &d->prov)) ||
-	    (err = device_config_load(o->devices, &d->conf)))
-		return load_exit_code(err);
-	/* Without the interfaces, multicast and link-local are still known local. */
-	local_nets_load(&d->local);
-	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->local,
-				 &d->dests))
-		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
-	return EXIT_OK;
+	return load_exit_code(dest_data_load(&src, d));
 }
 
 static int run_destinations(const void *opts, int argc, char **argv)

@@ -9,11 +9,7 @@
 #include "common/json.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"
-
-static uint64_t excess(uint64_t total, uint64_t listed)
-{
-	return total > listed ? total - listed : 0;
-}
+#include "report/json_views.h"
 
 struct devices_opts {
 	bool json, payload;
@@ -63,24 +59,7 @@ static int run_devices(const void *opts, int argc, char **argv)
 			}
 			continue;
 		}
-		json_object_begin(&j, NULL);
-		json_string(&j, "device_mac", mac);
-		json_string(&j, "device_ip", ip);
-		json_u64(&j, "flows", d->flows);
-		json_u64(&j, "bytes_up", d->value.up.bytes);
-		json_u64(&j, "bytes_down", d->value.down.bytes);
-		json_u64(&j, "packets_up", d->value.up.packets);
-		json_u64(&j, "packets_down", d->value.down.packets);
-		json_u64(&j, "unattributed_bytes_up", excess(d->value.up.bytes, d->listed_up.bytes));
-		json_u64(&j, "unattributed_bytes_down",
-			 excess(d->value.down.bytes, d->listed_down.bytes));
-		json_string(&j, "first_seen", first);
-		json_string(&j, "last_seen", last);
-		json_payload_counter(&j, "payload_up", &d->value.payload_up);
-		json_payload_counter(&j, "payload_down", &d->value.payload_down);
-		json_payload_shares(&j, "payload_shares", &d->value.payload_up,
-				    &d->value.payload_down);
-		json_object_end(&j);
+		json_device_entry(&j, d);
 	}
 	if (json) {
 		json_array_end(&j);

@@ -8,6 +8,7 @@
 #include "experiment/query.h"
 #include "common/fmt.h"
 #include "common/json.h"
+#include "report/json_views.h"
 
 const char *experiment_db(const struct experiment_opts *o)
 {
@@ -42,23 +43,10 @@ static int run_experiment_list(const void *opts, int argc, char **argv)
 		const struct exp_summary *r = &rows[i];
 		char t[TIME_STRLEN];
 
-		format_wall_time((uint64_t)r->created_ms * 1000000ULL, t);
 		if (o->json) {
-			json_object_begin(&j, NULL);
-			json_u64(&j, "id", (uint64_t)r->id);
-			json_string(&j, "device_mac", r->device_mac);
-			json_string(&j, "device_name", r->device_name);
-			json_string(&j, "strategy", r->strategy);
-			json_string(&j, "status", r->status);
-			json_string(&j, "phase", r->phase);
-			json_string(&j, "created", t);
-			json_double(&j, "wall_seconds", r->wall_ms / 1000.0);
-			json_string(&j, "message", r->message);
-			json_u64(&j, "trials_run", (uint64_t)r->trials_run);
-			json_u64(&j, "destinations", (uint64_t)r->destinations);
-			json_string(&j, "file", r->file);
-			json_object_end(&j);
+			json_exp_summary(&j, r);
 		} else {
+			format_wall_time((uint64_t)r->created_ms * 1000000ULL, t);
 			printf("%-4lld  %-17s  %-12.12s  %-8s  %-11s  %-9s  %5lld  %6lld  %-20.19s  %s\n",
 			       (long long)r->id, r->device_mac, r->device_name, r->strategy, r->status,
 			       r->phase, (long long)r->destinations, (long long)r->trials_run, t,

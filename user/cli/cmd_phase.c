@@ -6,13 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "iotrim_maps.h"
 #include "cli/commands.h"
-#include "common/clock.h"
 #include "common/json.h"
-#include "datapath/pin.h"
 #include "history/db.h"
 #include "history/history.h"
 #include "history/phase.h"
@@ -27,18 +23,6 @@ struct phase_opts {
 static const char *phase_db(const struct phase_opts *o)
 {
 	return o->db ? o->db : db_path();
-}
-
-/* What the kernel counted so far goes to the phase before the new mark. */
-static void harvest_before_mark(sqlite3 *db)
-{
-	struct harvest_result hr;
-	int fd;
-
-	if (geteuid() != 0 || (fd = open_pinned_map(MAP_NAME(MAP_FLOWS))) < 0)
-		return;
-	history_harvest_map(db, fd, &hr);
-	close(fd);
 }
 
 static int run_phase_mark(const void *opts, int argc, char **argv)
@@ -63,13 +47,13 @@ static int run_phase_mark(const void *opts, int argc, char **argv)
 	snprintf(m.phase, sizeof(m.phase), "%s", phase);
 	if ((err = cli_db_open(phase_db(o), &db)))
 		return err;
-	if (!o->at) {
-		harvest_before_mark(db);
-		m.at_ms = clock_wall_ms();
+	if (o->at) {
+		marks.items = &m;
+		marks.len = 1;
+		err = phase_store(db, &marks, "live");
+	} else {
+		err = history_mark_phase(db, &m);
 	}
-	marks.items = &m;
-	marks.len = 1;
-	err = phase_store(db, &marks, "live");
 	db_close(db);
 	if (err)
 		return EXIT_FAILURE_RUNTIME;

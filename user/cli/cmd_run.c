@@ -35,6 +35,7 @@
 #include "datapath/pin.h"
 #include "datapath/settings.h"
 #include "datapath/table.h"
+#include "web/server.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -324,8 +325,16 @@ static int run_run(const void *opts, int argc, char **argv)
 	else if ((err = require_pin_access()))
 		err = datapath_exit(err);
 	else if (!(err = run_state_open(&o, &st))) {
-		if (o.no_attach || attached_to(o.req.ifname) || !(err = attach_and_report(&o.req)))
+		/* The dashboard answers from its own thread and database connections. */
+		struct web_options web = { .listen = p.web_listen, .db = o.db };
+		struct web_server *server = NULL;
+
+		if (p.web_listen)
+			err = web_exit_code(web_server_start(&web, &server));
+		if (!err && (o.no_attach || attached_to(o.req.ifname) ||
+			     !(err = attach_and_report(&o.req))))
 			err = run_loop(&o, &st, &rl);
+		web_server_stop(server);
 		run_state_close(&st);
 	}
 	config_free(&rl.later);
@@ -370,6 +379,8 @@ const struct command run_command = {
 		{ .name = "duration", PARAM_U64(struct run_params, duration, 1, 1ULL << 31),
 		  .arg = "SECS", .expect = "takes seconds",
 		  .help = "stop by itself after SECS (tests)" },
+		{ .name = "web-listen", PARAM_STRING(struct run_params, web_listen),
+		  .arg = "ADDR:PORT", .help = "also serve the dashboard there (see iotrim serve)" },
 		ATTACH_PARAMS(struct run_params, attach),
 		{ .name = "sample-first", PARAM_U64(struct run_params, sample_first, 0, SAMPLE_FIRST_MAX),
 		  .arg = "K", .help = "payload sampling, as iotrim set --sample-first (at the start "

@@ -14,6 +14,10 @@ extern const struct command attach_command, detach_command, flows_command, devic
 extern const struct command config_command;
 /* `iotrim audit` and its subcommands (cmd_audit.c, cmd_audit_*.c). */
 extern const struct command audit_command, audit_plaintext_command, audit_tls_command;
+extern const struct command serve_command, web_command;
+
+/* The exit code of a web_server_start() error (cmd_serve.c; run shares it). */
+int web_exit_code(int err);
 
 /* --mode and --max-flows, shared by attach and run. */
 struct attach_request;

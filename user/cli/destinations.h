@@ -14,6 +14,8 @@
 #include "common/fmt.h"
 #include "common/json.h"
 #include "history/db.h"
+#include "report/dest_data.h"
+#include "report/json_views.h"
 
 /* The options of `destinations` and `export` (only export has csv and out_dir). */
 struct dest_opts {
@@ -38,24 +40,7 @@ struct dest_opts {
 #define DEST_DEVICE_PARAM                                                                   \
 	{ .name = "device", PARAM_MAC(struct dest_opts, device), .help = "only this device" }
 
-struct dest_data {
-	sqlite3 *db;
-	struct flow_rows rows;		/* the destinations point into these */
-	char only_text[MAC_STRLEN];	/* o->only as text */
-	struct geo *geo;
-	struct providers prov;
-	struct device_config conf;
-	struct local_nets local;	/* this gateway's addresses: local traffic */
-	struct dest_list dests;
-};
-
-/* The flows and their destinations; an exit code after printing why. */
+/* The flows and their destinations (report/dest_data.h); an exit code after printing why. */
 int load_dest_data(const struct dest_opts *o, struct dest_data *d);
-void dest_data_free(struct dest_data *d);
-
-/* Unix milliseconds as RFC 3339 (UTC). */
-void dest_time_text(int64_t ms, char out[TIME_STRLEN]);
-/* One destination as a `destinations --json` object. */
-void json_dest(struct json *j, const struct dest *d);
 
 #endif

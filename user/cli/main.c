@@ -37,6 +37,8 @@ static const struct command *const commands[] = {
 	&phase_command,
 	&device_command,
 	&report_command,
+	&serve_command,
+	&web_command,
 	&config_command,
 	&audit_command,
 	&help_command,

@@ -18,6 +18,7 @@
 
 struct run_params {
 	const char *config, *lan, *db, *devices;
+	const char *web_listen;	/* the dashboard (user/web/), NULL: none */
 	bool no_attach;
 	struct param_u64 interval, grace, duration;
 	struct attach_params attach;

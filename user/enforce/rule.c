@@ -155,9 +155,37 @@ bool block_parse_target(const char *text, struct block_rule *r, char *err, size_
 
 /* ---- names ----------------------------------------------------------------- */
 
+void block_proto_text(const struct block_rule *r, char out[PROTO_STRLEN])
+{
+	if (!r->proto)
+		snprintf(out, PROTO_STRLEN, "any");
+	else
+		format_proto(r->proto, out);
+}
+
 const char *block_action_name(uint8_t action)
 {
 	return action == IOTRIM_DENY_REJECT ? "reject" : "drop";
+}
+
+bool block_action_parse(const char *name, uint8_t *action)
+{
+	if (!strcmp(name, "drop"))
+		*action = IOTRIM_DENY_DROP;
+	else if (!strcmp(name, "reject"))
+		*action = IOTRIM_DENY_REJECT;
+	else
+		return false;
+	return true;
+}
+
+const char *block_scope_error(const struct block_rule *r)
+{
+	if (r->kind == BLOCK_NAME && (r->proto || r->port))
+		return "a name rule blocks the whole name: --proto and --port apply to IP and prefix rules";
+	if (r->port && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		return "--port needs --proto tcp or udp";
+	return NULL;
 }
 
 const char *block_kind_name(enum block_kind kind)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/proto.h"
 #include "iotrim.h"
 
 enum block_kind {
@@ -62,6 +63,12 @@ struct block_hits {
  */
 bool block_parse_target(const char *text, struct block_rule *r, char *err, size_t errlen);
 const char *block_action_name(uint8_t action);
+/* The rule's protocol as `block list` shows it: "any", "tcp", "udp", ... */
+void block_proto_text(const struct block_rule *r, char out[PROTO_STRLEN]);
+/* "drop" or "reject" into *action; false for anything else. */
+bool block_action_parse(const char *name, uint8_t *action);
+/* NULL if r's target, protocol and port go together, else why not. */
+const char *block_scope_error(const struct block_rule *r);
 const char *block_kind_name(enum block_kind kind);
 /* The kind block_kind_name() named. */
 enum block_kind block_kind_from_name(const char *name);

@@ -304,6 +304,18 @@ const struct db_migration db_migrations[] = {
 	  " started_ms INTEGER NOT NULL,"	/* unix milliseconds */
 	  " ended_ms INTEGER NOT NULL);"
 	  "CREATE INDEX tls_audit_by_dest ON tls_audit (device_mac, name, port, ended_ms)" },
+	/* The dashboard's secrets, hashed only (web/auth.c); README "Dashboard". */
+	{ "web_auth_v1",
+	  "CREATE TABLE web_tokens ("
+	  " id INTEGER PRIMARY KEY,"
+	  " sha256 TEXT NOT NULL UNIQUE,"	/* hex SHA-256 of the 256-bit random token */
+	  " created_ms INTEGER NOT NULL);"
+	  "CREATE TABLE web_password ("	/* at most one row */
+	  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	  " salt TEXT NOT NULL,"		/* hex, 16 random bytes */
+	  " iterations INTEGER NOT NULL,"
+	  " pbkdf2_sha256 TEXT NOT NULL,"	/* hex PBKDF2-HMAC-SHA256(password, salt) */
+	  " updated_ms INTEGER NOT NULL)" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

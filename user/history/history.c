@@ -5,14 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "datapath/payload.h"
+#include "datapath/pin.h"
 #include "history/history.h"
 #include "history/rows.h"
 #include "history/payload_store.h"
 #include "history/phase.h"
+#include "iotrim_maps.h"
 
 void history_boot_id(char out[40])
 {
@@ -445,4 +448,18 @@ out:
 	sqlite3_finalize(names);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return err;
+}
+
+int history_mark_phase(sqlite3 *db, struct phase_mark *m)
+{
+	struct phase_marks marks = { .items = m, .len = 1, .cap = 1 };
+	struct harvest_result hr;
+	int fd;
+
+	if (geteuid() == 0 && (fd = open_pinned_map(MAP_NAME(MAP_FLOWS))) >= 0) {
+		history_harvest_map(db, fd, &hr);
+		close(fd);
+	}
+	m->at_ms = clock_wall_ms();
+	return phase_store(db, &marks, "live");
 }

@@ -45,6 +45,13 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 /* Reads the map and harvests it; 0, or -errno after printing why. */
 int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r);
 /*
+ * A live phase mark at this moment (m->at_ms set here): what the kernel
+ * counted so far is harvested first, so that it goes to the phase before
+ * the mark.  0, or -EIO after printing why.
+ */
+struct phase_mark;
+int history_mark_phase(sqlite3 *db, struct phase_mark *m);
+/*
  * The devices rows follow the kernel's device table (first and last seen)
  * and the device config (name, vendor, category); 0 or -errno.
  */

@@ -11,6 +11,7 @@
 
 #include "attrib/tls.h"
 #include "common/proto.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "report/security_cert.h"
 #include "report/security_plaintext.h"
@@ -22,20 +23,6 @@
 static const char *const palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 				       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
-
-void html_escape(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
 
 static const char style[] =
 	"body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}"
@@ -105,7 +92,7 @@ static void legend(FILE *out, const char *title, const struct segment *seg, int 
 	fputs("</div>\n", out);
 }
 
-static void device_charts(FILE *out, const struct report_device *d)
+void report_html_device_charts(FILE *out, const struct report_device *d)
 {
 	static const char *party_colors[] = { "#59a14f", "#4e79a7", "#e15759" };
 	static const char *party_names[] = { "first", "support", "third" };
@@ -148,7 +135,7 @@ static const char *phase_color(const char *phase)
 	return "#999";
 }
 
-static void timeline(FILE *out, const struct report *r, const struct report_device *d)
+void report_html_timeline(FILE *out, const struct report *r, const struct report_device *d)
 {
 	size_t n = d->nphases;
 	int64_t t0, t1;
@@ -255,8 +242,8 @@ void report_html(const struct report *r, FILE *out)
 		fprintf(out, "</span></h2>\n<p>%llu bytes up, %llu bytes down (%llu local).</p>\n",
 			(unsigned long long)d->bytes_up, (unsigned long long)d->bytes_down,
 			(unsigned long long)d->party[RP_LOCAL]);
-		device_charts(out, d);
-		timeline(out, r, d);
+		report_html_device_charts(out, d);
+		report_html_timeline(out, r, d);
 		dest_table(out, r, d);
 		fputs("<h3>Security</h3>\n", out);
 		security_cert_html(out, r, d);

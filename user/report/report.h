@@ -110,7 +110,5 @@ void report_html(const struct report *r, FILE *out);
 
 /* Writes s with Markdown's metacharacters escaped (and '|' for tables). */
 void md_escape(FILE *out, const char *s);
-/* Writes s with HTML's metacharacters escaped (text and attribute values). */
-void html_escape(FILE *out, const char *s);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "attrib/cert_json.h"
+#include "report/html.h"
 #include "report/security_cert.h"
 
 /* The counts the section opens with. */

@@ -6,6 +6,7 @@
  * A device never audited says so, rather than showing "no findings".
  */
 #include "common/json.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "report/security_plaintext.h"
 

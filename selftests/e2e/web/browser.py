@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""Drives the dashboard in headless Chromium (Selenium), one job per run,
+for selftests/e2e/test_e2e_web.sh; prints what it saw as JSON on stdout.
+
+    browser.py URL devices              {"MAC": [bytes_up, bytes_down], ...} as the page shows
+    browser.py URL block TOKEN MAC TARGET    signs in, clicks block on TARGET's row
+    browser.py URL unblock TOKEN ID     signs in, clicks unblock on rule ID
+    browser.py URL text MAC             the destination cells of the device page, and
+                                        whether any script of a device string ran
+    browser.py URL phone OUT-DIR        at 390 px: each page's scrollWidth and
+                                        innerWidth, screenshots in OUT-DIR
+"""
+import json
+import os
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def browser(phone=False):
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+              "--no-first-run", "--user-data-dir=" + tempfile.mkdtemp(prefix="iotrim-web-"),
+              "--window-size=1200,900"):
+        opts.add_argument(a)
+    if phone:
+        # A desktop window cannot be narrower than 500 px: emulate the phone's viewport.
+        opts.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0}})
+    opts.binary_location = "/usr/bin/chromium"
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def sign_in(d, url, token):
+    d.get(url + "/login")
+    d.find_element(By.NAME, "secret").send_keys(token)
+    d.find_element(By.CSS_SELECTOR, "form button").click()
+    WebDriverWait(d, 10).until(lambda d: d.find_elements(By.ID, "logout"))
+
+
+def wait_status(d):
+    """The status line once the action has answered (the page reloads after it)."""
+    def answered(d):
+        t = d.find_element(By.ID, "status").text
+        return t if t.endswith("done") or "failed" in t else False
+    return WebDriverWait(d, 15).until(answered)
+
+
+def devices(d, url):
+    d.get(url + "/")
+    # Let one poll of the API run, so the numbers are the live ones.
+    WebDriverWait(d, 10).until(
+        lambda d: d.execute_script("var t=document.getElementById('devices');"
+                                   "return t && t.dataset.updated"))
+    out = {}
+    for tr in d.find_elements(By.CSS_SELECTOR, "#devices tbody tr"):
+        cell = lambda f: int(tr.find_element(By.CSS_SELECTOR, f'td[data-field="{f}"]').text)
+        out[tr.get_attribute("data-key")] = [cell("bytes_up"), cell("bytes_down")]
+    return out
+
+
+def block(d, url, token, mac, target):
+    sign_in(d, url, token)
+    d.get(f"{url}/device?mac={mac}")
+    buttons = [b for b in d.find_elements(By.CSS_SELECTOR, "button.block")
+               if b.get_attribute("data-target") == target]
+    if not buttons:
+        return {"error": f"no block button for {target}"}
+    buttons[0].click()
+    return {"status": wait_status(d)}
+
+
+def unblock(d, url, token, rule):
+    sign_in(d, url, token)
+    d.get(url + "/blocks")
+    d.find_element(By.CSS_SELECTOR, f'button.unblock[data-rule="{rule}"]').click()
+    return {"status": wait_status(d)}
+
+
+def text(d, url, mac):
+    d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                      {"source": "window.__alerts=[];window.alert=function(m){__alerts.push(String(m))};"})
+    d.get(f"{url}/device?mac={mac}")
+    cells = [td.text for td in d.find_elements(By.CSS_SELECTOR, "td.dest")]
+    return {"cells": cells,
+            "alerts": d.execute_script("return window.__alerts"),
+            "scripts": d.execute_script("return document.scripts.length"),
+            "injected": d.execute_script("return document.querySelectorAll('td script, td img').length")}
+
+
+def phone(d, url, out_dir, macs):
+    pages = {"devices": "/", "blocks": "/blocks", "experiments": "/experiments"}
+    for m in macs:
+        pages["device-" + m.replace(":", "")] = "/device?mac=" + m
+    res = {}
+    for name, path in pages.items():
+        d.get(url + path)
+        res[name] = d.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]")
+        d.save_screenshot(os.path.join(out_dir, f"phone-{name}.png"))
+    return res
+
+
+def main():
+    url, job, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    d = browser(phone=job == "phone")
+    try:
+        if job == "devices":
+            res = devices(d, url)
+        elif job == "block":
+            res = block(d, url, *args)
+        elif job == "unblock":
+            res = unblock(d, url, *args)
+        elif job == "text":
+            res = text(d, url, *args)
+        elif job == "phone":
+            res = phone(d, url, args[0], args[1:])
+        else:
+            raise SystemExit("unknown job " + job)
+    finally:
+        d.quit()
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
