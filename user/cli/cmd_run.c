@@ -30,6 +30,7 @@
 #include "attrib/party.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
+#include "exporter/exporter.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -89,6 +90,7 @@ struct run_opts {
 	bool no_attach;
 	unsigned interval, grace, duration;
 	const char *db, *devices;
+	struct exporter_opts ex;
 };
 
 /* What the controller needs before it touches the interface: everything
@@ -123,11 +125,22 @@ static int run_state_open(const struct run_opts *o, struct run_state *st)
 	return err;
 }
 
+/* A harvest; its deltas and the controller's counters go to the exporters. */
+static int harvest(sqlite3 *db, int flows_fd, struct exporters *ex, const struct attrib *a,
+		   struct harvest_result *hr)
+{
+	int err = history_harvest_map_to(db, flows_fd, exporters_sink(ex), hr);
+
+	exporters_harvested(ex, err, hr, &a->st);
+	return err;
+}
+
 static int run_loop(const struct run_opts *o, struct run_state *st)
 {
 	struct ring_buffer *rb = NULL;
 	struct device_config *conf = &st->conf;
 	struct harvest_result hr;
+	struct exporters ex;
 	struct name_store store;
 	struct attrib a;
 	sqlite3 *db = st->db;
@@ -157,6 +170,11 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 		name_store_close(&store);
 		goto out;
 	}
+	if (exporters_open(&ex, &o->ex, db)) {
+		err = fail(EXIT_FAILURE_RUNTIME, "cannot start the exporters");
+		name_store_close(&store);
+		goto out;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -167,7 +185,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 	 */
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
-	history_harvest_map(db, flows_fd, &hr);
+	harvest(db, flows_fd, &ex, &a, &hr);
 	history_update_devices(db, devices_fd, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->interval);
@@ -191,7 +209,7 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 		if (now - last_harvest >= o->interval) {
 			ring_buffer__consume(rb);
 			attrib_flush(&a);
-			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
+			if (harvest(db, flows_fd, &ex, &a, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
 			history_update_devices(db, devices_fd, conf);
@@ -206,7 +224,8 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 	}
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
-	err = history_harvest_map(db, flows_fd, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	err = harvest(db, flows_fd, &ex, &a, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	exporters_close(&ex);
 	history_update_devices(db, devices_fd, conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
@@ -232,6 +251,9 @@ struct run_params {
 	const char *lan, *db, *devices;
 	bool no_attach;
 	struct param_u64 interval, grace, duration;
+	const char *metrics_listen, *ipfix_collector;
+	struct param_u64 metrics_top;
+	int ipfix_transport;
 	struct attach_params attach;
 };
 
@@ -246,11 +268,25 @@ static int run_run(const void *opts, int argc, char **argv)
 		.duration = p->duration.value,
 		.db = p->db ? p->db : db_path(),
 		.devices = p->devices,
+		.ex = {
+			.metrics_listen = p->metrics_listen,
+			.metrics_top = (unsigned)p->metrics_top.value,
+			.ipfix_collector = p->ipfix_collector,
+			.ipfix_transport = p->ipfix_transport,
+		},
 	};
+	struct sockaddr_storage addr;
 	struct run_state st;
+	socklen_t alen;
 	int err;
 
 	(void)argc, (void)argv;
+	if (p->metrics_listen && exporter_address(p->metrics_listen, SOCK_STREAM, &addr, &alen) == -EINVAL)
+		return fail(EXIT_USAGE, "--metrics-listen takes ADDR:PORT or [IPv6]:PORT, not '%s'",
+			    p->metrics_listen);
+	if (p->ipfix_collector && exporter_address(p->ipfix_collector, SOCK_DGRAM, &addr, &alen) == -EINVAL)
+		return fail(EXIT_USAGE, "--ipfix-collector takes HOST:PORT or [IPv6]:PORT, not '%s'",
+			    p->ipfix_collector);
 	attach_params_apply(&p->attach, &o.req);
 	if (!o.req.ifname && !o.no_attach)
 		return fail(EXIT_USAGE, "run needs --lan IFACE (or --no-attach)");
@@ -263,6 +299,12 @@ static int run_run(const void *opts, int argc, char **argv)
 	run_state_close(&st);
 	return err;
 }
+
+static const struct param_word transport_words[] = {
+	{ "udp", IPFIX_UDP },
+	{ "tcp", IPFIX_TCP },
+	{ NULL },
+};
 
 const struct command run_command = {
 	.name = "run",
@@ -290,11 +332,22 @@ const struct command run_command = {
 		{ .name = "duration", PARAM_U64(struct run_params, duration, 1, 1ULL << 31),
 		  .arg = "SECS", .expect = "takes seconds",
 		  .help = "stop by itself after SECS (tests)" },
+		{ .name = "metrics-listen", PARAM_STRING(struct run_params, metrics_listen),
+		  .arg = "ADDR:PORT", .help = "serve Prometheus metrics on http://ADDR:PORT/metrics" },
+		{ .name = "metrics-top", PARAM_U64(struct run_params, metrics_top, 1, METRICS_MAX_TOP),
+		  .arg = "N", .expect = "takes 1 to 1000",
+		  .help = "destination series per device; the rest is one \"other\" series (default 20)" },
+		{ .name = "ipfix-collector", PARAM_STRING(struct run_params, ipfix_collector),
+		  .arg = "HOST:PORT", .help = "send each harvest's per-flow deltas as IPFIX to HOST:PORT" },
+		{ .name = "ipfix-transport", PARAM_ENUM(struct run_params, ipfix_transport, transport_words),
+		  .arg = "udp|tcp", .help = "IPFIX over UDP (default) or TCP" },
 		ATTACH_PARAMS(struct run_params, attach),
 		{ NULL },
 	},
 	.opts_size = sizeof(struct run_params),
 	.defaults = &(const struct run_params){
+		.metrics_top = { .value = METRICS_DEFAULT_TOP },
+		.ipfix_transport = IPFIX_UDP,
 		.interval = { .value = 10 },
 		.grace = { .value = IOTRIM_DEFAULT_GRACE_S },
 	},

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -202,14 +203,78 @@ static int phase_delta(struct phase_writer *w, const struct key_text *t, const s
 /* The flow's payload counters, both directions, to the history (history/payload_store.h). */
 static int flow_payload(struct payload_writer *w, const struct key_text *t,
 			const struct flow_key *k, const struct flow_value *v, const char *boot_id,
-			int64_t last_ms)
+			int64_t last_ms, struct payload_counter *growth)
 {
 	struct payload_counter both = { 0 };
 
 	payload_add(&both, &v->payload_up);
 	payload_add(&both, &v->payload_down);
 	return payload_writer_add(w, t->mac, t->device_ip, t->remote_ip, k->proto, k->remote_port,
-				  boot_id, v->first_seen_ns, &both, last_ms);
+				  boot_id, v->first_seen_ns, &both, last_ms, growth);
+}
+
+/*
+ * The deltas of one harvest, kept until its transaction commits so that a
+ * sink never sees growth that a rollback will hand out again.
+ */
+struct pending_deltas {
+	struct harvest_delta *items;
+	size_t len, cap;
+};
+
+static int pending_add(struct pending_deltas *p, const struct harvest_delta *d)
+{
+	struct harvest_delta *x;
+
+	if (p->len == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+
+		x = realloc(p->items, cap * sizeof(*x));
+		if (!x)
+			return -ENOMEM;
+		p->items = x;
+		p->cap = cap;
+	}
+	x = &p->items[p->len];
+	*x = *d;
+	x->name = strdup(d->name);
+	if (!x->name)
+		return -ENOMEM;
+	p->len++;
+	return 0;
+}
+
+static void pending_deliver(struct pending_deltas *p, const struct harvest_sink *sink)
+{
+	for (size_t i = 0; i < p->len; i++)
+		sink->flow(sink->ctx, &p->items[i]);
+}
+
+static void pending_free(struct pending_deltas *p)
+{
+	for (size_t i = 0; i < p->len; i++)
+		free((char *)p->items[i].name);
+	free(p->items);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The sink's copy of one flow's delta (d: the byte counters, first_ms as the row has it). */
+static void delta_for_sink(struct harvest_delta *out, const struct key_text *t,
+			   const struct flow_key *k, const char *name, const struct delta *d,
+			   int64_t first_ms, int64_t last_ms)
+{
+	memset(out, 0, sizeof(*out));
+	out->key = *k;
+	memcpy(out->device_mac, t->mac, sizeof(t->mac));
+	memcpy(out->device_ip, t->device_ip, sizeof(t->device_ip));
+	memcpy(out->remote_ip, t->remote_ip, sizeof(t->remote_ip));
+	out->name = name;
+	out->packets_up = d->packets_up;
+	out->bytes_up = d->bytes_up;
+	out->packets_down = d->packets_down;
+	out->bytes_down = d->bytes_down;
+	out->first_ms = first_ms;
+	out->last_ms = last_ms;
 }
 
 #define STATE_SELECT                                                                    \
@@ -219,7 +284,14 @@ static int flow_payload(struct payload_writer *w, const struct key_text *t,
 
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
 {
+	return history_harvest_to(db, flows, NULL, r);
+}
+
+int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
+		       const struct harvest_sink *sink, struct harvest_result *r)
+{
 	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
+	struct pending_deltas pending = { 0 };
 	struct phase_writer phases = { 0 };
 	struct payload_writer payload = { 0 };
 	char boot_id[40];
@@ -262,9 +334,11 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		const struct flow_key *k = &flows->items[i].key;
 		const struct flow_value *v = &flows->items[i].value;
 		char name[FLOW_NAMES_MAX], source[4];
+		struct harvest_delta out;
 		struct key_text t;
 		struct delta d;
 		int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns);
+		int64_t first_ms;
 
 		key_to_text(k, &t);
 		bind_key(sel, &t, k);
@@ -274,6 +348,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 			continue;
 		r->changed++;
 		r->restarted += d.restarted;
+		first_ms = d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
 		/* The delta's bytes were counted up to last_seen: the names valid then. */
 		names_at(names, t.mac, t.remote_ip, last_ms, sni_port_of(k), name, source);
 
@@ -283,16 +358,17 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		sqlite3_bind_int64(up_hist, 8, (int64_t)d.bytes_up);
 		sqlite3_bind_int64(up_hist, 9, (int64_t)d.packets_down);
 		sqlite3_bind_int64(up_hist, 10, (int64_t)d.bytes_down);
-		sqlite3_bind_int64(up_hist, 11,
-				   d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms);
+		sqlite3_bind_int64(up_hist, 11, first_ms);
 		sqlite3_bind_int64(up_hist, 12, last_ms);
 		if (sqlite3_step(up_hist) != SQLITE_DONE)
 			goto rollback;
 		sqlite3_reset(up_hist);
-		if (phase_delta(&phases, &t, k, name, &d,
-				d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms, last_ms))
+		if (phase_delta(&phases, &t, k, name, &d, first_ms, last_ms))
 			goto rollback;
-		if (flow_payload(&payload, &t, k, v, boot_id, last_ms))
+		delta_for_sink(&out, &t, k, name, &d, first_ms, last_ms);
+		if (flow_payload(&payload, &t, k, v, boot_id, last_ms, &out.payload))
+			goto rollback;
+		if (sink && pending_add(&pending, &out))
 			goto rollback;
 
 		bind_key(up_state, &t, k);
@@ -309,6 +385,8 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	err = 0;
+	if (sink)
+		pending_deliver(&pending, sink);
 	goto out;
 rollback:
 	warn("database: harvest failed: %s", sqlite3_errmsg(db));
@@ -320,11 +398,18 @@ out:
 	sqlite3_finalize(names);
 	phase_writer_close(&phases);
 	payload_writer_close(&payload);
+	pending_free(&pending);
 	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;
 }
 
 int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r)
+{
+	return history_harvest_map_to(db, flows_fd, NULL, r);
+}
+
+int history_harvest_map_to(sqlite3 *db, int flows_fd, const struct harvest_sink *sink,
+			   struct harvest_result *r)
 {
 	struct flow_table t = { 0 };
 	int err = read_flows(flows_fd, &t);
@@ -333,7 +418,7 @@ int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r)
 		warn("reading the flow table failed: %s", strerror(-err));
 		return err;
 	}
-	err = history_harvest(db, &t, r);
+	err = history_harvest_to(db, &t, sink, r);
 	flow_table_free(&t);
 	return err;
 }
