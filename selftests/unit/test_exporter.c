@@ -266,11 +266,72 @@ TEST(ipfix_messages_bounded_records_per_direction)
 		d.key.family = i % 3 ? IOTRIM_FAMILY_IPV4 : IOTRIM_FAMILY_IPV6;
 		EXPECT(ipfix_encoder_add(e, &d) == 0, "add %d", i);
 	}
-	ipfix_encoder_flush(e);
+	ipfix_encoder_flush(e, 0);
 	EXPECT(got.records == 750, "one record per direction that grew (%u)", got.records);
 	EXPECT(got.n > 10 && got.max_len <= IPFIX_MSG_MAX, "%d messages, largest %zu bytes", got.n,
 	       got.max_len);
 	EXPECT(!got.bad_header, "every message has version 10 and its own length");
+	ipfix_encoder_free(e);
+}
+
+/* flowStartMilliseconds and flowEndMilliseconds of the first record of a data message. */
+struct first_times {
+	uint64_t start, end;
+	int got;
+};
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void on_data_msg(void *ctx, const uint8_t *msg, size_t len, unsigned records)
+{
+	struct first_times *t = ctx;
+
+	/* Message header 16 bytes, set header 4, then the record: start, end first. */
+	if (!records || len < 36)
+		return;
+	t->start = be64(msg + 20);
+	t->end = be64(msg + 28);
+	t->got++;
+}
+
+TEST(ipfix_flow_start_is_the_previous_read)
+{
+	struct first_times t = { 0 };
+	struct ipfix_encoder *e = ipfix_encoder_new(on_data_msg, &t, false);
+	struct harvest_delta d = { .name = "", .packets_up = 1, .bytes_up = 60, .first_ms = 5000,
+				   .last_ms = 5000 };
+
+	ASSERT(e, "encoder");
+	d.key.family = IOTRIM_FAMILY_IPV4;
+	/* The first harvest of a run: no earlier read known. */
+	ipfix_encoder_add(e, &d);
+	ipfix_encoder_flush(e, 1000);
+	EXPECT(t.got == 1 && t.start == 5000 && t.end == 5000, "first: %llu..%llu",
+	       (unsigned long long)t.start, (unsigned long long)t.end);
+	/* A flow that went on: from the last read. */
+	ipfix_encoder_add(e, &d);
+	ipfix_encoder_flush(e, 4000);
+	EXPECT(t.got == 2 && t.start == 1000 && t.end == 5000, "went on: %llu..%llu",
+	       (unsigned long long)t.start, (unsigned long long)t.end);
+	/* A new counter: its first packet. */
+	d.restarted = true;
+	d.first_ms = 4500;
+	ipfix_encoder_add(e, &d);
+	ipfix_encoder_flush(e, 6000);
+	EXPECT(t.got == 3 && t.start == 4500, "new: %llu", (unsigned long long)t.start);
+	/* A read stamped after the last packet (another clock): never a start after the end. */
+	d.restarted = false;
+	d.first_ms = 5000;
+	ipfix_encoder_add(e, &d);
+	ipfix_encoder_flush(e, 0);
+	EXPECT(t.got == 4 && t.start == 5000, "clamped: %llu", (unsigned long long)t.start);
 	ipfix_encoder_free(e);
 }
 
@@ -285,9 +346,9 @@ TEST(ipfix_templates_each_harvest)
 	d.key.family = IOTRIM_FAMILY_IPV4;
 	for (int harvest = 0; harvest < 3; harvest++) {
 		EXPECT(ipfix_encoder_add(e, &d) == 0, "add");
-		ipfix_encoder_flush(e);
+		ipfix_encoder_flush(e, 0);
 	}
-	ipfix_encoder_flush(e);	/* an empty harvest sends nothing */
+	ipfix_encoder_flush(e, 0);	/* an empty harvest sends nothing */
 	EXPECT(got.n == 6 && got.records == 3, "%d messages, %u records", got.n, got.records);
 	ipfix_encoder_free(e);
 }
@@ -377,6 +438,7 @@ int main(void)
 	RUN(seed_from_history_takes_the_largest);
 	RUN(ipfix_messages_bounded_records_per_direction);
 	RUN(ipfix_templates_each_harvest);
+	RUN(ipfix_flow_start_is_the_previous_read);
 	RUN(ipfix_sender_drops_and_counts_instead_of_blocking);
 	RUN(ipfix_sender_udp_delivers);
 	RUN(addresses_parse);

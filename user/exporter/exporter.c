@@ -282,10 +282,16 @@ void exporters_harvested(struct exporters *x, int err, const struct harvest_resu
 {
 	struct timespec now;
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (x->ipfix_on) {
 		struct ipfix_stats s;
+		int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 
-		ipfix_encoder_flush(x->enc);
+		/* The table was read at the harvest's start; a failed harvest's growth
+		 * comes with the next one, so its window stays. */
+		if (!err)
+			x->ipfix_window_ms = now_ms - (int64_t)r->ms;
+		ipfix_encoder_flush(x->enc, x->ipfix_window_ms);
 		ipfix_sender_stats(&x->tx, &s);
 		/* A collector outage is said once per harvest, not once per message. */
 		if (s.records_dropped > x->ipfix_dropped_said) {
@@ -297,7 +303,6 @@ void exporters_harvested(struct exporters *x, int err, const struct harvest_resu
 	if (err) {
 		x->harvest_failures++;
 	} else {
-		clock_gettime(CLOCK_REALTIME, &now);
 		x->harvests++;
 		x->last_harvest_unix = (double)now.tv_sec + now.tv_nsec / 1e9;
 		x->last_harvest_ms = r->ms;

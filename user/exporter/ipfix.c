@@ -89,6 +89,7 @@ struct ipfix_encoder {
 	ipfix_msg_fn fn;
 	void *ctx;
 	unsigned records;		/* in the message being built */
+	int64_t window_start_ms;	/* when the last harvest read the table; 0: unknown */
 	bool templates_each_harvest, harvest_started;
 };
 
@@ -231,6 +232,18 @@ static int append(struct ipfix_encoder *e, struct record *r, uint16_t tid)
 	return 0;
 }
 
+/*
+ * A new or restarted counter began with the flow's first packet; a flow
+ * that went on grew after the last harvest read the table (no later than
+ * its last packet: the clocks behind the two are not the same).
+ */
+static int64_t flow_start_ms(const struct ipfix_encoder *e, const struct harvest_delta *d)
+{
+	if (d->restarted || !e->window_start_ms || e->window_start_ms > d->last_ms)
+		return d->first_ms;
+	return e->window_start_ms;
+}
+
 int ipfix_encoder_add(struct ipfix_encoder *e, const struct harvest_delta *d)
 {
 	bool v6 = d->key.family == IOTRIM_FAMILY_IPV6, payload_given = false;
@@ -248,7 +261,7 @@ int ipfix_encoder_add(struct ipfix_encoder *e, const struct harvest_delta *d)
 		if (!packets)
 			continue;
 		memset(&r, 0, sizeof(r));
-		r.start_ms = (uint64_t)d->first_ms;
+		r.start_ms = (uint64_t)flow_start_ms(e, d);
 		r.end_ms = (uint64_t)d->last_ms;
 		r.packets = packets;
 		r.octets = down ? d->bytes_down : d->bytes_up;
@@ -282,11 +295,12 @@ int ipfix_encoder_add(struct ipfix_encoder *e, const struct harvest_delta *d)
 	return err;
 }
 
-void ipfix_encoder_flush(struct ipfix_encoder *e)
+void ipfix_encoder_flush(struct ipfix_encoder *e, int64_t read_ms)
 {
 	if (e->records)
 		emit(e);
 	e->harvest_started = false;
+	e->window_start_ms = read_ms;
 }
 
 void ipfix_encoder_free(struct ipfix_encoder *e)

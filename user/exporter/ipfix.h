@@ -37,8 +37,12 @@ struct ipfix_encoder *ipfix_encoder_new(ipfix_msg_fn fn, void *ctx, bool templat
 const uint8_t *ipfix_encoder_templates(const struct ipfix_encoder *e, size_t *len);
 /* Adds one flow's delta; 0 or -EIO (counted by the caller). */
 int ipfix_encoder_add(struct ipfix_encoder *e, const struct harvest_delta *d);
-/* Ends the harvest: the last, partial message goes out. */
-void ipfix_encoder_flush(struct ipfix_encoder *e);
+/*
+ * Ends the harvest: the last, partial message goes out.  read_ms (unix ms,
+ * 0: unknown) is when the harvest read the flow table: the next harvest's
+ * records of flows that went on start there (flowStartMilliseconds).
+ */
+void ipfix_encoder_flush(struct ipfix_encoder *e, int64_t read_ms);
 void ipfix_encoder_free(struct ipfix_encoder *e);
 
 #endif

@@ -215,16 +215,28 @@ static int flow_payload(struct payload_writer *w, const struct key_text *t,
 
 /*
  * The deltas of one harvest, kept until its transaction commits so that a
- * sink never sees growth that a rollback will hand out again.
+ * sink never sees growth that a rollback will hand out again.  Compact (the
+ * key binary, the text made at delivery): a harvest of every flow of a full
+ * table keeps them all.
  */
+struct pending_delta {
+	struct flow_key key;
+	struct delta d;
+	struct payload_counter payload;
+	int64_t first_ms, last_ms;
+	char *name;
+};
+
 struct pending_deltas {
-	struct harvest_delta *items;
+	struct pending_delta *items;
 	size_t len, cap;
 };
 
-static int pending_add(struct pending_deltas *p, const struct harvest_delta *d)
+static int pending_add(struct pending_deltas *p, const struct flow_key *k, const struct delta *d,
+		       const struct payload_counter *payload, const char *name, int64_t first_ms,
+		       int64_t last_ms)
 {
-	struct harvest_delta *x;
+	struct pending_delta *x;
 
 	if (p->len == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 256;
@@ -236,8 +248,8 @@ static int pending_add(struct pending_deltas *p, const struct harvest_delta *d)
 		p->cap = cap;
 	}
 	x = &p->items[p->len];
-	*x = *d;
-	x->name = strdup(d->name);
+	*x = (struct pending_delta){ .key = *k, .d = *d, .payload = *payload,
+				     .first_ms = first_ms, .last_ms = last_ms, .name = strdup(name) };
 	if (!x->name)
 		return -ENOMEM;
 	p->len++;
@@ -246,35 +258,36 @@ static int pending_add(struct pending_deltas *p, const struct harvest_delta *d)
 
 static void pending_deliver(struct pending_deltas *p, const struct harvest_sink *sink)
 {
-	for (size_t i = 0; i < p->len; i++)
-		sink->flow(sink->ctx, &p->items[i]);
+	for (size_t i = 0; i < p->len; i++) {
+		const struct pending_delta *x = &p->items[i];
+		struct harvest_delta out = {
+			.key = x->key,
+			.name = x->name,
+			.packets_up = x->d.packets_up,
+			.bytes_up = x->d.bytes_up,
+			.packets_down = x->d.packets_down,
+			.bytes_down = x->d.bytes_down,
+			.restarted = x->d.restarted,
+			.payload = x->payload,
+			.first_ms = x->first_ms,
+			.last_ms = x->last_ms,
+		};
+		struct key_text t;
+
+		key_to_text(&x->key, &t);
+		memcpy(out.device_mac, t.mac, sizeof(t.mac));
+		memcpy(out.device_ip, t.device_ip, sizeof(t.device_ip));
+		memcpy(out.remote_ip, t.remote_ip, sizeof(t.remote_ip));
+		sink->flow(sink->ctx, &out);
+	}
 }
 
 static void pending_free(struct pending_deltas *p)
 {
 	for (size_t i = 0; i < p->len; i++)
-		free((char *)p->items[i].name);
+		free(p->items[i].name);
 	free(p->items);
 	memset(p, 0, sizeof(*p));
-}
-
-/* The sink's copy of one flow's delta (d: the byte counters, first_ms as the row has it). */
-static void delta_for_sink(struct harvest_delta *out, const struct key_text *t,
-			   const struct flow_key *k, const char *name, const struct delta *d,
-			   int64_t first_ms, int64_t last_ms)
-{
-	memset(out, 0, sizeof(*out));
-	out->key = *k;
-	memcpy(out->device_mac, t->mac, sizeof(t->mac));
-	memcpy(out->device_ip, t->device_ip, sizeof(t->device_ip));
-	memcpy(out->remote_ip, t->remote_ip, sizeof(t->remote_ip));
-	out->name = name;
-	out->packets_up = d->packets_up;
-	out->bytes_up = d->bytes_up;
-	out->packets_down = d->packets_down;
-	out->bytes_down = d->bytes_down;
-	out->first_ms = first_ms;
-	out->last_ms = last_ms;
 }
 
 #define STATE_SELECT                                                                    \
@@ -334,7 +347,7 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 		const struct flow_key *k = &flows->items[i].key;
 		const struct flow_value *v = &flows->items[i].value;
 		char name[FLOW_NAMES_MAX], source[4];
-		struct harvest_delta out;
+		struct payload_counter payload_growth;
 		struct key_text t;
 		struct delta d;
 		int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns);
@@ -365,10 +378,9 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 		sqlite3_reset(up_hist);
 		if (phase_delta(&phases, &t, k, name, &d, first_ms, last_ms))
 			goto rollback;
-		delta_for_sink(&out, &t, k, name, &d, first_ms, last_ms);
-		if (flow_payload(&payload, &t, k, v, boot_id, last_ms, &out.payload))
+		if (flow_payload(&payload, &t, k, v, boot_id, last_ms, &payload_growth))
 			goto rollback;
-		if (sink && pending_add(&pending, &out))
+		if (sink && pending_add(&pending, k, &d, &payload_growth, name, first_ms, last_ms))
 			goto rollback;
 
 		bind_key(up_state, &t, k);
@@ -412,8 +424,10 @@ int history_harvest_map_to(sqlite3 *db, int flows_fd, const struct harvest_sink 
 			   struct harvest_result *r)
 {
 	struct flow_table t = { 0 };
-	int err = read_flows(flows_fd, &t);
+	int err;
 
+	memset(r, 0, sizeof(*r));
+	err = read_flows(flows_fd, &t);
 	if (err) {
 		warn("reading the flow table failed: %s", strerror(-err));
 		return err;

@@ -42,8 +42,10 @@ struct harvest_delta {
 	char remote_ip[INET6_ADDRSTRLEN];
 	const char *name;	/* the names valid at last_ms, as the row has them; "" none */
 	uint64_t packets_up, bytes_up, packets_down, bytes_down;
+	bool restarted;		/* a new map entry or a counter that began again */
 	struct payload_counter payload;
-	int64_t first_ms, last_ms;
+	int64_t first_ms;	/* restarted: the flow's first packet; else last_ms */
+	int64_t last_ms;	/* the flow's last packet */
 };
 
 /*
