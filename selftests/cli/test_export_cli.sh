@@ -98,4 +98,15 @@ wait "$run_pid"
 tap_check "the controller stops cleanly" test $? -eq 0
 run_pid=
 
+# IPv6: [addr]:port.
+nsenter --net="/run/netns/$NS" "$IOTRIM" run --no-attach --db "$DB" --interval 1 \
+	--metrics-listen '[::1]:9671' >"$WORK/run6.log" 2>&1 &
+run_pid=$!
+for _ in $(seq 50); do page -gf 'http://[::1]:9671/metrics' >/dev/null && break; sleep 0.1; done
+expect_exit "/metrics over IPv6" 0 "^iotrim_device_bytes_total\{device=\"02:00:00:00:00:21\",direction=\"up\"\} 111$" \
+	page -gf 'http://[::1]:9671/metrics'
+kill -TERM "$run_pid"
+wait "$run_pid"
+run_pid=
+
 tap_done

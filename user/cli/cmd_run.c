@@ -314,7 +314,10 @@ const struct command run_command = {
 	       "then names destinations from the DNS answers and TLS hellos the programs pass\n"
 	       "up (pinned map \"names\", SQLite), and harvests the flow counters into SQLite\n"
 	       "every interval and on exit (SIGINT, SIGTERM).  Counting goes on without it;\n"
-	       "a restarted controller continues where the last harvest stopped.\n",
+	       "a restarted controller continues where the last harvest stopped.\n"
+	       "With --metrics-listen it serves Prometheus metrics, with --ipfix-collector it\n"
+	       "sends each harvest's per-flow deltas as IPFIX; a collector that is down never\n"
+	       "holds up counting or the harvest.\n",
 	.params = (const struct param[]){
 		{ .name = "lan", PARAM_STRING(struct run_params, lan), .arg = "IFACE",
 		  .help = "the gateway's LAN interface" },

@@ -170,19 +170,20 @@ static void counter(FILE *out, const char *name, const char *help, uint64_t v)
 	fprintf(out, "%s %" PRIu64 "\n", name, v);
 }
 
-static void map_metrics(FILE *out, const struct exporters *x, const struct harvest_result *r)
+/* flows: the flow table's entries as the harvest read them (it just walked the table). */
+static void map_metrics(FILE *out, const struct exporters *x, size_t flows)
 {
-	struct { const char *name; int fd; size_t entries; } maps[] = {
-		{ "flows", x->flows_fd, r->flows },
-		{ "devices", x->devices_fd, 0 },
-		{ "names", x->names_fd, 0 },
+	struct { const char *name; int fd; } maps[] = {
+		{ "flows", x->flows_fd },
+		{ "devices", x->devices_fd },
+		{ "names", x->names_fd },
 	};
 
 	prom_family(out, "iotrim_map_entries", "gauge", "Entries in a pinned BPF map.");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		if (maps[i].fd >= 0)
 			fprintf(out, "iotrim_map_entries{map=\"%s\"} %zu\n", maps[i].name,
-				maps[i].fd == x->flows_fd ? maps[i].entries : map_fill(maps[i].fd));
+				i == 0 ? flows : map_fill(maps[i].fd));
 	prom_family(out, "iotrim_map_capacity", "gauge", "max_entries of a pinned BPF map.");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		if (maps[i].fd >= 0)
@@ -246,8 +247,7 @@ static void ipfix_metrics(FILE *out, struct exporters *x)
 }
 
 /* The whole exposition, published to the HTTP thread. */
-static void publish(struct exporters *x, const struct harvest_result *r,
-		    const struct attrib_stats *st)
+static void publish(struct exporters *x, size_t flows, const struct attrib_stats *st)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -256,7 +256,7 @@ static void publish(struct exporters *x, const struct harvest_result *r,
 	if (!out)
 		return;
 	metrics_write(out, &x->m);
-	map_metrics(out, x, r);
+	map_metrics(out, x, flows);
 	kernel_metrics(out, x);
 	attrib_metrics(out, st);
 	counter(out, "iotrim_harvests_total", "Harvests committed by this controller run.",
@@ -308,7 +308,7 @@ void exporters_harvested(struct exporters *x, int err, const struct harvest_resu
 		x->last_harvest_ms = r->ms;
 	}
 	if (x->metrics_on)
-		publish(x, r, st);
+		publish(x, err || x->flows_fd < 0 ? map_fill(x->flows_fd) : r->flows, st);
 }
 
 void exporters_close(struct exporters *x)
