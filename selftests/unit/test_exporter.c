@@ -113,6 +113,29 @@ TEST(top_n_then_other_and_never_down)
 	metrics_free(&m);
 }
 
+TEST(devices_found_in_any_order)
+{
+	static const char *const macs[] = { "02:00:00:00:00:23", "02:00:00:00:00:21",
+					    "02:00:00:00:00:25", "02:00:00:00:00:22",
+					    "02:00:00:00:00:21", "02:00:00:00:00:24",
+					    "02:00:00:00:00:23" };
+	struct metrics_counts c = counts(100, 0);
+	struct metrics m;
+
+	metrics_init(&m, 1);
+	for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++)
+		ASSERT(metrics_add(&m, macs[i], "x.example", 6, 443, &c) == 0, "add %zu", i);
+	ASSERT(m.ndevices == 5, "five devices (%zu)", m.ndevices);
+	for (size_t i = 0; i < m.ndevices; i++) {
+		uint64_t want = i == 0 || i == 2 ? 200 : 100;	/* :21 and :23 twice */
+
+		EXPECT(m.devices[i].mac[16] == (char)('1' + i), "sorted: %s at %zu", m.devices[i].mac, i);
+		EXPECT(m.devices[i].total.bytes_up == want && m.devices[i].dests[0].c.bytes_up == want,
+		       "%s: %llu", m.devices[i].mac, (unsigned long long)m.devices[i].total.bytes_up);
+	}
+	metrics_free(&m);
+}
+
 TEST(exposition_text_exact)
 {
 	static const char want[] =
@@ -433,6 +456,7 @@ int main(void)
 		return 1;
 	RUN(label_values_are_escaped);
 	RUN(top_n_then_other_and_never_down);
+	RUN(devices_found_in_any_order);
 	RUN(exposition_text_exact);
 	RUN(sink_gets_each_committed_delta_once);
 	RUN(seed_from_history_takes_the_largest);

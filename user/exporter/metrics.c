@@ -32,13 +32,23 @@ static void counts_add(struct metrics_counts *to, const struct metrics_counts *c
 	to->bytes_down += c->bytes_down;
 }
 
+/* The devices are kept sorted by MAC: a harvest looks one up per changed flow. */
 static struct metrics_device *device_get(struct metrics *m, const char *mac, unsigned top)
 {
+	size_t lo = 0, hi = m->ndevices;
 	struct metrics_device *d;
 
-	for (size_t i = 0; i < m->ndevices; i++)
-		if (!strcmp(m->devices[i].mac, mac))
-			return &m->devices[i];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->devices[mid].mac, mac);
+
+		if (!c)
+			return &m->devices[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (m->ndevices == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 16;
 
@@ -48,11 +58,14 @@ static struct metrics_device *device_get(struct metrics *m, const char *mac, uns
 		m->devices = d;
 		m->cap = cap;
 	}
-	d = &m->devices[m->ndevices];
+	d = &m->devices[lo];
+	memmove(d + 1, d, (m->ndevices - lo) * sizeof(*d));
 	memset(d, 0, sizeof(*d));
 	d->dests = calloc(top ? top : 1, sizeof(*d->dests));
-	if (!d->dests)
+	if (!d->dests) {
+		memmove(d, d + 1, (m->ndevices - lo) * sizeof(*d));
 		return NULL;
+	}
 	snprintf(d->mac, sizeof(d->mac), "%s", mac);
 	m->ndevices++;
 	return d;
