@@ -5,7 +5,8 @@
 #     scrapes it and its query API gives the totals of `iotrim flows --json`;
 #     at most --metrics-top destination series per device, the rest "other".
 #     IPFIX over UDP to nfcapd: `nfdump` has every flow and direction with
-#     the packets and bytes of `iotrim flows --json`, and the device's MAC.
+#     the packets and bytes of `iotrim flows --json`, and the device's MAC,
+#     and for the test traffic those of tshark on a capture of the LAN.
 #  2. IPFIX over TCP (nfcapd 1.7.1 has no TCP listener): the collector is
 #     down when the controller starts, comes up later; tshark decodes the
 #     IPFIX stream captured on the loopback and its totals per direction
@@ -121,6 +122,9 @@ scrape_configs:
 EOF
 gw_bg "$WORK/prometheus.log" prometheus --config.file="$WORK/prometheus.yml" \
 	--storage.tsdb.path="$WORK/tsdb" --web.listen-address=127.0.0.1:9090
+start_lan_capture in "$WORK/in.pcap"
+start_lan_capture out "$WORK/out.pcap"
+tap_check "captures listening on lan0" wait_captures_ready "$WORK/in.pcap" "$WORK/out.pcap"
 expect_exit "iotrim attaches to the gateway's LAN" 0 "attached to lan0" gw "$IOTRIM" attach --lan lan0
 start_controller --no-attach --interval 1 --metrics-listen "127.0.0.1:$MPORT" --metrics-top 3 \
 	--ipfix-collector 127.0.0.1:4739
@@ -130,6 +134,7 @@ tap_check "device traffic ran" test $? -eq 0
 gw "$IOTRIM" detach >/dev/null
 # Two harvests after the freeze: the last one has everything.
 sleep 2.5
+stop_captures
 
 metrics >"$WORK/metrics.txt"
 if out=$(promtool check metrics <"$WORK/metrics.txt" 2>&1); then
@@ -180,6 +185,21 @@ fi
 read -r np nb < <(nfdump -R "$WORK/nf" -o csv | awk -F, 'NR > 1 && $12 ~ /^[0-9]+$/ { p += $12; b += $13 } END { print p, b }')
 read -r ip ib < <(gw "$IOTRIM" flows --json | jq -r '"\([.[] | .packets_up + .packets_down] | add) \([.[] | .bytes_up + .bytes_down] | add)"')
 tap_check "nfdump totals $np packets, $nb bytes = iotrim's $ip, $ib" test "$np" = "$ip" -a "$nb" = "$ib"
+# The test traffic (to the simulated Internet, DNS to the gateway) in the
+# capture, by tshark alone: the collector has what went over the wire.
+# shellcheck disable=SC2016 # an awk program
+is_test_flow='$3 ~ /^203\.0\.113\./ || $3 ~ /^2001:db8:100:/ || $5 == 53'
+selftests/e2e/witness/flows_from_pcap.sh "$WORK/in.pcap" "$WORK/out.pcap" |
+	awk "$is_test_flow" | sort >"$WORK/witness.txt"
+awk "$is_test_flow" "$WORK/nfdump.txt" >"$WORK/nfdump_test.txt"
+tap_check "the capture saw test traffic ($(wc -l <"$WORK/witness.txt") flow directions)" \
+	test "$(wc -l <"$WORK/witness.txt")" -ge 10
+if diff_out=$(diff "$WORK/witness.txt" "$WORK/nfdump_test.txt"); then
+	tap_ok "nfdump = tshark on the LAN capture for every test flow and direction"
+else
+	tap_not_ok "nfdump = tshark on the LAN capture for every test flow and direction" \
+		"< tshark  > nfdump" "$diff_out"
+fi
 tap_check "nfcapd saw no sequence errors" grep -q "Sequence Errors: 0," "$WORK/nfcapd.log"
 
 # --- 2. IPFIX over TCP, collector down at first -----------------------------------------
