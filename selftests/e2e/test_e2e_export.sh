@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/testbed.sh
 
 tb_require "exporters: Prometheus and IPFIX"
-for tool in prometheus promtool nfcapd nfdump tshark tcpdump curl jq; do
+for tool in prometheus promtool nfcapd nfdump tshark tcpdump curl jq sqlite3; do
 	if ! command -v "$tool" >/dev/null; then
 		tap_skip "exporters: Prometheus and IPFIX" "$tool missing"
 		tap_done
@@ -233,10 +233,16 @@ tap_check "collector up: the controller reconnects (backoff) and the queue drain
 $TB run dev2 curl -sS -o /dev/null --max-time 10 http://203.0.113.10/big.bin
 gw "$IOTRIM" detach >/dev/null
 sleep 2.5
+sent=$(metric 'iotrim_ipfix_records_total{result="sent"}')
+dropped=$(metric 'iotrim_ipfix_records_total{result="dropped"}')
 stop_controller
 sleep 0.5
 stop_captures
 test_cleanup
+decoded=$(tshark -r "$WORK/ipfix_tcp.pcap" -d tcp.port==4740,cflow -T fields -E aggregator=' ' \
+	-e cflow.octets 2>/dev/null | awk '{ n += NF } END { print n + 0 }')
+tap_check "tshark decodes every record iotrim sent ($decoded of $sent, $dropped dropped)" \
+	test "$decoded" = "$sent" -a "$dropped" = 0
 read -r tp_up tb_up_ tp_down tb_down < <(tshark -r "$WORK/ipfix_tcp.pcap" -d tcp.port==4740,cflow \
 	-T fields -E aggregator=' ' -e cflow.direction -e cflow.packets -e cflow.octets 2>/dev/null |
 	awk '{ n = NF / 3; for (i = 1; i <= n; i++) { d = $i; p[d] += $(i + n); b[d] += $(i + 2 * n) } }
@@ -248,6 +254,50 @@ tap_check "tshark (IPFIX over TCP): up $tp_up packets, $tb_up_ bytes = iotrim's 
 tap_check "tshark (IPFIX over TCP): down $tp_down packets, $tb_down bytes = iotrim's $ip_down, $ib_down" \
 	test "$tp_down" = "$ip_down" -a "$tb_down" = "$ib_down"
 tap_check "a 1 MiB download is in it ($tb_down bytes down)" test "$tb_down" -gt 1000000
+# iotrim's own elements (PEN 32473), as tshark shows them (type, hex value):
+# the payload class sums (types 2..8) and the DNS names (type 1).
+tshark -r "$WORK/ipfix_tcp.pcap" -d tcp.port==4740,cflow -T pdml 2>/dev/null | awk -F'"' '
+	function hexval(s,   i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	/name="cflow.enterprise_private_entry"/ {
+		for (i = 1; i < NF; i++) {
+			if ($i ~ / showname=$/) label = $(i + 1)
+			if ($i ~ / value=$/) value = $(i + 1)
+		}
+		if (label !~ /\(32473\)|Documentation/) next
+		match(label, /Type [0-9]+:/)
+		t = substr(label, RSTART + 5, RLENGTH - 6)
+		if (t == 1) {
+			name = ""
+			for (i = 1; i < length(value); i += 2)
+				name = name sprintf("%c", hexval(substr(value, i, 2)))
+			print "name " name
+		} else {
+			sum[t] += hexval(value)
+		}
+	}
+	END { printf "payload"; for (t = 2; t <= 8; t++) printf " %d", sum[t]; printf "\n" }' |
+	sort -u >"$WORK/pie.txt"
+gw "$IOTRIM" flows --json | jq -r '"payload " + ([.[] | [.payload_up.sampled + .payload_down.sampled,
+	.payload_up.encrypted + .payload_down.encrypted, .payload_up.text + .payload_down.text,
+	.payload_up.compressed + .payload_down.compressed, .payload_up.media + .payload_down.media,
+	.payload_up.unknown + .payload_down.unknown, .payload_up.ignored + .payload_down.ignored]] |
+	transpose | map(add) | map(tostring) | join(" "))' >"$WORK/payload_want.txt"
+sqlite3 "$WORK/tcp.db" "SELECT 'payload', sum(sampled), sum(encrypted), sum(text), sum(compressed),
+	sum(media), sum(unknown), sum(ignored) FROM payload_history" | tr '|' ' ' >"$WORK/payload_db.txt"
+tap_check "IPFIX payload class bytes (iotrim elements 2..8) = flows --json: $(grep payload "$WORK/pie.txt") vs $(cat "$WORK/payload_want.txt"), db $(cat "$WORK/payload_db.txt")" \
+	test "$(grep payload "$WORK/pie.txt")" = "$(cat "$WORK/payload_want.txt")"
+sqlite3 "$WORK/tcp.db" "SELECT DISTINCT 'name ' || name FROM flow_history WHERE name <> ''" |
+	sort >"$WORK/names_want.txt"
+if diff_out=$(diff "$WORK/names_want.txt" <(grep '^name ' "$WORK/pie.txt")); then
+	tap_ok "IPFIX DNS names (iotrim element 1) = the history's names ($(wc -l <"$WORK/names_want.txt"))"
+else
+	tap_not_ok "IPFIX DNS names (iotrim element 1) = the history's names" "< history  > IPFIX" "$diff_out"
+fi
 
 # --- 3. A dead collector costs a counter only --------------------------------------------
 dead_collector() {	# dead_collector NAME TRANSPORT COLLECTOR

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/parse.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
 #include "exporter/exporter.h"
@@ -18,6 +19,7 @@
 int exporter_address(const char *s, int socktype, struct sockaddr_storage *out, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = socktype }, *res;
+	unsigned long long port_number;
 	char host[256], *port;
 	const char *colon;
 	size_t hlen;
@@ -36,9 +38,7 @@ int exporter_address(const char *s, int socktype, struct sockaddr_storage *out, 
 			return -EINVAL;
 		hlen = (size_t)(colon - s);
 	}
-	if (!hlen || hlen >= sizeof(host) || !colon[1] ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1) || atoi(colon + 1) < 1 ||
-	    atoi(colon + 1) > 65535 || strlen(colon + 1) > 5)
+	if (!hlen || hlen >= sizeof(host) || !parse_u64(colon + 1, 1, 65535, &port_number))
 		return -EINVAL;
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
@@ -60,8 +60,9 @@ static void on_flow(void *ctx, const struct harvest_delta *d)
 		struct metrics_counts c = { d->packets_up, d->bytes_up, d->packets_down,
 					    d->bytes_down };
 
-		metrics_add(&x->m, d->device_mac, d->name[0] ? d->name : d->remote_ip,
-			    d->key.proto, d->key.remote_port, &c);
+		if (metrics_add(&x->m, d->device_mac, d->name[0] ? d->name : d->remote_ip,
+				d->key.proto, d->key.remote_port, &c))
+			x->metrics_add_errors++;
 	}
 	if (x->ipfix_on && ipfix_encoder_add(x->enc, d))
 		x->ipfix_encode_errors++;
@@ -270,6 +271,9 @@ static void publish(struct exporters *x, size_t flows, const struct attrib_stats
 	ipfix_metrics(out, x);
 	counter(out, "iotrim_metrics_scrapes_total", "Answered scrapes of /metrics.",
 		metrics_server_scrapes(&x->http));
+	counter(out, "iotrim_metrics_add_errors_total",
+		"Deltas the counters above could not take in full (out of memory).",
+		x->metrics_add_errors);
 	if (fclose(out)) {
 		free(text);
 		return;

@@ -34,7 +34,7 @@ struct exporters {
 	struct metrics_server http;
 	struct ipfix_encoder *enc;
 	struct ipfix_sender tx;
-	uint64_t ipfix_encode_errors, ipfix_dropped_said;
+	uint64_t ipfix_encode_errors, ipfix_dropped_said, metrics_add_errors;
 	int64_t ipfix_window_ms;	/* when the last good harvest read the table */
 	struct harvest_sink sink;
 	int counters_fd, devices_fd, names_fd, flows_fd;
