@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fixbuf/public.h>
 
 #include "common/clock.h"
 #include "exporter/exporter.h"
@@ -297,6 +298,127 @@ TEST(ipfix_messages_bounded_records_per_direction)
 	ipfix_encoder_free(e);
 }
 
+/* A byte stream of messages, as a TCP collector would read it. */
+struct stream {
+	uint8_t *buf;
+	size_t len;
+};
+
+static void on_stream_msg(void *ctx, const uint8_t *msg, size_t len, unsigned records)
+{
+	struct stream *st = ctx;
+
+	(void)records;
+	st->buf = realloc(st->buf, st->len + len);
+	memcpy(st->buf + st->len, msg, len);
+	st->len += len;
+}
+
+/* libfixbuf as the collector: the stream's records, summed by direction. */
+static int decode(const struct stream *st, uint64_t octets[2], uint64_t packets[2])
+{
+	static fbInfoElementSpec_t spec[] = {
+		{ "octetDeltaCount", 8, 0 },
+		{ "packetDeltaCount", 8, 0 },
+		{ "flowDirection", 1, 0 },
+		{ "paddingOctets", 7, 0 },
+		FB_IESPEC_NULL
+	};
+	struct { uint64_t octets, packets; uint8_t direction, pad[7]; } rec;
+	fbInfoModel_t *model = fbInfoModelAlloc();
+	fbSession_t *session = fbSessionAlloc(model);
+	fbTemplate_t *t = fbTemplateAlloc(model);
+	FILE *fp = fmemopen(st->buf, st->len, "r");
+	GError *err = NULL;
+	fBuf_t *fbuf;
+	int n = 0;
+
+	if (!fp || !fbTemplateAppendSpecArray(t, spec, 0, &err) ||
+	    !fbSessionAddTemplate(session, TRUE, 999, t, &err))
+		return -1;
+	fbuf = fBufAllocForCollection(session, fbCollectorAllocFP(NULL, fp));
+	if (!fBufSetInternalTemplate(fbuf, 999, &err))
+		return -1;
+	for (;;) {
+		size_t len = sizeof(rec);
+
+		if (!fBufNext(fbuf, (uint8_t *)&rec, &len, &err))
+			break;
+		octets[rec.direction & 1] += rec.octets;
+		packets[rec.direction & 1] += rec.packets;
+		n++;
+	}
+	if (!g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOF))
+		n = -1;
+	g_clear_error(&err);
+	fBufFree(fbuf);
+	fbInfoModelFree(model);
+	fclose(fp);
+	return n;
+}
+
+/*
+ * Round trip through libfixbuf's collector: harvests of 0 to 300 flows, both
+ * families, names up to the longest a row holds, over TCP (templates once,
+ * at the start) and UDP (before each harvest): every record, every byte.
+ */
+TEST(ipfix_round_trip_every_record)
+{
+	static char name[FLOW_NAMES_MAX];
+
+	for (int udp = 0; udp < 2; udp++) {
+		struct stream st = { 0 };
+		struct ipfix_encoder *e = ipfix_encoder_new(on_stream_msg, &st, udp);
+		uint64_t want_o[2] = { 0 }, want_p[2] = { 0 }, got_o[2] = { 0 }, got_p[2] = { 0 };
+		unsigned records = 0;
+		const uint8_t *tmpl;
+		size_t tlen;
+		int n;
+
+		ASSERT(e, "encoder");
+		if (!udp) {
+			tmpl = ipfix_encoder_templates(e, &tlen);
+			on_stream_msg(&st, tmpl, tlen, 0);
+		}
+		srand(7 + udp);
+		for (int h = 0; h < 40; h++) {
+			int flows = rand() % 301;
+
+			for (int i = 0; i < flows; i++) {
+				struct harvest_delta d = { 0 };
+				size_t nlen = (size_t)(rand() % 4 == 0 ? rand() % (FLOW_NAMES_MAX - 1) : rand() % 30);
+
+				memset(name, 'a' + i % 26, nlen);
+				name[nlen] = '\0';
+				d.name = name;
+				d.key.family = rand() % 2 ? IOTRIM_FAMILY_IPV4 : IOTRIM_FAMILY_IPV6;
+				d.key.proto = IPPROTO_UDP;
+				d.packets_up = (uint64_t)(rand() % 3);
+				d.bytes_up = d.packets_up * 100;
+				d.packets_down = (uint64_t)(rand() % 3);
+				d.bytes_down = d.packets_down * 1000 + 1;
+				records += (d.packets_up > 0) + (d.packets_down > 0);
+				want_o[0] += d.bytes_up;
+				want_p[0] += d.packets_up;
+				want_o[1] += d.packets_down ? d.bytes_down : 0;
+				want_p[1] += d.packets_down;
+				EXPECT(ipfix_encoder_add(e, &d) == 0, "add");
+			}
+			ipfix_encoder_flush(e, 0);
+		}
+		n = decode(&st, got_o, got_p);
+		EXPECT(n == (int)records, "%s: %d records decoded of %u", udp ? "udp" : "tcp", n, records);
+		EXPECT(got_o[0] == want_o[0] && got_p[0] == want_p[0] && got_o[1] == want_o[1] &&
+		       got_p[1] == want_p[1], "%s: up %llu/%llu of %llu/%llu, down %llu/%llu of %llu/%llu",
+		       udp ? "udp" : "tcp", (unsigned long long)got_o[0], (unsigned long long)got_p[0],
+		       (unsigned long long)want_o[0], (unsigned long long)want_p[0],
+		       (unsigned long long)got_o[1], (unsigned long long)got_p[1],
+		       (unsigned long long)want_o[1], (unsigned long long)want_p[1]);
+		ipfix_encoder_free(e);
+		free(st.buf);
+	}
+}
+
 /* flowStartMilliseconds and flowEndMilliseconds of the first record of a data message. */
 struct first_times {
 	uint64_t start, end;
@@ -462,6 +584,7 @@ int main(void)
 	RUN(seed_from_history_takes_the_largest);
 	RUN(ipfix_messages_bounded_records_per_direction);
 	RUN(ipfix_templates_each_harvest);
+	RUN(ipfix_round_trip_every_record);
 	RUN(ipfix_flow_start_is_the_previous_read);
 	RUN(ipfix_sender_drops_and_counts_instead_of_blocking);
 	RUN(ipfix_sender_udp_delivers);
