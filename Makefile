@@ -21,6 +21,9 @@ LDLIBS   += -lbpf -lelf -lz -lsqlite3 -lldns -lmaxminddb -lpsl -linih -lpcap
 # certificates, the plaintext audit's keyed hashes, the TLS interceptor
 # (OpenSSL 3) and its divert (libnftables); the dashboard (libmicrohttpd)
 LDLIBS   += -lssl -lcrypto -lnftables -lpthread -lmicrohttpd
+# The exporters (user/exporter/): IPFIX with libfixbuf.
+CPPFLAGS += $(shell pkg-config --cflags libfixbuf)
+LDLIBS   += $(shell pkg-config --libs libfixbuf)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(BUILD) -Iinclude -Ibpf

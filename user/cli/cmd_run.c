@@ -36,6 +36,7 @@
 #include "datapath/settings.h"
 #include "datapath/table.h"
 #include "web/server.h"
+#include "exporter/exporter.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -125,6 +126,7 @@ struct run_opts {
 	unsigned duration;
 	const char *db;
 	struct run_live live;	/* what SIGHUP may change */
+	struct exporter_opts ex;
 };
 
 /* What the controller needs before it touches the interface: everything
@@ -159,11 +161,22 @@ static int run_state_open(const struct run_opts *o, struct run_state *st)
 	return err;
 }
 
+/* A harvest; its deltas and the controller's counters go to the exporters. */
+static int harvest(sqlite3 *db, int flows_fd, struct exporters *ex, const struct attrib *a,
+		   struct harvest_result *hr)
+{
+	int err = history_harvest_map_to(db, flows_fd, exporters_sink(ex), hr);
+
+	exporters_harvested(ex, err, hr, &a->st);
+	return err;
+}
+
 static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload *rl)
 {
 	struct ring_buffer *rb = NULL;
 	struct device_config *conf = &st->conf;
 	struct harvest_result hr;
+	struct exporters ex;
 	struct name_store store;
 	struct attrib a;
 	struct plain_sampler plain;
@@ -202,6 +215,11 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 		name_store_close(&store);
 		goto out;
 	}
+	if (exporters_open(&ex, &o->ex, db)) {
+		err = fail(EXIT_FAILURE_RUNTIME, "cannot start the exporters");
+		name_store_close(&store);
+		goto out;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -213,7 +231,7 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	 */
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
-	history_harvest_map(db, flows_fd, &hr);
+	harvest(db, flows_fd, &ex, &a, &hr);
 	history_update_devices(db, devices_fd, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->live.interval);
@@ -244,7 +262,7 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 		if (now - last_harvest >= o->live.interval) {
 			ring_buffer__consume(rb);
 			attrib_flush(&a);
-			if (history_harvest_map(db, flows_fd, &hr) == 0 && verbose)
+			if (harvest(db, flows_fd, &ex, &a, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
 			history_update_devices(db, devices_fd, conf);
@@ -263,7 +281,8 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	}
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
-	err = history_harvest_map(db, flows_fd, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	err = harvest(db, flows_fd, &ex, &a, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	exporters_close(&ex);
 	history_update_devices(db, devices_fd, conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
@@ -297,7 +316,9 @@ static int run_run(const void *opts, int argc, char **argv)
 	struct run_params p = *given;
 	struct run_reload rl;
 	struct run_opts o;
+	struct sockaddr_storage addr;
 	struct run_state st;
+	socklen_t alen;
 	int err;
 
 	(void)argc, (void)argv;
@@ -317,7 +338,19 @@ static int run_run(const void *opts, int argc, char **argv)
 		.duration = p.duration.value,
 		.db = p.db ? p.db : db_path(),
 	};
+	o.ex = (struct exporter_opts){
+		.metrics_listen = p.metrics_listen,
+		.metrics_top = (unsigned)p.metrics_top.value,
+		.ipfix_collector = p.ipfix_collector,
+		.ipfix_transport = p.ipfix_transport,
+	};
 	run_live_from(&p, &o.live);
+	if (p.metrics_listen && exporter_address(p.metrics_listen, SOCK_STREAM, &addr, &alen) == -EINVAL)
+		return fail(EXIT_USAGE, "--metrics-listen takes ADDR:PORT or [IPv6]:PORT, not '%s'",
+			    p.metrics_listen);
+	if (p.ipfix_collector && exporter_address(p.ipfix_collector, SOCK_DGRAM, &addr, &alen) == -EINVAL)
+		return fail(EXIT_USAGE, "--ipfix-collector takes HOST:PORT or [IPv6]:PORT, not '%s'",
+			    p.ipfix_collector);
 	attach_params_apply(&p.attach, &o.req);
 	if (!o.req.ifname && !o.no_attach)
 		err = fail(EXIT_USAGE, "run needs --lan IFACE, or lan in [iotrim] of %s (or --no-attach)",
@@ -342,6 +375,12 @@ static int run_run(const void *opts, int argc, char **argv)
 	return err;
 }
 
+static const struct param_word transport_words[] = {
+	{ "udp", IPFIX_UDP },
+	{ "tcp", IPFIX_TCP },
+	{ NULL },
+};
+
 const struct command run_command = {
 	.name = "run",
 	.hint = "--lan IFACE",
@@ -358,7 +397,11 @@ const struct command run_command = {
 	       "is --SECTION-KEY; [iotrim] database is --db, [sampling] first, every, bytes are\n"
 	       "--sample-first, --sample-every, --sample-bytes.  SIGHUP reads it again and\n"
 	       "applies sampling, interval, grace, retention and devices; other changes are\n"
-	       "logged as needing a restart.\n",
+	       "logged as needing a restart.\n"
+	       "\n"
+	       "With --metrics-listen it serves Prometheus metrics, with --ipfix-collector it\n"
+	       "sends each harvest's per-flow deltas as IPFIX; a collector that is down never\n"
+	       "holds up counting or the harvest.\n",
 	.params = (const struct param[]){
 		{ .name = "config", PARAM_STRING(struct run_params, config), .arg = "FILE",
 		  .help = "config file (default " IOTRIM_DEFAULT_CONFIG " if it exists; "
@@ -381,6 +424,15 @@ const struct command run_command = {
 		  .help = "stop by itself after SECS (tests)" },
 		{ .name = "web-listen", PARAM_STRING(struct run_params, web_listen),
 		  .arg = "ADDR:PORT", .help = "also serve the dashboard there (see iotrim serve)" },
+		{ .name = "metrics-listen", PARAM_STRING(struct run_params, metrics_listen),
+		  .arg = "ADDR:PORT", .help = "serve Prometheus metrics on http://ADDR:PORT/metrics" },
+		{ .name = "metrics-top", PARAM_U64(struct run_params, metrics_top, 1, METRICS_MAX_TOP),
+		  .arg = "N", .expect = "takes 1 to 1000",
+		  .help = "destination series per device; the rest is one \"other\" series (default 20)" },
+		{ .name = "ipfix-collector", PARAM_STRING(struct run_params, ipfix_collector),
+		  .arg = "HOST:PORT", .help = "send each harvest's per-flow deltas as IPFIX to HOST:PORT" },
+		{ .name = "ipfix-transport", PARAM_ENUM(struct run_params, ipfix_transport, transport_words),
+		  .arg = "udp|tcp", .help = "IPFIX over UDP (default) or TCP" },
 		ATTACH_PARAMS(struct run_params, attach),
 		{ .name = "sample-first", PARAM_U64(struct run_params, sample_first, 0, SAMPLE_FIRST_MAX),
 		  .arg = "K", .help = "payload sampling, as iotrim set --sample-first (at the start "
@@ -407,6 +459,8 @@ const struct command run_command = {
 	},
 	.opts_size = sizeof(struct run_params),
 	.defaults = &(const struct run_params){
+		.metrics_top = { .value = METRICS_DEFAULT_TOP },
+		.ipfix_transport = IPFIX_UDP,
 		.interval = { .value = 10 },
 		.grace = { .value = IOTRIM_DEFAULT_GRACE_S },
 	},

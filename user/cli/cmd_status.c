@@ -17,29 +17,6 @@
 #include "history/db.h"
 #include "history/retention.h"
 
-static uint32_t map_capacity(int fd)
-{
-	struct bpf_map_info info = {};
-	uint32_t len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.max_entries : 0;
-}
-
-/* Counts entries without copying values. */
-static size_t map_fill(int fd)
-{
-	char key[64], prev[64];
-	void *prev_key = NULL;
-	size_t n = 0;
-
-	while (bpf_map_get_next_key(fd, prev_key, key) == 0) {
-		memcpy(prev, key, sizeof(prev));
-		prev_key = prev;
-		n++;
-	}
-	return n;
-}
-
 struct status_opts {
 	bool json;
 	const char *db;

@@ -19,6 +19,9 @@
 struct run_params {
 	const char *config, *lan, *db, *devices;
 	const char *web_listen;	/* the dashboard (user/web/), NULL: none */
+	const char *metrics_listen, *ipfix_collector;	/* the exporters (user/exporter/) */
+	struct param_u64 metrics_top;
+	int ipfix_transport;
 	bool no_attach;
 	struct param_u64 interval, grace, duration;
 	struct attach_params attach;

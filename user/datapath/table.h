@@ -59,6 +59,11 @@ struct snapshot {
 int snapshot_take(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 
+/* A map's max_entries (0 if unknown), and its entries, counted without copying values
+ * (keys up to 64 bytes). */
+uint32_t map_capacity(int fd);
+size_t map_fill(int fd);
+
 /* Stable snake_case names, used in text and JSON output. */
 const char *counter_name(unsigned int counter);
 

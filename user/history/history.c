@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,14 +200,91 @@ static int phase_delta(struct phase_writer *w, const struct key_text *t, const s
 /* The flow's payload counters, both directions, to the history (history/payload_store.h). */
 static int flow_payload(struct payload_writer *w, const struct key_text *t,
 			const struct flow_key *k, const struct flow_value *v, const char *boot_id,
-			int64_t last_ms)
+			int64_t last_ms, struct payload_counter *growth)
 {
 	struct payload_counter both = { 0 };
 
 	payload_add(&both, &v->payload_up);
 	payload_add(&both, &v->payload_down);
 	return payload_writer_add(w, t->mac, t->device_ip, t->remote_ip, k->proto, k->remote_port,
-				  boot_id, v->first_seen_ns, &both, last_ms);
+				  boot_id, v->first_seen_ns, &both, last_ms, growth);
+}
+
+/*
+ * The deltas of one harvest, kept until its transaction commits so that a
+ * sink never sees growth that a rollback will hand out again.  Compact (the
+ * key binary, the text made at delivery): a harvest of every flow of a full
+ * table keeps them all.
+ */
+struct pending_delta {
+	struct flow_key key;
+	struct delta d;
+	struct payload_counter payload;
+	int64_t first_ms, last_ms;
+	char *name;
+};
+
+struct pending_deltas {
+	struct pending_delta *items;
+	size_t len, cap;
+};
+
+static int pending_add(struct pending_deltas *p, const struct flow_key *k, const struct delta *d,
+		       const struct payload_counter *payload, const char *name, int64_t first_ms,
+		       int64_t last_ms)
+{
+	struct pending_delta *x;
+
+	if (p->len == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+
+		x = realloc(p->items, cap * sizeof(*x));
+		if (!x)
+			return -ENOMEM;
+		p->items = x;
+		p->cap = cap;
+	}
+	x = &p->items[p->len];
+	*x = (struct pending_delta){ .key = *k, .d = *d, .payload = *payload,
+				     .first_ms = first_ms, .last_ms = last_ms, .name = strdup(name) };
+	if (!x->name)
+		return -ENOMEM;
+	p->len++;
+	return 0;
+}
+
+static void pending_deliver(struct pending_deltas *p, const struct harvest_sink *sink)
+{
+	for (size_t i = 0; i < p->len; i++) {
+		const struct pending_delta *x = &p->items[i];
+		struct harvest_delta out = {
+			.key = x->key,
+			.name = x->name,
+			.packets_up = x->d.packets_up,
+			.bytes_up = x->d.bytes_up,
+			.packets_down = x->d.packets_down,
+			.bytes_down = x->d.bytes_down,
+			.restarted = x->d.restarted,
+			.payload = x->payload,
+			.first_ms = x->first_ms,
+			.last_ms = x->last_ms,
+		};
+		struct key_text t;
+
+		history_key_text(&x->key, &t);
+		memcpy(out.device_mac, t.mac, sizeof(t.mac));
+		memcpy(out.device_ip, t.device_ip, sizeof(t.device_ip));
+		memcpy(out.remote_ip, t.remote_ip, sizeof(t.remote_ip));
+		sink->flow(sink->ctx, &out);
+	}
+}
+
+static void pending_free(struct pending_deltas *p)
+{
+	for (size_t i = 0; i < p->len; i++)
+		free(p->items[i].name);
+	free(p->items);
+	memset(p, 0, sizeof(*p));
 }
 
 #define STATE_SELECT                                                                    \
@@ -216,7 +294,14 @@ static int flow_payload(struct payload_writer *w, const struct key_text *t,
 
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
 {
+	return history_harvest_to(db, flows, NULL, r);
+}
+
+int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
+		       const struct harvest_sink *sink, struct harvest_result *r)
+{
 	sqlite3_stmt *sel = NULL, *up_state = NULL, *up_hist = NULL, *names = NULL;
+	struct pending_deltas pending = { 0 };
 	struct phase_writer phases = { 0 };
 	struct payload_writer payload = { 0 };
 	char boot_id[40];
@@ -259,9 +344,11 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		const struct flow_key *k = &flows->items[i].key;
 		const struct flow_value *v = &flows->items[i].value;
 		char name[FLOW_NAMES_MAX], source[4];
+		struct payload_counter payload_growth;
 		struct key_text t;
 		struct delta d;
 		int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns);
+		int64_t first_ms;
 
 		history_key_text(k, &t);
 		bind_key(sel, &t, k);
@@ -271,6 +358,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 			continue;
 		r->changed++;
 		r->restarted += d.restarted;
+		first_ms = d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
 		/* The delta's bytes were counted up to last_seen: the names valid then. */
 		names_at(names, t.mac, t.remote_ip, last_ms, sni_port_of(k), name, source);
 
@@ -280,16 +368,16 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 		sqlite3_bind_int64(up_hist, 8, (int64_t)d.bytes_up);
 		sqlite3_bind_int64(up_hist, 9, (int64_t)d.packets_down);
 		sqlite3_bind_int64(up_hist, 10, (int64_t)d.bytes_down);
-		sqlite3_bind_int64(up_hist, 11,
-				   d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms);
+		sqlite3_bind_int64(up_hist, 11, first_ms);
 		sqlite3_bind_int64(up_hist, 12, last_ms);
 		if (sqlite3_step(up_hist) != SQLITE_DONE)
 			goto rollback;
 		sqlite3_reset(up_hist);
-		if (phase_delta(&phases, &t, k, name, &d,
-				d.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms, last_ms))
+		if (phase_delta(&phases, &t, k, name, &d, first_ms, last_ms))
 			goto rollback;
-		if (flow_payload(&payload, &t, k, v, boot_id, last_ms))
+		if (flow_payload(&payload, &t, k, v, boot_id, last_ms, &payload_growth))
+			goto rollback;
+		if (sink && pending_add(&pending, k, &d, &payload_growth, name, first_ms, last_ms))
 			goto rollback;
 
 		bind_key(up_state, &t, k);
@@ -306,6 +394,8 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	err = 0;
+	if (sink)
+		pending_deliver(&pending, sink);
 	goto out;
 rollback:
 	warn("database: harvest failed: %s", sqlite3_errmsg(db));
@@ -317,20 +407,29 @@ out:
 	sqlite3_finalize(names);
 	phase_writer_close(&phases);
 	payload_writer_close(&payload);
+	pending_free(&pending);
 	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;
 }
 
 int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r)
 {
-	struct flow_table t = { 0 };
-	int err = read_flows(flows_fd, &t);
+	return history_harvest_map_to(db, flows_fd, NULL, r);
+}
 
+int history_harvest_map_to(sqlite3 *db, int flows_fd, const struct harvest_sink *sink,
+			   struct harvest_result *r)
+{
+	struct flow_table t = { 0 };
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = read_flows(flows_fd, &t);
 	if (err) {
 		warn("reading the flow table failed: %s", strerror(-err));
 		return err;
 	}
-	err = history_harvest(db, &t, r);
+	err = history_harvest_to(db, &t, sink, r);
 	flow_table_free(&t);
 	return err;
 }

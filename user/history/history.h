@@ -36,14 +36,47 @@ struct key_text {
 	char remote_ip[INET6_ADDRSTRLEN];
 };
 void history_key_text(const struct flow_key *k, struct key_text *t);
+/*
+ * One flow's growth since the last harvest, as the harvest committed it:
+ * what exporters send (user/exporter/).  Text fields as in flow_history;
+ * payload is the growth of the flow's payload class counters, both
+ * directions summed (history/payload_store.h).
+ */
+struct harvest_delta {
+	struct flow_key key;
+	char device_mac[MAC_STRLEN];
+	char device_ip[INET6_ADDRSTRLEN];
+	char remote_ip[INET6_ADDRSTRLEN];
+	const char *name;	/* the names valid at last_ms, as the row has them; "" none */
+	uint64_t packets_up, bytes_up, packets_down, bytes_down;
+	bool restarted;		/* a new map entry or a counter that began again */
+	struct payload_counter payload;
+	int64_t first_ms;	/* restarted: the flow's first packet; else last_ms */
+	int64_t last_ms;	/* the flow's last packet */
+};
+
+/*
+ * Receives every changed flow's delta of a harvest, after its transaction
+ * committed (a harvest that rolls back gives none: the next one takes the
+ * growth again).  The delta lives for the call only.
+ */
+struct harvest_sink {
+	void *ctx;
+	void (*flow)(void *ctx, const struct harvest_delta *d);
+};
 
 /* Reads /proc/sys/kernel/random/boot_id ("" if unreadable). */
 void history_boot_id(char out[40]);
 
 /* 0, or -errno after printing why. */
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r);
+/* The same, handing each committed delta to sink (NULL: none). */
+int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
+		       const struct harvest_sink *sink, struct harvest_result *r);
 /* Reads the map and harvests it; 0, or -errno after printing why. */
 int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r);
+int history_harvest_map_to(sqlite3 *db, int flows_fd, const struct harvest_sink *sink,
+			   struct harvest_result *r);
 /*
  * A live phase mark at this moment (m->at_ms set here): what the kernel
  * counted so far is harvested first, so that it goes to the phase before

@@ -73,7 +73,8 @@ static void growth(sqlite3_stmt *st, const char *boot_id, uint64_t first_seen_ns
 
 int payload_writer_add(struct payload_writer *w, const char *mac, const char *device_ip,
 		       const char *remote_ip, int proto, int port, const char *boot_id,
-		       uint64_t first_seen_ns, const struct payload_counter *c, int64_t last_ms)
+		       uint64_t first_seen_ns, const struct payload_counter *c, int64_t last_ms,
+		       struct payload_counter *growth_out)
 {
 	const __u64 *now = (const __u64 *)c;
 	uint64_t delta[NFIELDS];
@@ -83,6 +84,8 @@ int payload_writer_add(struct payload_writer *w, const char *mac, const char *de
 
 	bind_key(w->state, mac, device_ip, remote_ip, proto, port);
 	growth(w->state, boot_id, first_seen_ns, now, delta);
+	if (growth_out)
+		memcpy(growth_out, delta, sizeof(*growth_out));
 	bind_key(w->save, mac, device_ip, remote_ip, proto, port);
 	sqlite3_bind_text(w->save, 6, boot_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(w->save, 7, (int64_t)first_seen_ns);
