@@ -57,11 +57,14 @@ failed_names=()
 
 run_one() {
 	local name=$1; shift
-	local log rc
+	local log rc start
 	log=$(mktemp)
 	echo "== $name"
+	start=$SECONDS
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	# A TAP comment, so the suite's slow tests can be found in any CI log.
+	echo "# $name took $((SECONDS - start)) s"
 	local p f s
 	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
 	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$log" | tr -d ' ')
