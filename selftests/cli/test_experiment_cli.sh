@@ -129,6 +129,11 @@ time.example:123/udp blockable'
 	else
 		tap_not_ok "camera, $s: stream is blockable-some (breaks watch)" "$got"
 	fi
+	# show replays the journal: it must end where the run ended (the last
+	# outcome settled), not one step short of it
+	shown=$("$IOTRIM" experiment show "$(jq .id <<<"$out")" --json)
+	tap_check "camera, $s: show gives the run's verdicts, done" \
+		test "$(verdicts <<<"$shown") $(jq -r .status <<<"$shown")" = "$want done"
 done
 
 # ---- the plug: needs one of two redundant time servers

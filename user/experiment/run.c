@@ -218,6 +218,8 @@ static int replay_trial(const struct exp_journal_trial *t, void *arg)
 int exp_run_replay(struct exp_run *run, char *err, size_t errlen)
 {
 	struct replay rp = { .run = run, .err = err, .errlen = errlen };
+	struct exp_request next;
+	int rc;
 
 	if (run->have_plan)
 		exp_plan_free(&run->plan);
@@ -228,7 +230,14 @@ int exp_run_replay(struct exp_run *run, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	run->have_plan = true;
-	return exp_journal_each_trial(run->db, run->id, replay_trial, &rp, err, errlen);
+	rc = exp_journal_each_trial(run->db, run->id, replay_trial, &rp, err, errlen);
+	/* The planner settles the last outcome (a conflict found, the run done)
+	 * when asked for the next trial, and asking again without a record asks
+	 * for the same one: ask, so show and report get the verdicts a live run
+	 * ends with, and a resume the same next trial. */
+	if (!rc)
+		exp_plan_next(&run->plan, &next);
+	return rc;
 }
 
 /* ---- outputs --------------------------------------------------------------------------------- */
