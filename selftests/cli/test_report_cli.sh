@@ -36,7 +36,7 @@ expect_exit "--output" 0 "" "${R[@]}" --home de --format json --output "$WORK/r.
 tap_check "the output is one JSON object" test "$(jq -r type "$WORK/r.json")" = object
 keys=$(jq -r '.devices[0] | keys_unsorted | join(",")' "$WORK/r.json")
 tap_check "device keys" test "$keys" = \
-	"device_mac,name,category,bytes_up,bytes_down,countries,country_shares,parties,party_shares,payload_shares,tls_versions,tls_deprecated,phases,destinations,security"
+	"device_mac,name,category,bytes_up,bytes_down,countries,country_shares,parties,party_shares,payload_shares,tls_versions,tls_deprecated,phases,destinations,security,experiment"
 tap_check "overall keys" test "$(jq -r '.overall | keys_unsorted | join(",")' "$WORK/r.json")" = \
 	"bytes_up,bytes_down,countries,country_shares,country_shares_normalised,abroad_share,other_continent_share,home_continent"
 tap_check "shares leave local out" test "$(jq -r '.devices[0].country_shares | "\(.DE) \(.CN)"' "$WORK/r.json")" = "0.5 0.5"
@@ -46,4 +46,118 @@ tap_check "local bytes are listed" test "$(jq -r .devices[0].parties.local "$WOR
 tap_check "category normalised" test \
 	"$(jq -r '.categories[0] | "\(.category) \(.devices) \(.country_shares_normalised.CN)"' "$WORK/r.json")" = "camera 1 0.5"
 expect_exit "markdown escapes names" 0 'cam \\\*1\\\*' "${R[@]}" --format md
+
+# ---- the latest experiment: a camera whose needs the sim scripts below define.
+# watch needs the API and the stream; snapshot the API and one of two time
+# servers; the rest (a name with HTML in it, a bare address) nobody needs.
+CAM=02:00:00:00:00:41
+mkdir -p "$WORK/sim" "$WORK/witness"
+cp selftests/cli/simlib.sh "$WORK/"
+cat >"$WORK/sim/observed" <<'END'
+api.cam.example tcp 443 203.0.113.10 50000
+stream.cam.example tcp 443 203.0.113.20 90000
+time1.example udp 123 203.0.113.12 300
+time2.example udp 123 203.0.113.13 200
+ads<i>.example tcp 80 203.0.113.31 100
+- icmp 0 203.0.113.11 40
+END
+cat >"$WORK/cam.sh" <<'END'
+#!/bin/sh
+. ./simlib.sh
+case $1 in
+watch) sim_reach api.cam.example 203.0.113.10 6 443 && sim_reach stream.cam.example 203.0.113.20 6 443 ;;
+snapshot) sim_reach api.cam.example 203.0.113.10 6 443 &&
+	{ sim_reach time1.example 203.0.113.12 17 123 || sim_reach time2.example 203.0.113.13 17 123; } ;;
+esac
+END
+chmod +x "$WORK/cam.sh"
+# experiment FILE MAC LINES...: runs it on the sim backend
+experiment() {
+	local f=$1 mac=$2
+	shift 2
+	printf '[device]\nmac = %s\n[run]\nrepetitions = 3\nboot_wait = 0\nsettle = 0\ntimeout = 5\n' \
+		"$mac" >"$f"
+	printf '%s\n' "$@" >>"$f"
+	IOTRIM_EXPERIMENT_BACKEND=sim:$WORK/sim SIM_DIR=$WORK/sim "$IOTRIM" experiment run "$f" \
+		>/dev/null 2>"$WORK/exp.err"
+}
+experiment "$WORK/cam.ini" $CAM '[function watch]' 'check = ./cam.sh watch' \
+	'[function snapshot]' 'check = ./cam.sh snapshot'
+# a plug whose check never works: the baseline aborts, nothing is validated
+experiment "$WORK/plug.ini" 02:00:00:00:00:42 '[function on]' 'check = false'
+sqlite3 "$IOTRIM_DB" "INSERT INTO flow_history VALUES
+ ('$CAM','192.0.2.41','203.0.113.10',6,443,'api.cam.example',1,300,1,700,1000,2000),
+ ('02:00:00:00:00:42','192.0.2.42','203.0.113.30',6,443,'',1,30,1,70,1000,2000)"
+
+"${R[@]}" --format json --output "$WORK/x.json"
+exp_of() { jq -c --arg m "$1" '.devices[] | select(.device_mac == $m) | .experiment' "$WORK/x.json"; }
+got=$(exp_of $CAM | jq -r '.verdicts[] | "\(.destination) \(.verdict) \(.breaks | join("+"))"' | sort)
+want='203.0.113.11/icmp blockable 
+ads<i>.example:80 blockable 
+api.cam.example:443 unblockable watch+snapshot
+stream.cam.example:443 blockable-some watch
+time1.example:123/udp blockable 
+time2.example:123/udp blockable '
+if [ "$got" = "$want" ] && [ "$(exp_of $CAM | jq -r .status)" = done ]; then
+	tap_ok "experiment: the camera's verdicts, from its needs"
+else
+	tap_not_ok "experiment: the camera's verdicts, from its needs" "$got" "$(tail -3 "$WORK/exp.err")"
+fi
+# Either time server alone is blockable, not both: one stays allowed.
+kept=$(exp_of $CAM | jq -r '[.verdicts[] | select(.conflict and .kept) | .destination] | join(" ")')
+case $kept in
+time1.example:123/udp) drop=time2.example ip=203.0.113.13 ;;
+time2.example:123/udp) drop=time1.example ip=203.0.113.12 ;;
+*) drop=none ip=none ;;
+esac
+tap_check "experiment: the two time servers conflict, one kept ($kept)" test "$drop" != none
+got=$(exp_of $CAM | jq -r '.blocklist[]' | sort)
+want=$(sort <<END
+$CAM name ads<i>.example drop
+$CAM ip 203.0.113.31 tcp 80 drop
+$CAM ip 203.0.113.11 icmp drop
+$CAM name $drop drop
+$CAM ip $ip udp 123 drop
+END
+)
+if [ "$got" = "$want" ]; then
+	tap_ok "experiment: the blocklist blocks what nothing needs"
+else
+	tap_not_ok "experiment: the blocklist blocks what nothing needs" "$got"
+fi
+# The witness: the simulated camera itself, with the blocklist in force.
+in_force() {	# blocklist lines on stdin -> sim rules, in force for 10 minutes
+	awk -v end=$(($(date +%s%3N) + 600000)) '{ p = 0; port = 0
+		if ($2 == "ip") { p = $4 == "tcp" ? 6 : $4 == "udp" ? 17 : $4 == "icmp" ? 1 : -1; if (NF == 6) port = $5 }
+		print "r" NR, $1, $2, $3, p, port, "drop", end, "witness" }' >"$WORK/witness/rules"
+}
+both_work() {
+	(cd "$WORK" && export SIM_DIR=$WORK/witness SIM_MAC=$CAM && ./cam.sh watch && ./cam.sh snapshot)
+}
+exp_of $CAM | jq -r '.blocklist[]' | in_force
+tap_check "experiment: with the blocklist in force, watch and snapshot work" both_work
+{ exp_of $CAM | jq -r '.blocklist[]'; echo "$CAM name api.cam.example drop"; } | in_force
+if both_work; then
+	tap_not_ok "the witness fails when the API is blocked too"
+else
+	tap_ok "the witness fails when the API is blocked too"
+fi
+tap_check "a device without an experiment: null" \
+	test "$(exp_of 02:00:00:00:00:31)" = null
+tap_check "an aborted run: no validated blocklist" \
+	test "$(exp_of 02:00:00:00:00:42 | jq -c '[.status, .blocklist]')" = '["aborted",null]'
+"${R[@]}" >"$WORK/x.txt"
+tap_check "text: no experiment run" grep -qx '    no experiment run' "$WORK/x.txt"
+tap_check "text: a verdict and what it breaks" \
+	grep -q '^      stream.cam.example:443 blockable-some, breaks watch,' "$WORK/x.txt"
+tap_check "text: the blocklist" grep -qx "      $CAM ip 203.0.113.11 icmp drop" "$WORK/x.txt"
+tap_check "text: the aborted run's blocklist is not validated" \
+	grep -q 'blocklist: not validated (the run is aborted)' "$WORK/x.txt"
+"${R[@]}" --format md >"$WORK/x.md"
+tap_check "markdown: destinations escaped" grep -qF '   - ads\<i\>\.example:80 blockable' "$WORK/x.md"
+"${R[@]}" --format html >"$WORK/x.html"
+tap_check "html: the verdicts table, the name escaped" grep -qF \
+	'<tr><td>ads&lt;i&gt;.example:80</td><td class="verdict-blockable">blockable</td>' "$WORK/x.html"
+tap_check "html: no markup from a name" bash -c "! grep -qF 'ads<i>' '$WORK/x.html'"
+tap_check "html: no experiment run, said" grep -qF 'No experiment run.' "$WORK/x.html"
 tap_done

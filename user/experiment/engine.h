@@ -109,6 +109,18 @@ void exp_run_set_status(struct exp_run *run, const char *status, const char *mes
 void exp_report_markdown(const struct exp_run *run, FILE *out);
 void exp_report_json(const struct exp_run *run, FILE *out);
 int exp_write_blocklist(const struct exp_run *run, const char *path);
+/* "done", "aborted" or "incomplete": how far the replayed plan got. */
+const char *exp_run_outcome(const struct exp_run *run);
+/*
+ * The deny entries of the blocklist that keeps every functionality working
+ * (the destinations found blockable and validated together, conflicts
+ * resolved), as the blocklist file holds them: the count, or -ENOMEM /
+ * -E2BIG; *out is malloc'd.  Validated only when the outcome is "done".
+ */
+int exp_blocklist_rules(const struct exp_run *run, struct exp_rule **out);
+/* One of them as a line of the file (`iotrim block import`): "MAC KIND VALUE [PROTO [PORT]] ACTION". */
+#define EXP_BLOCKLIST_LINE_MAX (EXP_NAME_MAX + 96)
+void exp_blocklist_line(const struct exp_run *run, const struct exp_rule *r, char *out, size_t len);
 int exp_write_mud(const struct exp_run *run, const char *path);
 
 #endif

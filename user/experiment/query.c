@@ -56,6 +56,25 @@ int exp_query_state(sqlite3 *db, int64_t id, struct exp_state *s)
 	return rc;
 }
 
+int exp_query_latest(sqlite3 *db, const char *device_mac, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int rc = -ENOENT;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM experiments WHERE device_mac = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		pr_error("database: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, device_mac, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int exp_query_device_busy(sqlite3 *db, const char *db_file, const uint8_t mac[6],
 			  int64_t *busy_id)
 {

@@ -21,6 +21,9 @@ struct exp_state {
 };
 int exp_query_state(sqlite3 *db, int64_t id, struct exp_state *s);
 
+/* The device's latest run ("aa:bb:.."), by id: 0, -ENOENT for none, or -EIO. */
+int exp_query_latest(sqlite3 *db, const char *device_mac, int64_t *id);
+
 /*
  * Another run of the device that a live process holds (db_file names the
  * locks): -EBUSY with its id in *busy_id, else 0.

@@ -23,7 +23,7 @@ static void results(const struct exp_run *run, struct exp_dest_result *res)
 	exp_verdicts(&run->plan, res);
 }
 
-static const char *status_of(const struct exp_run *run)
+const char *exp_run_outcome(const struct exp_run *run)
 {
 	switch (run->plan.phase) {
 	case EXP_PH_DONE: return "done";
@@ -72,7 +72,7 @@ void exp_report_markdown(const struct exp_run *run, FILE *out)
 		     "%.0f s; status %s.\n\n",
 		exp_strategy_name(run->cfg.strategy), run->cfg.repetitions,
 		exp_action_name(run->cfg.action), p->trials, p->baseline_runs, exp_run_wall_ms(run) / 1000.0,
-		status_of(run));
+		exp_run_outcome(run));
 	fprintf(out, "Baseline (nothing blocked):");
 	for (unsigned f = 0; f < run->cfg.nfuncs; f++)
 		fprintf(out, "%s %s %u/%u", f ? "," : "", run->cfg.funcs[f].name, p->base_ok[f],
@@ -135,7 +135,7 @@ void exp_report_json(const struct exp_run *run, FILE *out)
 	json_string(&j, "strategy", exp_strategy_name(run->cfg.strategy));
 	json_string(&j, "action", exp_action_name(run->cfg.action));
 	json_u64(&j, "repetitions", run->cfg.repetitions);
-	json_string(&j, "status", status_of(run));
+	json_string(&j, "status", exp_run_outcome(run));
 	json_u64(&j, "trials_run", p->trials);
 	json_u64(&j, "baseline_runs", p->baseline_runs);
 	json_double(&j, "wall_seconds", exp_run_wall_ms(run) / 1000.0);
@@ -253,28 +253,50 @@ static int commit_tmp(FILE *f, const char *tmp, const char *path)
 
 /* ---- blocklist ------------------------------------------------------------------- */
 
-int exp_write_blocklist(const struct exp_run *run, const char *path)
+int exp_blocklist_rules(const struct exp_run *run, struct exp_rule **out)
 {
 	struct exp_dest_result res[EXP_MAX_DESTS];
 	struct exp_set set = { 0 };
-	struct exp_rule *rules;
-	char mac[MAC_STRLEN], tmp[4300];
 	int n;
-	FILE *f;
 
 	results(run, res);
 	for (unsigned d = 0; d < run->ndest; d++)
 		if (res[d].in_blocklist)
 			exp_set_add(&set, d);
-	rules = calloc(EXP_MAX_RULES, sizeof(*rules));
-	if (!rules)
+	*out = calloc(EXP_MAX_RULES, sizeof(**out));
+	if (!*out)
 		return -ENOMEM;
+	/* without a backend (a report), as the backends that can do it: scoped to the port */
 	n = exp_rules_for_set(run->dests, run->ndest, &set, run->be ? run->be->port_scoped : true,
-			      rules, EXP_MAX_RULES);
+			      *out, EXP_MAX_RULES);
 	if (n < 0) {
-		free(rules);
+		free(*out);
+		*out = NULL;
 		return -E2BIG;
 	}
+	return n;
+}
+
+void exp_blocklist_line(const struct exp_run *run, const struct exp_rule *r, char *out, size_t len)
+{
+	char mac[MAC_STRLEN], text[EXP_NAME_MAX + 64];
+
+	format_mac(run->cfg.mac, mac);
+	exp_rule_format(r, text, sizeof(text));
+	snprintf(out, len, "%s %s %s", mac, text, exp_action_name(run->cfg.action));
+}
+
+int exp_write_blocklist(const struct exp_run *run, const char *path)
+{
+	struct exp_dest_result res[EXP_MAX_DESTS];
+	struct exp_rule *rules;
+	char mac[MAC_STRLEN], tmp[4300];
+	int n = exp_blocklist_rules(run, &rules);
+	FILE *f;
+
+	if (n < 0)
+		return n;
+	results(run, res);
 	format_mac(run->cfg.mac, mac);
 	f = open_tmp(path, tmp, sizeof(tmp));
 	if (!f) {
@@ -288,7 +310,7 @@ int exp_write_blocklist(const struct exp_run *run, const char *path)
 	for (unsigned d = 0; d < run->ndest; d++) {
 		char label[EXP_LABEL_MAX];
 
-		if (exp_set_has(&set, d)) {
+		if (res[d].in_blocklist) {
 			exp_dest_label(&run->dests[d], label);
 			fprintf(f, "#   %s\n", label);
 		}
@@ -296,10 +318,10 @@ int exp_write_blocklist(const struct exp_run *run, const char *path)
 	fprintf(f, "# apply with: iotrim block import %s\n"
 		   "# DEVICE KIND VALUE [PROTO [PORT]] ACTION\n", path);
 	for (int i = 0; i < n; i++) {
-		char text[EXP_NAME_MAX + 64];
+		char line[EXP_BLOCKLIST_LINE_MAX];
 
-		exp_rule_format(&rules[i], text, sizeof(text));
-		fprintf(f, "%s %s %s\n", mac, text, exp_action_name(run->cfg.action));
+		exp_blocklist_line(run, &rules[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
 	}
 	free(rules);
 	return commit_tmp(f, tmp, path);

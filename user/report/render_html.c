@@ -249,6 +249,7 @@ void report_html(const struct report *r, FILE *out)
 		security_cert_html(out, r, d);
 		security_plaintext_html(out, d);
 		security_tls_html(out, &r->tls_audit, d->label.mac, html_escape);
+		report_experiment_html(out, &d->experiment, html_escape);
 		fputs("</section>\n", out);
 	}
 	fputs("<section id=\"categories\"><h2>Categories</h2><p>Country shares normalised per "

@@ -133,6 +133,7 @@ static void device_object(struct json *j, const struct report *r, const struct r
 	security_plaintext_json(j, d);
 	security_tls_json(j, &r->tls_audit, l->mac);
 	json_object_end(j);
+	report_experiment_json(j, &d->experiment);
 	json_object_end(j);
 }
 

@@ -160,6 +160,10 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 	security_plaintext_text(out, d, st->md, st->md ? st->item : "    ");
 	security_tls_text(out, &r->tls_audit, l->mac, st->md ? st->item : "    ",
 			  st->md ? md_escape : NULL);
+	fprintf(out, "\n%sExperiment\n\n", st->md ? st->h3 : "  ");
+	report_experiment_text(out, &d->experiment, st->md ? st->item : "    ",
+			       st->md ? md_escape : NULL);
+	fputs("\n", out);
 }
 
 static void render(const struct report *r, FILE *out, const struct style *st)

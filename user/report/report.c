@@ -197,6 +197,7 @@ static int add_device(struct report *r, sqlite3 *db, struct device_config *conf,
 	struct report_device *d, *grown;
 	struct phase_ctx pc;
 	struct device_label label;
+	int err;
 
 	if (device_label_get(db, conf, mac, &label))
 		return -EIO;
@@ -236,6 +237,8 @@ static int add_device(struct report *r, sqlite3 *db, struct device_config *conf,
 		return pc.err ? pc.err : -EIO;
 	if (plain_audit_count(db, mac, &d->plaintext_audits))
 		return -EIO;
+	if ((err = report_experiment_load(db, mac, &d->experiment)))
+		return err;
 	return plain_findings_list(db, 0, mac, &d->plaintext);
 }
 
@@ -320,6 +323,7 @@ void report_free(struct report *r)
 	for (size_t i = 0; i < r->ndevices; i++) {
 		free(r->devices[i].phases);
 		plain_findings_free(&r->devices[i].plaintext);
+		report_experiment_free(&r->devices[i].experiment);
 	}
 	free(r->devices);
 	free(r->categories);

@@ -28,6 +28,7 @@
 #include "datapath/payload.h"
 #include "history/device_labels.h"
 #include "history/phase.h"
+#include "report/experiments.h"
 #include "report/security_tls.h"
 
 struct report_options {
@@ -63,6 +64,7 @@ struct report_device {
 	size_t first_dest, ndests;	/* into report.dests, most bytes first */
 	unsigned plaintext_audits;	/* `iotrim audit plaintext` runs of the device */
 	struct plain_findings plaintext;	/* their findings, merged by value */
+	struct report_experiment experiment;	/* the latest run's verdicts and blocklist */
 };
 
 struct report_category {
