@@ -31,6 +31,23 @@ expect_exit "phase none is no report phase" 2 "unknown phase" "${R[@]}" --phase 
 expect_exit "until before since" 2 "before --since" "${R[@]}" --since 2026-01-02T00:00:00Z --until 2026-01-01T00:00:00Z
 expect_exit "text says the home is unknown" 0 "home country: unknown" "${R[@]}"
 
+# The home country from the config file's [report] section; run's keys are
+# no business of the report, the command line wins.
+printf '[iotrim]\nlan = eth0\n[report]\nhome = de\n' >"$WORK/home.conf"
+tap_check "home from the config file" test \
+	"$("${R[@]}" --config "$WORK/home.conf" --format json | jq -r '"\(.home) \(.overall.abroad_share)"')" = "DE 0.5"
+tap_check "--home wins over the file" test \
+	"$("${R[@]}" --config "$WORK/home.conf" --home cn --format json | jq -r .home)" = CN
+tap_check "config check counts the [report] key" grep -q "ok (2 keys)" <("$IOTRIM" config check "$WORK/home.conf")
+printf '[report]\nhome = Germany\n' >"$WORK/badhome.conf"
+expect_exit "a bad home in the file: its line" 2 "badhome.conf:2: bad home country 'Germany'" \
+	"${R[@]}" --config "$WORK/badhome.conf"
+expect_exit "config check finds it too" 2 "badhome.conf:2: bad home country 'Germany'" \
+	"$IOTRIM" config check "$WORK/badhome.conf"
+printf '[report]\nhomeland = DE\n' >"$WORK/badkey.conf"
+expect_exit "an unknown [report] key" 2 "unknown key 'homeland' in .report. .no option --homeland; see iotrim report --help" \
+	"$IOTRIM" config check "$WORK/badkey.conf"
+
 echo stale >"$WORK/r.json"
 expect_exit "--output" 0 "" "${R[@]}" --home de --format json --output "$WORK/r.json"
 tap_check "the output is one JSON object" test "$(jq -r type "$WORK/r.json")" = object

@@ -47,7 +47,7 @@ static int run_check(const void *opts, int argc, char **argv)
 		json_object_begin(&j, NULL);
 		json_string(&j, "file", path);
 		json_bool(&j, "ok", cfg.nerrors == 0);
-		json_u64(&j, "keys", cfg.nentries);
+		json_u64(&j, "keys", cfg.nentries + cfg.nsection_keys);
 		json_array_begin(&j, "errors");
 		for (size_t i = 0; i < cfg.nerrors; i++) {
 			json_object_begin(&j, NULL);
@@ -62,7 +62,7 @@ static int run_check(const void *opts, int argc, char **argv)
 		json_object_end(&j);
 		json_finish(&j);
 	} else if (!cfg.nerrors) {
-		printf("%s: ok (%zu keys)\n", path, cfg.nentries);
+		printf("%s: ok (%zu keys)\n", path, cfg.nentries + cfg.nsection_keys);
 	} else {
 		config_print_errors(&cfg);
 	}

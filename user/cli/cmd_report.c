@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/config.h"
 #include "history/db.h"
 #include "history/phase.h"
 #include "report/report.h"
@@ -22,7 +23,7 @@ static const struct param_word format_words[] = {
 
 struct report_opts {
 	struct param_mac device;
-	const char *category, *phase, *home, *output, *db, *devices, *providers;
+	const char *config, *category, *phase, *home, *output, *db, *devices, *providers;
 	int64_t since_ms, until_ms;
 	int format;			/* enum report_format */
 	struct geo_options geo;
@@ -43,6 +44,26 @@ static int param_phase(const struct param *p, const char *arg, void *field)
 	if (!phase_name_valid(arg) || !strcmp(arg, "none"))
 		return fail(EXIT_USAGE, "unknown phase '%s' (setup, interaction, idle or deletion)",
 			    arg);
+	*(const char **)field = arg;
+	return EXIT_OK;
+}
+
+static bool home_valid(const char *cc)
+{
+	return strlen(cc) == 2 && isalpha((unsigned char)cc[0]) && isalpha((unsigned char)cc[1]);
+}
+
+static int bad_home(const char *cc)
+{
+	return fail(EXIT_USAGE, "bad home country '%s' (an ISO 3166 code such as DE)", cc);
+}
+
+/* --home: checked here, so the config file's [report] home is, with its line. */
+static int param_home(const struct param *p, const char *arg, void *field)
+{
+	(void)p;
+	if (!home_valid(arg))
+		return bad_home(arg);
 	*(const char **)field = arg;
 	return EXIT_OK;
 }
@@ -74,9 +95,29 @@ static int write_report(const struct report *r, enum report_format f, const char
 	return EXIT_OK;
 }
 
+static int report_with(const struct report_opts *ro);
+
+/* The config file's [report] section fills what the command line left unset. */
 static int run_report(const void *opts, int argc, char **argv)
 {
-	const struct report_opts *ro = opts;
+	struct report_opts ro = *(const struct report_opts *)opts;
+	struct config cfg;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (config_load(&report_command, ro.config, &ro, &cfg)) {
+		config_print_errors(&cfg);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	rc = report_with(&ro);
+	config_free(&cfg);	/* ro's strings point into it */
+	return rc;
+}
+
+static int report_with(const struct report_opts *ro)
+{
 	const char *dbpath = ro->db ? ro->db : db_path();
 	const char *home = env_or(ro->home, "IOTRIM_HOME", "");
 	struct report_options o = { .category = ro->category, .phase = ro->phase,
@@ -89,17 +130,14 @@ static int run_report(const void *opts, int argc, char **argv)
 	sqlite3 *db;
 	int err;
 
-	(void)argc;
-	(void)argv;
 	if (ro->device.set) {
 		format_mac(ro->device.addr, only);
 		o.only_mac = only;
 	}
 	if (o.since_ms && o.until_ms && o.until_ms < o.since_ms)
 		return fail(EXIT_USAGE, "--until is before --since");
-	if (*home && (strlen(home) != 2 || !isalpha((unsigned char)home[0]) ||
-		      !isalpha((unsigned char)home[1])))
-		return fail(EXIT_USAGE, "bad home country '%s' (an ISO 3166 code such as DE)", home);
+	if (*home && !home_valid(home))
+		return bad_home(home);	/* $IOTRIM_HOME */
 	for (int i = 0; home[i]; i++)
 		o.home[i] = (char)toupper((unsigned char)home[i]);
 
@@ -133,6 +171,9 @@ const struct command report_command = {
 	       "shares; TLS versions (deprecated ones flagged); lifecycle phases; and the\n"
 	       "destinations.  Shares are of bytes up + down with local traffic left out.\n",
 	.params = (const struct param[]){
+		{ .name = "config", PARAM_STRING(struct report_opts, config), .arg = "FILE",
+		  .help = "config file whose [report] keys are these options (default "
+			  IOTRIM_DEFAULT_CONFIG " if it exists; /dev/null for none)" },
 		{ .name = "device", PARAM_MAC(struct report_opts, device),
 		  .help = "only this device" },
 		{ .name = "category", PARAM_STRING(struct report_opts, category), .arg = "C",
@@ -143,8 +184,9 @@ const struct command report_command = {
 		  .arg = "T", .help = "flows active from T on (RFC 3339) count whole" },
 		{ .name = "until", PARAM_CUSTOM(struct report_opts, until_ms, param_time),
 		  .arg = "T", .help = "flows active until T (RFC 3339) count whole" },
-		{ .name = "home", PARAM_STRING(struct report_opts, home), .arg = "CC",
-		  .help = "home country (ISO 3166 code; default $IOTRIM_HOME)" },
+		{ .name = "home", PARAM_CUSTOM(struct report_opts, home, param_home), .arg = "CC",
+		  .help = "home country (ISO 3166 code; default [report] home in the config "
+			  "file, else $IOTRIM_HOME)" },
 		{ .name = "format", PARAM_ENUM(struct report_opts, format, format_words),
 		  .arg = "FORMAT",
 		  .help = "text (default), md (Markdown), json (see iotrim(8)) or html (one "

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/config.h"
 #include "common/ini.h"
 
@@ -21,6 +22,23 @@ static const struct {
 	{ "sampling", "bytes", "sample-bytes" },
 };
 
+/*
+ * Sections named after a command hold that command's options, KEY as --KEY
+ * ([report] home is `iotrim report --home`); every other section is run's.
+ * The command reads its section alone; run (and so `config check`) checks
+ * the keys of all of them.
+ */
+static const struct command *const section_commands[] = { &report_command };
+#define NSECTION_COMMANDS (sizeof(section_commands) / sizeof(section_commands[0]))
+
+static int section_command(const char *section)
+{
+	for (size_t i = 0; i < NSECTION_COMMANDS; i++)
+		if (!strcmp(section, section_commands[i]->name))
+			return (int)i;
+	return -1;
+}
+
 struct reading {
 	const struct command *cmd;
 	struct config *cfg;
@@ -28,6 +46,7 @@ struct reading {
 	void *opts;
 	uint64_t skip;
 	bool syntax_only;	/* the passes after the first: only syntax errors */
+	uint64_t section_set[NSECTION_COMMANDS];	/* run: keys seen in command sections */
 	int err;		/* -ENOMEM */
 };
 
@@ -80,16 +99,40 @@ static bool flag_value(const char *v, bool *on)
 	return false;
 }
 
+/* Run reading another command's key: its value through the option's parser, then dropped. */
+static int check_only(struct reading *r, const struct command *owner, const struct param *p,
+		      size_t idx, int line, const char *value)
+{
+	char msg[sizeof(r->cfg->errors->msg)];
+	void *scratch = calloc(1, owner->opts_size);
+
+	if (!scratch) {
+		r->err = -ENOMEM;
+		return 0;
+	}
+	r->section_set[section_command(owner->name)] |= 1ULL << idx;
+	r->cfg->nsection_keys++;
+	fail_capture(msg, sizeof(msg));
+	if (params_store(p, p->kind == PARAM_KIND_FLAG ? NULL : value, scratch) != EXIT_OK)
+		add_error(r->cfg, line, "%s", msg);
+	fail_capture(NULL, 0);
+	free(scratch);
+	return 1;
+}
+
 static int on_entry(void *user, const char *section, const char *key, const char *value)
 {
 	struct reading *r = user;
 	struct config *cfg = r->cfg;
 	int line = r->text.line;
 	char option[256] = "", msg[sizeof(cfg->errors->msg)];
+	const struct command *owner;
 	const struct param *p;
 	struct config_entry *more, *e;
 	bool on = true;
+	uint64_t *seen;
 	size_t idx;
+	int sc;
 
 	if (r->syntax_only || r->err)
 		return 1;
@@ -98,18 +141,28 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			  key);
 		return 1;
 	}
-	p = param_of(r, section, key, option, sizeof(option));
+	sc = section_command(section);
+	owner = sc < 0 ? &run_command : section_commands[sc];
+	if (owner != r->cmd && r->cmd != &run_command)
+		return 1;	/* run's keys, or another command's */
+	if (sc < 0) {
+		p = param_of(r, section, key, option, sizeof(option));
+	} else {
+		snprintf(option, sizeof(option), "%s", key);
+		p = params_find(owner, option);
+	}
 	if (!p || !p->help) {
 		add_error(cfg, line, "unknown key '%s' in [%s] (no option --%s; see iotrim %s --help)",
-			  key, section, option, r->cmd->name);
+			  key, section, option, owner->name);
 		return 1;
 	}
 	if (!strcmp(p->name, CONFIG_OPTION)) {
 		add_error(cfg, line, "'%s' cannot name another config file", key);
 		return 1;
 	}
-	idx = p - r->cmd->params;
-	if (cfg->set & (1ULL << idx)) {
+	idx = p - owner->params;
+	seen = owner == r->cmd ? &cfg->set : &r->section_set[sc];
+	if (*seen & (1ULL << idx)) {
 		add_error(cfg, line, "duplicate key '%s' in [%s] (--%s is set above; an indented line continues the one above)",
 			  key, section, p->name);
 		return 1;
@@ -122,6 +175,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		add_error(cfg, line, "%s is yes or no, not '%s'", key, value);
 		return 1;
 	}
+	if (owner != r->cmd)
+		return check_only(r, owner, p, idx, line, value);
 	more = realloc(cfg->entries, (cfg->nentries + 1) * sizeof(*more));
 	if (more)
 		cfg->entries = more;

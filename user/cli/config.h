@@ -3,7 +3,9 @@
  * The config file (/etc/iotrim/iotrim.conf, README "Config file"): INI
  * whose keys are a command's options.  [iotrim] KEY is --KEY, [SECTION]
  * KEY is --SECTION-KEY (a few aliases read better: [iotrim] database is
- * --db, [sampling] first is --sample-first), and each value goes through
+ * --db, [sampling] first is --sample-first) of `iotrim run`, except in a
+ * section named after another command ([report]): there KEY is that
+ * command's --KEY, read by it alone.  Each value goes through
  * the option's own parser, so an option added to the command is a key with
  * no code here.  Options given on the command line win over the file.
  * Every error is collected as "FILE:LINE: message".
@@ -42,6 +44,7 @@ struct config {
 	struct config_error *errors;
 	size_t nerrors;
 	uint64_t set;		/* bit i: cmd->params[i] came from the file */
+	size_t nsection_keys;	/* run: keys of other commands' sections, checked only */
 };
 
 /*

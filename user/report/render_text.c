@@ -182,7 +182,7 @@ static void render(const struct report *r, FILE *out, const struct style *st)
 	}
 	fputs("\n", out);
 	fprintf(out, "%shome country: %s\n\n", st->item,
-		r->opts.home[0] ? r->opts.home : "unknown (give --home CC)");
+		r->opts.home[0] ? r->opts.home : "unknown (give --home CC, or home in the config file's [report])");
 	for (size_t i = 0; i < r->ndevices; i++)
 		device_section(out, st, r, &r->devices[i]);
 	fprintf(out, "%sCategories (per-device normalised country shares)\n\n", st->h2);
