@@ -11,6 +11,7 @@
 #include "attrib/party.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "history/history.h"
 #include "history/name_store.h"
 #include "iotrim_maps.h"
@@ -92,7 +93,7 @@ struct replayer {
 	bool store_open, sampling_off;
 	uint64_t last_harvest_ns;
 	size_t next_cut;		/* index into o->harvest_at_ms */
-	double start, last_progress;
+	struct progress_pace pace;
 	const char *file;
 	unsigned said_too_big, said_failed;
 	uint8_t frame[65535 + 64];
@@ -236,12 +237,9 @@ static void run_frame(struct replayer *x, const struct capture_frame *f)
 
 static void progress(struct replayer *x)
 {
-	double now = clock_mono_s();
-
-	if (!x->o->progress || now - x->start < 1 || now - x->last_progress < 1)
+	if (!x->o->progress || !progress_due(&x->pace))
 		return;
-	x->last_progress = now;
-	x->o->progress(x->o->progress_ctx, x->file, &x->r->st, now - x->start);
+	x->o->progress(x->o->progress_ctx, x->file, &x->r->st, progress_elapsed(&x->pace));
 }
 
 /* The files' frames in capture time order, each through its program. */
@@ -344,9 +342,9 @@ int replay_run(const struct replay_opts *o, struct replay_result *r)
 		goto out;
 	}
 	clock_set_boot_translator(time_translate, r->times);
-	x->start = clock_mono_s();
+	progress_start(&x->pace);
 	err = run_files(x);
-	r->st.seconds = clock_mono_s() - x->start;
+	r->st.seconds = progress_elapsed(&x->pace);
 	r->st.events = x->a.st.events;
 	r->st.dns_answers = x->a.st.dns_responses;
 	r->st.tls_hellos = x->a.st.tls_client_hellos + x->a.st.tls_server_hellos;

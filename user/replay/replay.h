@@ -36,7 +36,7 @@ struct replay_stats {
 	double seconds;			/* wall time of the replay */
 };
 
-/* Called about once a second while a replay takes longer than a second. */
+/* Called about once a second once a replay has taken a second (common/progress.h). */
 typedef void (*replay_progress_fn)(void *ctx, const char *file, const struct replay_stats *st,
 				   double seconds);
 
