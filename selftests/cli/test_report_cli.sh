@@ -177,4 +177,13 @@ tap_check "html: the verdicts table, the name escaped" grep -qF \
 	'<tr><td>ads&lt;i&gt;.example:80</td><td class="verdict-blockable">blockable</td>' "$WORK/x.html"
 tap_check "html: no markup from a name" bash -c "! grep -qF 'ads<i>' '$WORK/x.html'"
 tap_check "html: no experiment run, said" grep -qF 'No experiment run.' "$WORK/x.html"
+
+# Progress on stderr once a report has taken IOTRIM_PROGRESS_AFTER seconds
+# (default 1): 0 makes this small one print its first line.
+rows=$(sqlite3 "$IOTRIM_DB" "SELECT count(*) FROM flow_history")
+IOTRIM_PROGRESS_AFTER=0 "${R[@]}" --format json >"$WORK/p.json" 2>"$WORK/p.err"
+tap_check "progress: the rows read, on stderr" grep -qE "^report: $rows history rows read, 0 devices done, [0-9.]+ s$" "$WORK/p.err"
+tap_check "progress: stdout is the report alone" test "$(jq -r type "$WORK/p.json")" = object
+"${R[@]}" --format json >/dev/null 2>"$WORK/p.err"
+tap_check "progress: a quick report prints none" test ! -s "$WORK/p.err"
 tap_done

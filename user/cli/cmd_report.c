@@ -68,6 +68,13 @@ static int param_home(const struct param *p, const char *arg, void *field)
 	return EXIT_OK;
 }
 
+static void on_progress(void *ctx, size_t rows, size_t devices, double seconds)
+{
+	(void)ctx;
+	fprintf(stderr, "report: %zu history rows read, %zu devices done, %.1f s\n", rows, devices,
+		seconds);
+}
+
 static int write_report(const struct report *r, enum report_format f, const char *path)
 {
 	char tmp[4096];
@@ -121,7 +128,8 @@ static int report_with(const struct report_opts *ro)
 	const char *dbpath = ro->db ? ro->db : db_path();
 	const char *home = env_or(ro->home, "IOTRIM_HOME", "");
 	struct report_options o = { .category = ro->category, .phase = ro->phase,
-				    .since_ms = ro->since_ms, .until_ms = ro->until_ms };
+				    .since_ms = ro->since_ms, .until_ms = ro->until_ms,
+				    .progress = on_progress };
 	struct device_config conf = { 0 };
 	struct providers prov = { 0 };
 	char only[MAC_STRLEN];

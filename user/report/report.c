@@ -10,6 +10,7 @@
 #include "iotrim.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "history/payload_store.h"
 #include "history/queries.h"
 #include "report/continent.h"
@@ -283,19 +284,30 @@ static void overall(struct report *r)
 	country_shares(&r->countries, r->remote);
 }
 
+static void progress(const struct report *r, struct progress_pace *pace, size_t rows)
+{
+	if (r->opts.progress && progress_due(pace))
+		r->opts.progress(r->opts.progress_ctx, rows, r->ndevices, progress_elapsed(pace));
+}
+
 int report_build(sqlite3 *db, const struct report_options *o, const struct geo *geo,
 		 const struct providers *prov, struct device_config *conf, struct report *r)
 {
 	struct local_nets local = { 0 };
+	struct progress_pace pace;
+	size_t rows;
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->opts = *o;
 	r->generated_ms = clock_wall_ms();
+	progress_start(&pace);
 	err = o->phase ? phase_flow_rows(db, o->phase, o->only_mac, &r->rows)
 		       : history_flow_rows(db, NULL, o->only_mac, &r->rows);
 	if (err)
 		return err;
+	rows = r->rows.len;
+	progress(r, &pace, rows);
 	filter_window(&r->rows, o->since_ms, o->until_ms);
 	/* Without the interfaces, multicast and link-local are still known local. */
 	local_nets_load(&local);
@@ -313,6 +325,7 @@ int report_build(sqlite3 *db, const struct report_options *o, const struct geo *
 			;
 		if ((err = add_device(r, db, conf, i, end)))
 			return err;
+		progress(r, &pace, rows);
 	}
 	overall(r);
 	return report_tls_audit_load(db, o->only_mac, &r->tls_audit);

@@ -37,6 +37,10 @@ struct report_options {
 	const char *phase;	/* NULL: all traffic; else the bytes harvested in that phase */
 	int64_t since_ms, until_ms;	/* 0: open; flows active in the window count whole */
 	char home[3];		/* home country, "" if unknown */
+	/* Called about once a second once the build has taken a second
+	 * (common/progress.h): history rows read, devices done; NULL: none. */
+	void (*progress)(void *ctx, size_t rows, size_t devices, double seconds);
+	void *progress_ctx;
 };
 
 #define REPORT_COUNTRIES 256
