@@ -174,7 +174,7 @@ tap_check "text: the aborted run's blocklist is not validated" \
 tap_check "markdown: destinations escaped" grep -qF '   - ads\<i\>\.example:80 blockable' "$WORK/x.md"
 "${R[@]}" --format html >"$WORK/x.html"
 tap_check "html: the verdicts table, the name escaped" grep -qF \
-	'<tr><td>ads&lt;i&gt;.example:80</td><td class="verdict-blockable">blockable</td>' "$WORK/x.html"
+	'<tr class="verdict"><td>ads&lt;i&gt;.example:80</td><td class="verdict-blockable">blockable</td>' "$WORK/x.html"
 tap_check "html: no markup from a name" bash -c "! grep -qF 'ads<i>' '$WORK/x.html'"
 tap_check "html: no experiment run, said" grep -qF 'No experiment run.' "$WORK/x.html"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `iotrim report --format html` in a real browser: headless Chromium renders
 # the page (--dump-dom and --screenshot); the rendered DOM has the SVG bars,
-# segments, phase timeline, table rows and numbers; the page fetches nothing
-# and logs no console error.
+# segments, phase timeline, table rows and numbers, the latest experiment's
+# verdicts table (names as text) and blocklist; the page fetches nothing and
+# logs no console error.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/lib.sh
@@ -34,6 +35,18 @@ sqlite3 "$IOTRIM_DB" "INSERT INTO flow_history VALUES
  INSERT INTO payload_history (device_mac, mark_id, sampled, encrypted, text, compressed, media,
   unknown, ignored) VALUES ('02:00:00:00:00:31', 0, 1000, 800, 100, 0, 0, 100, 0);"
 
+# The plug's experiment (sim backend): it needs its MQTT broker, not the
+# other name, whose text would be markup if it were not escaped.
+mkdir -p "$WORK/sim"
+cp selftests/cli/simlib.sh "$WORK/"
+printf 'mqtt.cloudy.example tcp 8883 5.6.7.11 900\nt<b>.example tcp 443 5.6.7.12 100\n' >"$WORK/sim/observed"
+printf '#!/bin/sh\n. ./simlib.sh\nsim_reach mqtt.cloudy.example 5.6.7.11 6 8883\n' >"$WORK/plug.sh"
+chmod +x "$WORK/plug.sh"
+printf '[device]\nmac = 02:00:00:00:00:32\n[run]\nrepetitions = 3\nboot_wait = 0\nsettle = 0\n[function on]\ncheck = ./plug.sh\n' \
+	>"$WORK/plug.ini"
+IOTRIM_EXPERIMENT_BACKEND=sim:$WORK/sim SIM_DIR=$WORK/sim "$IOTRIM" experiment run "$WORK/plug.ini" \
+	>/dev/null 2>&1
+
 expect_exit "html written" 0 "" "$IOTRIM" report --format html --home DE --output "$WORK/r.html" \
 	--geo-overrides "$WORK/ov.conf" --asn "$WORK/asn.csv" --providers "$WORK/prov.conf" \
 	--devices "$WORK/dev.conf"
@@ -62,6 +75,13 @@ tap_check "encryption segments" test "$(count 'data-bar="encryption"')" -eq 3
 tap_check "encryption shares in the legend" grep -q 'encrypted 80.0%.*unencrypted 10.0%.*unknown 10.0%' "$WORK/dom.html"
 tap_check "a phase timeline: two intervals, the last none ends it" test "$(count 'class="phase"')" -eq 2
 tap_check "destination rows" test "$(count '<tr><td>')" -eq 4
+tap_check "the plug's verdicts table" test "$(count '<tr class="verdict">')" -eq 2
+tap_check "a verdict: the broker is needed" \
+	grep -qF '<td>mqtt.cloudy.example:8883</td><td class="verdict-unblockable">unblockable</td>' "$WORK/dom.html"
+tap_check "a destination's markup stays text" \
+	grep -qF '<td>t&lt;b&gt;.example:443</td><td class="verdict-blockable">blockable</td>' "$WORK/dom.html"
+tap_check "the blocklist" grep -qF '02:00:00:00:00:32 name t&lt;b&gt;.example drop' "$WORK/dom.html"
+tap_check "the camera: no experiment run" test "$(count 'No experiment run.')" -eq 1
 # cam: 3000 of 4000 remote bytes to DE, 1000 to CN; overall DE 3200 of 4200.
 tap_check "country shares in the legend" grep -q 'DE 75.0%.*CN 25.0%' "$WORK/dom.html"
 tap_check "abroad share" grep -q 'class="abroad">23.8%' "$WORK/dom.html"

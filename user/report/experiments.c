@@ -234,7 +234,7 @@ void report_experiment_html(FILE *out, const struct report_experiment *e,
 		for (unsigned i = 0; i < e->nverdicts; i++) {
 			const struct report_exp_verdict *v = &e->verdicts[i];
 
-			fputs("<tr><td>", out);
+			fputs("<tr class=\"verdict\"><td>", out);
 			esc(out, v->label);
 			fprintf(out, "</td><td class=\"verdict-%s\">%s</td><td>",
 				exp_verdict_name(v->verdict), exp_verdict_name(v->verdict));
