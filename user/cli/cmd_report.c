@@ -102,27 +102,6 @@ static int write_report(const struct report *r, enum report_format f, const char
 	return EXIT_OK;
 }
 
-static int report_with(const struct report_opts *ro);
-
-/* The config file's [report] section fills what the command line left unset. */
-static int run_report(const void *opts, int argc, char **argv)
-{
-	struct report_opts ro = *(const struct report_opts *)opts;
-	struct config cfg;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (config_load(&report_command, ro.config, &ro, &cfg)) {
-		config_print_errors(&cfg);
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
-	rc = report_with(&ro);
-	config_free(&cfg);	/* ro's strings point into it */
-	return rc;
-}
-
 static int report_with(const struct report_opts *ro)
 {
 	const char *dbpath = ro->db ? ro->db : db_path();
@@ -168,6 +147,25 @@ static int report_with(const struct report_opts *ro)
 	providers_free(&prov);
 	geo_close(geo);
 	return err;
+}
+
+/* The config file's [report] section fills what the command line left unset. */
+static int run_report(const void *opts, int argc, char **argv)
+{
+	struct report_opts ro = *(const struct report_opts *)opts;
+	struct config cfg;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (config_load(&report_command, ro.config, &ro, &cfg)) {
+		config_print_errors(&cfg);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	rc = report_with(&ro);
+	config_free(&cfg);	/* ro's strings point into it */
+	return rc;
 }
 
 const struct command report_command = {

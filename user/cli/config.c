@@ -101,7 +101,7 @@ static bool flag_value(const char *v, bool *on)
 
 /* Run reading another command's key: its value through the option's parser, then dropped. */
 static int check_only(struct reading *r, const struct command *owner, const struct param *p,
-		      size_t idx, int line, const char *value)
+		      uint64_t *seen, size_t idx, int line, const char *value)
 {
 	char msg[sizeof(r->cfg->errors->msg)];
 	void *scratch = calloc(1, owner->opts_size);
@@ -110,7 +110,7 @@ static int check_only(struct reading *r, const struct command *owner, const stru
 		r->err = -ENOMEM;
 		return 0;
 	}
-	r->section_set[section_command(owner->name)] |= 1ULL << idx;
+	*seen |= 1ULL << idx;
 	r->cfg->nsection_keys++;
 	fail_capture(msg, sizeof(msg));
 	if (params_store(p, p->kind == PARAM_KIND_FLAG ? NULL : value, scratch) != EXIT_OK)
@@ -176,7 +176,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		return 1;
 	}
 	if (owner != r->cmd)
-		return check_only(r, owner, p, idx, line, value);
+		return check_only(r, owner, p, seen, idx, line, value);
 	more = realloc(cfg->entries, (cfg->nentries + 1) * sizeof(*more));
 	if (more)
 		cfg->entries = more;
