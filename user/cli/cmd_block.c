@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/clock.h"
 #include "enforce/block.h"
 #include "cli/commands.h"
@@ -279,7 +280,7 @@ static void list_json_one(struct json *j, const struct block_list *l,
 static void list_text_one(const struct block_rule *r, const struct block_hits *h, bool child)
 {
 	char mac[MAC_STRLEN], proto[PROTO_STRLEN], port[8], exp[24], target[BLOCK_TARGET_MAX + 4];
-	char note[BLOCK_REASON_MAX + 32];
+	char note[BLOCK_REASON_MAX + 32], safe_target[4 * sizeof(target)], safe_note[4 * sizeof(note)];
 
 	if (r->all_devices)
 		snprintf(mac, sizeof(mac), "all");
@@ -300,8 +301,9 @@ static void list_text_one(const struct block_rule *r, const struct block_hits *h
 	else
 		snprintf(note, sizeof(note), "%s", r->reason);
 	printf("%-5lld %-17s %-32s %-6s %-5s %-6s %-9s %9llu %11llu  %s\n", (long long)r->id, mac,
-	       target, proto, port, block_action_name(r->action), exp,
-	       (unsigned long long)h->packets, (unsigned long long)h->bytes, note);
+	       term_safe(target, safe_target, sizeof(safe_target)), proto, port,
+	       block_action_name(r->action), exp, (unsigned long long)h->packets,
+	       (unsigned long long)h->bytes, term_safe(note, safe_note, sizeof(safe_note)));
 }
 
 struct block_list_params {

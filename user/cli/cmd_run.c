@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/safefile.h"
 #include "common/clock.h"
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
@@ -73,9 +74,9 @@ static int take_lock(const char *db_file, int *fd_out)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s.run.lock", db_file);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = safe_open_lock(path);
 	if (fd < 0)
-		return fail(EXIT_FAILURE_RUNTIME, "cannot create %s: %s", path, strerror(errno));
+		return fail(EXIT_FAILURE_RUNTIME, "cannot create %s: %s", path, strerror(-fd));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
 		return fail(EXIT_CONFLICT, "another `iotrim run` uses %s already", db_file);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "attrib/tls.h"
+#include "common/escape.h"
 #include "common/proto.h"
 #include "report/report.h"
 
@@ -20,20 +21,6 @@
 static const char *const palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 				       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
-
-static void esc(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
 
 static const char style[] =
 	"body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}"
@@ -80,7 +67,7 @@ static void bar(FILE *out, int row, const char *title, const struct segment *seg
 			continue;
 		fprintf(out, "<rect class=\"seg\" data-bar=\"%s\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
 			"height=\"%d\" fill=\"%s\"><title>", title, x, y, w, BAR_H, seg[i].color);
-		esc(out, seg[i].label);
+		html_escape(out, seg[i].label);
 		fprintf(out, " %.1f%%</title></rect>\n", seg[i].share * 100);
 		x += w;
 	}
@@ -97,7 +84,7 @@ static void legend(FILE *out, const char *title, const struct segment *seg, int 
 		fputs("<span class=\"muted\">none</span>", out);
 	for (int i = 0; i < n; i++) {
 		fprintf(out, "<span><i class=\"sw\" style=\"background:%s\"></i>", seg[i].color);
-		esc(out, seg[i].label);
+		html_escape(out, seg[i].label);
 		fprintf(out, " %.1f%%</span>", seg[i].share * 100);
 	}
 	fputs("</div>\n", out);
@@ -198,11 +185,11 @@ static void dest_table(FILE *out, const struct report *r, const struct report_de
 
 		format_proto(x->first->proto, proto);
 		fputs("<tr><td>", out);
-		esc(out, dest_host(x->first));
+		html_escape(out, dest_host(x->first));
 		fprintf(out, "</td><td>%s/%u</td><td>%s</td><td>%s</td><td>", proto,
 			x->first->remote_port, !r->local[i] && x->geo.country[0] ? x->geo.country : "-",
 			r->local[i] ? "local" : party_name(x->party));
-		esc(out, !r->local[i] && x->geo.org[0] ? x->geo.org : "-");
+		html_escape(out, !r->local[i] && x->geo.org[0] ? x->geo.org : "-");
 		fputs("</td><td>", out);
 		for (int b = 0; b < DEST_TLS_VERSIONS; b++)
 			if (x->tls_mask & (1u << b))
@@ -243,12 +230,12 @@ void report_html(const struct report *r, FILE *out)
 		const struct report_device *d = &r->devices[i];
 
 		fprintf(out, "<section class=\"device\" id=\"dev-%s\"><h2>", d->label.mac);
-		esc(out, d->label.name[0] ? d->label.name : d->label.mac);
+		html_escape(out, d->label.name[0] ? d->label.name : d->label.mac);
 		fputs(" <span class=\"muted\">", out);
-		esc(out, d->label.mac);
+		html_escape(out, d->label.mac);
 		if (d->label.category[0]) {
 			fputs(", ", out);
-			esc(out, d->label.category);
+			html_escape(out, d->label.category);
 		}
 		fprintf(out, "</span></h2>\n<p>%llu bytes up, %llu bytes down (%llu local).</p>\n",
 			(unsigned long long)d->bytes_up, (unsigned long long)d->bytes_down,
@@ -264,7 +251,7 @@ void report_html(const struct report *r, FILE *out)
 		const struct report_category *c = &r->categories[i];
 
 		fputs("<li>", out);
-		esc(out, c->name[0] ? c->name : "(no category)");
+		html_escape(out, c->name[0] ? c->name : "(no category)");
 		fprintf(out, " (%zu device%s):", c->ndevices, c->ndevices == 1 ? "" : "s");
 		for (int k = 0; k < c->norm.n; k++)
 			fprintf(out, " %s %.1f%%", c->norm.cc[k][0] ? c->norm.cc[k] : "unknown",
