@@ -31,6 +31,10 @@ struct obs_list {
 	size_t len;
 };
 
+struct obs_list_cap {
+	size_t n;
+};
+
 void bind_note(struct bind_result *out, const char *note)
 {
 	size_t len = strlen(out->left_alone);
@@ -39,21 +43,17 @@ void bind_note(struct bind_result *out, const char *note)
 		 note);
 }
 
-static int obs_push(struct obs_list *l, const struct obs *o)
+static int obs_push(struct obs_list *l, struct obs_list_cap *cap, const struct obs *o)
 {
-	struct obs *n;
+	if (l->len == cap->n) {
+		size_t n = cap->n ? cap->n * 2 : 64;
+		struct obs *items = realloc(l->items, n * sizeof(*items));
 
-	for (size_t i = 0; i < l->len; i++) {
-		const struct obs *x = &l->items[i];
-
-		if (!memcmp(x->mac, o->mac, 6) && x->family == o->family &&
-		    !memcmp(x->ip, o->ip, 16) && !strcmp(x->name, o->name))
-			return 0;
+		if (!items)
+			return -ENOMEM;
+		l->items = items;
+		cap->n = n;
 	}
-	n = realloc(l->items, (l->len + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	l->items = n;
 	l->items[l->len++] = *o;
 	return 0;
 }
@@ -78,64 +78,153 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Everything the history and the names map know; a missing source is no error.  0 or -ENOMEM. */
-static int gather(sqlite3 *db, struct obs_list *out)
+/* Orders observations by (device, address): sorting and bsearch. */
+static int obs_addr_cmp(const void *a, const void *b)
 {
-	sqlite3_stmt *st;
-	int fd;
+	const struct obs *x = a, *y = b;
+	int c = memcmp(x->mac, y->mac, 6);
 
-	if (sqlite3_prepare_v2(db, "SELECT device_mac, ip, name, source FROM dns_names", -1, &st,
-			       NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct obs o = { 0 };
-			const char *mac = (const char *)sqlite3_column_text(st, 0);
-			const char *ip = (const char *)sqlite3_column_text(st, 1);
-			const char *name = (const char *)sqlite3_column_text(st, 2);
-			const char *src = (const char *)sqlite3_column_text(st, 3);
+	if (c)
+		return c;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->ip, y->ip, 16);
+}
 
-			if (!mac || !ip || !name || !parse_mac(mac, o.mac) ||
-			    !parse_ip(ip, &o.family, o.ip))
-				continue;
-			snprintf(o.name, sizeof(o.name), "%s", name);
-			snprintf(o.source, sizeof(o.source), "%s", src ? src : "dns");
-			lower(o.name);
-			if (obs_push(out, &o)) {
-				sqlite3_finalize(st);
-				return -ENOMEM;
-			}
-		}
-		sqlite3_finalize(st);
+/* name and its subdomains as LIKE patterns ('%' and '_' escaped with '\'). */
+static void like_patterns(const char *name, char *exact, size_t len, char *below, size_t below_len)
+{
+	size_t o = 0;
+
+	for (const char *c = name; *c && o + 3 < len; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			exact[o++] = '\\';
+		exact[o++] = *c;
 	}
+	exact[o] = '\0';
+	snprintf(below, below_len, "%%.%s", exact);
+}
+
+static bool in_scope(const struct block_rule *rule, const uint8_t mac[6])
+{
+	return rule->all_devices || !memcmp(rule->mac, mac, 6);
+}
+
+/*
+ * The (device, address) pairs the rule covers, once each at their first
+ * covered name (rowid order), from dns_names: SQLite walks the
+ * (device_mac, name) index, so this is linear in the device's rows and
+ * needs no de-duplication here.  0 or -errno; no table is no error.
+ */
+static int covered_from_db(sqlite3 *db, const struct block_rule *rule, struct obs_list *out,
+			   struct obs_list_cap *cap)
+{
+	char mac[MAC_STRLEN], exact[2 * sizeof(rule->target) + 8], below[sizeof(exact) + 2];
+	sqlite3_stmt *st;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT device_mac, ip, name, source, MIN(rowid) FROM dns_names"
+			       " WHERE (?1 IS NULL OR device_mac = ?1)"
+			       "  AND (name LIKE ?2 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\')"
+			       " GROUP BY device_mac, ip ORDER BY MIN(rowid)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (!rule->all_devices) {
+		format_mac(rule->mac, mac);
+		sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
+	}
+	like_patterns(rule->target, exact, sizeof(exact), below, sizeof(below));
+	sqlite3_bind_text(st, 2, exact, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, below, -1, SQLITE_TRANSIENT);
+	while (!err && sqlite3_step(st) == SQLITE_ROW) {
+		struct obs o = { 0 };
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		const char *ip = (const char *)sqlite3_column_text(st, 1);
+		const char *name = (const char *)sqlite3_column_text(st, 2);
+		const char *src = (const char *)sqlite3_column_text(st, 3);
+
+		if (!m || !ip || !name || !parse_mac(m, o.mac) || !parse_ip(ip, &o.family, o.ip))
+			continue;
+		snprintf(o.name, sizeof(o.name), "%s", name);
+		snprintf(o.source, sizeof(o.source), "%s", src ? src : "dns");
+		lower(o.name);
+		err = obs_push(out, cap, &o);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* The names map's entries of the devices in scope (at most IOTRIM_MAX_NAMES), sorted. */
+static int map_entries(const struct block_rule *rule, struct obs_list *out)
+{
+	struct obs_list_cap cap = { 0 };
+	struct name_key key, next;
+	struct name_value val;
+	void *prev = NULL;
+	int fd, err = 0;
 
 	fd = open_pinned_map(MAP_NAME(MAP_NAMES));
-	if (fd >= 0) {
-		struct name_key key, next;
-		struct name_value val;
-		void *prev = NULL;
+	if (fd < 0)
+		return 0;
+	while (!err && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct obs o = { 0 };
 
-		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(fd, &key, &val))
-				continue;
-			struct obs o = { 0 };
-
-			memcpy(o.mac, key.device_mac, 6);
-			o.family = key.family;
-			memcpy(o.ip, key.ip, 16);
-			val.name[IOTRIM_NAME_LEN - 1] = '\0';
-			snprintf(o.name, sizeof(o.name), "%s", val.name);
-			snprintf(o.source, sizeof(o.source), "%s",
-				 val.source == IOTRIM_NAME_SNI ? "sni" : "dns");
-			lower(o.name);
-			if (o.name[0] && obs_push(out, &o)) {
-				close(fd);
-				return -ENOMEM;
-			}
-		}
-		close(fd);
+		key = next;
+		prev = &key;
+		if (!in_scope(rule, key.device_mac) || bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		memcpy(o.mac, key.device_mac, 6);
+		o.family = key.family;
+		memcpy(o.ip, key.ip, 16);
+		val.name[IOTRIM_NAME_LEN - 1] = '\0';
+		snprintf(o.name, sizeof(o.name), "%s", val.name);
+		snprintf(o.source, sizeof(o.source), "%s",
+			 val.source == IOTRIM_NAME_SNI ? "sni" : "dns");
+		lower(o.name);
+		if (o.name[0])
+			err = obs_push(out, &cap, &o);
 	}
-	return 0;
+	close(fd);
+	if (out->len)
+		qsort(out->items, out->len, sizeof(*out->items), obs_addr_cmp);
+	return err;
+}
+
+/*
+ * Everything the rule covers: the history's pairs, then the names map's
+ * pairs the history lacks (a sorted copy of the keys finds those in
+ * O(log n) each).  0 or -ENOMEM.
+ */
+static int gather(sqlite3 *db, const struct block_rule *rule, const struct obs_list *map,
+		  struct obs_list *out)
+{
+	struct obs_list_cap cap = { 0 };
+	struct obs *sorted = NULL;
+	size_t ndb;
+	int err;
+
+	if ((err = covered_from_db(db, rule, out, &cap)))
+		return err;
+	ndb = out->len;
+	if (ndb) {
+		sorted = malloc(ndb * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, out->items, ndb * sizeof(*sorted));
+		qsort(sorted, ndb, sizeof(*sorted), obs_addr_cmp);
+	}
+	for (size_t i = 0; i < map->len && !err; i++) {
+		const struct obs *o = &map->items[i];
+
+		/* the map holds one entry per (device, address) */
+		if (!dns_name_covers(rule->target, o->name) ||
+		    (ndb && bsearch(o, sorted, ndb, sizeof(*sorted), obs_addr_cmp)))
+			continue;
+		err = obs_push(out, &cap, o);
+	}
+	free(sorted);
+	return err;
 }
 
 /* Does a name rule in force block name for the device? */
@@ -218,56 +307,70 @@ static int add_bound(struct bind_result *out, const uint8_t mac[6], uint8_t fami
 	return block_list_push(&out->rules, &r);
 }
 
-/* Names (other than those the rule covers) the device uses for ip, not blocked. */
-static void other_names(const struct obs_list *obs, const struct obs *o,
+/* Adds name to the ", "-separated out if it is another, unblocked name of the device. */
+static void other_name(const char *name, const uint8_t mac[6], const struct block_rule *rule,
+		       const struct block_list *rules, char *out, size_t len)
+{
+	size_t used = strlen(out);
+
+	if (!name[0] || dns_name_covers(rule->target, name) || name_blocked(rules, mac, name) ||
+	    strstr(out, name))
+		return;
+	snprintf(out + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+/*
+ * Names (other than those the rule covers) the device uses for o's address,
+ * not blocked: from dns_names by its primary key (device_mac, ip, ...) and
+ * from the sorted map entries, so each look-up is a range, not a scan.
+ */
+static void other_names(sqlite3 *db, const struct obs_list *map, const struct obs *o,
 			const struct block_rule *rule, const struct block_list *rules,
 			char *out, size_t len)
 {
-	out[0] = '\0';
-	for (size_t j = 0; j < obs->len; j++) {
-		const struct obs *x = &obs->items[j];
-		size_t used = strlen(out);
+	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN];
+	const struct obs *hit;
+	sqlite3_stmt *st;
 
-		if (memcmp(x->mac, o->mac, 6) || x->family != o->family || memcmp(x->ip, o->ip, 16) ||
-		    dns_name_covers(rule->target, x->name) || name_blocked(rules, x->mac, x->name))
-			continue;
-		if (strstr(out, x->name))
-			continue;
-		snprintf(out + used, len - used, "%s%s", used ? ", " : "", x->name);
+	out[0] = '\0';
+	format_mac(o->mac, mac);
+	format_ip(o->family, o->ip, ip);
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT name FROM dns_names WHERE device_mac = ? AND ip = ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, ip, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char name[IOTRIM_NAME_LEN];
+
+			snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 0));
+			lower(name);
+			other_name(name, o->mac, rule, rules, out, len);
+		}
+		sqlite3_finalize(st);
 	}
+	if (map->len && (hit = bsearch(o, map->items, map->len, sizeof(*hit), obs_addr_cmp)))
+		other_name(hit->name, o->mac, rule, rules, out, len);
 }
 
 int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_result *out)
 {
-	struct obs_list obs = { 0 };
+	struct obs_list obs = { 0 }, map = { 0 };
 	struct block_list rules = { 0 };
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = gather(db, &obs)) || (err = store_name_rules(db, clock_wall_ms(), &rules)))
+	if ((err = map_entries(rule, &map)) || (err = gather(db, rule, &map, &obs)) ||
+	    (err = store_name_rules(db, clock_wall_ms(), &rules)))
 		goto done;
 	for (size_t i = 0; i < obs.len; i++) {
 		const struct obs *o = &obs.items[i];
 		char ip[INET6_ADDRSTRLEN], others[512], reason[BLOCK_REASON_MAX], note[768];
 		struct port_use uses[64];
-		bool seen = false;
 		int n, bound = 0;
 
-		if (!rule->all_devices && memcmp(o->mac, rule->mac, 6))
-			continue;
-		if (!dns_name_covers(rule->target, o->name))
-			continue;
-		/* Once per (device, address), at its first covered name. */
-		for (size_t j = 0; j < i && !seen; j++) {
-			const struct obs *x = &obs.items[j];
-
-			seen = !memcmp(x->mac, o->mac, 6) && x->family == o->family &&
-			       !memcmp(x->ip, o->ip, 16) && dns_name_covers(rule->target, x->name);
-		}
-		if (seen)
-			continue;
+		/* gather() gives each covered (device, address) once, at its first name */
 		format_ip(o->family, o->ip, ip);
-		other_names(&obs, o, rule, &rules, others, sizeof(others));
+		other_names(db, &map, o, rule, &rules, others, sizeof(others));
 		if (!others[0]) {
 			if (!strcmp(o->source, "sni"))
 				snprintf(reason, sizeof(reason),
@@ -305,6 +408,7 @@ int block_bind_name(sqlite3 *db, const struct block_rule *rule, struct bind_resu
 	}
 done:
 	free(obs.items);
+	free(map.items);
 	block_list_free(&rules);
 	if (err)
 		block_list_free(&out->rules);

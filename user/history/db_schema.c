@@ -222,6 +222,9 @@ const struct db_migration db_migrations[] = {
 	  " media INTEGER NOT NULL DEFAULT 0, unknown INTEGER NOT NULL DEFAULT 0,"
 	  " ignored INTEGER NOT NULL DEFAULT 0,"
 	  " PRIMARY KEY (device_mac, mark_id)) WITHOUT ROWID" },
+	/* Binding a name rule (enforce/bind.c) asks for one device's ports with one address. */
+	{ "block_bind_v1",
+	  "CREATE INDEX flow_history_by_remote ON flow_history (device_mac, remote_ip)" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);
