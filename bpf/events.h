@@ -11,7 +11,9 @@
  * At most IOTRIM_EVENT_PAYLOAD_MAX payload bytes are copied.  "conns"
  * remembers which TCP connection directions were already looked at; the
  * device's SYN forgets a connection, so a reused port starts over.  A full
- * ring buffer is counted (IOTRIM_EVENT_RINGBUF_FULL), the packet is passed.
+ * ring buffer is counted (IOTRIM_EVENT_RINGBUF_FULL), the packet is passed;
+ * so is an event over its device's budget (IOTRIM_EVENT_RATE_LIMITED,
+ * limit.h), which keeps one device from filling the ring for all.
  */
 #ifndef IOTRIM_EVENTS_H
 #define IOTRIM_EVENTS_H
@@ -153,6 +155,10 @@ static __always_inline void emit_event_body(void *ctx, bool xdp, const struct ev
 		return;
 	}
 
+	if (!limit_event(a->key.device_mac, packet_time())) {
+		count_reason(IOTRIM_EVENT_RATE_LIMITED);
+		return;
+	}
 	ev = bpf_ringbuf_reserve(&MAP_EVENTS, sizeof(*ev), 0);
 	if (!ev) {
 		count_reason(IOTRIM_EVENT_RINGBUF_FULL);

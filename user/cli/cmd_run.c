@@ -23,6 +23,7 @@
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
 #include "cli/commands.h"
+#include "history/device_aging.h"
 #include "history/db.h"
 #include "common/fmt.h"
 #include "history/history.h"
@@ -88,7 +89,7 @@ static int take_lock(const char *db_file, int *fd_out)
 struct run_opts {
 	struct attach_request req;
 	bool no_attach;
-	unsigned interval, grace, duration;
+	unsigned interval, grace, duration, device_idle;
 	const char *db, *devices;
 };
 
@@ -196,6 +197,10 @@ static int run_loop(const struct run_opts *o, struct run_state *st)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
 			history_update_devices(db, devices_fd, conf);
+			/* after the harvest: the aged devices' flows are in the history */
+			if (history_age_devices(db, devices_fd, o->device_idle, clock_boot_ns()) > 0 &&
+			    verbose)
+				notice("aged silent devices out of the devices table");
 			last_harvest = now;
 		}
 		if (now - last_expire >= 30) {
@@ -232,7 +237,7 @@ out:
 struct run_params {
 	const char *lan, *db, *devices;
 	bool no_attach;
-	struct param_u64 interval, grace, duration;
+	struct param_u64 interval, grace, duration, device_idle;
 	struct attach_params attach;
 };
 
@@ -245,6 +250,7 @@ static int run_run(const void *opts, int argc, char **argv)
 		.interval = p->interval.value,
 		.grace = p->grace.value,
 		.duration = p->duration.value,
+		.device_idle = p->device_idle.value,
 		.db = p->db ? p->db : db_path(),
 		.devices = p->devices,
 	};
@@ -284,6 +290,10 @@ const struct command run_command = {
 		{ .name = "grace", PARAM_U64(struct run_params, grace, 0, 30 * 86400), .arg = "SECS",
 		  .expect = "takes 0 to 2592000 seconds",
 		  .help = "a name stays in the names map TTL + SECS (default 300)" },
+		{ .name = "device-idle", PARAM_U64(struct run_params, device_idle, 0, 30 * 86400),
+		  .arg = "SECS", .expect = "takes 0 to 2592000 seconds",
+		  .help = "move devices silent for SECS out of the devices table into the history"
+			  " (default 600; 0 never)" },
 		{ .name = "db", PARAM_STRING(struct run_params, db), .arg = "FILE",
 		  .help = "SQLite database (default $IOTRIM_DB or " IOTRIM_DEFAULT_DB ")" },
 		{ .name = "devices", PARAM_STRING(struct run_params, devices), .arg = "FILE",
@@ -298,6 +308,7 @@ const struct command run_command = {
 	.defaults = &(const struct run_params){
 		.interval = { .value = 10 },
 		.grace = { .value = IOTRIM_DEFAULT_GRACE_S },
+		.device_idle = { .value = DEVICE_IDLE_DEFAULT_S },
 	},
 	.run = run_run,
 };
