@@ -50,8 +50,8 @@ void json_dest(struct json *j, const struct dest *d)
 	format_proto(r->proto, proto);
 	json_object_begin(j, NULL);
 	json_string(j, "device_mac", r->device_mac);
-	json_string(j, "device_name", d->device.name[0] ? d->device.name : NULL);
-	json_string(j, "vendor", d->device.vendor[0] ? d->device.vendor : NULL);
+	json_string(j, "device_name", d->device->name[0] ? d->device->name : NULL);
+	json_string(j, "vendor", d->device->vendor[0] ? d->device->vendor : NULL);
 	json_string(j, "name", r->name[0] && !d->shared ? r->name : NULL);
 	json_string(j, "name_source", r->name[0] ? d->name_source : NULL);
 	json_bool(j, "shared", d->shared);
@@ -59,11 +59,11 @@ void json_dest(struct json *j, const struct dest *d)
 	json_names(j, "shared_with", d->shared_with);
 	json_array_begin(j, "cname_chain");
 	if (d->chain[0]) {
-		char buf[sizeof(d->chain)], *save = NULL;
+		char *buf = strdup(d->chain), *save = NULL;
 
-		snprintf(buf, sizeof(buf), "%s", d->chain);
-		for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		for (char *tok = strtok_r(buf, " ", &save); buf && tok; tok = strtok_r(NULL, " ", &save))
 			json_string(j, NULL, tok);
+		free(buf);
 	}
 	json_array_end(j);
 	json_u64(j, "port", r->remote_port);
