@@ -41,7 +41,7 @@ TEST_BPF_OBJS := $(patsubst selftests/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildc
 # Test helpers and shared test data headers (harness.h, packet.h, ...).
 TEST_CPPFLAGS := -Iselftests/lib
 
-.PHONY: all deps install check test demo bench fuzz clean
+.PHONY: all deps install check test demo bench fuzz fuzz-long clean
 # A failed recipe leaves no half-written target behind.
 .DELETE_ON_ERROR:
 # Keep generated objects and skeletons: tests and the controller share them.
@@ -101,21 +101,41 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 	-Iinclude -Iuser $(TEST_CPPFLAGS) -D_GNU_SOURCE
 FUZZ_SRCS  := user/common/clock.c user/attrib/dns.c user/attrib/tls.c user/attrib/names.c \
 	user/common/fmt.c user/common/log.c user/replay/capture.c user/replay/side.c
-FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
+	$(BUILD)/fuzz/fuzz_config
+# The operator's files: device config, providers, geo overrides, ASN CSV, experiment file.
+FUZZ_CONFIG_SRCS := user/attrib/party.c user/attrib/geo.c user/attrib/special.c \
+	user/experiment/file.c $(wildcard user/common/*.c)
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
+
+# Each target for FUZZ_SECONDS (default 600) from its seeds; prints the executions.
+fuzz-long: fuzz
+	scripts/fuzz_long.sh
+
+$(BUILD)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_CONFIG_SRCS) -o $@ -linih -lmaxminddb \
+		-lpsl -lldns
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
-$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap
-	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap
+$(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap \
+		$(wildcard fuzz/seeds/*) data/devices.conf.example data/providers.conf
+	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap \
+		$(BUILD)/fuzz/corpus/config
+	i=0; for f in data/devices.conf.example data/providers.conf fuzz/seeds/overrides.conf \
+		fuzz/seeds/asn.csv fuzz/seeds/experiment.ini; do \
+		{ printf "\\$$(printf %o $$i)"; cat $$f; } >$(BUILD)/fuzz/corpus/config/$$i; i=$$((i + 1)); \
+	done
 	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
 	$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls
 	for l in eth sll sll2 raw; do $(BUILD)/selftests/lib/gen_pcap mixed $(BUILD)/fuzz/corpus/pcap/$$l.pcap $$l; done
 	-editcap -F pcapng $(BUILD)/fuzz/corpus/pcap/eth.pcap $(BUILD)/fuzz/corpus/pcap/eth.pcapng
+	cp fuzz/seeds/*.pcap $(BUILD)/fuzz/corpus/pcap/	# crashes found, kept as regressions
 	touch $@
 
 # The README's test command: installs what is missing, builds, runs it all.

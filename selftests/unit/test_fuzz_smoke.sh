@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A short, bounded libFuzzer run of the DNS and TLS handlers and the pcap reader (make fuzz
+# A short, bounded libFuzzer run of the DNS and TLS handlers, the pcap reader and the
+# operator's files (make fuzz
 # builds them with ASan and UBSan): no crash, leak or undefined behaviour
 # in 200000 runs each from the seed corpora.  Longer runs: see README.
 set -uo pipefail
@@ -22,12 +23,14 @@ if ! make -s fuzz >"$work/build.log" 2>&1; then
 fi
 tap_ok "fuzz targets build"
 
-for t in dns tls pcap; do
+for t in dns tls pcap config; do
 	mkdir -p "$work/$t"
 	cp build/fuzz/corpus/$t/* "$work/$t/"
 	runs=$RUNS max_len=1600
 	# The pcap reader: fewer, larger inputs; its warnings go nowhere (-close_fd_mask=2).
 	[ $t = pcap ] && runs=$((RUNS / 10)) max_len=16384
+	# The operator's files (fuzz_config): each run writes and parses a file.
+	[ $t = config ] && runs=$((RUNS / 20)) max_len=8192
 	if timeout 300 "build/fuzz/fuzz_$t" -runs="$runs" -max_len=$max_len -seed=1 -close_fd_mask=2 \
 		"$work/$t" >"$work/$t.log" 2>&1; then
 		tap_ok "fuzz_$t: $runs runs, no crash ($(grep -o 'Done [0-9]* runs in [0-9]* second' "$work/$t.log"))"
