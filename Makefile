@@ -41,7 +41,7 @@ TEST_BPF_OBJS := $(patsubst selftests/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildc
 # Test helpers and shared test data headers (harness.h, packet.h, ...).
 TEST_CPPFLAGS := -Iselftests/lib
 
-.PHONY: all deps install check test demo bench fuzz fuzz-long clean
+.PHONY: all deps install check test demo bench fuzz fuzz-long soak clean
 # A failed recipe leaves no half-written target behind.
 .DELETE_ON_ERROR:
 # Keep generated objects and skeletons: tests and the controller share them.
@@ -112,6 +112,10 @@ fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
 # Each target for FUZZ_SECONDS (default 600) from its seeds; prints the executions.
 fuzz-long: fuzz
 	scripts/fuzz_long.sh
+
+# SOAK_SECONDS (default 600) of iperf3 and short connections on the testbed; not in check.
+soak: all
+	scripts/soak.sh
 
 $(BUILD)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS)
 	@mkdir -p $(@D)
