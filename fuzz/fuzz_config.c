@@ -18,6 +18,11 @@
 
 static char path[64];
 
+static void remove_file(void)
+{
+	unlink(path);
+}
+
 static void write_file(const uint8_t *data, size_t size)
 {
 	FILE *f = fopen(path, "w");
@@ -32,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!path[0]) {
 		snprintf(path, sizeof(path), "/tmp/iotrim-fuzz-config-%d", getpid());
+		atexit(remove_file);
 		setenv("IOTRIM_GEOIP", "/nonexistent", 1);	/* no country database */
 	}
 	if (size < 1)
