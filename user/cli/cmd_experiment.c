@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "cli/experiment.h"
 #include "history/db.h"
 #include "experiment/engine.h"
@@ -295,9 +296,11 @@ static int show_trial(sqlite3 *db, int64_t id, long seq)
 	for (size_t i = 0; i < n; i++) {
 		const struct exp_step *s = &steps[i];
 
-		if (!i)
-			printf("trial %ld: %s, blocked [%s], %s\n", seq, seq ? s->phase : "discovery",
-			       seq ? s->dest_set : "", seq ? s->state : "done");
+		if (!i) {
+			printf("trial %ld: %s, blocked [", seq, seq ? s->phase : "discovery");
+			term_puts(stdout, seq ? s->dest_set : "");
+			printf("], %s\n", seq ? s->state : "done");
+		}
 		printf("$ %s  # %s, exit %d%s, %lld ms\n%s%s", s->command, s->kind, s->exit_code,
 		       s->timed_out ? " (timed out)" : "", (long long)s->ms, s->output,
 		       s->output_len && s->output[s->output_len - 1] != '\n' ? "\n" : "");
@@ -407,7 +410,8 @@ static int run_experiment_discover(const void *opts, int argc, char **argv)
 			char label[EXP_LABEL_MAX];
 
 			exp_dest_label(&run.dests[i], label);
-			printf("%s\n", label);
+			term_puts(stdout, label);
+			putchar('\n');
 		}
 	}
 	rc = EXIT_OK;

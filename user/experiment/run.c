@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "common/safefile.h"
 #include "common/clock.h"
 #include "experiment/engine.h"
 #include "experiment/exec.h"
@@ -98,7 +99,7 @@ static int lock_run(const char *db_file, int64_t id)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s.experiment-%lld.lock", db_file, (long long)id);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = safe_open_lock(path);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

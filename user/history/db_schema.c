@@ -316,6 +316,16 @@ const struct db_migration db_migrations[] = {
 	  " iterations INTEGER NOT NULL,"
 	  " pbkdf2_sha256 TEXT NOT NULL,"	/* hex PBKDF2-HMAC-SHA256(password, salt) */
 	  " updated_ms INTEGER NOT NULL)" },
+	/* Binding a name rule (enforce/bind.c) asks for one device's ports with one address. */
+	{ "block_bind_v1",
+	  "CREATE INDEX flow_history_by_remote ON flow_history (device_mac, remote_ip)" },
+	/* Totals of devices aged out of the kernel's devices table (history/device_aging.c). */
+	{ "device_aging_v1",
+	  "ALTER TABLE devices ADD COLUMN aged_packets_up INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_bytes_up INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_packets_down INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_bytes_down INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_times INTEGER NOT NULL DEFAULT 0" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

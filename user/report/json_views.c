@@ -75,8 +75,8 @@ void json_dest(struct json *j, const struct dest *d)
 	format_proto(r->proto, proto);
 	json_object_begin(j, NULL);
 	json_string(j, "device_mac", r->device_mac);
-	json_string(j, "device_name", d->device.name[0] ? d->device.name : NULL);
-	json_string(j, "vendor", d->device.vendor[0] ? d->device.vendor : NULL);
+	json_string(j, "device_name", d->device->name[0] ? d->device->name : NULL);
+	json_string(j, "vendor", d->device->vendor[0] ? d->device->vendor : NULL);
 	json_string(j, "name", r->name[0] && !d->shared ? r->name : NULL);
 	json_string(j, "name_source", r->name[0] ? d->name_source : NULL);
 	json_bool(j, "shared", d->shared);

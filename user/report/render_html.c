@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "attrib/tls.h"
+#include "common/escape.h"
 #include "common/proto.h"
 #include "report/html.h"
 #include "report/report.h"
