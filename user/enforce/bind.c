@@ -403,7 +403,9 @@ static void other_name(const char *name, const char *chain, const uint8_t mac[6]
 /*
  * Names (other than those the rule covers) the device uses for o's address,
  * not blocked: from dns_names by its primary key (device_mac, ip, ...) and
- * from the sorted map entries, so each look-up is a range, not a scan.
+ * from the sorted map entries, so each look-up is a range, not a scan.  The
+ * map knows no CNAME chain: a name the history has for the address was
+ * judged there, with its chain.
  */
 static void other_names(sqlite3 *db, const struct obs_list *map, const struct obs *o,
 			const struct block_rule *rule, const struct block_list *rules,
@@ -411,11 +413,13 @@ static void other_names(sqlite3 *db, const struct obs_list *map, const struct ob
 {
 	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN];
 	const struct obs *hit;
+	bool map_name_judged = false;
 	sqlite3_stmt *st;
 
 	out[0] = '\0';
 	format_mac(o->mac, mac);
 	format_ip(o->family, o->ip, ip);
+	hit = map->len ? bsearch(o, map->items, map->len, sizeof(*hit), obs_addr_cmp) : NULL;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT DISTINCT name, chain FROM dns_names WHERE device_mac = ? AND ip = ?",
 			       -1, &st, NULL) == SQLITE_OK) {
@@ -429,11 +433,13 @@ static void other_names(sqlite3 *db, const struct obs_list *map, const struct ob
 			snprintf(targets, sizeof(targets), "%s", chain ? chain : "");
 			lower(name);
 			lower(targets);
+			if (hit && !strcmp(name, hit->name))
+				map_name_judged = true;
 			other_name(name, targets, o->mac, rule, rules, out, len);
 		}
 		sqlite3_finalize(st);
 	}
-	if (map->len && (hit = bsearch(o, map->items, map->len, sizeof(*hit), obs_addr_cmp)))
+	if (hit && !map_name_judged)
 		other_name(hit->name, "", o->mac, rule, rules, out, len);
 }
 
