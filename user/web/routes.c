@@ -9,6 +9,7 @@
 const struct web_route web_routes[] = {
 	{ "GET", "/", WEB_READ, page_devices },
 	{ "GET", "/device", WEB_READ, page_device },
+	{ "GET", "/sparkline", WEB_READ, page_sparkline },
 	{ "GET", "/blocks", WEB_READ, page_blocks },
 	{ "GET", "/experiments", WEB_READ, page_experiments },
 	{ "GET", "/experiment", WEB_READ, page_experiment },

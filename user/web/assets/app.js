@@ -55,9 +55,21 @@ async function poll(table) {
         if (td.textContent !== text) td.textContent = text;
       }
     }
+    await sparklines(table);
     table.dataset.updated = Date.now();
   } catch (e) {
     say('live update failed: ' + e.message);
+  }
+}
+
+// Sparklines are drawn by the server (the report's SVG): each cell takes
+// the fresh drawing of /sparkline, never a second renderer here.
+async function sparklines(table) {
+  for (const td of table.querySelectorAll('td[data-spark]')) {
+    const r = await fetch('/sparkline?device=' + encodeURIComponent(td.dataset.spark),
+                          { credentials: 'same-origin' });
+    if (!r.ok) throw new Error('sparkline ' + r.status);
+    td.innerHTML = await r.text();
   }
 }
 
