@@ -108,6 +108,8 @@ tap_check "the answer names the file and line 5" \
 tap_check "a file with commands, not allowed: 403" test "$(post_exp "$WORK/bulb.ini" -H "Authorization: Bearer $token")" = 403
 tap_check "it says how to allow them" grep -q -- --allow-experiment-commands "$WORK/body"
 tap_check "nothing was journaled" test "$(runs)" = "$before"
+code "$URL/experiments" >/dev/null
+tap_check "the experiments page offers no upload" sh -c "! grep -q 'id=\"start\"' '$WORK/body'"
 kill -TERM "$serve_pid"
 wait "$serve_pid"
 rc=$?
@@ -132,6 +134,9 @@ tap_check "its first trial put a deny entry in force" entry_in_force
 code "$URL/api/experiments" >/dev/null
 tap_check "GET /api/experiments shows it running" \
 	jqt --argjson id "$run_id" 'any(.[]; .id == $id and .status == "running" and .phase != "")' "$WORK/body"
+code "$URL/experiments" >/dev/null
+tap_check "the experiments page offers the upload and an abort button" \
+	sh -c "grep -q 'id=\"start\"' '$WORK/body' && grep -q 'class=\"abort\" data-run=\"$run_id\"' '$WORK/body'"
 tap_check "a second run on the device: 409" test "$(post_exp "$WORK/hang.ini" -H "Authorization: Bearer $token")" = 409
 tap_check "DELETE /api/experiments/$run_id without credentials: 403" \
 	test "$(code -X DELETE "$URL/api/experiments/$run_id")" = 403
