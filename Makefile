@@ -164,6 +164,13 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap -lcrypto
 
+# The dashboard's parsers, the experiment file's among them (what an upload is).
+FUZZ_WEB_SRCS := $(FUZZ_SRCS) user/experiment/file.c user/common/ini.c user/audit/tls_verdict.c
+
+$(BUILD)/fuzz/fuzz_web: fuzz/fuzz_web.c $(FUZZ_WEB_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_WEB_SRCS) -o $@ -lldns -lbpf -lpcap -lcrypto -linih
+
 $(BUILD)/fuzz/fuzz_audit: fuzz/fuzz_audit.c $(FUZZ_AUDIT_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_AUDIT_SRCS) -o $@ -lssl -lcrypto -lpthread

@@ -3,7 +3,7 @@
 # Selenium) on the namespace testbed; the controller serves it
 # (run --web-listen) inside the gateway's namespace, where the browser runs:
 #   - the devices page shows each device with the bytes `iotrim devices
-#     --json` counts;
+#     --json` counts, and a sparkline of the API's recent harvest windows;
 #   - clicking block on dev1's api.vendor.example makes dev1's next request
 #     fail and `block list` show the rule; clicking unblock restores it;
 #   - a state-changing request without a token, with a wrong token, or with
@@ -72,6 +72,27 @@ echo "# cli  $after" >&2
 tap_check "devices page bytes equal iotrim devices --json ($(jq length <<<"$page") devices)" test "$page_equal" = yes
 jqt() { local input=$1; shift; [ -n "$input" ] && jq -e "$@" <<<"$input" >/dev/null; }
 tap_check "the page lists dev1 and dev2" jqt "$page" --arg a $D1 --arg b $D2 'has($a) and has($b)'
+
+# --- sparklines: the page draws the API's recent harvest windows ------------------------
+api_recent() {
+	gw curl -s "$URL/api/devices" |
+		jq -c --arg d $D1 '.[] | select(.device_mac == $d) | [.recent[] | .bytes_up + .bytes_down]'
+}
+spark_values() {
+	gw curl -s "$URL/sparkline?device=$D1" | sed -n 's|.*<title>.*: \([0-9 ]*\)</title>.*|\1|p' |
+		jq -Rc 'split(" ") | map(tonumber)'
+}
+tap_check "dev1 reaches api.vendor.example (for its recent windows)" curl_dev dev1
+sleep 1.5	# a harvest takes it
+spark_equal=no
+for _ in $(seq 5); do	# a harvest each second: both read between two of them
+	recent=$(api_recent)
+	[ "$(spark_values)" = "$recent" ] && [ "$(api_recent)" = "$recent" ] && { spark_equal=yes; break; }
+	sleep 0.3
+done
+tap_check "dev1's recent windows: 2 to 30, its curl's bytes in some ($recent)" \
+	jqt "$recent" 'length >= 2 and length <= 30 and any(.[]; . > 0)'
+tap_check "its sparkline draws exactly those values" test "$spark_equal" = yes
 
 # --- refused actions change nothing -------------------------------------------------------
 TOKEN=$(gw "$IOTRIM" web token)

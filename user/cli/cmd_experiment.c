@@ -268,15 +268,13 @@ static int run_experiment_abort(const void *opts, int argc, char **argv)
 		return rc;
 	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_take_over(&run, db_name, st.pid)) {
+	removed = exp_run_abort(&run, db_name, st.pid, !strcmp(st.status, "done"));
+	if (removed < 0) {
 		rc = fail(EXIT_CONFLICT, "experiment %lld (pid %lld) did not stop", (long long)id,
 			  (long long)st.pid);
 		exp_run_free(&run);
 		goto out;
 	}
-	removed = exp_run_cleanup(&run);
-	if (strcmp(st.status, "done"))
-		exp_run_set_status(&run, "aborted", "aborted by the user");
 	printf("experiment %lld %s; %d deny entr%s removed\n", (long long)id,
 	       strcmp(st.status, "done") ? "aborted" : "was done", removed, removed == 1 ? "y" : "ies");
 	exp_run_free(&run);

@@ -186,6 +186,18 @@ int exp_run_cleanup(struct exp_run *run)
 	return r.removed;
 }
 
+int exp_run_abort(struct exp_run *run, const char *db_file, int64_t pid, bool done)
+{
+	int removed;
+
+	if (exp_run_take_over(run, db_file, pid))
+		return -EBUSY;
+	removed = exp_run_cleanup(run);
+	if (!done)
+		exp_run_set_status(run, "aborted", "aborted by the user");
+	return removed;
+}
+
 /* ---- replay ------------------------------------------------------------------------------ */
 
 struct replay {

@@ -326,6 +326,15 @@ const struct db_migration db_migrations[] = {
 	  "ALTER TABLE devices ADD COLUMN aged_packets_down INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE devices ADD COLUMN aged_bytes_down INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE devices ADD COLUMN aged_times INTEGER NOT NULL DEFAULT 0" },
+	/* The last harvests' growth per device (history/windows.c): the dashboard's sparklines. */
+	{ "recent_windows_v1",
+	  "CREATE TABLE harvest_windows ("	/* one row per committed harvest */
+	  " at_ms INTEGER PRIMARY KEY);"	/* unix milliseconds: the window's end */
+	  "CREATE TABLE device_windows ("	/* devices' growth in a window; none: 0 */
+	  " device_mac TEXT NOT NULL,"
+	  " at_ms INTEGER NOT NULL,"		/* harvest_windows.at_ms */
+	  " bytes_up INTEGER NOT NULL DEFAULT 0, bytes_down INTEGER NOT NULL DEFAULT 0,"
+	  " PRIMARY KEY (device_mac, at_ms)) WITHOUT ROWID" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

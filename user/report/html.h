@@ -7,6 +7,8 @@
 #ifndef IOTRIM_REPORT_HTML_H
 #define IOTRIM_REPORT_HTML_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/escape.h"
@@ -16,5 +18,10 @@
 void report_html_device_charts(FILE *out, const struct report_device *d);
 /* One device's phase timeline (nothing without phases). */
 void report_html_timeline(FILE *out, const struct report *r, const struct report_device *d);
+/*
+ * A sparkline: values (oldest first) as a line scaled to the largest, in an
+ * inline SVG whose title lists them; title (escaped) names the series.
+ */
+void report_html_sparkline(FILE *out, const char *title, const uint64_t *values, size_t n);
 
 #endif
