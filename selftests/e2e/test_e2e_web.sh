@@ -29,12 +29,32 @@ for tool in /usr/bin/chromium /usr/bin/chromedriver; do
 done
 
 web_curl() { gw curl -s -o "$WORK/body" -w '%{http_code}' "$@"; }
-browser() { gw /usr/bin/python3 selftests/e2e/web/browser.py "$URL" "$@" 2>>"$WORK/browser.log"; }
+# One browser for the whole test (browser.py --serve): a job per line, a JSON
+# line back, through FIFOs (unlike a coproc's, their descriptors reach the
+# $(...) subshells the jobs run in).
+start_browser() {
+	mkfifo "$WORK/browser.in" "$WORK/browser.out"
+	gw /usr/bin/python3 selftests/e2e/web/browser.py "$URL" --serve <"$WORK/browser.in" \
+		>"$WORK/browser.out" 2>>"$WORK/browser.log" &
+	BROWSER_PID=$!
+	exec {BROWSER_IN}>"$WORK/browser.in" {BROWSER_OUT}<"$WORK/browser.out"
+}
+browser() {
+	local line=""
+	echo "$*" >&"$BROWSER_IN" && read -r -t 120 line <&"$BROWSER_OUT"
+	echo "$line"
+}
 curl_dev() { $TB run "$1" curl -sS -m 5 -o /dev/null --cacert "$TB_STATE/ca.crt" "https://api.vendor.example/status.json" 2>/dev/null; }
 rules() { gw "$IOTRIM" block list --json | jq -c '[.[] | [.id, .target]]'; }
 inet() { in_netns "${TB_PREFIX}_inet" "$@"; }
 test_cleanup() {
 	[ -n "${dns_pid:-}" ] && kill "$dns_pid" 2>/dev/null
+	if [ -n "${BROWSER_PID:-}" ]; then
+		# end of input: it quits its browsers; killed if it does not within 10 s
+		exec {BROWSER_IN}>&-
+		for _ in $(seq 50); do kill -0 "$BROWSER_PID" 2>/dev/null || break; sleep 0.2; done
+		kill "$BROWSER_PID" 2>/dev/null
+	fi
 	inet ip addr del 203.0.113.54/32 dev srv0 2>/dev/null
 }
 
@@ -43,6 +63,7 @@ expect_exit "iotrim attaches to the gateway's LAN" 0 "attached to lan0" gw "$IOT
 start_controller --no-attach --interval 1 --web-listen "127.0.0.1:$PORT"
 tap_check "the controller collects and serves" controller_collecting
 for _ in $(seq 50); do [ "$(web_curl "$URL/api/devices")" = 200 ] && break; sleep 0.1; done
+start_browser
 
 # --- traffic: dev1 by name; dev2 gets a name with markup from a hostile resolver -------
 tap_check "dev1 reaches api.vendor.example" curl_dev dev1
