@@ -34,7 +34,8 @@ web_curl() { gw curl -s -o "$WORK/body" -w '%{http_code}' "$@"; }
 # $(...) subshells the jobs run in).
 start_browser() {
 	mkfifo "$WORK/browser.in" "$WORK/browser.out"
-	gw /usr/bin/python3 selftests/e2e/web/browser.py "$URL" --serve <"$WORK/browser.in" \
+	# TMPDIR: the profiles go with $WORK, whatever Chromium leaves behind
+	gw env TMPDIR="$WORK" /usr/bin/python3 selftests/e2e/web/browser.py "$URL" --serve <"$WORK/browser.in" \
 		>"$WORK/browser.out" 2>>"$WORK/browser.log" &
 	BROWSER_PID=$!
 	exec {BROWSER_IN}>"$WORK/browser.in" {BROWSER_OUT}<"$WORK/browser.out"
