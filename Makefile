@@ -50,7 +50,7 @@ TEST_BPF_OBJS := $(patsubst selftests/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildc
 # Test helpers and shared test data headers (harness.h, packet.h, ...).
 TEST_CPPFLAGS := -Iselftests/lib
 
-.PHONY: all deps install check test demo bench fuzz clean
+.PHONY: all deps install check test demo bench fuzz fuzz-long soak clean
 # A failed recipe leaves no half-written target behind.
 .DELETE_ON_ERROR:
 # Keep generated objects and skeletons: tests and the controller share them.
@@ -136,16 +136,40 @@ FUZZ_SRCS  := user/common/clock.c user/common/dnsname.c user/attrib/dns.c user/a
 	user/audit/plaintext.c user/audit/redact.c user/common/parse.c user/web/request.c
 FUZZ_BINS  := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_pcap \
 	$(BUILD)/fuzz/fuzz_cert $(BUILD)/fuzz/fuzz_plaintext $(BUILD)/fuzz/fuzz_audit \
-	$(BUILD)/fuzz/fuzz_web
+	$(BUILD)/fuzz/fuzz_web $(BUILD)/fuzz/fuzz_config
 # The TLS audit's interceptor taking hostile clients (OpenSSL, forged leafs per SNI).
 FUZZ_AUDIT_SRCS := user/audit/intercept.c user/audit/forge.c user/audit/passthrough.c \
-	user/audit/tls_verdict.c user/attrib/tls.c user/common/clock.c user/common/log.c
+	user/audit/tls_verdict.c user/attrib/tls.c user/common/clock.c user/common/log.c \
+	user/common/parse.c
+# The operator's files: device config, providers, geo overrides, ASN CSV, experiment file.
+FUZZ_CONFIG_SRCS := user/attrib/party.c user/attrib/geo.c user/attrib/special.c \
+	user/experiment/file.c user/audit/tls_verdict.c $(wildcard user/common/*.c)
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus/.seeded
+
+# Each target for FUZZ_SECONDS (default 600) from its seeds; prints the executions.
+fuzz-long: fuzz
+	scripts/fuzz_long.sh
+
+# SOAK_SECONDS (default 600) of iperf3 and short connections on the testbed; not in check.
+soak: all
+	scripts/soak.sh
+
+$(BUILD)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_CONFIG_SRCS) -o $@ -linih -lmaxminddb \
+		-lpsl -lldns
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_SRCS) -o $@ -lldns -lbpf -lpcap -lcrypto
+
+# The dashboard's parsers, the experiment file's among them (what an upload is).
+FUZZ_WEB_SRCS := $(FUZZ_SRCS) user/experiment/file.c user/common/ini.c user/audit/tls_verdict.c
+
+$(BUILD)/fuzz/fuzz_web: fuzz/fuzz_web.c $(FUZZ_WEB_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d $< $(FUZZ_WEB_SRCS) -o $@ -lldns -lbpf -lpcap -lcrypto -linih
 
 $(BUILD)/fuzz/fuzz_audit: fuzz/fuzz_audit.c $(FUZZ_AUDIT_SRCS)
 	@mkdir -p $(@D)
@@ -153,10 +177,14 @@ $(BUILD)/fuzz/fuzz_audit: fuzz/fuzz_audit.c $(FUZZ_AUDIT_SRCS)
 
 # pcap seeds: the replay tests' capture in every link type, and as pcapng.
 $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BUILD)/selftests/lib/gen_pcap \
-	$(wildcard fuzz/web_seeds/*)
+	$(wildcard fuzz/web_seeds/*) $(wildcard fuzz/seeds/*) data/devices.conf.example data/providers.conf
 	@mkdir -p $(BUILD)/fuzz/corpus/dns $(BUILD)/fuzz/corpus/tls $(BUILD)/fuzz/corpus/pcap \
-		$(BUILD)/fuzz/corpus/cert $(BUILD)/fuzz/corpus/web
+		$(BUILD)/fuzz/corpus/cert $(BUILD)/fuzz/corpus/web $(BUILD)/fuzz/corpus/config
 	cp fuzz/web_seeds/* $(BUILD)/fuzz/corpus/web/
+	i=0; for f in data/devices.conf.example data/providers.conf fuzz/seeds/overrides.conf \
+		fuzz/seeds/asn.csv fuzz/seeds/experiment.ini; do \
+		{ printf "\\$$(printf %o $$i)"; cat $$f; } >$(BUILD)/fuzz/corpus/config/$$i; i=$$((i + 1)); \
+	done
 	$(CC) -O1 $(TEST_CPPFLAGS) -o $(BUILD)/fuzz/make_seeds $<
 	openssl req -x509 -newkey rsa:1024 -sha1 -nodes -days 3650 -subj /CN=seed.example \
 		-addext subjectAltName=DNS:seed.example -keyout $(BUILD)/fuzz/seed.key \
@@ -170,6 +198,7 @@ $(BUILD)/fuzz/corpus/.seeded: fuzz/make_seeds.c selftests/lib/attrib_msgs.h $(BU
 		> $(BUILD)/fuzz/corpus/plaintext/http
 	printf 'HTTP/1.1 200 OK\r\nSet-Cookie: id=7\r\n\r\nAlice Smith, kitchen, SN-4711, 020000000021' \
 		> $(BUILD)/fuzz/corpus/plaintext/response
+	cp fuzz/seeds/*.pcap $(BUILD)/fuzz/corpus/pcap/	# crashes found, kept as regressions
 	touch $@
 
 # The README's test command: installs what is missing, builds, runs it all.

@@ -4,6 +4,7 @@
 #define IOTRIM_COUNT_H
 
 #include "maps.h"
+#include "limit.h"
 #include "parse.h"
 #include "classify.h"
 
@@ -104,13 +105,20 @@ static const struct device_value zero_device_value;
 
 static __always_inline struct flow_value *count_flow(const struct flow_key *key,
 						     enum direction dir, __u64 packets,
-						     __u64 bytes, __u64 now)
+						     __u64 bytes, __u64 now,
+						     struct device_value *dv)
 {
 	struct flow_value *v = bpf_map_lookup_elem(&MAP_FLOWS, key);
 
 	if (!v) {
-		bool inserted = !bpf_map_update_elem(&MAP_FLOWS, key, &zero_flow_value,
-						     BPF_NOEXIST);
+		bool inserted;
+
+		/* Every new entry may evict another device's flow: within its budget only. */
+		if (!limit_new_flow(dv, now)) {
+			count_reason(IOTRIM_FLOW_QUOTA);
+			return NULL;
+		}
+		inserted = !bpf_map_update_elem(&MAP_FLOWS, key, &zero_flow_value, BPF_NOEXIST);
 
 		v = bpf_map_lookup_elem(&MAP_FLOWS, key);
 		if (!v) {
@@ -135,8 +143,14 @@ static __always_inline struct device_value *count_device(const struct flow_key *
 	__builtin_memcpy(dk.mac, key->device_mac, ETH_ALEN);
 	v = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
 	if (!v) {
-		bool inserted = !bpf_map_update_elem(&MAP_DEVICES, &dk, &zero_device_value,
-						     BPF_NOEXIST);
+		bool inserted;
+
+		/* A flood of new source MACs cannot fill the table at once (aged by the controller). */
+		if (!limit_new_device(now)) {
+			count_reason(IOTRIM_DEVICE_INSERT_LIMITED);
+			return NULL;
+		}
+		inserted = !bpf_map_update_elem(&MAP_DEVICES, &dk, &zero_device_value, BPF_NOEXIST);
 
 		v = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
 		if (!v) {
@@ -177,8 +191,8 @@ static __always_inline void count_packet(const struct packet_info *pi,
 		bytes = (frame_len - pi->l3_off) + (__u64)(gso_segs - 1) * hdrs;
 	}
 	flow_key_from_packet(pi, dir, &key);
-	fv = count_flow(&key, dir, packets, bytes, now);
 	dv = count_device(&key, dir, packets, bytes, now);
+	fv = count_flow(&key, dir, packets, bytes, now, dv);
 	if (fv)
 		payload_packet(src, pi, &key, dir, frame_len, packets,
 			       dir == DIR_UP ? &fv->sample_up : &fv->sample_down,

@@ -11,7 +11,9 @@
  * At most IOTRIM_EVENT_PAYLOAD_MAX payload bytes are copied.  "conns"
  * remembers which TCP connection directions were already looked at; the
  * device's SYN forgets a connection, so a reused port starts over.  A full
- * ring buffer is counted (IOTRIM_EVENT_RINGBUF_FULL), the packet is passed.
+ * ring buffer is counted (IOTRIM_EVENT_RINGBUF_FULL), the packet is passed;
+ * so is an event over its device's budget (IOTRIM_EVENT_RATE_LIMITED,
+ * limit.h), which keeps one device from filling the ring for all.
  * After a ServerHello of TLS <= 1.2 the server's certificates follow
  * (events_cert.h): only connections flagged in "conns" pay for that.
  */
@@ -122,6 +124,10 @@ static __always_inline void emit_event_body(void *ctx, bool xdp, const struct ev
 		}
 		seq = event_tcp_seq(ctx, xdp, a);
 	} else if (a->proto != IPPROTO_UDP || !a->payload_len) {
+		return;
+	}
+	if (!limit_event(a->key.device_mac, packet_time())) {
+		count_reason(IOTRIM_EVENT_RATE_LIMITED);
 		return;
 	}
 	if (event_submit(ctx, xdp, a, kind, 0, a->payload_len, seq))

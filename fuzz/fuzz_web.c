@@ -2,14 +2,16 @@
 /*
  * libFuzzer target: what the dashboard parses from untrusted requests
  * (web/request.h).  The first byte picks the parser: a flat JSON body, a
- * urlencoded form or query string, a Cookie header, URL decoding, or an
- * ADDR:PORT.  Checks besides ASan/UBSan: outputs are NUL-terminated within
+ * urlencoded form or query string, a Cookie header, URL decoding, an
+ * ADDR:PORT, or an uploaded experiment file (experiment/experiment.h, what
+ * POST /api/experiments parses before anything else).  Checks besides ASan/UBSan: outputs are NUL-terminated within
  * their bounds, and every parsed JSON string is as long as strlen says.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "experiment/experiment.h"
 #include "web/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -17,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sockaddr_storage addr;
 	struct json_fields f;
 	const char *why;
-	char out[64], *text;
+	char out[64], err[1024], *text;
+	struct exp_config cfg;
 	socklen_t alen;
 
 	if (size < 1)
@@ -28,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		if (!json_fields_parse((const char *)data + 1, size - 1, &f, &why)) {
 			if (f.n < 0 || f.n > JSON_FIELDS_MAX)
@@ -56,6 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4:
 		if (!parse_listen(text, &addr, &alen))
 			sockaddr_loopback((const struct sockaddr *)&addr);
+		break;
+	case 5:
+		if (!exp_config_parse_text(text, "upload.ini", "/", &cfg, err, sizeof(err)))
+			exp_config_free(&cfg);
+		else if (strnlen(err, sizeof(err)) == sizeof(err))
+			abort();
 		break;
 	}
 	free(text);

@@ -132,6 +132,9 @@ struct device_value {
 	__u8 pad[7];
 	struct payload_counter payload_up;	/* sums of its flows' sampled payload */
 	struct payload_counter payload_down;
+	/* This CPU's fair-share budgets (bpf/limit.h): GCRA theoretical arrival times. */
+	__u64 event_tat_ns;	/* DNS/TLS events */
+	__u64 flow_tat_ns;	/* new flow entries */
 };
 
 /*
@@ -159,6 +162,9 @@ enum iotrim_counter {
 	IOTRIM_CERT_CUT,		/* server hello flight longer than the certificate bound */
 	IOTRIM_PLAIN_SAMPLE_LOST,	/* audited text sample lost: ring buffer full */
 	IOTRIM_PLAIN_SAMPLE_CUT,	/* audited text sample longer than IOTRIM_EVENT_PAYLOAD_MAX: cut */
+	IOTRIM_EVENT_RATE_LIMITED,	/* DNS/TLS event not sent: the device's event budget is spent */
+	IOTRIM_FLOW_QUOTA,		/* no new flow entry: the device's new-flow budget is spent */
+	IOTRIM_DEVICE_INSERT_LIMITED,	/* no new device entry: too many new devices this second */
 	IOTRIM_COUNTER__COUNT,
 };
 
@@ -196,6 +202,21 @@ struct attach_info {
 
 #define IOTRIM_CONFIG_SET 0x1	/* the sample_* fields are in force */
 #define IOTRIM_CONFIG_DEBUG 0x2	/* tests: record each classification (classify_debug map) */
+#define IOTRIM_CONFIG_NO_LIMITS 0x4	/* replay and tests: no fair-share budgets (bpf/limit.h) */
+
+/*
+ * Fair shares (bpf/limit.h, README "Bounds"): no one device, and no flood of
+ * new source MACs, can take the shared tables or the events ring from the
+ * others.  Each budget is a GCRA bucket per CPU (no atomics), so the bounds
+ * hold per CPU and per hook.
+ */
+#define IOTRIM_EVENT_RATE 32		/* DNS/TLS events per second per device */
+#define IOTRIM_EVENT_BURST 64
+#define IOTRIM_FLOW_RATE 64		/* new flow entries per second per device */
+#define IOTRIM_FLOW_BURST 256
+#define IOTRIM_FLOW_FRESH 32		/* of them at once for a device just seen */
+#define IOTRIM_NEW_DEVICE_RATE 32	/* new device entries per second */
+#define IOTRIM_NEW_DEVICE_BURST 64
 
 struct iotrim_config {
 	__u32 sample_first;

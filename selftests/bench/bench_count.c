@@ -128,7 +128,8 @@ int main(void)
 	struct frame frames[3];
 	struct bpf_fixture fx;
 
-	if (fixture_open(&fx)) {
+	/* as in production: the fair-share budgets on */
+	if (fixture_open(&fx) || fixture_limits(&fx, true)) {
 		fprintf(stderr, "bench: cannot load iotrim's programs (root needed)\n");
 		return 1;
 	}

@@ -171,7 +171,7 @@ tap_check "text: the blocklist" grep -qx "      $CAM ip 203.0.113.11 icmp drop" 
 tap_check "text: the aborted run's blocklist is not validated" \
 	grep -q 'blocklist: not validated (the run is aborted)' "$WORK/x.txt"
 "${R[@]}" --format md >"$WORK/x.md"
-tap_check "markdown: destinations escaped" grep -qF '   - ads\<i\>\.example:80 blockable' "$WORK/x.md"
+tap_check "markdown: destinations escaped" grep -qF '   - ads\<i\>\.example\:80 blockable' "$WORK/x.md"
 "${R[@]}" --format html >"$WORK/x.html"
 tap_check "html: the verdicts table, the name escaped" grep -qF \
 	'<tr class="verdict"><td>ads&lt;i&gt;.example:80</td><td class="verdict-blockable">blockable</td>' "$WORK/x.html"

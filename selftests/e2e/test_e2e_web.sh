@@ -3,7 +3,7 @@
 # Selenium) on the namespace testbed; the controller serves it
 # (run --web-listen) inside the gateway's namespace, where the browser runs:
 #   - the devices page shows each device with the bytes `iotrim devices
-#     --json` counts;
+#     --json` counts, and a sparkline of the API's recent harvest windows;
 #   - clicking block on dev1's api.vendor.example makes dev1's next request
 #     fail and `block list` show the rule; clicking unblock restores it;
 #   - a state-changing request without a token, with a wrong token, or with
@@ -29,12 +29,33 @@ for tool in /usr/bin/chromium /usr/bin/chromedriver; do
 done
 
 web_curl() { gw curl -s -o "$WORK/body" -w '%{http_code}' "$@"; }
-browser() { gw /usr/bin/python3 selftests/e2e/web/browser.py "$URL" "$@" 2>>"$WORK/browser.log"; }
+# One browser for the whole test (browser.py --serve): a job per line, a JSON
+# line back, through FIFOs (unlike a coproc's, their descriptors reach the
+# $(...) subshells the jobs run in).
+start_browser() {
+	mkfifo "$WORK/browser.in" "$WORK/browser.out"
+	# TMPDIR: the profiles go with $WORK, whatever Chromium leaves behind
+	gw env TMPDIR="$WORK" /usr/bin/python3 selftests/e2e/web/browser.py "$URL" --serve <"$WORK/browser.in" \
+		>"$WORK/browser.out" 2>>"$WORK/browser.log" &
+	BROWSER_PID=$!
+	exec {BROWSER_IN}>"$WORK/browser.in" {BROWSER_OUT}<"$WORK/browser.out"
+}
+browser() {
+	local line=""
+	echo "$*" >&"$BROWSER_IN" && read -r -t 120 line <&"$BROWSER_OUT"
+	echo "$line"
+}
 curl_dev() { $TB run "$1" curl -sS -m 5 -o /dev/null --cacert "$TB_STATE/ca.crt" "https://api.vendor.example/status.json" 2>/dev/null; }
 rules() { gw "$IOTRIM" block list --json | jq -c '[.[] | [.id, .target]]'; }
 inet() { in_netns "${TB_PREFIX}_inet" "$@"; }
 test_cleanup() {
 	[ -n "${dns_pid:-}" ] && kill "$dns_pid" 2>/dev/null
+	if [ -n "${BROWSER_PID:-}" ]; then
+		# end of input: it quits its browsers; killed if it does not within 10 s
+		exec {BROWSER_IN}>&-
+		for _ in $(seq 50); do kill -0 "$BROWSER_PID" 2>/dev/null || break; sleep 0.2; done
+		kill "$BROWSER_PID" 2>/dev/null
+	fi
 	inet ip addr del 203.0.113.54/32 dev srv0 2>/dev/null
 }
 
@@ -43,6 +64,7 @@ expect_exit "iotrim attaches to the gateway's LAN" 0 "attached to lan0" gw "$IOT
 start_controller --no-attach --interval 1 --web-listen "127.0.0.1:$PORT"
 tap_check "the controller collects and serves" controller_collecting
 for _ in $(seq 50); do [ "$(web_curl "$URL/api/devices")" = 200 ] && break; sleep 0.1; done
+start_browser
 
 # --- traffic: dev1 by name; dev2 gets a name with markup from a hostile resolver -------
 tap_check "dev1 reaches api.vendor.example" curl_dev dev1
@@ -72,6 +94,27 @@ echo "# cli  $after" >&2
 tap_check "devices page bytes equal iotrim devices --json ($(jq length <<<"$page") devices)" test "$page_equal" = yes
 jqt() { local input=$1; shift; [ -n "$input" ] && jq -e "$@" <<<"$input" >/dev/null; }
 tap_check "the page lists dev1 and dev2" jqt "$page" --arg a $D1 --arg b $D2 'has($a) and has($b)'
+
+# --- sparklines: the page draws the API's recent harvest windows ------------------------
+api_recent() {
+	gw curl -s "$URL/api/devices" |
+		jq -c --arg d $D1 '.[] | select(.device_mac == $d) | [.recent[] | .bytes_up + .bytes_down]'
+}
+spark_values() {
+	gw curl -s "$URL/sparkline?device=$D1" | sed -n 's|.*<title>.*: \([0-9 ]*\)</title>.*|\1|p' |
+		jq -Rc 'split(" ") | map(tonumber)'
+}
+tap_check "dev1 reaches api.vendor.example (for its recent windows)" curl_dev dev1
+sleep 1.5	# a harvest takes it
+spark_equal=no
+for _ in $(seq 5); do	# a harvest each second: both read between two of them
+	recent=$(api_recent)
+	[ "$(spark_values)" = "$recent" ] && [ "$(api_recent)" = "$recent" ] && { spark_equal=yes; break; }
+	sleep 0.3
+done
+tap_check "dev1's recent windows: 2 to 30, its curl's bytes in some ($recent)" \
+	jqt "$recent" 'length >= 2 and length <= 30 and any(.[]; . > 0)'
+tap_check "its sparkline draws exactly those values" test "$spark_equal" = yes
 
 # --- refused actions change nothing -------------------------------------------------------
 TOKEN=$(gw "$IOTRIM" web token)

@@ -117,6 +117,23 @@ static inline void fixture_close(struct bpf_fixture *fx)
 	memset(fx, 0, sizeof(*fx));
 }
 
+/*
+ * The fair-share budgets (bpf/limit.h) on or off; fixture_open() turns them
+ * off, so that tests which send thousands of frames from one MAC within
+ * microseconds test what they are about.  Keeps the other settings.
+ */
+static inline int fixture_limits(const struct bpf_fixture *fx, bool on)
+{
+	int fd = bpf_map__fd(fx->xdp->maps.settings);
+	struct iotrim_config cfg = { 0 };
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		return -errno;
+	cfg.flags = on ? cfg.flags & ~IOTRIM_CONFIG_NO_LIMITS : cfg.flags | IOTRIM_CONFIG_NO_LIMITS;
+	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
 /* Returns 0 or a negative errno; on failure nothing stays loaded. */
 static inline int fixture_open(struct bpf_fixture *fx)
 {
@@ -135,6 +152,9 @@ static inline int fixture_open(struct bpf_fixture *fx)
 	fx->devices_fd = bpf_map__fd(fx->xdp->maps.devices);
 	fx->counters_fd = bpf_map__fd(fx->xdp->maps.counters);
 	fx->attachment_fd = bpf_map__fd(fx->xdp->maps.attachment);
+	err = fixture_limits(fx, false);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	fixture_close(fx);
@@ -290,7 +310,7 @@ static inline int fixture_clear_hash(int map_fd, __u32 key_size)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Empties flows and devices and zeroes counters and attachment. */
+/* Empties flows and devices and zeroes counters, attachment and new-device budgets. */
 static inline int fixture_clear(const struct bpf_fixture *fx)
 {
 	struct attach_info no_attachment = {};
@@ -309,6 +329,12 @@ static inline int fixture_clear(const struct bpf_fixture *fx)
 			err = -errno;
 	if (!err && bpf_map_update_elem(fx->attachment_fd, &zero_key,
 					&no_attachment, BPF_ANY))
+		err = -errno;
+	/* the new-device budgets, one per object (bpf/limit.h; 8-byte values) */
+	if (!err && (bpf_map_update_elem(bpf_map__fd(fx->xdp->maps.limit_state), &zero_key, zeros,
+					 BPF_ANY) ||
+		     bpf_map_update_elem(bpf_map__fd(fx->tc->maps.limit_state), &zero_key, zeros,
+					 BPF_ANY)))
 		err = -errno;
 	free(zeros);
 	return err;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A short, bounded libFuzzer run of the DNS, TLS and certificate handlers, the pcap
-# reader, the plaintext scanner, the TLS audit's interceptor and the dashboard's
-# request parsers (make fuzz builds them with ASan and UBSan): no crash, leak or
-# undefined behaviour in 200000 runs each (fewer for pcap, cert and audit) from the
-# seed corpora.  Longer runs: see README.
+# reader, the plaintext scanner, the TLS audit's interceptor, the dashboard's
+# request parsers and the operator's files (make fuzz builds them with ASan and
+# UBSan): no crash, leak or undefined behaviour in 200000 runs each (fewer for
+# pcap, cert, audit and config) from the seed corpora.  Longer runs: see README.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source selftests/lib/lib.sh
@@ -24,7 +24,7 @@ if ! make -s fuzz >"$work/build.log" 2>&1; then
 fi
 tap_ok "fuzz targets build"
 
-for t in dns tls pcap cert plaintext audit web; do
+for t in dns tls pcap cert plaintext audit web config; do
 	mkdir -p "$work/$t"
 	# The audit's interceptor starts from the TLS hellos.
 	cp build/fuzz/corpus/"${t/audit/tls}"/* "$work/$t/"
@@ -35,6 +35,8 @@ for t in dns tls pcap cert plaintext audit web; do
 	[ $t = cert ] && runs=$((RUNS / 4)) max_len=20000
 	# The interceptor: a TLS handshake per input.
 	[ $t = audit ] && runs=$((RUNS / 10))
+	# The operator's files (fuzz_config): each run writes and parses a file.
+	[ $t = config ] && runs=$((RUNS / 20)) max_len=8192
 	if timeout 300 "build/fuzz/fuzz_$t" -runs="$runs" -max_len=$max_len -seed=1 -close_fd_mask=2 \
 		"$work/$t" >"$work/$t.log" 2>&1; then
 		tap_ok "fuzz_$t: $runs runs, no crash ($(grep -o 'Done [0-9]* runs in [0-9]* second' "$work/$t.log"))"

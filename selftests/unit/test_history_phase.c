@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Lifecycle phases: RFC 3339 times, the timestamp file (every malformed line
- * rejected, nothing half-stored), and harvest deltas going to the phase in
- * force at the flow's last packet, 'none' ending phases.
+ * rejected, nothing half-stored), harvest deltas going to the phase in
+ * force at the flow's last packet, 'none' ending phases, and the last
+ * harvest windows per device (the dashboard's sparklines).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "history/history.h"
 #include "history/payload_store.h"
 #include "history/phase.h"
+#include "history/windows.h"
 
 static char tmpdir[] = "/tmp/iotrim-phase-test-XXXXXX";
 
@@ -252,6 +254,47 @@ TEST(payload_classes_go_to_the_history_by_phase)
 	db_close(db);
 }
 
+/* The dashboard's sparklines: per device the growth of each of the last harvests. */
+TEST(harvest_windows_keep_the_last_ones)
+{
+	uint64_t now = clock_boot_ns(), s = 1000000000ULL;
+	struct device_window w[HISTORY_WINDOWS];
+	struct flow_entry e[1];
+	struct flow_table ft = { .items = e, .len = 1 };
+	struct harvest_result r;
+	char path[256];
+	sqlite3 *db;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/windows.db", tmpdir);
+	ASSERT(db_open(path, &db) == 0, "open");
+	/* Harvest i grows the flow by i bytes up and 2i down; harvest 5 finds nothing new. */
+	for (int i = 1; i <= HISTORY_WINDOWS + 2; i++) {
+		uint64_t up = (uint64_t)i * (i + 1) / 2 - (i >= 5 ? 5 : 0);
+
+		flow(&e[0], 10, up, 2 * up, now - 100 * s, now - 50 * s + (uint64_t)i * s / 10);
+		ASSERT(history_harvest(db, &ft, &r) == 0, "harvest %d", i);
+		usleep(2000);	/* each harvest its own millisecond */
+	}
+	ASSERT(history_device_windows(db, "02:00:00:00:00:21", w, &n) == 0, "read");
+	ASSERT(n == HISTORY_WINDOWS, "the last %d windows kept, got %zu", HISTORY_WINDOWS, n);
+	/* Kept: harvests 3 .. 32, oldest first. */
+	EXPECT(w[0].bytes_up == 3 && w[0].bytes_down == 6, "oldest kept is harvest 3: %llu/%llu",
+	       (unsigned long long)w[0].bytes_up, (unsigned long long)w[0].bytes_down);
+	EXPECT(w[2].bytes_up == 0 && w[2].bytes_down == 0, "harvest 5 grew nothing: %llu",
+	       (unsigned long long)w[2].bytes_up);
+	EXPECT(w[n - 1].bytes_up == HISTORY_WINDOWS + 2, "newest: %llu",
+	       (unsigned long long)w[n - 1].bytes_up);
+	for (size_t i = 1; i < n; i++)
+		EXPECT(w[i].at_ms > w[i - 1].at_ms, "window %zu after window %zu", i, i - 1);
+	ASSERT(history_device_windows(db, "02:00:00:00:00:99", w, &n) == 0, "other device");
+	EXPECT(n == HISTORY_WINDOWS && w[0].bytes_up == 0 && w[n - 1].bytes_up == 0,
+	       "a device without flows: every window 0");
+	EXPECT(count(db, "SELECT count(*) FROM device_windows") == HISTORY_WINDOWS - 1,
+	       "older device rows dropped, none for the empty window");
+	db_close(db);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -265,6 +308,7 @@ int main(void)
 	RUN(timestamp_file_all_or_nothing);
 	RUN(harvest_deltas_go_to_the_phase_in_force);
 	RUN(payload_classes_go_to_the_history_by_phase);
+	RUN(harvest_windows_keep_the_last_ones);
 	rc = harness_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

@@ -16,6 +16,7 @@
 #include "history/db.h"
 #include "history/device_labels.h"
 #include "report/continent.h"
+#include "report/html.h"
 #include "report/report.h"
 
 static char tmpdir[] = "/tmp/iotrim-report-test-XXXXXX";
@@ -411,6 +412,26 @@ TEST(markdown_names_are_escaped)
 	report_free(&r);
 }
 
+/* The dashboard's sparkline: scaled to the largest value, values in the title, text escaped. */
+TEST(sparkline_points)
+{
+	static const uint64_t v[] = { 0, 50, 100, 25 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	report_html_sparkline(f, "a<b>", v, 4);
+	report_html_sparkline(f, "one", v + 2, 1);
+	report_html_sparkline(f, "none", v, 0);
+	fclose(f);
+	EXPECT(strstr(buf, "points=\"0.0,23.0 40.0,12.0 80.0,1.0 120.0,17.5\""), "scaled:\n%s", buf);
+	EXPECT(strstr(buf, "<title>a&lt;b&gt;: 0 50 100 25</title>") && !strstr(buf, "a<b>"),
+	       "title escaped, with the values");
+	EXPECT(strstr(buf, "points=\"0.0,1.0 120.0,1.0\""), "one value: a level line at the top");
+	EXPECT(strstr(buf, "<title>none:</title></svg>"), "no values: no line");
+	free(buf);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -429,6 +450,7 @@ int main(void)
 	RUN(payload_shares_match_the_reference);
 	RUN(continents);
 	RUN(markdown_names_are_escaped);
+	RUN(sparkline_points);
 	rc = harness_done();
 	db_close(db);
 	geo_close(geo);

@@ -135,18 +135,35 @@ static int add_member_rows(struct flow_rows *rows)
 }
 
 /* The other names d's name shares bytes with, from the shared destinations of its device. */
-static void note_sharing(struct dest_list *l)
+static int note_sharing(struct dest_list *l)
 {
+	size_t *shared = NULL, nshared = 0;
+
+	/* Only the shared destinations are compared with: few, however many names. */
+	for (size_t i = 0; i < l->len; i++) {
+		l->items[i].shared = dest_names_shared(l->items[i].first->name);
+		l->items[i].shared_with = l->items[i].chain = l->items[i].reason = "";
+		if (l->items[i].shared) {
+			size_t *grown = realloc(shared, (nshared + 1) * sizeof(*shared));
+
+			if (!grown) {
+				free(shared);
+				return -ENOMEM;
+			}
+			shared = grown;
+			shared[nshared++] = i;
+		}
+	}
 	for (size_t i = 0; i < l->len; i++) {
 		struct dest *d = &l->items[i];
 		const struct flow_row *r = d->first;
+		char with[FLOW_NAMES_MAX] = "";
 		size_t o = 0;
 
-		d->shared = dest_names_shared(r->name);
 		if (d->shared || !r->name[0])
 			continue;
-		for (size_t j = 0; j < l->len; j++) {
-			const struct flow_row *s = l->items[j].first;
+		for (size_t k = 0; k < nshared; k++) {
+			const struct flow_row *s = l->items[shared[k]].first;
 			char names[FLOW_NAMES_MAX], *save = NULL;
 
 			if (!dest_names_shared(s->name) || strcmp(s->device_mac, r->device_mac) ||
@@ -156,14 +173,19 @@ static void note_sharing(struct dest_list *l)
 			snprintf(names, sizeof(names), "%s", s->name);
 			for (char *tok = strtok_r(names, " ", &save); tok;
 			     tok = strtok_r(NULL, " ", &save)) {
-				if (!strcasecmp(tok, r->name) || names_have(d->shared_with, tok) ||
-				    o + strlen(tok) + 2 > sizeof(d->shared_with))
+				if (!strcasecmp(tok, r->name) || names_have(with, tok) ||
+				    o + strlen(tok) + 2 > sizeof(with))
 					continue;
-				o += snprintf(d->shared_with + o, sizeof(d->shared_with) - o, "%s%s",
-					      o ? " " : "", tok);
+				o += snprintf(with + o, sizeof(with) - o, "%s%s", o ? " " : "", tok);
 			}
 		}
+		if (with[0] && dest_set_text(&d->shared_with, with)) {
+			free(shared);
+			return -ENOMEM;
+		}
 	}
+	free(shared);
+	return 0;
 }
 
 int dest_group(struct flow_rows *rows, struct dest_list *out)
@@ -216,8 +238,53 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 		d->nrows = j - i;
 		i = j;
 	}
-	note_sharing(out);
+	return note_sharing(out);
+}
+
+int dest_set_text(const char **field, const char *s)
+{
+	char *copy;
+
+	if (!s[0]) {
+		*field = "";
+		return 0;
+	}
+	if (!(copy = strdup(s)))
+		return -ENOMEM;
+	*field = copy;
 	return 0;
+}
+
+static void dest_text_free(const char *s)
+{
+	if (s && s[0])
+		free((char *)s);
+}
+
+/* The device's info, looked up once per device (the list is grouped by device). */
+static const struct device_info *list_device(struct dest_list *l, struct device_config *conf,
+					     const uint8_t mac[6])
+{
+	struct device_info **grown, *info;
+
+	if (l->ndevices && !memcmp(l->devices[l->ndevices - 1]->mac, mac, 6))
+		return l->devices[l->ndevices - 1];
+	for (size_t i = 0; i + 1 < l->ndevices; i++)
+		if (!memcmp(l->devices[i]->mac, mac, 6))
+			return l->devices[i];
+	info = malloc(sizeof(*info));
+	grown = realloc(l->devices, (l->ndevices + 1) * sizeof(*grown));
+	if (!info || !grown) {
+		free(info);
+		if (grown)
+			l->devices = grown;
+		return NULL;
+	}
+	l->devices = grown;
+	device_info_get(conf, mac, info);
+	memcpy(info->mac, mac, 6);
+	l->devices[l->ndevices++] = info;
+	return info;
 }
 
 static void add_country(struct dest *d, const char *cc)
@@ -231,23 +298,25 @@ static void add_country(struct dest *d, const char *cc)
 		memcpy(d->countries[d->ncountries++], cc, 3);
 }
 
-void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
-		   struct device_config *conf, const struct local_nets *local)
+int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
+		  const struct providers *prov, struct device_config *conf,
+		  const struct local_nets *local)
 {
 	const struct flow_row *r = d->first;
 	struct party_input in = { 0 };
-	uint8_t mac[6], device_ip[16] = { 0 };
+	uint8_t mac[6] = { 0 }, device_ip[16] = { 0 };
+	char reason[PARTY_REASON_MAX];
 	const char *why;
 
 	parse_mac(r->device_mac, mac);
-	device_info_get(conf, mac, &d->device);
+	if (!(d->device = list_device(l, conf, mac)))
+		return -ENOMEM;
 	inet_pton(d->family == IOTRIM_FAMILY_IPV4 ? AF_INET : AF_INET6, r->device_ip, device_ip);
 	why = local_reason(local, d->family, device_ip, d->ip);
 	if (why) {
 		/* Not a remote party: no country, AS or party rules (and no shares). */
 		d->party = PARTY_LOCAL;
-		snprintf(d->reason, sizeof(d->reason), "%s", why);
-		return;
+		return dest_set_text(&d->reason, why);
 	}
 	if (r->name[0]) {
 		char first[DNS_NAME_MAX];
@@ -268,13 +337,14 @@ void dest_describe(struct dest *d, const struct geo *geo, const struct providers
 		}
 	}
 	geo_lookup(geo, d->family, d->ip, &d->geo);
-	in.device = &d->device;
+	in.device = d->device;
 	in.domain = d->domain[0] ? d->domain : NULL;
 	in.asn = d->geo.asn;
 	in.org = d->geo.org;
 	in.family = d->family;
 	in.ip = d->ip;
-	d->party = party_classify(prov, &in, d->reason);
+	d->party = party_classify(prov, &in, reason);
+	return dest_set_text(&d->reason, reason);
 }
 
 static int cmp_dest_bytes(const void *pa, const void *pb)
@@ -299,9 +369,13 @@ void dest_list_free(struct dest_list *l)
 {
 	for (size_t i = 0; i < l->len; i++) {
 		free(l->items[i].ips);
+		dest_text_free(l->items[i].reason);
+		dest_text_free(l->items[i].chain);
+		dest_text_free(l->items[i].shared_with);
 		free(l->items[i].cert);
 	}
-	free(l->items);
-	l->items = NULL;
-	l->len = 0;
+	for (size_t i = 0; i < l->ndevices; i++)
+		free(l->devices[i]);
+	free(l->devices);
+	memset(l, 0, sizeof(*l));
 }

@@ -86,13 +86,17 @@ struct dest {
 	char countries[8][3];		/* of every address */
 	int ncountries;
 	enum party party;
-	char reason[PARTY_REASON_MAX];
+	/*
+	 * The texts below are never NULL: "" when empty, else owned by the
+	 * list (a big history has one destination per row: no fixed buffers).
+	 */
+	const char *reason;
 	unsigned tls_mask;
-	char chain[DNS_MAX_CHAIN * DNS_NAME_MAX];	/* CNAME targets, space separated */
+	const char *chain;		/* CNAME targets, space separated */
 	const char *name_source;	/* "dns", "sni" or NULL */
-	struct device_info device;
+	const struct device_info *device;	/* one per device, owned by the list */
 	bool shared;			/* bytes of several names (first->name) */
-	char shared_with[FLOW_NAMES_MAX];	/* names it shares bytes with, space separated */
+	const char *shared_with;	/* names it shares bytes with, space separated */
 	struct cert_info *cert;		/* the server certificate last seen; NULL: none */
 	bool cert_hidden;		/* no certificate, and TLS 1.3 hid it */
 };
@@ -100,7 +104,12 @@ struct dest {
 struct dest_list {
 	struct dest *items;
 	size_t len;
+	struct device_info **devices;	/* what dest_describe looked up, once per device */
+	size_t ndevices;
 };
+
+/* Sets one of d's texts (reason, chain, shared_with) to a copy of s; -ENOMEM. */
+int dest_set_text(const char **field, const char *s);
 
 /* Several names, space separated (a shared row or destination)? */
 bool dest_names_shared(const char *names);
@@ -117,10 +126,11 @@ int dest_group(struct flow_rows *rows, struct dest_list *out);
 /*
  * Registrable domain, device, countries of every address, geo of the main
  * one, party; local traffic (local.h) is party local with its reason and
- * nothing else.
+ * nothing else.  0 or -ENOMEM.
  */
-void dest_describe(struct dest *d, const struct geo *geo, const struct providers *prov,
-		   struct device_config *conf, const struct local_nets *local);
+int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
+		  const struct providers *prov, struct device_config *conf,
+		  const struct local_nets *local);
 /* Per device, most bytes first. */
 void dest_sort(struct dest_list *l);
 void dest_list_free(struct dest_list *l);

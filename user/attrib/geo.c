@@ -294,7 +294,8 @@ static int load_overrides(struct geo *g, const char *path, bool required)
 		asn = strtok_r(NULL, " \t", &save);
 		org = save ? save + strspn(save, " \t") : NULL;
 		if (!country || !parse_prefix(prefix, &o.family, o.prefix, &o.plen) ||
-		    (strcmp(country, "-") && strlen(country) != 2)) {
+		    (strcmp(country, "-") && (strlen(country) != 2 || !isalpha((unsigned char)country[0]) ||
+					      !isalpha((unsigned char)country[1])))) {
 			warn("%s:%lu: expected PREFIX COUNTRY [ASN [ORG...]], skipped", path, lineno);
 			continue;
 		}
@@ -496,6 +497,9 @@ void geo_lookup(const struct geo *g, uint8_t family, const uint8_t ip[16], struc
 		    !mmdb_string(&res.entry, out->country, sizeof(out->country), "country", "iso_code", NULL))
 			mmdb_string(&res.entry, out->country, sizeof(out->country),
 				    "registered_country", "iso_code", NULL);
+		/* A code is two letters; anything else from a database is no country. */
+		if (!isalpha((unsigned char)out->country[0]) || !isalpha((unsigned char)out->country[1]))
+			out->country[0] = '\0';
 	}
 	if (g->have_asn_mmdb && mmdb_lookup(&g->asn_mmdb, family, ip, &res)) {
 		MMDB_entry_data_s data;

@@ -119,6 +119,7 @@ int device_config_load(const char *path, struct device_config *c)
 	line = ini_parse(p, device_ini_entry, &st);
 	if (line != 0) {
 		pr_error("%s: syntax error on line %d", p, line);
+		device_config_free(c);	/* the entries before the bad line */
 		return -EINVAL;
 	}
 	return 0;

@@ -43,7 +43,8 @@ struct device_config {
 /*
  * Loads the INI file (sections are MACs; keys name, vendor, category,
  * domains).  path NULL: IOTRIM_DEVICES or the default, absent is fine.
- * Returns 0, or after printing why -EINVAL for a syntax error, else -errno.
+ * Returns 0, or after printing why -EINVAL for a syntax error, else -errno;
+ * on failure c holds nothing (no device_config_free() needed).
  */
 int device_config_load(const char *path, struct device_config *c);
 void device_config_free(struct device_config *c);

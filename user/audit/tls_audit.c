@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* One active TLS validation run (audit/tls_audit.h). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +10,6 @@
 #include "audit/divert.h"
 #include "audit/tls_audit.h"
 #include "common/clock.h"
-#include "common/parse.h"
 
 static const uint16_t tls_ports[] = { INTERCEPT_TLS_PORTS };
 
@@ -116,40 +114,4 @@ int tls_audit_run(const struct tls_audit_request *req, const volatile sig_atomic
 void tls_audit_result_free(struct tls_audit_result *res)
 {
 	tls_dest_list_free(&res->dests);
-}
-
-static bool host_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-}
-
-bool tls_audit_parse_destination(const char *s, char name[TLS_DEST_NAME_MAX], uint16_t *port)
-{
-	const char *colon = strrchr(s, ':'), *host = s;
-	size_t len = colon ? (size_t)(colon - s) : 0;
-	unsigned long long p;
-	unsigned char addr[16];
-
-	if (!colon || !parse_u64(colon + 1, 1, 65535, &p))
-		return false;
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		host++;
-		len -= 2;
-	}
-	if (!len || len >= TLS_DEST_NAME_MAX)
-		return false;
-	memcpy(name, host, len);
-	name[len] = 0;
-	if (inet_pton(AF_INET6, name, addr) == 1) {
-		inet_ntop(AF_INET6, addr, name, TLS_DEST_NAME_MAX);
-	} else {
-		for (char *c = name; *c; c++) {
-			if (*c >= 'A' && *c <= 'Z')
-				*c += 'a' - 'A';
-			if (!host_char(*c))
-				return false;
-		}
-	}
-	*port = (uint16_t)p;
-	return true;
 }

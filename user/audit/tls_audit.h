@@ -47,11 +47,5 @@ int tls_audit_run(const struct tls_audit_request *req, const volatile sig_atomic
 		  struct tls_audit_result *res);
 void tls_audit_result_free(struct tls_audit_result *res);
 
-/*
- * A destination as NAME:PORT: a host name (lower-cased, as SNI compares) or
- * an address (IPv6 in brackets, [2001:db8::1]:443; written canonically, as
- * the interceptor names a connection without SNI).  false if malformed.
- */
-bool tls_audit_parse_destination(const char *s, char name[TLS_DEST_NAME_MAX], uint16_t *port);
 
 #endif

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The verdict state machine of `iotrim audit tls` (audit/tls_verdict.h). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/tls_verdict.h"
+#include "common/parse.h"
 
 void tls_conn_event(struct tls_conn *c, enum tls_conn_event ev, uint64_t bytes)
 {
@@ -105,4 +107,40 @@ void tls_dest_list_free(struct tls_dest_list *l)
 {
 	free(l->items);
 	memset(l, 0, sizeof(*l));
+}
+
+static bool host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+bool tls_audit_parse_destination(const char *s, char name[TLS_DEST_NAME_MAX], uint16_t *port)
+{
+	const char *colon = strrchr(s, ':'), *host = s;
+	size_t len = colon ? (size_t)(colon - s) : 0;
+	unsigned long long p;
+	unsigned char addr[16];
+
+	if (!colon || !parse_u64(colon + 1, 1, 65535, &p))
+		return false;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (!len || len >= TLS_DEST_NAME_MAX)
+		return false;
+	memcpy(name, host, len);
+	name[len] = 0;
+	if (inet_pton(AF_INET6, name, addr) == 1) {
+		inet_ntop(AF_INET6, addr, name, TLS_DEST_NAME_MAX);
+	} else {
+		for (char *c = name; *c; c++) {
+			if (*c >= 'A' && *c <= 'Z')
+				*c += 'a' - 'A';
+			if (!host_char(*c))
+				return false;
+		}
+	}
+	*port = (uint16_t)p;
+	return true;
 }

@@ -83,4 +83,11 @@ struct tls_dest *tls_dest_get(struct tls_dest_list *l, const char *name, uint16_
 void tls_dest_add_conn(struct tls_dest *d, const struct tls_conn *c);
 void tls_dest_list_free(struct tls_dest_list *l);
 
+/*
+ * A destination as NAME:PORT: a host name (lower-cased, as SNI compares) or
+ * an address (IPv6 in brackets, [2001:db8::1]:443; written canonically, as
+ * the interceptor names a connection without SNI).  false if malformed.
+ */
+bool tls_audit_parse_destination(const char *s, char name[TLS_DEST_NAME_MAX], uint16_t *port);
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "audit/plain_map.h"
 #include "audit/plain_strings.h"
 #include "audit/plaintext.h"
@@ -71,7 +72,7 @@ static int audit_window(int map_fd, const uint8_t mac[6], unsigned duration_s)
 static void print_findings(const struct plain_findings *f, const char *mac, uint64_t samples,
 			   bool json)
 {
-	char first[TIME_STRLEN], last[TIME_STRLEN];
+	char first[TIME_STRLEN], last[TIME_STRLEN], name[TERM_NAME_MAX], redacted[4 * REDACTED_MAX];
 	struct json j;
 
 	if (json) {
@@ -103,9 +104,10 @@ static void print_findings(const struct plain_findings *f, const char *mac, uint
 	for (size_t i = 0; i < f->n; i++) {
 		dest_time_text(f->v[i].first_seen_ms, first);
 		dest_time_text(f->v[i].last_seen_ms, last);
-		printf("%-32s %5u %-14s %6llu %-24s %-24s %s\n", f->v[i].name, f->v[i].port,
-		       f->v[i].kind, (unsigned long long)f->v[i].count, first, last,
-		       f->v[i].redacted);
+		printf("%-32s %5u %-14s %6llu %-24s %-24s %s\n",
+		       term_safe(f->v[i].name, name, sizeof(name)), f->v[i].port, f->v[i].kind,
+		       (unsigned long long)f->v[i].count, first, last,
+		       term_safe(f->v[i].redacted, redacted, sizeof(redacted)));
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "audit/tls_audit.h"
 #include "audit/tls_store.h"
 #include "cli/commands.h"
@@ -55,8 +56,10 @@ static void print_text(const struct tls_audit_result *res)
 	for (size_t i = 0; i < res->dests.len; i++) {
 		const struct tls_dest *d = &res->dests.items[i];
 
-		printf("%-40s %5u  %-14s %10llu\n", d->name, d->port, tls_verdict_name(d->verdict),
-		       (unsigned long long)d->app_bytes);
+		char name[TERM_NAME_MAX];
+
+		printf("%-40s %5u  %-14s %10llu\n", term_safe(d->name, name, sizeof(name)), d->port,
+		       tls_verdict_name(d->verdict), (unsigned long long)d->app_bytes);
 	}
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/block.h"
 #include "common/clock.h"
+#include "common/escape.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "report/json_views.h"
@@ -38,6 +39,7 @@ static void format_expiry(const struct block_rule *r, char *out, size_t len)
 static void list_text_chains(const struct cname_chains *chains, const struct block_rule *r)
 {
 	char mac[MAC_STRLEN], text[IOTRIM_CNAME_CHAIN_MAX * (CNAME_TEXT_MAX + 12)];
+	char safe[4 * sizeof(text)];
 
 	for (size_t k = 0; k < chains->len; k++) {
 		const struct cname_chain *c = &chains->items[k];
@@ -46,7 +48,8 @@ static void list_text_chains(const struct cname_chains *chains, const struct blo
 			continue;
 		format_mac(c->mac, mac);
 		cname_chain_text(c, text, sizeof(text));
-		printf("%-5s %-17s   CNAME chain: %s (%u answer%s)\n", "", mac, text, c->responses,
+		printf("%-5s %-17s   CNAME chain: %s (%u answer%s)\n", "", mac,
+		       term_safe(text, safe, sizeof(safe)), c->responses,
 		       c->responses == 1 ? "" : "s");
 	}
 }
@@ -54,7 +57,7 @@ static void list_text_chains(const struct cname_chains *chains, const struct blo
 static void list_text_one(const struct block_rule *r, const struct block_hits *h, bool child)
 {
 	char mac[MAC_STRLEN], proto[PROTO_STRLEN], port[8], exp[24], target[BLOCK_TARGET_MAX + 4];
-	char note[BLOCK_REASON_MAX + 32];
+	char note[BLOCK_REASON_MAX + 32], safe_target[4 * sizeof(target)], safe_note[4 * sizeof(note)];
 
 	if (r->all_devices)
 		snprintf(mac, sizeof(mac), "all");
@@ -75,8 +78,9 @@ static void list_text_one(const struct block_rule *r, const struct block_hits *h
 	else
 		snprintf(note, sizeof(note), "%s", r->reason);
 	printf("%-5lld %-17s %-32s %-6s %-5s %-6s %-9s %9llu %11llu  %s\n", (long long)r->id, mac,
-	       target, proto, port, block_action_name(r->action), exp,
-	       (unsigned long long)h->packets, (unsigned long long)h->bytes, note);
+	       term_safe(target, safe_target, sizeof(safe_target)), proto, port,
+	       block_action_name(r->action), exp, (unsigned long long)h->packets,
+	       (unsigned long long)h->bytes, term_safe(note, safe_note, sizeof(safe_note)));
 }
 
 struct block_list_params {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/destinations.h"
+#include "common/escape.h"
 #include "common/proto.h"
 #include "attrib/cert_json.h"
 #include "attrib/tls.h"
@@ -41,6 +42,7 @@ static void print_text(const struct dest_list *l)
 		const struct dest *d = &l->items[i];
 		const struct flow_row *r = d->first;
 		char dest[FLOW_NAMES_MAX + 64], proto[PROTO_STRLEN], org[160], tls[96];
+		char safe[4 * sizeof(dest)], safe_org[4 * sizeof(org)];
 
 		format_proto(r->proto, proto);
 		if (d->shared) {
@@ -61,28 +63,34 @@ static void print_text(const struct dest_list *l)
 			snprintf(org, sizeof(org), "%s", d->geo.org[0] ? d->geo.org : "-");
 		tls_text(d, tls, sizeof(tls));
 		printf("%-17s  %-40s  %-5s  %12llu  %12llu  %-2s  %-30.30s  %-7s  %s\n", r->device_mac,
-		       dest, proto, (unsigned long long)d->bytes_up, (unsigned long long)d->bytes_down,
-		       d->geo.country[0] ? d->geo.country : "-", org, party_name(d->party), tls);
+		       term_safe(dest, safe, sizeof(safe)), proto, (unsigned long long)d->bytes_up,
+		       (unsigned long long)d->bytes_down, d->geo.country[0] ? d->geo.country : "-",
+		       term_safe(org, safe_org, sizeof(safe_org)), party_name(d->party), tls);
 		printf("    %zu address%s:", d->nips, d->nips == 1 ? "" : "es");
 		for (size_t k = 0; k < d->nips && k < 6; k++)
 			printf(" %s", d->ips[k]);
 		if (d->nips > 6)
 			printf(" ...");
-		printf("%s%s; %s party: %s\n", d->domain[0] ? "; domain " : "", d->domain,
-		       party_name(d->party), d->reason);
+		printf("%s%s; %s party: ", d->domain[0] ? "; domain " : "",
+		       term_safe(d->domain, safe, sizeof(safe)), party_name(d->party));
+		term_puts(stdout, d->reason);
+		putchar('\n');
 		if (d->cert) {
 			char line[2 * CERT_NAME_MAX + 256], weak[160];
 
 			cert_summary(d->cert, line, sizeof(line));
 			cert_weakness_list(d->cert, weak, sizeof(weak));
-			printf("    certificate: %s\n    weaknesses: %s\n", line, weak);
+			printf("    certificate: ");
+			term_puts(stdout, line);
+			printf("\n    weaknesses: %s\n", weak);
 		} else if (d->cert_hidden) {
 			printf("    certificate: hidden (TLS 1.3 encrypts it)\n");
 		}
 		if (d->shared)
 			printf("    shared: bytes of these names together, counted once\n");
 		else if (d->shared_with[0])
-			printf("    also shares bytes with: %s\n", d->shared_with);
+			printf("    also shares bytes with: %s\n",
+			       term_safe(d->shared_with, safe, sizeof(safe)));
 	}
 	printf("%zu destination%s\n", l->len, l->len == 1 ? "" : "s");
 }

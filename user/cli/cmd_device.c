@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "cli/commands.h"
 #include "common/json.h"
 #include "history/db.h"
@@ -26,9 +27,14 @@ static void list_one(void *ctx, const struct device_label *l)
 	struct json *j = ctx;
 
 	if (!j) {
-		printf("%-17s  %-24s  %-16s  %-7s  %s\n", l->mac, l->name[0] ? l->name : "-",
-		       l->category[0] ? l->category : "-", l->source ? l->source : "-",
-		       l->vendor[0] ? l->vendor : "-");
+		char name[4 * sizeof(l->name)], category[4 * sizeof(l->category)];
+		char vendor[4 * sizeof(l->vendor)];
+
+		printf("%-17s  %-24s  %-16s  %-7s  %s\n", l->mac,
+		       l->name[0] ? term_safe(l->name, name, sizeof(name)) : "-",
+		       l->category[0] ? term_safe(l->category, category, sizeof(category)) : "-",
+		       l->source ? l->source : "-",
+		       l->vendor[0] ? term_safe(l->vendor, vendor, sizeof(vendor)) : "-");
 		return;
 	}
 	json_object_begin(j, NULL);

@@ -59,7 +59,7 @@ static int run_devices(const void *opts, int argc, char **argv)
 			}
 			continue;
 		}
-		json_device_entry(&j, d);
+		json_device_entry(&j, d, NULL, 0);
 	}
 	if (json) {
 		json_array_end(&j);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "cli/experiment.h"
 #include "history/db.h"
 #include "experiment/engine.h"
@@ -267,15 +268,13 @@ static int run_experiment_abort(const void *opts, int argc, char **argv)
 		return rc;
 	if ((rc = load_run(db, id, &be, &run)))
 		goto out;
-	if (exp_run_take_over(&run, db_name, st.pid)) {
+	removed = exp_run_abort(&run, db_name, st.pid, !strcmp(st.status, "done"));
+	if (removed < 0) {
 		rc = fail(EXIT_CONFLICT, "experiment %lld (pid %lld) did not stop", (long long)id,
 			  (long long)st.pid);
 		exp_run_free(&run);
 		goto out;
 	}
-	removed = exp_run_cleanup(&run);
-	if (strcmp(st.status, "done"))
-		exp_run_set_status(&run, "aborted", "aborted by the user");
 	printf("experiment %lld %s; %d deny entr%s removed\n", (long long)id,
 	       strcmp(st.status, "done") ? "aborted" : "was done", removed, removed == 1 ? "y" : "ies");
 	exp_run_free(&run);
@@ -295,9 +294,11 @@ static int show_trial(sqlite3 *db, int64_t id, long seq)
 	for (size_t i = 0; i < n; i++) {
 		const struct exp_step *s = &steps[i];
 
-		if (!i)
-			printf("trial %ld: %s, blocked [%s], %s\n", seq, seq ? s->phase : "discovery",
-			       seq ? s->dest_set : "", seq ? s->state : "done");
+		if (!i) {
+			printf("trial %ld: %s, blocked [", seq, seq ? s->phase : "discovery");
+			term_puts(stdout, seq ? s->dest_set : "");
+			printf("], %s\n", seq ? s->state : "done");
+		}
 		printf("$ %s  # %s, exit %d%s, %lld ms\n%s%s", s->command, s->kind, s->exit_code,
 		       s->timed_out ? " (timed out)" : "", (long long)s->ms, s->output,
 		       s->output_len && s->output[s->output_len - 1] != '\n' ? "\n" : "");
@@ -407,7 +408,8 @@ static int run_experiment_discover(const void *opts, int argc, char **argv)
 			char label[EXP_LABEL_MAX];
 
 			exp_dest_label(&run.dests[i], label);
-			printf("%s\n", label);
+			term_puts(stdout, label);
+			putchar('\n');
 		}
 	}
 	rc = EXIT_OK;

@@ -13,13 +13,16 @@
 #include "cli/destinations.h"
 #include "common/csv.h"
 #include "common/json.h"
+#include "common/safefile.h"
 #include "history/queries.h"
 #include "attrib/tls.h"
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-static void csv_flows(FILE *f, const struct flow_rows *r)
+static void csv_flows(FILE *f, const void *rows)
 {
+	const struct flow_rows *r = rows;
+
 	fputs("device_mac,device_ip,remote_ip,proto,remote_port,name,bytes_up,bytes_down,"
 	      "packets_up,packets_down,first_seen,last_seen\n", f);
 	for (size_t i = 0; i < r->len; i++) {
@@ -44,8 +47,10 @@ static void csv_flows(FILE *f, const struct flow_rows *r)
 	}
 }
 
-static void csv_dests(FILE *f, const struct dest_list *l)
+static void csv_dests(FILE *f, const void *rows)
 {
+	const struct dest_list *l = rows;
+
 	fputs("device_mac,name,port,proto,ips,domain,bytes_up,bytes_down,packets_up,packets_down,"
 	      "country,asn,org,party,party_reason,tls_versions,first_seen,last_seen\n", f);
 	for (size_t i = 0; i < l->len; i++) {
@@ -89,16 +94,22 @@ static void csv_dests(FILE *f, const struct dest_list *l)
 	}
 }
 
-static FILE *open_out(const char *dir, const char *name)
+/* DIR/NAME replaced whole, never through a link (common/safefile.h). */
+static int write_csv(const char *dir, const char *name,
+		     void (*write)(FILE *f, const void *rows), const void *rows)
 {
 	char path[4096];
-	FILE *f;
+	struct safe_out out;
+	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		fail(EXIT_FAILURE_RUNTIME, "cannot write %s: %s", path, strerror(errno));
-	return f;
+	if (!(err = safe_create(&out, path))) {
+		write(out.f, rows);
+		err = safe_commit(&out);
+	}
+	if (err)
+		return fail(EXIT_FAILURE_RUNTIME, "cannot write %s: %s", path, strerror(-err));
+	return EXIT_OK;
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -202,21 +213,9 @@ static int run_export(const void *opts, int argc, char **argv)
 		json_object_end(&j);
 		json_finish(&j);
 	} else if (o->out_dir) {
-		FILE *f = open_out(o->out_dir, "flows.csv");
-
-		if (!f) {
-			err = EXIT_FAILURE_RUNTIME;
+		if ((err = write_csv(o->out_dir, "flows.csv", csv_flows, &flows)) ||
+		    (err = write_csv(o->out_dir, "destinations.csv", csv_dests, &d.dests)))
 			goto out;
-		}
-		csv_flows(f, &flows);
-		fclose(f);
-		f = open_out(o->out_dir, "destinations.csv");
-		if (!f) {
-			err = EXIT_FAILURE_RUNTIME;
-			goto out;
-		}
-		csv_dests(f, &d.dests);
-		fclose(f);
 	} else {
 		csv_flows(stdout, &flows);
 		fputc('\n', stdout);

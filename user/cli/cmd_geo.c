@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/escape.h"
 #include "cli/commands.h"
 #include "attrib/geo.h"
 #include "iotrim.h"
@@ -27,8 +28,11 @@ static bool parse_address(const char *text, struct address *a)
 static void print_one(struct json *j, const char *text, const struct geo_info *gi)
 {
 	if (!j) {
+		char org[4 * sizeof(gi->org)];
+
 		printf("%s\t%s\t%s%u\t%s\n", text, gi->country[0] ? gi->country : "-",
-		       gi->asn ? "AS" : "", gi->asn, gi->org[0] ? gi->org : "-");
+		       gi->asn ? "AS" : "", gi->asn,
+		       gi->org[0] ? term_safe(gi->org, org, sizeof(org)) : "-");
 		return;
 	}
 	json_object_begin(j, NULL);

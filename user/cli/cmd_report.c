@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safefile.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "history/db.h"
@@ -77,13 +78,14 @@ static void on_progress(void *ctx, size_t rows, size_t devices, double seconds)
 
 static int write_report(const struct report *r, enum report_format f, const char *path)
 {
-	char tmp[4096];
+	struct safe_out file;
 	FILE *out = stdout;
+	int err;
 
 	if (path) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		if (!(out = fopen(tmp, "w")))
-			return fail(EXIT_FAILURE_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+		if ((err = safe_create(&file, path)))
+			return fail(EXIT_FAILURE_RUNTIME, "cannot write %s: %s", path, strerror(-err));
+		out = file.f;
 	}
 	if (f == FORMAT_JSON)
 		report_json(r, out);
@@ -95,10 +97,8 @@ static int write_report(const struct report *r, enum report_format f, const char
 		report_text(r, out);
 	if (!path)
 		return EXIT_OK;
-	if (fclose(out) != 0 || rename(tmp, path) != 0) {
-		remove(tmp);
-		return fail(EXIT_FAILURE_RUNTIME, "cannot write %s: %s", path, strerror(errno));
-	}
+	if ((err = safe_commit(&file)))
+		return fail(EXIT_FAILURE_RUNTIME, "cannot write %s: %s", path, strerror(-err));
 	return EXIT_OK;
 }
 

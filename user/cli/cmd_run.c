@@ -19,12 +19,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/safefile.h"
 #include "common/clock.h"
 #include "iotrim_maps.h"
 #include "datapath/attach.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/run.h"
+#include "history/device_aging.h"
 #include "history/db.h"
 #include "common/fmt.h"
 #include "history/history.h"
@@ -94,9 +96,9 @@ static int take_lock(const char *db_file, int *fd_out)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s.run.lock", db_file);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = safe_open_lock(path);
 	if (fd < 0)
-		return fail(EXIT_FAILURE_RUNTIME, "cannot create %s: %s", path, strerror(errno));
+		return fail(EXIT_FAILURE_RUNTIME, "cannot create %s: %s", path, strerror(-fd));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
 		return fail(EXIT_CONFLICT, "another `iotrim run` uses %s already", db_file);
@@ -266,6 +268,10 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
 			history_update_devices(db, devices_fd, conf);
+			/* after the harvest: the aged devices' flows are in the history */
+			if (history_age_devices(db, devices_fd, o->live.device_idle, clock_boot_ns()) > 0 &&
+			    verbose)
+				notice("aged silent devices out of the devices table");
 			last_harvest = now;
 		}
 		if (now - last_expire >= 30) {
@@ -415,6 +421,10 @@ const struct command run_command = {
 		{ .name = "grace", PARAM_U64(struct run_params, grace, 0, 30 * 86400), .arg = "SECS",
 		  .expect = "takes 0 to 2592000 seconds",
 		  .help = "a name stays in the names map TTL + SECS (default 300)" },
+		{ .name = "device-idle", PARAM_U64(struct run_params, device_idle, 0, 30 * 86400),
+		  .arg = "SECS", .expect = "takes 0 to 2592000 seconds",
+		  .help = "move devices silent for SECS out of the devices table into the history"
+			  " (default 600; 0 never)" },
 		{ .name = "db", PARAM_STRING(struct run_params, db), .arg = "FILE",
 		  .help = "SQLite database (default $IOTRIM_DB or " IOTRIM_DEFAULT_DB ")" },
 		{ .name = "devices", PARAM_STRING(struct run_params, devices), .arg = "FILE",
@@ -463,6 +473,7 @@ const struct command run_command = {
 		.ipfix_transport = IPFIX_UDP,
 		.interval = { .value = 10 },
 		.grace = { .value = IOTRIM_DEFAULT_GRACE_S },
+		.device_idle = { .value = DEVICE_IDLE_DEFAULT_S },
 	},
 	.run = run_run,
 };

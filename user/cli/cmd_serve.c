@@ -21,12 +21,14 @@ int web_exit_code(int err)
 
 struct serve_params {
 	const char *listen, *db;
+	bool allow_experiment_commands;
 };
 
 static int run_serve(const void *opts, int argc, char **argv)
 {
 	const struct serve_params *p = opts;
-	struct web_options o = { .listen = p->listen, .db = p->db };
+	struct web_options o = { .listen = p->listen, .db = p->db,
+				 .allow_experiment_commands = p->allow_experiment_commands };
 	struct web_server *s;
 	sigset_t stop;
 	int err, sig;
@@ -58,12 +60,17 @@ const struct command serve_command = {
 	       "browser session signed in with a token or the password (`iotrim web\n"
 	       "passwd`) and its CSRF token.  A non-loopback address is refused until a\n"
 	       "token or password is set.  `iotrim run --web-listen` serves it from the\n"
-	       "controller instead.\n",
+	       "controller instead.  Experiment files uploaded to start a run hold shell\n"
+	       "commands that run as root: they are refused unless\n"
+	       "--allow-experiment-commands is given.\n",
 	.params = (const struct param[]){
 		{ .name = "listen", PARAM_STRING(struct serve_params, listen), .arg = "ADDR:PORT",
 		  .help = "where to listen (default " WEB_DEFAULT_LISTEN "; [::1]:8089 for IPv6)" },
 		{ .name = "db", PARAM_STRING(struct serve_params, db), .arg = "FILE",
 		  .help = "SQLite database (default $IOTRIM_DB or " IOTRIM_DEFAULT_DB ")" },
+		{ .name = "allow-experiment-commands",
+		  PARAM_FLAG(struct serve_params, allow_experiment_commands),
+		  .help = "accept uploaded experiment files, whose commands run as root" },
 		{ NULL },
 	},
 	.opts_size = sizeof(struct serve_params),

@@ -23,7 +23,7 @@ struct run_params {
 	struct param_u64 metrics_top;
 	int ipfix_transport;
 	bool no_attach;
-	struct param_u64 interval, grace, duration;
+	struct param_u64 interval, grace, duration, device_idle;
 	struct attach_params attach;
 	struct param_u64 sample_first, sample_every, sample_bytes;
 	struct param_u64 history_retention, history_daily_retention;
@@ -33,7 +33,7 @@ extern const struct param_word history_rollup_words[];
 
 /* The settings a reload may change. */
 struct run_live {
-	unsigned interval, grace;
+	unsigned interval, grace, device_idle;
 	struct retention_policy retention;
 	struct sampling_change sampling;
 	const char *devices;	/* NULL: the default file */

@@ -17,7 +17,7 @@ const struct param_word history_rollup_words[] = {
 
 /* Options a reload applies; any other change needs a restart. */
 static const char *const reloadable[] = {
-	"interval", "grace", "devices", "sample-first", "sample-every", "sample-bytes",
+	"interval", "grace", "device-idle", "devices", "sample-first", "sample-every", "sample-bytes",
 	"history-retention", "history-rollup", "history-daily-retention",
 };
 
@@ -26,6 +26,7 @@ void run_live_from(const struct run_params *p, struct run_live *l)
 	*l = (struct run_live){
 		.interval = p->interval.value,
 		.grace = p->grace.value,
+		.device_idle = p->device_idle.value,
 		.retention = {
 			.detail_days = p->history_retention.value,
 			.rollup = p->history_rollup,

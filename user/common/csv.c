@@ -3,12 +3,27 @@
 
 #include "common/csv.h"
 
+/*
+ * Spreadsheets evaluate a cell that starts with = + - @ (and, in some, a tab
+ * or carriage return) as a formula: `=hyperlink(...)` is a valid DNS label.
+ * Such a field gets a leading apostrophe and is quoted (OWASP's advice).
+ */
+static bool csv_formula_lead(const char *s)
+{
+	return s[0] && strchr("=+-@\t\r", s[0]);
+}
+
 void csv_field(FILE *f, const char *s, bool last)
 {
+	bool formula;
+
 	if (!s)
 		s = "";
-	if (strpbrk(s, ",\"\n\r")) {
+	formula = csv_formula_lead(s);
+	if (formula || strpbrk(s, ",\"\n\r")) {
 		fputc('"', f);
+		if (formula)
+			fputc('\'', f);
 		for (; *s; s++) {
 			if (*s == '"')
 				fputc('"', f);

@@ -7,7 +7,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A text field, quoted when it holds a comma, quote or line break; NULL is empty. */
+/*
+ * A text field, quoted when it holds a comma, quote or line break; NULL is
+ * empty.  One that a spreadsheet would take for a formula (= + - @ tab CR
+ * first) is written as text: quoted, with a leading apostrophe.
+ */
 void csv_field(FILE *f, const char *s, bool last);
 void csv_u64(FILE *f, uint64_t v, bool last);
 

@@ -61,7 +61,9 @@ static void merge_device(void *sum_, const void *cpu_)
 	merge_seen(&sum->first_seen_ns, &sum->last_seen_ns, c->first_seen_ns, c->last_seen_ns);
 }
 
-static int lookup_percpu(int fd, const void *key, size_t value_size, merge_fn merge, void *out)
+/* take: look up and delete in one system call (the value returned is the last one). */
+static int lookup_percpu(int fd, const void *key, size_t value_size, merge_fn merge, void *out,
+			 bool take)
 {
 	int ncpus = libbpf_num_possible_cpus(), err = 0;
 	char *copies;
@@ -71,7 +73,8 @@ static int lookup_percpu(int fd, const void *key, size_t value_size, merge_fn me
 	copies = malloc(ncpus * percpu_stride(value_size));
 	if (!copies)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, key, copies) == 0)
+	if ((take ? bpf_map_lookup_and_delete_elem(fd, key, copies) :
+		    bpf_map_lookup_elem(fd, key, copies)) == 0)
 		merge_cpus(copies, ncpus, value_size, merge, out);
 	else
 		err = -errno;
@@ -81,7 +84,12 @@ static int lookup_percpu(int fd, const void *key, size_t value_size, merge_fn me
 
 int lookup_device(int fd, const struct device_key *key, struct device_value *out)
 {
-	return lookup_percpu(fd, key, sizeof(*out), merge_device, out);
+	return lookup_percpu(fd, key, sizeof(*out), merge_device, out, false);
+}
+
+int take_device(int fd, const struct device_key *key, struct device_value *out)
+{
+	return lookup_percpu(fd, key, sizeof(*out), merge_device, out, true);
 }
 
 /* Keys per batch read: bounds the values held at once. */
@@ -293,6 +301,9 @@ const char *counter_name(unsigned int counter)
 		[IOTRIM_CERT_CUT] = "cert_cut",
 		[IOTRIM_PLAIN_SAMPLE_LOST] = "plain_sample_lost",
 		[IOTRIM_PLAIN_SAMPLE_CUT] = "plain_sample_cut",
+		[IOTRIM_EVENT_RATE_LIMITED] = "event_rate_limited",
+		[IOTRIM_FLOW_QUOTA] = "flow_quota",
+		[IOTRIM_DEVICE_INSERT_LIMITED] = "device_insert_limited",
 	};
 
 	return counter < IOTRIM_COUNTER__COUNT && names[counter] ? names[counter] : "unknown";

@@ -37,6 +37,8 @@ struct device_table {
  * a negative errno; tables are freed with *_free.
  */
 int lookup_device(int map_fd, const struct device_key *key, struct device_value *value);
+/* Removes the device's entry and returns its last value (one system call). */
+int take_device(int map_fd, const struct device_key *key, struct device_value *value);
 int read_flows(int map_fd, struct flow_table *t);
 void flow_table_free(struct flow_table *t);
 /* Reads the devices, sorted by MAC. */

@@ -34,7 +34,7 @@ static bool host_bits_clear(const uint8_t *addr, int bytes, int len, uint8_t *fi
 	return clear;
 }
 
-static bool parse_address(const char *text, struct block_rule *r, char *err, size_t errlen)
+bool block_parse_address(const char *text, struct block_rule *r, char *err, size_t errlen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], canon[INET6_ADDRSTRLEN];
 	const char *slash = strchr(text, '/');
@@ -87,7 +87,7 @@ static bool parse_address(const char *text, struct block_rule *r, char *err, siz
 	return true;
 }
 
-static bool parse_name(const char *text, struct block_rule *r, char *err, size_t errlen)
+bool block_parse_name(const char *text, struct block_rule *r, char *err, size_t errlen)
 {
 	size_t len = strlen(text), label = 0;
 
@@ -149,8 +149,8 @@ bool block_parse_target(const char *text, struct block_rule *r, char *err, size_
 	if (!addressy && *text && strspn(text, "0123456789.") == strlen(text))
 		addressy = true;
 	if (addressy)
-		return parse_address(text, r, err, errlen);
-	return parse_name(text, r, err, errlen);
+		return block_parse_address(text, r, err, errlen);
+	return block_parse_name(text, r, err, errlen);
 }
 
 /* ---- names ----------------------------------------------------------------- */

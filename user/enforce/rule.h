@@ -62,6 +62,13 @@ struct block_hits {
  * true, or false with a message in err.
  */
 bool block_parse_target(const char *text, struct block_rule *r, char *err, size_t errlen);
+/*
+ * The two halves of block_parse_target() for callers that know the kind: a
+ * DNS name seen on the wire ("0.0.0.0/0" is a valid label sequence to a
+ * resolver) must never become an address or prefix rule.
+ */
+bool block_parse_name(const char *text, struct block_rule *r, char *err, size_t errlen);
+bool block_parse_address(const char *text, struct block_rule *r, char *err, size_t errlen);
 const char *block_action_name(uint8_t action);
 /* The rule's protocol as `block list` shows it: "any", "tcp", "udp", ... */
 void block_proto_text(const struct block_rule *r, char out[PROTO_STRLEN]);

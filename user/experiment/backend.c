@@ -420,7 +420,9 @@ static int kern_add(struct exp_backend *b, const uint8_t mac[6], const struct ex
 		snprintf(target, sizeof(target), "%s", r->name);
 	else
 		exp_addr_format(&r->addr, target, sizeof(target));
-	if (!block_parse_target(target, &br, err, sizeof(err))) {
+	/* The kind is known: a name never goes through address parsing. */
+	if (!(r->kind == EXP_RULE_NAME ? block_parse_name : block_parse_address)(target, &br, err,
+										 sizeof(err))) {
 		warn("deny entry %s: %s", target, err);
 		return -EINVAL;
 	}

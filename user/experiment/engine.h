@@ -99,6 +99,12 @@ int exp_run_observe(struct exp_run *run);
 int exp_run_audit_tls(struct exp_run *run);
 /* Removes the run's deny entries and marks unfinished trials aborted; returns how many went. */
 int exp_run_cleanup(struct exp_run *run);
+/*
+ * Aborts the run: takes it over from pid (exp_run_take_over), cleans up,
+ * and marks it aborted unless it was done.  How many deny entries went, or
+ * -EBUSY if the process did not stop.  run->be must be set.
+ */
+int exp_run_abort(struct exp_run *run, const char *db_file, int64_t pid, bool done);
 /* Replays the journal into run->plan without acting (show, list). */
 int exp_run_replay(struct exp_run *run, char *err, size_t errlen);
 /* Where the blocklist and MUD file of the run go (out_dir/NAME-ID.*). */

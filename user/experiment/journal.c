@@ -112,6 +112,12 @@ void exp_journal_session(sqlite3 *db, int64_t id)
 	    clock_wall_ms());
 }
 
+void exp_journal_pid(sqlite3 *db, int64_t id, int64_t pid)
+{
+	sql(db, "UPDATE experiments SET pid = ?2, updated_ms = ?3 WHERE id = ?1", "iii", id, pid,
+	    clock_wall_ms());
+}
+
 void exp_journal_status(sqlite3 *db, int64_t id, const char *status, const char *message,
 			const char *phase, int64_t wall_ms)
 {

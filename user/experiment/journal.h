@@ -34,6 +34,8 @@ int exp_journal_head(sqlite3 *db, int64_t id, struct exp_journal_head *h, char *
 
 /* A process starts (again) on the run: status 'running', its pid. */
 void exp_journal_session(sqlite3 *db, int64_t id);
+/* The process that will run it is pid (a starter that is not the runner itself). */
+void exp_journal_pid(sqlite3 *db, int64_t id, int64_t pid);
 /* Status, message (NULL: none) and phase; a final status ends the session. */
 void exp_journal_status(sqlite3 *db, int64_t id, const char *status, const char *message,
 			const char *phase, int64_t wall_ms);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/safefile.h"
 #include "common/clock.h"
 #include "experiment/engine.h"
 #include "common/fmt.h"
@@ -237,19 +238,7 @@ void exp_report_json(const struct exp_run *run, FILE *out)
 
 /* ---- files ---------------------------------------------------------------------- */
 
-/* The reports are written to PATH.tmp and renamed: whole or not at all. */
-static FILE *open_tmp(const char *path, char *tmp, size_t len)
-{
-	snprintf(tmp, len, "%s.tmp", path);
-	return fopen(tmp, "w");
-}
-
-static int commit_tmp(FILE *f, const char *tmp, const char *path)
-{
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return -errno;
-	return 0;
-}
+/* The reports are written to a fresh temporary and renamed: whole or not at all. */
 
 /* ---- blocklist ------------------------------------------------------------------- */
 
@@ -290,19 +279,20 @@ int exp_write_blocklist(const struct exp_run *run, const char *path)
 {
 	struct exp_dest_result res[EXP_MAX_DESTS];
 	struct exp_rule *rules;
-	char mac[MAC_STRLEN], tmp[4300];
-	int n = exp_blocklist_rules(run, &rules);
+	char mac[MAC_STRLEN];
+	struct safe_out out;
+	int n = exp_blocklist_rules(run, &rules), err;
 	FILE *f;
 
 	if (n < 0)
 		return n;
 	results(run, res);
 	format_mac(run->cfg.mac, mac);
-	f = open_tmp(path, tmp, sizeof(tmp));
-	if (!f) {
+	if ((err = safe_create(&out, path))) {
 		free(rules);
-		return -errno;
+		return err;
 	}
+	f = out.f;
 	fprintf(f, "# iotrim blocklist: experiment %lld, device %s%s%s, strategy %s\n"
 		   "# destinations found blockable, validated together:\n",
 		(long long)run->id, mac, run->cfg.device_name[0] ? " " : "", run->cfg.device_name,
@@ -324,7 +314,7 @@ int exp_write_blocklist(const struct exp_run *run, const char *path)
 		fprintf(f, "%s\n", line);
 	}
 	free(rules);
-	return commit_tmp(f, tmp, path);
+	return safe_commit(&out);
 }
 
 /* ---- MUD (RFC 8520) -------------------------------------------------------------- */
@@ -402,10 +392,11 @@ static void mud_policy(struct json *j, const char *key, char acl[4][192], int fi
 int exp_write_mud(const struct exp_run *run, const char *path)
 {
 	struct exp_dest_result res[EXP_MAX_DESTS];
-	char tmp[4300], acl[4][192], sysname[128], stamp[TIME_STRLEN], url[256];
+	char acl[4][192], sysname[128], stamp[TIME_STRLEN], url[256];
 	const char *suffix[4] = { "v4fr", "v4to", "v6fr", "v6to" };
+	struct safe_out out;
 	struct json j;
-	FILE *f;
+	int err;
 
 	results(run, res);
 	snprintf(sysname, sizeof(sysname), "%s", run->cfg.device_name[0] ? run->cfg.device_name : "device");
@@ -417,10 +408,9 @@ int exp_write_mud(const struct exp_run *run, const char *path)
 	snprintf(url, sizeof(url), "https://mud.example.com/iotrim/%.100s-%lld.json", sysname,
 		 (long long)run->id);
 	format_wall_time((uint64_t)(clock_wall_ms() / 1000) * 1000000000ULL, stamp);
-	f = open_tmp(path, tmp, sizeof(tmp));
-	if (!f)
-		return -errno;
-	json_init(&j, f);
+	if ((err = safe_create(&out, path)))
+		return err;
+	json_init(&j, out.f);
 	json_object_begin(&j, NULL);
 	json_object_begin(&j, "ietf-mud:mud");
 	json_u64(&j, "mud-version", 1);
@@ -456,5 +446,5 @@ int exp_write_mud(const struct exp_run *run, const char *path)
 	json_object_end(&j);
 	json_object_end(&j);
 	json_finish(&j);
-	return commit_tmp(f, tmp, path);
+	return safe_commit(&out);
 }

@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "common/safefile.h"
 #include "common/clock.h"
 #include "experiment/engine.h"
 #include "experiment/exec.h"
@@ -98,7 +99,7 @@ static int lock_run(const char *db_file, int64_t id)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s.experiment-%lld.lock", db_file, (long long)id);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = safe_open_lock(path);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -183,6 +184,18 @@ int exp_run_cleanup(struct exp_run *run)
 		r.removed += n;
 	exp_journal_close_open(run->db, run->id);
 	return r.removed;
+}
+
+int exp_run_abort(struct exp_run *run, const char *db_file, int64_t pid, bool done)
+{
+	int removed;
+
+	if (exp_run_take_over(run, db_file, pid))
+		return -EBUSY;
+	removed = exp_run_cleanup(run);
+	if (!done)
+		exp_run_set_status(run, "aborted", "aborted by the user");
+	return removed;
 }
 
 /* ---- replay ------------------------------------------------------------------------------ */

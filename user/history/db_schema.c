@@ -316,6 +316,25 @@ const struct db_migration db_migrations[] = {
 	  " iterations INTEGER NOT NULL,"
 	  " pbkdf2_sha256 TEXT NOT NULL,"	/* hex PBKDF2-HMAC-SHA256(password, salt) */
 	  " updated_ms INTEGER NOT NULL)" },
+	/* Binding a name rule (enforce/bind.c) asks for one device's ports with one address. */
+	{ "block_bind_v1",
+	  "CREATE INDEX flow_history_by_remote ON flow_history (device_mac, remote_ip)" },
+	/* Totals of devices aged out of the kernel's devices table (history/device_aging.c). */
+	{ "device_aging_v1",
+	  "ALTER TABLE devices ADD COLUMN aged_packets_up INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_bytes_up INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_packets_down INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_bytes_down INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE devices ADD COLUMN aged_times INTEGER NOT NULL DEFAULT 0" },
+	/* The last harvests' growth per device (history/windows.c): the dashboard's sparklines. */
+	{ "recent_windows_v1",
+	  "CREATE TABLE harvest_windows ("	/* one row per committed harvest */
+	  " at_ms INTEGER PRIMARY KEY);"	/* unix milliseconds: the window's end */
+	  "CREATE TABLE device_windows ("	/* devices' growth in a window; none: 0 */
+	  " device_mac TEXT NOT NULL,"
+	  " at_ms INTEGER NOT NULL,"		/* harvest_windows.at_ms */
+	  " bytes_up INTEGER NOT NULL DEFAULT 0, bytes_down INTEGER NOT NULL DEFAULT 0,"
+	  " PRIMARY KEY (device_mac, at_ms)) WITHOUT ROWID" },
 };
 
 const int db_migration_count = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -16,6 +16,7 @@
 #include "history/rows.h"
 #include "history/payload_store.h"
 #include "history/phase.h"
+#include "history/windows.h"
 #include "iotrim_maps.h"
 
 void history_boot_id(char out[40])
@@ -304,6 +305,7 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 	struct pending_deltas pending = { 0 };
 	struct phase_writer phases = { 0 };
 	struct payload_writer payload = { 0 };
+	struct window_writer windows = { 0 };
 	char boot_id[40];
 	double t0 = clock_mono_s() * 1e3;
 	int err = -EIO;
@@ -334,7 +336,8 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 		warn("database: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	if (phase_writer_open(db, &phases) || payload_writer_open(db, &payload))
+	if (phase_writer_open(db, &phases) || payload_writer_open(db, &payload) ||
+	    window_writer_open(db, &windows, clock_wall_ms()))
 		goto out;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		warn("database: cannot start the harvest: %s", sqlite3_errmsg(db));
@@ -377,6 +380,8 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 			goto rollback;
 		if (flow_payload(&payload, &t, k, v, boot_id, last_ms, &payload_growth))
 			goto rollback;
+		if (window_writer_add(&windows, t.mac, d.bytes_up, d.bytes_down))
+			goto rollback;
 		if (sink && pending_add(&pending, k, &d, &payload_growth, name, first_ms, last_ms))
 			goto rollback;
 
@@ -391,7 +396,8 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 			goto rollback;
 		sqlite3_reset(up_state);
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (window_writer_finish(db, &windows) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	err = 0;
 	if (sink)
@@ -407,6 +413,7 @@ out:
 	sqlite3_finalize(names);
 	phase_writer_close(&phases);
 	payload_writer_close(&payload);
+	window_writer_close(&windows);
 	pending_free(&pending);
 	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;

@@ -101,19 +101,23 @@ static void dest_tls_versions(sqlite3_stmt *st, struct dest *d)
 }
 
 /* Where d's name came from (a DNS answer wins over an SNI) and its CNAME chain. */
-static void dest_name_origin(sqlite3_stmt *st, struct dest *d)
+static int dest_name_origin(sqlite3_stmt *st, struct dest *d)
 {
 	const struct flow_row *r = d->first;
+	int err = 0;
 
 	sqlite3_bind_text(st, 1, r->device_mac, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *src = (const char *)sqlite3_column_text(st, 0);
 
+		const char *chain = (const char *)sqlite3_column_text(st, 1);
+
 		d->name_source = src && !strcmp(src, "dns") ? "dns" : "sni";
-		snprintf(d->chain, sizeof(d->chain), "%s", (const char *)sqlite3_column_text(st, 1));
+		err = dest_set_text(&d->chain, chain ? chain : "");
 	}
 	sqlite3_reset(st);
+	return err;
 }
 
 int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *geo,
@@ -122,9 +126,12 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 {
 	sqlite3_stmt *tls = NULL, *origin = NULL, *cert;
 	int err = dest_group(rows, out);
+	bool own_txn;
 
 	if (err)
 		return err;
+	/* One read transaction: no lock taken and dropped per destination. */
+	own_txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	/* Without these tables' answers a destination still has its traffic. */
 	if (sqlite3_prepare_v2(db,
 		"SELECT version FROM tls_versions WHERE device_mac = ?1 AND remote_ip = ?2"
@@ -139,17 +146,21 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 	for (size_t i = 0; i < out->len && !err; i++) {
 		struct dest *d = &out->items[i];
 
-		dest_describe(d, geo, prov, conf, local);
+		err = dest_describe(out, d, geo, prov, conf, local);
 		if (tls)
 			dest_tls_versions(tls, d);
-		if (origin && d->first->name[0])
-			dest_name_origin(origin, d);
-		if (cert && d->first->proto == IPPROTO_TCP)
+		if (!err && origin && d->first->name[0])
+			err = dest_name_origin(origin, d);
+		if (!err && cert && d->first->proto == IPPROTO_TCP)
 			err = cert_store_describe(cert, d);
 	}
 	sqlite3_finalize(tls);
 	sqlite3_finalize(origin);
 	sqlite3_finalize(cert);
+	if (own_txn)
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (err)
+		return err;
 	dest_sort(out);
 	return err;
 }

@@ -190,6 +190,7 @@ int capture_next(struct capture *c, struct capture_frame *f)
 	struct pcap_pkthdr *h;
 	const uint8_t *d;
 	uint32_t off, wire;
+	uint64_t len;
 	int hlen, rc;
 
 	if (!c->pcap)
@@ -240,9 +241,9 @@ int capture_next(struct capture *c, struct capture_frame *f)
 		}
 		wire = h->len < h->caplen ? h->caplen : h->len;
 		f->captured = h->caplen - hlen + off;
-		f->len = wire - hlen + off;
-		if (f->len > FRAME_MAX)
-			f->len = FRAME_MAX;
+		/* 64-bit: a record may claim a wire length near 4 GiB (fuzz_pcap) */
+		len = (uint64_t)wire - hlen + off;
+		f->len = len > FRAME_MAX ? FRAME_MAX : (uint32_t)len;
 		if (f->captured > f->len)
 			f->captured = f->len;
 		memcpy(c->buf + off, d + hlen, f->captured - off);

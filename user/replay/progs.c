@@ -44,6 +44,12 @@ int replay_progs_open(struct replay_progs *p)
 		replay_progs_close(p);
 		return err;
 	}
+	/* no fair-share budgets (sampling on): see replay_progs_sampling() */
+	if ((err = replay_progs_sampling(p, true))) {
+		pr_error("cannot write the replay's settings: %s", strerror(-err));
+		replay_progs_close(p);
+		return err;
+	}
 	return 0;
 fail:
 	pr_error("cannot load the BPF programs for the replay: %s%s", strerror(-err),
@@ -97,12 +103,13 @@ int replay_progs_restart_clock(const struct replay_progs *p)
 
 int replay_progs_sampling(const struct replay_progs *p, bool on)
 {
-	struct iotrim_config cfg = { 0 };
+	/* Capture time is not the clock the budgets run on: a replay has none. */
+	struct iotrim_config cfg = { .flags = IOTRIM_CONFIG_NO_LIMITS };
 	__u32 zero = 0;
 
-	/* A zeroed entry means the defaults; K = N = 0 set means no sampling. */
+	/* A flags-only entry means the defaults; K = N = 0 set means no sampling. */
 	if (!on) {
-		cfg.flags = IOTRIM_CONFIG_SET;
+		cfg.flags |= IOTRIM_CONFIG_SET;
 		cfg.sample_bytes = IOTRIM_DEFAULT_SAMPLE_BYTES;
 	}
 	return bpf_map_update_elem(p->settings_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "experiment/query.h"
 #include "report/experiments.h"
 
@@ -111,11 +112,6 @@ static void funcs_out(FILE *out, const struct report_experiment *e, uint32_t mas
 	}
 }
 
-static void plain(FILE *out, const char *s)
-{
-	fputs(s, out);
-}
-
 static const char *note(const struct report_exp_verdict *v)
 {
 	return v->kept ? "conflict: kept allowed" : v->conflict ? "conflict" : "";
@@ -124,7 +120,8 @@ static const char *note(const struct report_exp_verdict *v)
 void report_experiment_text(FILE *out, const struct report_experiment *e, const char *item,
 			    void (*md_esc)(FILE *out, const char *s))
 {
-	void (*esc)(FILE *out, const char *s) = md_esc ? md_esc : plain;
+	/* names come from devices, functionalities from a file: never raw to a terminal */
+	void (*esc)(FILE *out, const char *s) = md_esc ? md_esc : term_puts;
 	const char *sub = md_esc ? "   - " : "      ";
 
 	if (!e->id) {
@@ -132,8 +129,9 @@ void report_experiment_text(FILE *out, const struct report_experiment *e, const 
 		return;
 	}
 	if (e->error[0] && !e->nverdicts) {
-		fprintf(out, "%slatest experiment %lld: cannot be read: %s\n", item, (long long)e->id,
-			e->error);
+		fprintf(out, "%slatest experiment %lld: cannot be read: ", item, (long long)e->id);
+		esc(out, e->error);
+		fputs("\n", out);
 		return;
 	}
 	fprintf(out, "%slatest experiment %lld (%s), verdicts per destination:%s\n", item,
@@ -152,7 +150,7 @@ void report_experiment_text(FILE *out, const struct report_experiment *e, const 
 			v->flaky ? ", flaky" : "", note(v)[0] ? ", " : "", note(v));
 	}
 	if (e->error[0])
-		fprintf(out, "%sblocklist: none (%s)\n", item, e->error);
+		fprintf(out, "%sblocklist: none (%s)\n", item, e->error);	/* ours: E2BIG */
 	else if (!e->blocklist)
 		fprintf(out, "%sblocklist: not validated (the run is %s)\n", item, e->outcome);
 	else

@@ -47,7 +47,7 @@ void report_experiment_free(struct report_experiment *e);
 
 /*
  * As lines after item ("    " or "- "); md_esc (for Markdown) escapes
- * the destinations and functionalities, NULL for plain text.
+ * the destinations and functionalities, NULL for a terminal (term_puts()).
  */
 void report_experiment_text(FILE *out, const struct report_experiment *e, const char *item,
 			    void (*md_esc)(FILE *out, const char *s));

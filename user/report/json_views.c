@@ -18,7 +18,8 @@ static uint64_t excess(uint64_t total, uint64_t listed)
 	return total > listed ? total - listed : 0;
 }
 
-void json_device_entry(struct json *j, const struct device_entry *d)
+void json_device_entry(struct json *j, const struct device_entry *d,
+		       const struct device_window *recent, size_t nrecent)
 {
 	char mac[MAC_STRLEN], ip[INET6_ADDRSTRLEN], first[TIME_STRLEN], last[TIME_STRLEN];
 
@@ -41,6 +42,17 @@ void json_device_entry(struct json *j, const struct device_entry *d)
 	json_payload_counter(j, "payload_up", &d->value.payload_up);
 	json_payload_counter(j, "payload_down", &d->value.payload_down);
 	json_payload_shares(j, "payload_shares", &d->value.payload_up, &d->value.payload_down);
+	if (recent) {
+		json_array_begin(j, "recent");
+		for (size_t i = 0; i < nrecent; i++) {
+			json_object_begin(j, NULL);
+			json_u64(j, "at_ms", (uint64_t)recent[i].at_ms);
+			json_u64(j, "bytes_up", recent[i].bytes_up);
+			json_u64(j, "bytes_down", recent[i].bytes_down);
+			json_object_end(j);
+		}
+		json_array_end(j);
+	}
 	json_object_end(j);
 }
 
@@ -75,8 +87,8 @@ void json_dest(struct json *j, const struct dest *d)
 	format_proto(r->proto, proto);
 	json_object_begin(j, NULL);
 	json_string(j, "device_mac", r->device_mac);
-	json_string(j, "device_name", d->device.name[0] ? d->device.name : NULL);
-	json_string(j, "vendor", d->device.vendor[0] ? d->device.vendor : NULL);
+	json_string(j, "device_name", d->device->name[0] ? d->device->name : NULL);
+	json_string(j, "vendor", d->device->vendor[0] ? d->device->vendor : NULL);
 	json_string(j, "name", r->name[0] && !d->shared ? r->name : NULL);
 	json_string(j, "name_source", r->name[0] ? d->name_source : NULL);
 	json_bool(j, "shared", d->shared);

@@ -16,12 +16,18 @@
 #include "enforce/cname.h"
 #include "enforce/rule.h"
 #include "experiment/query.h"
+#include "history/windows.h"
 
 /* Unix milliseconds as RFC 3339 (UTC); 0 as the epoch. */
 void dest_time_text(int64_t ms, char out[TIME_STRLEN]);
 
-/* One device of a snapshot as a `devices --json` object. */
-void json_device_entry(struct json *j, const struct device_entry *d);
+/*
+ * One device of a snapshot as a `devices --json` object; with recent (not
+ * NULL) also "recent": the device's last harvest windows, oldest first, each
+ * {at_ms, bytes_up, bytes_down} (GET /api/devices).
+ */
+void json_device_entry(struct json *j, const struct device_entry *d,
+		       const struct device_window *recent, size_t nrecent);
 /* One destination as a `destinations --json` object. */
 void json_dest(struct json *j, const struct dest *d);
 /*

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "attrib/tls.h"
+#include "common/escape.h"
 #include "common/proto.h"
 #include "report/html.h"
 #include "report/report.h"
@@ -174,6 +175,39 @@ void report_html_timeline(FILE *out, const struct report *r, const struct report
 			(unsigned long long)d->phases[p].bytes_down);
 	}
 	fputs("</div>\n", out);
+}
+
+#define SPARK_W 120
+#define SPARK_H 24
+
+void report_html_sparkline(FILE *out, const char *title, const uint64_t *values, size_t n)
+{
+	uint64_t max = 1;
+
+	for (size_t i = 0; i < n; i++)
+		if (values[i] > max)
+			max = values[i];
+	fprintf(out, "<svg class=\"spark\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+		"role=\"img\" aria-label=\"", SPARK_W, SPARK_H, SPARK_W, SPARK_H);
+	html_escape(out, title);
+	fputs("\"><title>", out);
+	html_escape(out, title);
+	fputc(':', out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " %llu", (unsigned long long)values[i]);
+	fputs("</title>", out);
+	if (n) {
+		fputs("<polyline fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"1.5\" points=\"", out);
+		/* One value is a level line; the top and bottom pixel stay free for the stroke. */
+		for (size_t i = 0; i < (n > 1 ? n : 2); i++) {
+			double x = n > 1 ? (double)i * SPARK_W / (double)(n - 1) : (double)i * SPARK_W;
+			double y = SPARK_H - 1 - (double)values[n > 1 ? i : 0] / (double)max * (SPARK_H - 2);
+
+			fprintf(out, "%s%.1f,%.1f", i ? " " : "", x, y);
+		}
+		fputs("\"/>", out);
+	}
+	fputs("</svg>", out);
 }
 
 static void dest_table(FILE *out, const struct report *r, const struct report_device *d)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "attrib/tls.h"
+#include "common/escape.h"
 #include "common/proto.h"
 #include "report/report.h"
 #include "report/security_cert.h"
@@ -11,18 +12,6 @@
 
 #define TOP_COUNTRIES 6
 #define TOP_DESTS 10
-
-void md_escape(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		if (strchr("\\`*_{}[]<>()#+-.!|~", *s))
-			fputc('\\', out);
-		if (*s == '\n' || *s == '\r')
-			fputc(' ', out);
-		else
-			fputc(*s, out);
-	}
-}
 
 static const char *party_titles[RP_COUNT] = { "first", "support", "third", "local" };
 
@@ -39,13 +28,13 @@ struct style {
 	const char *h1, *h2, *h3, *item;
 };
 
-/* Text the user controls (names, categories): escaped in Markdown. */
+/* Text from devices or files (names, categories): escaped for Markdown or a terminal. */
 static void user_text(FILE *out, const struct style *st, const char *s)
 {
 	if (st->md)
 		md_escape(out, s);
 	else
-		fputs(s, out);
+		term_puts(out, s);
 }
 
 static void country_list(FILE *out, const struct country_bytes *c)
@@ -146,8 +135,10 @@ static void device_section(FILE *out, const struct style *st, const struct repor
 			fprintf(out, " | %s | %s | %s | %llu | %llu |\n", port, cc, party,
 				(unsigned long long)x->bytes_up, (unsigned long long)x->bytes_down);
 		} else {
-			fprintf(out, "    %-40s  %-9s  %-7s  %-7s  %12llu  %12llu\n", dest_host(x->first),
-				port, cc, party, (unsigned long long)x->bytes_up,
+			char host[TERM_NAME_MAX];
+
+			fprintf(out, "    %-40s  %-9s  %-7s  %-7s  %12llu  %12llu\n",
+				term_safe(dest_host(x->first), host, sizeof(host)), port, cc, party, (unsigned long long)x->bytes_up,
 				(unsigned long long)x->bytes_down);
 		}
 	}

@@ -114,7 +114,5 @@ void report_markdown(const struct report *r, FILE *out);
 void report_json(const struct report *r, FILE *out);
 void report_html(const struct report *r, FILE *out);
 
-/* Writes s with Markdown's metacharacters escaped (and '|' for tables). */
-void md_escape(FILE *out, const char *s);
 
 #endif

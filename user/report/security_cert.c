@@ -30,7 +30,7 @@ static void text_name(FILE *out, const struct dest *x, bool md)
 	if (md)
 		md_escape(out, dest_host(x->first));
 	else
-		fputs(dest_host(x->first), out);
+		term_puts(out, dest_host(x->first));
 	fprintf(out, ":%u", x->first->remote_port);
 }
 
@@ -58,7 +58,7 @@ void security_cert_text(FILE *out, const struct report *r, const struct report_d
 		if (md)
 			md_escape(out, line);
 		else
-			fputs(line, out);
+			term_puts(out, line);
 		fputs("\n", out);
 		for (int w = 0; w < CERT_WEAK__COUNT; w++) {
 			if (!(x->cert->weaknesses & (1u << w)))

@@ -46,9 +46,12 @@ void security_plaintext_text(FILE *out, const struct report_device *d, bool md,
 			md_escape(out, f->redacted);
 			fputs(" |\n", out);
 		} else {
-			fprintf(out, "    %-40s  %5u  %-13s  %5llu  %-24s  %-24s  %s\n", f->name,
-				f->port, f->kind, (unsigned long long)f->count, first, last,
-				f->redacted);
+			char name[TERM_NAME_MAX], redacted[4 * sizeof(f->redacted)];
+
+			fprintf(out, "    %-40s  %5u  %-13s  %5llu  %-24s  %-24s  %s\n",
+				term_safe(f->name, name, sizeof(name)), f->port, f->kind,
+				(unsigned long long)f->count, first, last,
+				term_safe(f->redacted, redacted, sizeof(redacted)));
 		}
 	}
 	fputs("\n", out);

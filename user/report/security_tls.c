@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/fmt.h"
 #include "report/security_tls.h"
 
@@ -83,7 +84,7 @@ void security_tls_text(FILE *out, const struct report_tls_audit *a, const char *
 		if (md_esc)
 			md_esc(out, row->dest.name);
 		else
-			fputs(row->dest.name, out);
+			term_puts(out, row->dest.name);
 		fprintf(out, ":%u %s", row->dest.port, tls_verdict_name(row->dest.verdict));
 		if (row->dest.verdict == TLS_VERDICT_ACCEPTS_FORGED)
 			fprintf(out, " (%llu application bytes exposed)",

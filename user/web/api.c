@@ -12,28 +12,54 @@
 #include "history/db.h"
 #include "history/history.h"
 #include "history/phase.h"
+#include "history/windows.h"
 #include "report/dest_data.h"
 #include "report/json_views.h"
 #include "web/api.h"
 #include "web/http.h"
 #include "web/request.h"
 
+/* GET /api/devices: `devices --json` with each device's recent harvest windows. */
 void api_devices(struct web_server *s, const struct web_request *req, struct web_response *resp)
 {
+	struct device_window (*recent)[HISTORY_WINDOWS] = NULL;
 	struct snapshot snap;
+	size_t *n = NULL;
 	struct json j;
+	sqlite3 *db;
+	int err = 0;
 
-	(void)s, (void)req;
+	(void)req;
 	if (snapshot_take(&snap)) {
 		web_error(resp, 503, "cannot read the pinned maps: is iotrim attached?");
 		return;
 	}
-	json_init(&j, resp->out);
-	json_array_begin(&j, NULL);
-	for (size_t i = 0; i < snap.devices.len; i++)
-		json_device_entry(&j, &snap.devices.items[i]);
-	json_array_end(&j);
-	json_finish(&j);
+	if (!(db = web_db(s, resp))) {
+		snapshot_free(&snap);
+		return;
+	}
+	recent = calloc(snap.devices.len + 1, sizeof(*recent));
+	n = calloc(snap.devices.len + 1, sizeof(*n));
+	err = recent && n ? 0 : -ENOMEM;
+	for (size_t i = 0; i < snap.devices.len && !err; i++) {
+		char mac[MAC_STRLEN];
+
+		format_mac(snap.devices.items[i].key.mac, mac);
+		err = history_device_windows(db, mac, recent[i], &n[i]);
+	}
+	db_close(db);
+	if (err) {
+		web_error(resp, 500, "cannot read the recent harvest windows");
+	} else {
+		json_init(&j, resp->out);
+		json_array_begin(&j, NULL);
+		for (size_t i = 0; i < snap.devices.len; i++)
+			json_device_entry(&j, &snap.devices.items[i], recent[i], n[i]);
+		json_array_end(&j);
+		json_finish(&j);
+	}
+	free(recent);
+	free(n);
 	snapshot_free(&snap);
 }
 

@@ -9,6 +9,10 @@
 #include "web/router.h"
 
 web_handler api_devices, api_destinations, api_blocks, api_block_add, api_block_del,
-	api_experiments, api_experiment, api_phase;
+	api_experiments, api_experiment, api_phase, api_experiment_start, api_experiment_abort;
+
+struct web_server;
+/* Collects the experiments this server started that have ended (web/experiments.c). */
+void web_experiments_reap(struct web_server *s);
 
 #endif

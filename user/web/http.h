@@ -5,8 +5,10 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "web/router.h"
 #include "web/session.h"
@@ -14,12 +16,24 @@
 struct MHD_Connection;
 struct MHD_Daemon;
 
+/* An experiment this server started (web/experiments.c), until it is reaped. */
+struct web_child {
+	int64_t id;
+	pid_t pid;
+	uint8_t mac[6];		/* its device */
+};
+
+#define WEB_MAX_CHILDREN 16
+
 struct web_server {
 	struct MHD_Daemon *mhd;
 	char db[4096];
 	bool loopback;			/* reads are open, and the Host header is checked */
 	unsigned port;
+	bool allow_experiment_commands;	/* uploaded experiment files may run (README) */
 	struct web_sessions sessions;	/* touched by the server's one thread only */
+	struct web_child children[WEB_MAX_CHILDREN];	/* likewise */
+	size_t nchildren;
 };
 
 struct web_request {

@@ -5,12 +5,14 @@
 
 #include "attrib/tls.h"
 #include "common/clock.h"
+#include "common/parse.h"
 #include "common/proto.h"
 #include "datapath/payload.h"
 #include "datapath/table.h"
 #include "enforce/block.h"
 #include "experiment/query.h"
 #include "history/db.h"
+#include "history/windows.h"
 #include "report/dest_data.h"
 #include "report/html.h"
 #include "web/layout.h"
@@ -28,6 +30,45 @@ static size_t dest_count(const struct dest_data *d, const char *mac)
 	return n;
 }
 
+/* The device's bytes (up + down) per recent harvest window (history/windows.h). */
+static void device_sparkline(FILE *out, sqlite3 *db, const char *mac)
+{
+	struct device_window w[HISTORY_WINDOWS];
+	uint64_t bytes[HISTORY_WINDOWS];
+	char title[64];
+	size_t n;
+
+	if (!db || history_device_windows(db, mac, w, &n)) {
+		fputs("?", out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		bytes[i] = w[i].bytes_up + w[i].bytes_down;
+	snprintf(title, sizeof(title), "bytes per harvest, %s", mac);
+	report_html_sparkline(out, title, bytes, n);
+}
+
+/* GET /sparkline?device=MAC: the devices page's sparkline alone, for its live updates. */
+void page_sparkline(struct web_server *s, const struct web_request *req,
+		    struct web_response *resp)
+{
+	const char *arg = web_query(req, "device");
+	char mac[MAC_STRLEN];
+	uint8_t addr[6];
+	sqlite3 *db;
+
+	if (!arg || !parse_mac(arg, addr)) {
+		web_error(resp, 400, "device must be a MAC (aa:bb:cc:dd:ee:ff)");
+		return;
+	}
+	if (!(db = web_db(s, resp)))
+		return;
+	format_mac(addr, mac);
+	resp->type = "image/svg+xml";
+	device_sparkline(resp->out, db, mac);
+	db_close(db);
+}
+
 void page_devices(struct web_server *s, const struct web_request *req, struct web_response *resp)
 {
 	struct dest_source src = { .db = s->db };
@@ -35,6 +76,7 @@ void page_devices(struct web_server *s, const struct web_request *req, struct we
 	struct snapshot snap;
 	FILE *out = resp->out;
 	bool have_dests;
+	sqlite3 *db;
 
 	page_html(resp);
 	page_head(out, req, "Devices");
@@ -44,11 +86,13 @@ void page_devices(struct web_server *s, const struct web_request *req, struct we
 		return;
 	}
 	have_dests = dest_data_load(&src, &dests) == 0;
+	if (db_open(s->db, &db))
+		db = NULL;
 	fputs("<div class=\"wrap\"><table class=\"live\" id=\"devices\" data-api=\"/api/devices\" "
 	      "data-key=\"device_mac\"><thead><tr><th>device</th><th>address</th>"
 	      "<th class=\"n\">bytes up</th><th class=\"n\">bytes down</th><th class=\"n\">flows</th>"
 	      "<th class=\"n\">destinations</th><th class=\"n\">encrypted</th><th>last seen</th>"
-	      "</tr></thead><tbody>\n", out);
+	      "<th>recent</th></tr></thead><tbody>\n", out);
 	for (size_t i = 0; i < snap.devices.len; i++) {
 		const struct device_entry *d = &snap.devices.items[i];
 		struct payload_shares ps = payload_shares(&d->value.payload_up, &d->value.payload_down);
@@ -73,9 +117,14 @@ void page_devices(struct web_server *s, const struct web_request *req, struct we
 		else
 			fputs("<td class=\"n\" data-field=\"payload_shares.encrypted\" "
 			      "data-format=\"pct\">-</td>", out);
-		fprintf(out, "<td data-field=\"last_seen\">%s</td></tr>\n", last);
+		fprintf(out, "<td data-field=\"last_seen\">%s</td><td class=\"spark\" "
+			"data-spark=\"%s\">", last, mac);
+		device_sparkline(out, db, mac);
+		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody></table></div>\n", out);
+	if (db)
+		db_close(db);
 	dest_data_free(&dests);
 	snapshot_free(&snap);
 	page_foot(out);

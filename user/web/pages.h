@@ -9,7 +9,7 @@
 
 #include "web/router.h"
 
-web_handler page_devices, page_device, page_blocks, page_experiments, page_experiment, page_login,
+web_handler page_devices, page_sparkline, page_device, page_blocks, page_experiments, page_experiment, page_login,
 	login,
 	logout, web_asset;
 

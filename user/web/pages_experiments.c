@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The experiments, and one run's verdicts. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/parse.h"
 #include "experiment/engine.h"
@@ -36,10 +37,15 @@ void page_experiments(struct web_server *s, const struct web_request *req,
 	      "<option>setup</option><option>interaction</option><option>idle</option>"
 	      "<option>deletion</option><option>none</option></select></label> "
 	      "<button>mark phase</button></form>\n", out);
+	/* Uploads run shell commands: offered only where serve allows them (README). */
+	if (s->allow_experiment_commands)
+		fputs("<form id=\"start\" class=\"controls\"><label>experiment file <input "
+		      "type=\"file\" name=\"file\" required></label> <button>start experiment"
+		      "</button></form>\n", out);
 	fputs("<div class=\"wrap\"><table class=\"live\" id=\"experiments\" "
 	      "data-api=\"/api/experiments\" data-key=\"id\"><thead><tr><th>id</th><th>device</th>"
 	      "<th>strategy</th><th>status</th><th>phase</th><th class=\"n\">trials</th>"
-	      "<th class=\"n\">destinations</th><th>created</th><th>message</th></tr></thead>"
+	      "<th class=\"n\">destinations</th><th>created</th><th>message</th><th></th></tr></thead>"
 	      "<tbody>\n", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct exp_summary *r = &rows[i];
@@ -62,6 +68,10 @@ void page_experiments(struct web_server *s, const struct web_request *req,
 		cell_text(out, t);
 		fputs("<td data-field=\"message\">", out);
 		html_escape(out, r->message);
+		fputs("</td><td>", out);
+		if (!strcmp(r->status, "running"))
+			fprintf(out, "<button type=\"button\" class=\"abort\" data-run=\"%lld\">abort"
+				"</button>", (long long)r->id);
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody></table></div>\n", out);

@@ -9,6 +9,7 @@
 const struct web_route web_routes[] = {
 	{ "GET", "/", WEB_READ, page_devices },
 	{ "GET", "/device", WEB_READ, page_device },
+	{ "GET", "/sparkline", WEB_READ, page_sparkline },
 	{ "GET", "/blocks", WEB_READ, page_blocks },
 	{ "GET", "/experiments", WEB_READ, page_experiments },
 	{ "GET", "/experiment", WEB_READ, page_experiment },
@@ -23,6 +24,8 @@ const struct web_route web_routes[] = {
 	{ "DELETE", "/api/blocks/", WEB_ACTION, api_block_del },
 	{ "GET", "/api/experiments", WEB_READ, api_experiments },
 	{ "GET", "/api/experiments/", WEB_READ, api_experiment },
+	{ "POST", "/api/experiments", WEB_ACTION, api_experiment_start },
+	{ "DELETE", "/api/experiments/", WEB_ACTION, api_experiment_abort },
 	{ "POST", "/api/phase", WEB_ACTION, api_phase },
 	{ NULL, NULL, 0, NULL },
 };

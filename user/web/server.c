@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "history/db.h"
+#include "web/api.h"
 #include "web/http.h"
 #include "web/request.h"
 #include "web/server.h"
@@ -254,6 +255,7 @@ int web_server_start(const struct web_options *o, struct web_server **out)
 	if (!s)
 		return -ENOMEM;
 	snprintf(s->db, sizeof(s->db), "%s", o->db ? o->db : db_path());
+	s->allow_experiment_commands = o->allow_experiment_commands;
 	s->loopback = sockaddr_loopback((struct sockaddr *)&addr);
 	s->port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port :
 			((struct sockaddr_in6 *)&addr)->sin6_port);
@@ -292,5 +294,6 @@ void web_server_stop(struct web_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->mhd);
+	web_experiments_reap(s);	/* those still running go on, journaled */
 	free(s);
 }

@@ -13,6 +13,12 @@
 struct web_options {
 	const char *listen;	/* ADDR:PORT; NULL: WEB_DEFAULT_LISTEN */
 	const char *db;		/* NULL: db_path() */
+	/*
+	 * Accept uploaded experiment files (POST /api/experiments).  Their
+	 * trigger, check and power_cycle lines are shell commands that run with
+	 * iotrim's rights (root): an upload is code execution, so off by default.
+	 */
+	bool allow_experiment_commands;
 };
 
 struct web_server;

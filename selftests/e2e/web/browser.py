@@ -1,17 +1,27 @@
 #!/usr/bin/python3
-"""Drives the dashboard in headless Chromium (Selenium), one job per run,
-for selftests/e2e/test_e2e_web.sh; prints what it saw as JSON on stdout.
+"""Drives the dashboard in headless Chromium (Selenium) for
+selftests/e2e/test_e2e_web.sh; prints what it saw as JSON on stdout.
 
-    browser.py URL devices              {"MAC": [bytes_up, bytes_down], ...} as the page shows
-    browser.py URL block TOKEN MAC TARGET    signs in, clicks block on TARGET's row
-    browser.py URL unblock TOKEN ID     signs in, clicks unblock on rule ID
-    browser.py URL text MAC             the destination cells of the device page, and
+    browser.py URL JOB [ARG...]         one job, in a browser of its own
+    browser.py URL --serve              jobs from stdin, one per line (JOB and
+                                        its arguments, space separated), each
+                                        answered with one JSON line; one browser
+                                        for all (starting Chromium is most of a
+                                        job's time), its cookies cleared between
+                                        jobs, and a phone-sized one for "phone"
+
+Jobs:
+    devices                             {"MAC": [bytes_up, bytes_down], ...} as the page shows
+    block TOKEN MAC TARGET              signs in, clicks block on TARGET's row
+    unblock TOKEN ID                    signs in, clicks unblock on rule ID
+    text MAC                            the destination cells of the device page, and
                                         whether any script of a device string ran
-    browser.py URL phone OUT-DIR        at 390 px: each page's scrollWidth and
+    phone OUT-DIR MAC...                at 390 px: each page's scrollWidth and
                                         innerWidth, screenshots in OUT-DIR
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -23,16 +33,23 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 def browser(phone=False):
     opts = webdriver.ChromeOptions()
+    profile = tempfile.mkdtemp(prefix="iotrim-web-")
     for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-              "--no-first-run", "--user-data-dir=" + tempfile.mkdtemp(prefix="iotrim-web-"),
-              "--window-size=1200,900"):
+              "--no-first-run", "--user-data-dir=" + profile, "--window-size=1200,900"):
         opts.add_argument(a)
     if phone:
         # A desktop window cannot be narrower than 500 px: emulate the phone's viewport.
         opts.add_experimental_option("mobileEmulation", {
             "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0}})
     opts.binary_location = "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d.profile_dir = profile
+    return d
+
+
+def close(d):
+    d.quit()
+    shutil.rmtree(d.profile_dir, ignore_errors=True)
 
 
 def sign_in(d, url, token):
@@ -105,24 +122,50 @@ def phone(d, url, out_dir, macs):
     return res
 
 
+def run_job(d, url, job, args):
+    if job == "devices":
+        return devices(d, url)
+    if job == "block":
+        return block(d, url, *args)
+    if job == "unblock":
+        return unblock(d, url, *args)
+    if job == "text":
+        return text(d, url, *args)
+    if job == "phone":
+        return phone(d, url, args[0], args[1:])
+    return {"error": "unknown job " + job}
+
+
+def serve(url):
+    browsers = {}
+    try:
+        for line in sys.stdin:
+            job, *args = line.split()
+            kind = "phone" if job == "phone" else "desktop"
+            if kind not in browsers:
+                browsers[kind] = browser(phone=kind == "phone")
+            d = browsers[kind]
+            d.delete_all_cookies()
+            try:
+                res = run_job(d, url, job, args)
+            except Exception as e:  # the test reports it; the next job still runs
+                res = {"error": f"{type(e).__name__}: {e}"}
+            print(json.dumps(res), flush=True)
+    finally:
+        for d in browsers.values():
+            close(d)
+
+
 def main():
     url, job, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if job == "--serve":
+        serve(url)
+        return
     d = browser(phone=job == "phone")
     try:
-        if job == "devices":
-            res = devices(d, url)
-        elif job == "block":
-            res = block(d, url, *args)
-        elif job == "unblock":
-            res = unblock(d, url, *args)
-        elif job == "text":
-            res = text(d, url, *args)
-        elif job == "phone":
-            res = phone(d, url, args[0], args[1:])
-        else:
-            raise SystemExit("unknown job " + job)
+        res = run_job(d, url, job, args)
     finally:
-        d.quit()
+        close(d)
     print(json.dumps(res))
 
 

@@ -14,9 +14,13 @@ function say(text) {
 }
 
 // fetch with the session's CSRF token; throws with the API's error text.
+// A string body goes as it is (an experiment file), anything else as JSON.
 async function send(method, url, body) {
   const opts = { method, headers: { 'X-CSRF-Token': csrf() }, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (typeof body === 'string') {
+    opts.headers['Content-Type'] = 'text/plain';
+    opts.body = body;
+  } else if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
@@ -55,9 +59,21 @@ async function poll(table) {
         if (td.textContent !== text) td.textContent = text;
       }
     }
+    await sparklines(table);
     table.dataset.updated = Date.now();
   } catch (e) {
     say('live update failed: ' + e.message);
+  }
+}
+
+// Sparklines are drawn by the server (the report's SVG): each cell takes
+// the fresh drawing of /sparkline, never a second renderer here.
+async function sparklines(table) {
+  for (const td of table.querySelectorAll('td[data-spark]')) {
+    const r = await fetch('/sparkline?device=' + encodeURIComponent(td.dataset.spark),
+                          { credentials: 'same-origin' });
+    if (!r.ok) throw new Error('sparkline ' + r.status);
+    td.innerHTML = await r.text();
   }
 }
 
@@ -83,6 +99,9 @@ document.addEventListener('click', (ev) => {
   } else if (b.classList.contains('unblock')) {
     act('unblock rule ' + b.dataset.rule,
         () => send('DELETE', '/api/blocks/' + encodeURIComponent(b.dataset.rule)));
+  } else if (b.classList.contains('abort')) {
+    act('abort experiment ' + b.dataset.run,
+        () => send('DELETE', '/api/experiments/' + encodeURIComponent(b.dataset.run)));
   } else if (b.id === 'logout') {
     send('POST', '/logout').then(() => { location.href = '/'; },
                                   (e) => say('sign out failed: ' + e.message));
@@ -90,11 +109,17 @@ document.addEventListener('click', (ev) => {
 });
 
 document.addEventListener('submit', (ev) => {
-  if (ev.target.id !== 'phase') return;
-  ev.preventDefault();
   const f = new FormData(ev.target);
-  act('phase mark', () => send('POST', '/api/phase',
-                               { device: f.get('device'), phase: f.get('phase') }));
+  if (ev.target.id === 'phase') {
+    ev.preventDefault();
+    act('phase mark', () => send('POST', '/api/phase',
+                                 { device: f.get('device'), phase: f.get('phase') }));
+  } else if (ev.target.id === 'start') {
+    ev.preventDefault();
+    const file = f.get('file');
+    act('start ' + file.name, async () => send('POST', '/api/experiments?name=' +
+                                               encodeURIComponent(file.name), await file.text()));
+  }
 });
 
 for (const t of document.querySelectorAll('table.live')) {
