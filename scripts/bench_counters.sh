@@ -62,3 +62,10 @@ stop_counter() {
 	*) gw "$IOTRIM" detach --purge >/dev/null ;;
 	esac
 }
+
+# On exit, whatever may still count goes: tcpdump would keep the gateway's
+# namespace alive past testbed down.
+stop_any_counter() {
+	[ -z "$counter_pid" ] || kill "$counter_pid" 2>/dev/null || true
+	gw "$IOTRIM" detach --purge >/dev/null 2>&1 || true
+}

@@ -27,7 +27,7 @@ TB=scripts/testbed.sh
 . scripts/bench_counters.sh
 
 cleanup() {
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1 || true
+	stop_any_counter
 	$TB down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
