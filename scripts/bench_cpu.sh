@@ -14,8 +14,8 @@
 # of the packet and every counter runs, plus for pcap the tcpdump process's
 # own run time (/proc/PID/schedstat).  The iperf3 sender and receiver are
 # not counted (the same for every candidate).  Packets = what the gateway
-# sent out of wan0 during the run (ip -s link), checked against the iperf3
-# receiver's count.  The NET_RX clock also sees the rest of the machine's
+# sent out of wan0 during the run (ip -s link), printed beside what the
+# iperf3 receiver got.  The NET_RX clock also sees the rest of the machine's
 # traffic: an idle window of the same length, timed each round, shows how
 # much.  Prints per candidate over the rounds: packets, the median CPU
 # ns/packet and its range, and the added ns/packet over no program (the
@@ -94,7 +94,7 @@ for r in $(seq "$ROUNDS"); do
 	declare -A this=()
 	for i in "${!CANDIDATES[@]}"; do
 		c=${CANDIDATES[(i + r - 1) % ${#CANDIDATES[@]}]}
-		# (attach's note that reject replies leave from TC on a veth, 30 times)
+		# (not attach's note, once per run, that on a veth reject replies leave from TC)
 		start_counter lan0 "$c" 2> >(grep -v 'reject replies' >&2)
 		run=$(offer_load)
 		read -r cpu pkts got <<<"$run"
