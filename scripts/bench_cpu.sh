@@ -13,7 +13,11 @@
 # the load ran (build/selftests/bench/netrx_clock), where on veth every hop
 # of the packet and every counter runs, plus for pcap the tcpdump process's
 # own run time (/proc/PID/schedstat).  The iperf3 sender and receiver are
-# not counted (the same for every candidate).  Packets = what the gateway
+# not counted (the same for every candidate); both run on CPU 0, so that
+# every run takes one path: the packet's whole softirq chain and the
+# receiver's wake-up on one CPU (with the receiver on the other CPU, the
+# wake-up's IPI added ~3 us/packet, and unpinned runs took either path).
+# Packets = what the gateway
 # sent out of wan0 during the run (ip -s link), printed beside what the
 # iperf3 receiver got.  The NET_RX clock also sees the rest of the machine's
 # traffic: an idle window of the same length, timed each round, shows how
