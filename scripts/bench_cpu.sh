@@ -17,11 +17,10 @@
 # every run takes one path: the packet's whole softirq chain and the
 # receiver's wake-up on one CPU (with the receiver on the other CPU, the
 # wake-up's IPI added ~3 us/packet, and unpinned runs took either path).
-# Packets = what the gateway
-# sent out of wan0 during the run (ip -s link), printed beside what the
-# iperf3 receiver got.  The NET_RX clock also sees the rest of the machine's
-# traffic: an idle window of the same length, timed each round, shows how
-# much.  Prints per candidate over the rounds: packets, the median CPU
+# Packets = what the gateway sent out of wan0 during the run (ip -s link),
+# printed beside what the iperf3 receiver got.  The NET_RX clock also sees
+# the rest of the machine's traffic: an idle window of the same length,
+# timed each round, shows how much.  Prints per candidate over the rounds: packets, the median CPU
 # ns/packet and its range, and the added ns/packet over no program (the
 # median and quartiles of each round's difference).
 set -euo pipefail
