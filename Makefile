@@ -57,9 +57,11 @@ TEST_CPPFLAGS := -Iselftests/lib
 .SECONDARY:
 # Small tools the testbed tests and benchmarks run inside the namespaces.
 LIB_TOOLS := $(BUILD)/selftests/lib/connect_refused $(BUILD)/selftests/lib/raw_send
+# Tools the testbed benchmarks run their loads under (not benchmarks alone).
+BENCH_TOOLS := $(BUILD)/selftests/bench/netrx_clock
 
 all: $(BUILD)/iotrim $(TEST_BINS) $(BENCH_BINS) $(TEST_BPF_OBJS) $(BUILD)/selftests/lib/gen_pcap \
-	$(LIB_TOOLS)
+	$(LIB_TOOLS) $(BENCH_TOOLS)
 
 deps:
 	scripts/install-deps.sh

@@ -31,3 +31,7 @@ echo
 
 echo "== iperf3 throughput through the gateway"
 scripts/bench_throughput.sh
+echo
+
+echo "== CPU per forwarded packet, iotrim beside nftables counters and a libpcap loop"
+scripts/bench_cpu.sh

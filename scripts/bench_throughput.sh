@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # TCP throughput device <-> Internet through the testbed gateway, for each
 # attach mode (native XDP, generic XDP, --mode tc) against no program at
-# all, and beside two ways to count without iotrim: nftables (a dynamic set
-# with a counter per device-destination key, upload and download) and
-# libpcap (tcpdump writing every whole frame of the LAN to /dev/null), on
-# two kinds of LAN interface: the veth lan0 itself, and a bridge
-# (brlan, with lan0 as its port, as on most home routers).  Modes and "no
-# program" take turns within each round so that machine noise hits all
-# alike.  Prints mode/no program per direction, the median of the rounds'
-# ratios (target >= 0.95).
+# all, and beside two ways to count without iotrim (nftables and libpcap,
+# scripts/bench_counters.sh), on two kinds of LAN interface: the veth lan0
+# itself, and a bridge (brlan, with lan0 as its port, as on most home
+# routers).  Modes and "no program" take turns within each round so that
+# machine noise hits all alike.  Prints mode/no program per direction, the
+# median of the rounds' ratios (target >= 0.95).
 #
 # On veth, any native XDP program makes the peer veth segment its TSO sends,
 # so uploads cross as wire-sized packets instead of 64 KiB aggregates: that
@@ -24,10 +23,11 @@ export IOTRIM_TB_STATE=${IOTRIM_TB_STATE:-/run/iotrim-tb-bench}
 export IOTRIM_PIN_DIR=/sys/fs/bpf/iotrim-bench-$$
 IOTRIM=$PWD/build/iotrim
 TB=scripts/testbed.sh
-gw() { nsenter --net="/run/netns/${IOTRIM_TB_PREFIX}_gw" "$@"; }
+# shellcheck source=bench_counters.sh
+. scripts/bench_counters.sh
 
 cleanup() {
-	gw "$IOTRIM" detach --purge >/dev/null 2>&1 || true
+	stop_any_counter
 	$TB down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -69,50 +69,6 @@ bridge_lan() {
 	done
 	gw ip link set brlan up
 	sleep 1
-}
-
-# The nftables baseline: per-flow counters keyed as iotrim keys its flows
-# (IPv4, the benchmark's traffic), on the LAN interface $1.
-nft_counters() {
-	gw nft -f - <<EOF
-table inet iotrim_bench {
-	set up {
-		type ether_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter
-	}
-	set down {
-		type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter
-	}
-	chain up {
-		type filter hook prerouting priority -300; policy accept;
-		iifname "$1" meta nfproto ipv4 update @up { ether saddr . ip daddr . meta l4proto . th dport }
-	}
-	chain down {
-		type filter hook postrouting priority 300; policy accept;
-		oifname "$1" meta nfproto ipv4 update @down { ip daddr . ip saddr . meta l4proto . th sport }
-	}
-}
-EOF
-}
-
-pcap_pid=
-# start_counter LAN MODE / stop_counter MODE: iotrim in MODE, or a baseline.
-start_counter() {
-	case $2 in
-	nft) nft_counters "$1" ;;
-	pcap)
-		gw tcpdump -i "$1" -s 0 -w /dev/null 2>/dev/null &
-		pcap_pid=$!
-		sleep 0.5
-		;;
-	*) gw "$IOTRIM" attach --lan "$1" --mode "$2" >/dev/null ;;
-	esac
-}
-stop_counter() {
-	case $1 in
-	nft) gw nft delete table inet iotrim_bench ;;
-	pcap) kill "$pcap_pid" && wait "$pcap_pid" 2>/dev/null || true ;;
-	*) gw "$IOTRIM" detach --purge >/dev/null ;;
-	esac
 }
 
 # One LAN interface: every mode it has and the baselines, each beside no program.
