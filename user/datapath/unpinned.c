@@ -56,6 +56,12 @@ int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_f
 		goto fail;
 	}
 	err = unpin_all((*tc)->obj);
+	/* A frame runs through XDP or TC egress: the other TC programs
+	 * would only add to the verifier's time (over a second). */
+	if (!err)
+		err = bpf_program__set_autoload((*tc)->progs.iotrim_tc_ingress, false);
+	if (!err)
+		err = bpf_program__set_autoload((*tc)->progs.iotrim_tc_reject, false);
 	if (!err)
 		err = share_maps((*xdp)->obj, (*tc)->obj);
 	if (!err)

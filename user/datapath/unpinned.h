@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The two programs loaded without pins or attachment, for running frames
- * through them with BPF_PROG_TEST_RUN (replay, BPF unit tests): nothing
- * live is touched. */
+/* The two programs a frame runs through (XDP upload, TC egress download)
+ * loaded without pins or attachment, for BPF_PROG_TEST_RUN (replay):
+ * nothing live is touched. */
 #ifndef IOTRIM_DATAPATH_UNPINNED_H
 #define IOTRIM_DATAPATH_UNPINNED_H
 
