@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "iotrim_maps.h"
@@ -46,6 +47,13 @@ int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_f
 	err = unpin_all((*xdp)->obj);
 	if (!err && flows && max_flows)
 		err = bpf_map__set_max_entries(flows, max_flows);
+	/* One clock cache for all CPUs, in memory the caller can map: frames
+	 * run one at a time, and the caller drops the cached reading without
+	 * a syscall (see unpinned.h). */
+	if (!err)
+		err = bpf_map__set_type((*xdp)->maps.count_clock, BPF_MAP_TYPE_ARRAY);
+	if (!err)
+		err = bpf_map__set_map_flags((*xdp)->maps.count_clock, BPF_F_MMAPABLE);
 	if (!err)
 		err = iotrim_xdp__load(*xdp);
 	if (err)

@@ -13,8 +13,10 @@
 /*
  * Loads both objects with pinning off; the TC object's maps are the XDP
  * object's maps of the same name, as pinning by name makes them live.
- * max_flows sizes the flow table (0: the built-in size).  Returns 0 or
- * -errno; on failure nothing stays loaded and *xdp, *tc are NULL.
+ * max_flows sizes the flow table (0: the built-in size).  The programs'
+ * clock cache (count_clock, bpf/count.h) is one entry for all CPUs, and
+ * mmap()able, so that zeroing it in memory makes the next frame read the
+ * clock afresh.  Returns 0 or -errno; on failure nothing stays loaded and *xdp, *tc are NULL.
  */
 int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_flows);
 
