@@ -30,7 +30,7 @@ static size_t clock_map_len(const struct replay_progs *p)
 	return (p->clock_len + page - 1) / page * page;
 }
 
-/* The clock cache: one entry, mmap()able (datapath/unpinned.h). */
+/* The clock cache: one entry, mmap()able (unpinned_load for a replay). */
 static int map_clock(struct replay_progs *p)
 {
 	const struct bpf_map *m = p->xdp->maps.count_clock;
@@ -50,7 +50,7 @@ int replay_progs_open(struct replay_progs *p)
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	err = unpinned_load(&p->xdp, &p->tc, REPLAY_MAX_FLOWS);
+	err = unpinned_load(&p->xdp, &p->tc, REPLAY_MAX_FLOWS, true);
 	if (err)
 		goto fail;
 	p->xdp_fd = bpf_program__fd(p->xdp->progs.iotrim_xdp);
