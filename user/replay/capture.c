@@ -108,9 +108,9 @@ int capture_open(struct capture *c, const char *path)
 	c->file_buf = malloc(FILE_BUF_SIZE);
 	if (c->file_buf)
 		setvbuf(f, c->file_buf, _IOFBF, FILE_BUF_SIZE);
-	/* pcap_close closes f once libpcap took it. */
+	/* pcap_close closes f (not stdin) once libpcap took it. */
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p)
+	if (!p && f != stdin)
 		fclose(f);
 	return opened(c, p, errbuf);
 }
