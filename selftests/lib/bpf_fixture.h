@@ -144,7 +144,7 @@ static inline int fixture_open(struct bpf_fixture *fx)
 	if (fx->nr_cpus < 0)
 		return fx->nr_cpus;
 
-	err = unpinned_load(&fx->xdp, &fx->tc, 0);
+	err = unpinned_load(&fx->xdp, &fx->tc, 0, false);
 	if (err)
 		goto fail;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "iotrim_maps.h"
@@ -33,7 +34,28 @@ static int share_maps(struct bpf_object *from, struct bpf_object *to)
 	return 0;
 }
 
-int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_flows)
+/*
+ * A replay runs a frame through XDP or TC egress, one frame at a time: the
+ * other TC programs would only add to the verifier's time (~0.5 s), and a
+ * clock cache shared by all CPUs in memory the replay maps lets it drop
+ * the cached reading without a syscall.
+ */
+static int prepare_xdp_for_replay(struct iotrim_xdp *xdp)
+{
+	int err = bpf_map__set_type(xdp->maps.count_clock, BPF_MAP_TYPE_ARRAY);
+
+	return err ? err : bpf_map__set_map_flags(xdp->maps.count_clock, BPF_F_MMAPABLE);
+}
+
+static int prepare_tc_for_replay(struct iotrim_tc *tc)
+{
+	int err = bpf_program__set_autoload(tc->progs.iotrim_tc_ingress, false);
+
+	return err ? err : bpf_program__set_autoload(tc->progs.iotrim_tc_reject, false);
+}
+
+int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_flows,
+		  bool for_replay)
 {
 	struct bpf_map *flows;
 	int err;
@@ -46,6 +68,8 @@ int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_f
 	err = unpin_all((*xdp)->obj);
 	if (!err && flows && max_flows)
 		err = bpf_map__set_max_entries(flows, max_flows);
+	if (!err && for_replay)
+		err = prepare_xdp_for_replay(*xdp);
 	if (!err)
 		err = iotrim_xdp__load(*xdp);
 	if (err)
@@ -56,6 +80,8 @@ int unpinned_load(struct iotrim_xdp **xdp, struct iotrim_tc **tc, uint32_t max_f
 		goto fail;
 	}
 	err = unpin_all((*tc)->obj);
+	if (!err && for_replay)
+		err = prepare_tc_for_replay(*tc);
 	if (!err)
 		err = share_maps((*xdp)->obj, (*tc)->obj);
 	if (!err)

@@ -56,6 +56,7 @@ struct capture {
 	uint64_t frames, bytes;	/* read so far */
 	uint64_t problems[CAPTURE_PROBLEM__COUNT];
 	uint8_t *buf;		/* the frame handed out */
+	char *file_buf;		/* the file's stdio buffer (capture_open) */
 };
 
 /*

@@ -2,6 +2,8 @@
 /* The programs of a replay, unpinned: see progs.h. */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -21,12 +23,34 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return fd < 0 ? -ENOENT : fd;
 }
 
+static size_t clock_map_len(const struct replay_progs *p)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+
+	return (p->clock_len + page - 1) / page * page;
+}
+
+/* The clock cache: one entry, mmap()able (unpinned_load for a replay). */
+static int map_clock(struct replay_progs *p)
+{
+	const struct bpf_map *m = p->xdp->maps.count_clock;
+	void *mem;
+
+	p->clock_len = bpf_map__value_size(m);
+	mem = mmap(NULL, clock_map_len(p), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   bpf_map__fd(m), 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	p->clock = mem;
+	return 0;
+}
+
 int replay_progs_open(struct replay_progs *p)
 {
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	err = unpinned_load(&p->xdp, &p->tc, REPLAY_MAX_FLOWS);
+	err = unpinned_load(&p->xdp, &p->tc, REPLAY_MAX_FLOWS, true);
 	if (err)
 		goto fail;
 	p->xdp_fd = bpf_program__fd(p->xdp->progs.iotrim_xdp);
@@ -41,6 +65,11 @@ int replay_progs_open(struct replay_progs *p)
 	    p->events_fd < 0 || p->settings_fd < 0) {
 		err = -ENOENT;
 		pr_error("the BPF objects lack a map the replay needs");
+		replay_progs_close(p);
+		return err;
+	}
+	if ((err = map_clock(p))) {
+		pr_error("cannot map the programs' clock cache: %s", strerror(-err));
 		replay_progs_close(p);
 		return err;
 	}
@@ -60,6 +89,8 @@ fail:
 
 void replay_progs_close(struct replay_progs *p)
 {
+	if (p->clock)
+		munmap(p->clock, clock_map_len(p));
 	iotrim_tc__destroy(p->tc);
 	iotrim_xdp__destroy(p->xdp);
 	memset(p, 0, sizeof(*p));
@@ -72,33 +103,10 @@ int replay_progs_run(const struct replay_progs *p, bool upload, const void *fram
 	return bpf_prog_test_run_opts(upload ? p->xdp_fd : p->tc_egress_fd, &opts) ? -errno : 0;
 }
 
-/* Empties one object's per-CPU clock cache (bpf/count.h). */
-static int forget_clock(const struct bpf_object *obj)
+void replay_progs_restart_clock(const struct replay_progs *p)
 {
-	const struct bpf_map *m = bpf_object__find_map_by_name(obj, "count_clock");
-	int ncpus = libbpf_num_possible_cpus();
-	__u32 zero = 0;
-	void *zeros;
-	int err = 0;
-
-	if (!m)
-		return 0;
-	if (ncpus < 0)
-		return ncpus;
-	zeros = calloc(ncpus, bpf_map__value_size(m));
-	if (!zeros)
-		return -ENOMEM;
-	if (bpf_map_update_elem(bpf_map__fd(m), &zero, zeros, BPF_ANY))
-		err = -errno;
-	free(zeros);
-	return err;
-}
-
-int replay_progs_restart_clock(const struct replay_progs *p)
-{
-	int err = forget_clock(p->xdp->obj);
-
-	return err ? err : forget_clock(p->tc->obj);
+	/* The next run reads the clock again (bpf/count.h: boot_ns 0). */
+	memset(p->clock, 0, p->clock_len);
 }
 
 int replay_progs_sampling(const struct replay_progs *p, bool on)

@@ -22,6 +22,8 @@ struct replay_progs {
 	struct iotrim_tc *tc;
 	int xdp_fd, tc_egress_fd;
 	int flows_fd, devices_fd, counters_fd, names_fd, events_fd, settings_fd;
+	void *clock;			/* the programs' clock cache, mapped */
+	size_t clock_len;
 };
 
 /* 0, or -errno after saying why; on failure nothing stays loaded. */
@@ -31,8 +33,9 @@ void replay_progs_close(struct replay_progs *p);
 int replay_progs_run(const struct replay_progs *p, bool upload, const void *frame, uint32_t len);
 /* The programs read the clock once per jiffy and reuse it (bpf/count.h);
  * replay maps boot times to capture times per millisecond, so before a
- * frame of a new capture millisecond the cached reading is dropped. */
-int replay_progs_restart_clock(const struct replay_progs *p);
+ * frame of a new capture millisecond the cached reading is dropped (in
+ * the mapped cache: no syscall). */
+void replay_progs_restart_clock(const struct replay_progs *p);
 /* Payload sampling at the defaults (on) or off; 0 or -errno. */
 int replay_progs_sampling(const struct replay_progs *p, bool on);
 

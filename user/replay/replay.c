@@ -217,7 +217,7 @@ static void run_frame(struct replayer *x, const struct capture_frame *f)
 		st->cut_payload_bytes += f->len - f->captured;
 	err = time_note(x->r->times, f->ts_ns);
 	if (err > 0)
-		err = replay_progs_restart_clock(&x->p);
+		replay_progs_restart_clock(&x->p);
 	if (err < 0) {
 		st->run_failed++;
 		return;
