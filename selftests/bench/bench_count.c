@@ -62,22 +62,6 @@ static void build_frames(struct frame *f)
 	f[2].len = pkt_finish(&f[2].pkt);
 }
 
-static struct bpf_object *load_object(const char *path)
-{
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-
-	if (!obj || bpf_object__load(obj)) {
-		fprintf(stderr, "bench: cannot load %s\n", path);
-		exit(1);
-	}
-	return obj;
-}
-
-static int prog_fd(struct bpf_object *obj, const char *name)
-{
-	return bpf_program__fd(bpf_object__find_program_by_name(obj, name));
-}
-
 static double run_ns(int prog_fd, const struct frame *f)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->pkt.data,
@@ -133,18 +117,20 @@ int main(void)
 		fprintf(stderr, "bench: cannot load iotrim's programs (root needed)\n");
 		return 1;
 	}
-	xdp_pass = load_object("build/selftests/bpf/progs/xdp_pass.bpf.o");
-	tc_pass = load_object("build/selftests/bpf/progs/tc_pass.bpf.o");
-	ref = load_object("build/selftests/bpf/progs/flow_ref.bpf.o");
+	xdp_pass = fixture_load_object_or_exit("build/selftests/bpf/progs/xdp_pass.bpf.o");
+	tc_pass = fixture_load_object_or_exit("build/selftests/bpf/progs/tc_pass.bpf.o");
+	ref = fixture_load_object_or_exit("build/selftests/bpf/progs/flow_ref.bpf.o");
 	build_frames(frames);
 	printf("iotrim's counting path vs the reference flow counter and a trivial program,\n"
 	       "BPF_PROG_TEST_RUN, %d runs x %d rounds (median), one flow per frame shape\n",
 	       REPEAT, ROUNDS);
 	for (int i = 0; i < 3; i++) {
-		measure("xdp", fixture_prog_fd(&fx, FIXTURE_XDP), prog_fd(ref, "ref_xdp"),
-			prog_fd(xdp_pass, "xdp_pass"), &frames[i]);
-		measure("tc", fixture_prog_fd(&fx, FIXTURE_TC_EGRESS), prog_fd(ref, "ref_tc_egress"),
-			prog_fd(tc_pass, "tc_pass"), &frames[i]);
+		measure("xdp", fixture_prog_fd(&fx, FIXTURE_XDP),
+			fixture_object_prog_fd(ref, "ref_xdp"),
+			fixture_object_prog_fd(xdp_pass, "xdp_pass"), &frames[i]);
+		measure("tc", fixture_prog_fd(&fx, FIXTURE_TC_EGRESS),
+			fixture_object_prog_fd(ref, "ref_tc_egress"),
+			fixture_object_prog_fd(tc_pass, "tc_pass"), &frames[i]);
 	}
 	bpf_object__close(ref);
 	bpf_object__close(xdp_pass);

@@ -23,22 +23,6 @@ static const __u8 gateway_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const __u8 device_ip4[4] = { 192, 168, 1, 21 };
 static const __u8 remote_ip4[4] = { 203, 0, 113, 10 };
 
-static struct bpf_object *load_object(const char *path)
-{
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-
-	if (!obj || bpf_object__load(obj)) {
-		fprintf(stderr, "bench: cannot load %s\n", path);
-		exit(1);
-	}
-	return obj;
-}
-
-static int prog_fd(struct bpf_object *obj, const char *name)
-{
-	return bpf_program__fd(bpf_object__find_program_by_name(obj, name));
-}
-
 /* ns of wall time per call, CALLS calls of one run each. */
 static double per_call_ns(int fd, const struct pkt *p, __u32 len)
 {
@@ -94,15 +78,15 @@ int main(void)
 		fprintf(stderr, "bench: cannot load iotrim's programs (root needed)\n");
 		return 1;
 	}
-	xdp_trivial = load_object("build/selftests/bpf/progs/xdp_pass.bpf.o");
-	tc_trivial = load_object("build/selftests/bpf/progs/tc_pass.bpf.o");
+	xdp_trivial = fixture_load_object_or_exit("build/selftests/bpf/progs/xdp_pass.bpf.o");
+	tc_trivial = fixture_load_object_or_exit("build/selftests/bpf/progs/tc_pass.bpf.o");
 	up_len = build_frame(&up, true);
 	down_len = build_frame(&down, false);
 	for (int n = 0; n < ROUNDS; n++) {
 		xdp[n] = per_call_ns(fixture_prog_fd(&fx, FIXTURE_XDP), &up, up_len);
 		tc[n] = per_call_ns(fixture_prog_fd(&fx, FIXTURE_TC_EGRESS), &down, down_len);
-		xdp_pass[n] = per_call_ns(prog_fd(xdp_trivial, "xdp_pass"), &up, up_len);
-		tc_pass[n] = per_call_ns(prog_fd(tc_trivial, "tc_pass"), &down, down_len);
+		xdp_pass[n] = per_call_ns(fixture_object_prog_fd(xdp_trivial, "xdp_pass"), &up, up_len);
+		tc_pass[n] = per_call_ns(fixture_object_prog_fd(tc_trivial, "tc_pass"), &down, down_len);
 	}
 	x = median(xdp);
 	t = median(tc);

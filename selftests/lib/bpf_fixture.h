@@ -180,6 +180,26 @@ static inline void fixture_open_or_exit(struct bpf_fixture *fx)
 	}
 }
 
+/*
+ * For the benchmarks' reference programs (selftests/bpf/progs/): loads the
+ * object at path or ends the program; a program's fd by name.
+ */
+static inline struct bpf_object *fixture_load_object_or_exit(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "bench: cannot load %s\n", path);
+		exit(1);
+	}
+	return obj;
+}
+
+static inline int fixture_object_prog_fd(struct bpf_object *obj, const char *name)
+{
+	return bpf_program__fd(bpf_object__find_program_by_name(obj, name));
+}
+
 /* Returns 0 or the negative errno of BPF_PROG_TEST_RUN. */
 static inline int fixture_run_opts(const struct bpf_fixture *fx,
 				   enum fixture_hook hook,
