@@ -2,6 +2,7 @@
 /* Grouping flows into destinations: see destinations.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,18 +326,20 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->name, " "), r->name);
 		registrable_domain(first, d->domain, sizeof(d->domain));
 	}
+	geo_lookup(geo, d->family, d->ip, &d->geo);
 	for (size_t i = 0; i < d->nips; i++) {
+		/* ips point into the rows: each is the remote_ip of its address's first row. */
+		const struct flow_row *x = (const struct flow_row *)(d->ips[i] -
+					   offsetof(struct flow_row, remote_ip));
 		struct geo_info g;
 
-		for (size_t j = 0; j < d->nrows; j++) {
-			if (!strcmp(d->first[j].remote_ip, d->ips[i])) {
-				geo_lookup(geo, d->first[j].family, d->first[j].ip, &g);
-				add_country(d, g.country);
-				break;
-			}
+		if (!strcmp(d->ips[i], d->main_ip)) {
+			add_country(d, d->geo.country);
+			continue;
 		}
+		geo_lookup(geo, x->family, x->ip, &g);
+		add_country(d, g.country);
 	}
-	geo_lookup(geo, d->family, d->ip, &d->geo);
 	in.device = d->device;
 	in.domain = d->domain[0] ? d->domain : NULL;
 	in.asn = d->geo.asn;
