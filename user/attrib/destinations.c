@@ -350,14 +350,12 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	return dest_set_text(&d->reason, reason);
 }
 
+/* Most bytes first, then as grouped: a total order within a device. */
 static int cmp_dest_bytes(const void *pa, const void *pb)
 {
 	const struct dest *a = pa, *b = pb;
-	int c = strcmp(a->first->device_mac, b->first->device_mac);
 	uint64_t x = a->bytes_up + a->bytes_down, y = b->bytes_up + b->bytes_down;
 
-	if (c)
-		return c;
 	if (x != y)
 		return x < y ? 1 : -1;
 	return cmp_dest(a->first, b->first);
@@ -365,7 +363,15 @@ static int cmp_dest_bytes(const void *pa, const void *pb)
 
 void dest_sort(struct dest_list *l)
 {
-	qsort(l->items, l->len, sizeof(*l->items), cmp_dest_bytes);
+	/* dest_group left each device's destinations together, devices in order:
+	 * sorting each device's run is the whole order, without comparing devices. */
+	for (size_t i = 0, end; i < l->len; i = end) {
+		const char *mac = l->items[i].first->device_mac;
+
+		for (end = i + 1; end < l->len && !strcmp(l->items[end].first->device_mac, mac); end++)
+			;
+		qsort(&l->items[i], end - i, sizeof(*l->items), cmp_dest_bytes);
+	}
 }
 
 void dest_list_free(struct dest_list *l)
