@@ -301,7 +301,7 @@ static void add_country(struct dest *d, const char *cc)
 
 int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		  const struct providers *prov, struct device_config *conf,
-		  const struct local_nets *local)
+		  const struct local_nets *local, bool address_countries)
 {
 	const struct flow_row *r = d->first;
 	struct party_input in = { 0 };
@@ -327,7 +327,7 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		registrable_domain(first, d->domain, sizeof(d->domain));
 	}
 	geo_lookup(geo, d->family, d->ip, &d->geo);
-	for (size_t i = 0; i < d->nips; i++) {
+	for (size_t i = 0; address_countries && i < d->nips; i++) {
 		/* ips point into the rows: each is the remote_ip of its address's first row. */
 		const struct flow_row *x = (const struct flow_row *)(d->ips[i] -
 					   offsetof(struct flow_row, remote_ip));

@@ -80,7 +80,8 @@ void flow_rows_merge(struct flow_rows *r)
 
 int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *geo,
 			 const struct providers *prov, struct device_config *conf,
-			 const struct local_nets *local, struct dest_list *out)
+			 const struct local_nets *local, bool address_countries,
+			 struct dest_list *out)
 {
 	struct dest_facts facts;
 	int err = dest_group(rows, out);
@@ -92,7 +93,8 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 	own_txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	err = dest_facts_load(db, &facts);
 	for (size_t i = 0; i < out->len && !err; i++) {
-		err = dest_describe(out, &out->items[i], geo, prov, conf, local);
+		err = dest_describe(out, &out->items[i], geo, prov, conf, local,
+				    address_countries);
 		if (!err)
 			err = dest_facts_describe(&facts, &out->items[i]);
 	}
