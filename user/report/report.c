@@ -138,7 +138,9 @@ static void filter_window(struct flow_rows *rows, int64_t since, int64_t until)
 
 		if ((since && r->last_seen_ms < since) || (until && r->first_seen_ms > until))
 			continue;
-		rows->items[keep++] = *r;
+		if (keep != i)	/* a row is 704 bytes: no copy onto itself */
+			rows->items[keep] = *r;
+		keep++;
 	}
 	rows->len = keep;
 }
