@@ -23,6 +23,7 @@
 #include "harness.h"
 #include "history/cert_store.h"
 #include "history/db.h"
+#include "history/dest_facts.h"
 #include "history/name_store.h"
 
 static char dir[] = "/tmp/iotrim-cert-test-XXXXXX";
@@ -359,7 +360,8 @@ TEST(stored_and_read_back)
 				.proto = IPPROTO_TCP, .name = "weak.example" };
 	char *ips[] = { "203.0.113.10" };
 	struct dest d = { .first = &row, .nrows = 1, .ips = ips, .nips = 1 };
-	sqlite3_stmt *w, *q;
+	struct dest_facts f;
+	sqlite3_stmt *w;
 	char path[256];
 	sqlite3 *db;
 
@@ -367,12 +369,14 @@ TEST(stored_and_read_back)
 	ASSERT(db_open(path, &db) == 0, "db");
 	ASSERT(cert_parse_message(body, message(body, chain, 1), "weak.example", time(NULL), &c) ==
 	       CERT_OK, "parse");
-	ASSERT((w = cert_store_prepare(db)) && (q = cert_store_prepare_lookup(db)), "statements");
+	ASSERT((w = cert_store_prepare(db)), "statement");
 	EXPECT(cert_store_write(w, &r) == 0, "written");
 	r.hidden = true;
 	r.cert = NULL;
 	EXPECT(cert_store_write(w, &r) == 0, "and a TLS 1.3 connection");
-	ASSERT(cert_store_describe(q, &d) == 0 && d.cert, "read back");
+	ASSERT(dest_facts_load(db, &f) == 0 && dest_facts_describe(&f, &d) == 0 && d.cert,
+	       "read back");
+	dest_facts_free(&f);
 	EXPECT(!memcmp(d.cert, &c, sizeof(c)) || (!strcmp(d.cert->subject, c.subject) &&
 	       d.cert->weaknesses == c.weaknesses && d.cert->not_after == c.not_after &&
 	       d.cert->key_bits == c.key_bits && !strcmp(d.cert->sans, c.sans)),
@@ -383,10 +387,10 @@ TEST(stored_and_read_back)
 	ips[0] = "198.51.100.7";
 	r.ip = "198.51.100.7";
 	EXPECT(cert_store_write(w, &r) == 0, "hidden only elsewhere");
-	ASSERT(cert_store_describe(q, &d) == 0, "read");
+	ASSERT(dest_facts_load(db, &f) == 0 && dest_facts_describe(&f, &d) == 0, "read");
+	dest_facts_free(&f);
 	EXPECT(!d.cert && d.cert_hidden, "hidden only: certificate_hidden");
 	sqlite3_finalize(w);
-	sqlite3_finalize(q);
 	db_close(db);
 }
 

@@ -2,6 +2,7 @@
 /* Grouping flows into destinations: see destinations.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,7 @@ static void add_country(struct dest *d, const char *cc)
 
 int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		  const struct providers *prov, struct device_config *conf,
-		  const struct local_nets *local)
+		  const struct local_nets *local, bool address_countries)
 {
 	const struct flow_row *r = d->first;
 	struct party_input in = { 0 };
@@ -325,18 +326,20 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->name, " "), r->name);
 		registrable_domain(first, d->domain, sizeof(d->domain));
 	}
-	for (size_t i = 0; i < d->nips; i++) {
+	geo_lookup(geo, d->family, d->ip, &d->geo);
+	for (size_t i = 0; address_countries && i < d->nips; i++) {
+		/* ips point into the rows: each is the remote_ip of its address's first row. */
+		const struct flow_row *x = (const struct flow_row *)(d->ips[i] -
+					   offsetof(struct flow_row, remote_ip));
 		struct geo_info g;
 
-		for (size_t j = 0; j < d->nrows; j++) {
-			if (!strcmp(d->first[j].remote_ip, d->ips[i])) {
-				geo_lookup(geo, d->first[j].family, d->first[j].ip, &g);
-				add_country(d, g.country);
-				break;
-			}
+		if (!strcmp(d->ips[i], d->main_ip)) {
+			add_country(d, d->geo.country);
+			continue;
 		}
+		geo_lookup(geo, x->family, x->ip, &g);
+		add_country(d, g.country);
 	}
-	geo_lookup(geo, d->family, d->ip, &d->geo);
 	in.device = d->device;
 	in.domain = d->domain[0] ? d->domain : NULL;
 	in.asn = d->geo.asn;
@@ -347,14 +350,12 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	return dest_set_text(&d->reason, reason);
 }
 
+/* Most bytes first, then as grouped: a total order within a device. */
 static int cmp_dest_bytes(const void *pa, const void *pb)
 {
 	const struct dest *a = pa, *b = pb;
-	int c = strcmp(a->first->device_mac, b->first->device_mac);
 	uint64_t x = a->bytes_up + a->bytes_down, y = b->bytes_up + b->bytes_down;
 
-	if (c)
-		return c;
 	if (x != y)
 		return x < y ? 1 : -1;
 	return cmp_dest(a->first, b->first);
@@ -362,7 +363,15 @@ static int cmp_dest_bytes(const void *pa, const void *pb)
 
 void dest_sort(struct dest_list *l)
 {
-	qsort(l->items, l->len, sizeof(*l->items), cmp_dest_bytes);
+	/* dest_group left each device's destinations together, devices in order:
+	 * sorting each device's run is the whole order, without comparing devices. */
+	for (size_t i = 0, end; i < l->len; i = end) {
+		const char *mac = l->items[i].first->device_mac;
+
+		for (end = i + 1; end < l->len && !strcmp(l->items[end].first->device_mac, mac); end++)
+			;
+		qsort(&l->items[i], end - i, sizeof(*l->items), cmp_dest_bytes);
+	}
 }
 
 void dest_list_free(struct dest_list *l)

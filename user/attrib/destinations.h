@@ -124,14 +124,15 @@ const char *dest_host(const struct flow_row *r);
  */
 int dest_group(struct flow_rows *rows, struct dest_list *out);
 /*
- * Registrable domain, device, countries of every address, geo of the main
- * one, party; local traffic (local.h) is party local with its reason and
- * nothing else.  0 or -ENOMEM.
+ * Registrable domain, device, geo of the main address, the countries of
+ * every address if address_countries (a geo lookup each: the report needs
+ * only the main one's), party; local traffic (local.h) is party local with
+ * its reason and nothing else.  0 or -ENOMEM.
  */
 int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		  const struct providers *prov, struct device_config *conf,
-		  const struct local_nets *local);
-/* Per device, most bytes first. */
+		  const struct local_nets *local, bool address_countries);
+/* Per device, most bytes first; l as dest_group made it (each device's destinations together). */
 void dest_sort(struct dest_list *l);
 void dest_list_free(struct dest_list *l);
 

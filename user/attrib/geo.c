@@ -284,6 +284,7 @@ static int load_overrides(struct geo *g, const char *path, bool required)
 	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *prefix, *country, *asn, *org;
 		struct override o = { 0 }, *grown;
+		size_t at;
 
 		lineno++;
 		line[strcspn(line, "\r\n#")] = '\0';
@@ -324,7 +325,13 @@ static int load_overrides(struct geo *g, const char *path, bool required)
 		if (!grown)
 			break;
 		g->ovr = grown;
-		g->ovr[g->novr++] = o;
+		/* Kept by prefix length, file order within one: the order they apply in. */
+		at = g->novr;
+		while (at && g->ovr[at - 1].plen > o.plen)
+			at--;
+		memmove(&g->ovr[at + 1], &g->ovr[at], (g->novr - at) * sizeof(*grown));
+		g->ovr[at] = o;
+		g->novr++;
 	}
 	fclose(f);
 	return 0;
@@ -517,20 +524,18 @@ void geo_lookup(const struct geo *g, uint8_t family, const uint8_t ip[16], struc
 	if (!out->asn)
 		asn_from_tables(g, family, ip, out);
 overrides:
-	/* Every matching override applies, the more specific ones last. */
-	for (int plen = 0; plen <= 128; plen++) {
-		for (size_t i = 0; i < g->novr; i++) {
-			const struct override *o = &g->ovr[i];
+	/* Every matching override applies, the more specific ones last (ovr is in that order). */
+	for (size_t i = 0; i < g->novr; i++) {
+		const struct override *o = &g->ovr[i];
 
-			if (o->plen != plen || o->family != family || !prefix_match(o->prefix, o->plen, ip))
-				continue;
-			if (o->country[0])
-				memcpy(out->country, o->country, sizeof(out->country));
-			if (o->asn)
-				out->asn = o->asn;
-			if (o->org[0])
-				snprintf(out->org, sizeof(out->org), "%s", o->org);
-		}
+		if (o->family != family || !prefix_match(o->prefix, o->plen, ip))
+			continue;
+		if (o->country[0])
+			memcpy(out->country, o->country, sizeof(out->country));
+		if (o->asn)
+			out->asn = o->asn;
+		if (o->org[0])
+			snprintf(out->org, sizeof(out->org), "%s", o->org);
 	}
 }
 

@@ -76,17 +76,16 @@ int cert_store_write(sqlite3_stmt *st, const struct cert_record *r)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-sqlite3_stmt *cert_store_prepare_lookup(sqlite3 *db)
+sqlite3_stmt *cert_store_prepare_read(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
 
+	/* The columns read_row reads, where it reads them. */
 	if (sqlite3_prepare_v2(db,
-		"SELECT hidden, sni = ?4, last_seen_ms, subject, issuer, sans, self_signed,"
+		"SELECT hidden, sni, last_seen_ms, subject, issuer, sans, self_signed,"
 		" chain_length, signature_algorithm, key_type, key_bits, not_before, not_after,"
-		" validity_days, sni_mismatch, weaknesses FROM certificates"
-		" WHERE device_mac = ?1 AND remote_ip = ?2 AND remote_port = ?3"
-		" ORDER BY hidden, sni = ?4 DESC, last_seen_ms DESC LIMIT 1", -1, &st,
-		NULL) != SQLITE_OK)
+		" validity_days, sni_mismatch, weaknesses FROM certificates WHERE rowid = ?1", -1,
+		&st, NULL) != SQLITE_OK)
 		return NULL;
 	return st;
 }
@@ -124,44 +123,15 @@ static void read_row(sqlite3_stmt *st, struct cert_info *c)
 	}
 }
 
-int cert_store_describe(sqlite3_stmt *st, struct dest *d)
+int cert_store_read(sqlite3_stmt *st, int64_t rowid, struct cert_info *c)
 {
-	const struct flow_row *r = d->first;
-	/* The best row over the addresses: a certificate, for the name, the latest. */
-	int best_hidden = 2, best_match = -1;
-	int64_t best_seen = 0;
+	int err = -ENOENT;
 
-	for (size_t i = 0; i < d->nips; i++) {
-		int hidden, match;
-		int64_t seen;
-
-		sqlite3_bind_text(st, 1, r->device_mac, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, d->ips[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, r->remote_port);
-		sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_reset(st);
-			continue;
-		}
-		hidden = sqlite3_column_int(st, 0);
-		match = sqlite3_column_int(st, 1);
-		seen = sqlite3_column_int64(st, 2);
-		if (hidden < best_hidden ||
-		    (hidden == best_hidden &&
-		     (match > best_match || (match == best_match && seen > best_seen)))) {
-			best_hidden = hidden;
-			best_match = match;
-			best_seen = seen;
-			if (!hidden) {
-				if (!d->cert && !(d->cert = malloc(sizeof(*d->cert)))) {
-					sqlite3_reset(st);
-					return -ENOMEM;
-				}
-				read_row(st, d->cert);
-			}
-		}
-		sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, rowid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		read_row(st, c);
+		err = 0;
 	}
-	d->cert_hidden = best_hidden == 1;
-	return 0;
+	sqlite3_reset(st);
+	return err;
 }

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib/tls.h"
-#include "history/cert_store.h"
+#include "history/dest_facts.h"
 #include "history/history.h"
 #include "history/queries.h"
 
@@ -79,90 +78,33 @@ void flow_rows_merge(struct flow_rows *r)
 	r->len = w;
 }
 
-/* The versions negotiated with any of d's addresses on its port (tls_versions). */
-static void dest_tls_versions(sqlite3_stmt *st, struct dest *d)
-{
-	const struct flow_row *r = d->first;
-
-	for (size_t i = 0; i < d->nips; i++) {
-		sqlite3_bind_text(st, 1, r->device_mac, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, d->ips[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, r->remote_port);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *v = (const char *)sqlite3_column_text(st, 0);
-
-			for (int b = 0; b < DEST_TLS_VERSIONS; b++)
-				if (v && tls_version_name(0x0300 + b) &&
-				    !strcmp(v, tls_version_name(0x0300 + b)))
-					d->tls_mask |= 1u << b;
-		}
-		sqlite3_reset(st);
-	}
-}
-
-/* Where d's name came from (a DNS answer wins over an SNI) and its CNAME chain. */
-static int dest_name_origin(sqlite3_stmt *st, struct dest *d)
-{
-	const struct flow_row *r = d->first;
-	int err = 0;
-
-	sqlite3_bind_text(st, 1, r->device_mac, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *src = (const char *)sqlite3_column_text(st, 0);
-
-		const char *chain = (const char *)sqlite3_column_text(st, 1);
-
-		d->name_source = src && !strcmp(src, "dns") ? "dns" : "sni";
-		err = dest_set_text(&d->chain, chain ? chain : "");
-	}
-	sqlite3_reset(st);
-	return err;
-}
-
 int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *geo,
 			 const struct providers *prov, struct device_config *conf,
-			 const struct local_nets *local, struct dest_list *out)
+			 const struct local_nets *local, bool address_countries,
+			 struct dest_list *out)
 {
-	sqlite3_stmt *tls = NULL, *origin = NULL, *cert;
+	struct dest_facts facts;
 	int err = dest_group(rows, out);
 	bool own_txn;
 
 	if (err)
 		return err;
-	/* One read transaction: no lock taken and dropped per destination. */
+	/* One read transaction: the tables as they were at one moment. */
 	own_txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-	/* Without these tables' answers a destination still has its traffic. */
-	if (sqlite3_prepare_v2(db,
-		"SELECT version FROM tls_versions WHERE device_mac = ?1 AND remote_ip = ?2"
-		" AND remote_port = ?3", -1, &tls, NULL) != SQLITE_OK)
-		tls = NULL;
-	if (sqlite3_prepare_v2(db,
-		"SELECT source, chain FROM dns_names WHERE device_mac = ?1 AND name = ?2"
-		" ORDER BY source = 'dns' DESC, last_seen_ms DESC LIMIT 1", -1, &origin,
-		NULL) != SQLITE_OK)
-		origin = NULL;
-	cert = cert_store_prepare_lookup(db);
+	err = dest_facts_load(db, &facts);
 	for (size_t i = 0; i < out->len && !err; i++) {
-		struct dest *d = &out->items[i];
-
-		err = dest_describe(out, d, geo, prov, conf, local);
-		if (tls)
-			dest_tls_versions(tls, d);
-		if (!err && origin && d->first->name[0])
-			err = dest_name_origin(origin, d);
-		if (!err && cert && d->first->proto == IPPROTO_TCP)
-			err = cert_store_describe(cert, d);
+		err = dest_describe(out, &out->items[i], geo, prov, conf, local,
+				    address_countries);
+		if (!err)
+			err = dest_facts_describe(&facts, &out->items[i]);
 	}
-	sqlite3_finalize(tls);
-	sqlite3_finalize(origin);
-	sqlite3_finalize(cert);
+	dest_facts_free(&facts);
 	if (own_txn)
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (err)
 		return err;
 	dest_sort(out);
-	return err;
+	return 0;
 }
 
 static const char *const table_sql[] = {

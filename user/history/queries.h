@@ -8,6 +8,7 @@
 #define IOTRIM_QUERIES_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "attrib/destinations.h"
@@ -27,12 +28,14 @@ void flow_rows_merge(struct flow_rows *r);
 
 /*
  * The destinations of rows (dest_group: rows get sorted), each described
- * (dest_describe, local: the gateway's addresses) with the TLS versions negotiated with its addresses and
- * where its name came from; per device, most bytes first.  0 or -ENOMEM.
+ * (dest_describe, local: the gateway's addresses; address_countries: the
+ * country of every address too) with what the attribution tables say
+ * (history/dest_facts.h); per device, most bytes first.  0 or -ENOMEM.
  */
 int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *geo,
 			 const struct providers *prov, struct device_config *conf,
-			 const struct local_nets *local, struct dest_list *out);
+			 const struct local_nets *local, bool address_countries,
+			 struct dest_list *out);
 
 /* The attribution tables `export --json` dumps. */
 enum history_table { HISTORY_NAMES, HISTORY_DNS_QUERIES, HISTORY_TLS_VERSIONS };

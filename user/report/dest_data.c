@@ -55,7 +55,7 @@ int dest_data_load(const struct dest_source *s, struct dest_data *d)
 		return err;
 	/* Without the interfaces, multicast and link-local are still known local. */
 	local_nets_load(&d->local);
-	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->local,
+	if (history_destinations(d->db, &d->rows, d->geo, &d->prov, &d->conf, &d->local, true,
 				 &d->dests)) {
 		pr_error("out of memory");
 		return -ENOMEM;

@@ -138,7 +138,9 @@ static void filter_window(struct flow_rows *rows, int64_t since, int64_t until)
 
 		if ((since && r->last_seen_ms < since) || (until && r->first_seen_ms > until))
 			continue;
-		rows->items[keep++] = *r;
+		if (keep != i)	/* a row is 704 bytes: no copy onto itself */
+			rows->items[keep] = *r;
+		keep++;
 	}
 	rows->len = keep;
 }
@@ -311,7 +313,8 @@ int report_build(sqlite3 *db, const struct report_options *o, const struct geo *
 	filter_window(&r->rows, o->since_ms, o->until_ms);
 	/* Without the interfaces, multicast and link-local are still known local. */
 	local_nets_load(&local);
-	err = history_destinations(db, &r->rows, geo, prov, conf, &local, &r->dests);
+	/* The report shows each destination's main country: no lookup per address. */
+	err = history_destinations(db, &r->rows, geo, prov, conf, &local, false, &r->dests);
 	local_nets_free(&local);
 	if (err)
 		return err;
