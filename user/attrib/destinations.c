@@ -22,8 +22,88 @@ void flow_row_set_address(struct flow_row *row)
 		row->family = 0;
 }
 
+/* The pool's text comes in blocks that never move: the rows point into them. */
+#define NAME_BLOCK 65536
+
+/* FNV-1a. */
+static size_t name_hash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static const char *pool_copy(struct name_pool *p, const char *s, size_t len)
+{
+	char *text;
+
+	if (!p->nblocks || p->used + len + 1 > NAME_BLOCK) {
+		char **grown = realloc(p->blocks, (p->nblocks + 1) * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		p->blocks = grown;
+		if (!(p->blocks[p->nblocks] = malloc(NAME_BLOCK)))
+			return NULL;
+		p->nblocks++;
+		p->used = 0;
+	}
+	text = p->blocks[p->nblocks - 1] + p->used;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	p->used += len + 1;
+	return text;
+}
+
+static int pool_grow(struct name_pool *p)
+{
+	size_t n = p->nslots ? p->nslots * 2 : 1024;
+	const char **slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nslots; i++) {
+		size_t h;
+
+		if (!p->slots[i])
+			continue;
+		for (h = name_hash(p->slots[i], strlen(p->slots[i])) & (n - 1); slots[h];
+		     h = (h + 1) & (n - 1))
+			;
+		slots[h] = p->slots[i];
+	}
+	free(p->slots);
+	p->slots = slots;
+	p->nslots = n;
+	return 0;
+}
+
+/* The pool's one copy of name, cut to FLOW_NAMES_MAX - 1 bytes; NULL: out of memory. */
+static const char *pool_intern(struct name_pool *p, const char *name)
+{
+	size_t len = strnlen(name, FLOW_NAMES_MAX - 1), h;
+
+	if (!len)
+		return "";
+	if ((p->count + 1) * 2 > p->nslots && pool_grow(p))
+		return NULL;
+	for (h = name_hash(name, len) & (p->nslots - 1); p->slots[h]; h = (h + 1) & (p->nslots - 1))
+		if (!strncmp(p->slots[h], name, len) && !p->slots[h][len])
+			return p->slots[h];
+	if (!(p->slots[h] = pool_copy(p, name, len)))
+		return NULL;
+	p->count++;
+	return p->slots[h];
+}
+
 int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
 {
+	const char *name = pool_intern(&r->names, row->name);
+
+	if (!name)
+		return -ENOMEM;
 	if (r->len == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 256;
 		struct flow_row *p = realloc(r->items, cap * sizeof(*p));
@@ -33,12 +113,17 @@ int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
 		r->items = p;
 		r->cap = cap;
 	}
-	r->items[r->len++] = *row;
+	r->items[r->len] = *row;
+	r->items[r->len++].name = name;
 	return 0;
 }
 
 void flow_rows_free(struct flow_rows *r)
 {
+	for (size_t i = 0; i < r->names.nblocks; i++)
+		free(r->names.blocks[i]);
+	free(r->names.blocks);
+	free(r->names.slots);
 	free(r->items);
 	memset(r, 0, sizeof(*r));
 }
@@ -48,7 +133,7 @@ bool dest_same(const struct dest_key *a, const struct dest_key *b)
 	if (a->proto != b->proto || a->port != b->port)
 		return false;
 	if (a->name[0] || b->name[0])
-		return !strcasecmp(a->name, b->name);
+		return a->name == b->name || !strcasecmp(a->name, b->name);
 	return a->family == b->family && !memcmp(a->ip, b->ip, 16);
 }
 
@@ -74,19 +159,22 @@ static bool same_dest(const struct flow_row *a, const struct flow_row *b)
 static int cmp_dest(const void *pa, const void *pb)
 {
 	const struct flow_row *a = pa, *b = pb;
+	bool same_name = a->name == b->name;	/* pooled: the same text, no need to compare */
 	int c = strcmp(a->device_mac, b->device_mac);
 
-	if (!c)
+	if (!c && !same_name)
 		c = (a->name[0] != 0) - (b->name[0] != 0);
-	if (!c)
-		c = a->name[0] ? strcasecmp(a->name, b->name) : strcmp(a->remote_ip, b->remote_ip);
+	if (!c && a->name[0])
+		c = same_name ? 0 : strcasecmp(a->name, b->name);
+	else if (!c)
+		c = strcmp(a->remote_ip, b->remote_ip);
 	if (!c)
 		c = (int)a->proto - (int)b->proto;
 	if (!c)
 		c = (int)a->remote_port - (int)b->remote_port;
 	if (!c)
 		c = strcmp(a->remote_ip, b->remote_ip);
-	if (!c)
+	if (!c && !same_name)
 		c = strcmp(a->name, b->name);	/* a total order: one input, one spelling shown */
 	return c;
 }
@@ -126,7 +214,7 @@ static int add_member_rows(struct flow_rows *rows)
 		for (char *tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 			struct flow_row m = rows->items[i];
 
-			snprintf(m.name, sizeof(m.name), "%s", tok);
+			m.name = tok;
 			m.packets_up = m.bytes_up = m.packets_down = m.bytes_down = 0;
 			if (flow_rows_add(rows, &m))
 				return -ENOMEM;
