@@ -353,10 +353,10 @@ TEST(shared_rows_become_destinations)
 	int shared = 0, api = -1, log = -1;
 
 	r.ip[0] = 203, r.ip[1] = 0, r.ip[2] = 113, r.ip[3] = 10;
-	snprintf(r.name, sizeof(r.name), "api.vendor.example log.vendor.example");
+	r.name = "api.vendor.example log.vendor.example";
 	r.bytes_up = 1000;
 	flow_rows_add(&rows, &r);
-	snprintf(r.name, sizeof(r.name), "api.vendor.example");
+	r.name = "api.vendor.example";
 	r.bytes_up = 10;
 	flow_rows_add(&rows, &r);
 	ASSERT(dest_group(&rows, &l) == 0, "grouped");

@@ -22,8 +22,96 @@ void flow_row_set_address(struct flow_row *row)
 		row->family = 0;
 }
 
+/* The pool's text comes in blocks that never move: the rows point into them. */
+#define NAME_BLOCK 65536
+
+/* FNV-1a. */
+static size_t name_hash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static const char *pool_copy(struct name_pool *p, const char *s, size_t len)
+{
+	char *text;
+
+	if (!p->nblocks || p->used + len + 1 > NAME_BLOCK) {
+		char **grown = realloc(p->blocks, (p->nblocks + 1) * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		p->blocks = grown;
+		if (!(p->blocks[p->nblocks] = malloc(NAME_BLOCK)))
+			return NULL;
+		p->nblocks++;
+		p->used = 0;
+	}
+	text = p->blocks[p->nblocks - 1] + p->used;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	p->used += len + 1;
+	return text;
+}
+
+static int pool_grow(struct name_pool *p)
+{
+	size_t n = p->nslots ? p->nslots * 2 : 1024;
+	const char **slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nslots; i++) {
+		size_t h;
+
+		if (!p->slots[i])
+			continue;
+		for (h = name_hash(p->slots[i], strlen(p->slots[i])) & (n - 1); slots[h];
+		     h = (h + 1) & (n - 1))
+			;
+		slots[h] = p->slots[i];
+	}
+	free(p->slots);
+	p->slots = slots;
+	p->nslots = n;
+	return 0;
+}
+
+/* The pool's one copy of name, cut to FLOW_NAMES_MAX - 1 bytes; NULL: out of memory. */
+static const char *pool_intern(struct name_pool *p, const char *name)
+{
+	size_t len = strnlen(name, FLOW_NAMES_MAX - 1), h;
+
+	if (!len)
+		return "";
+	if ((p->count + 1) * 2 > p->nslots && pool_grow(p))
+		return NULL;
+	for (h = name_hash(name, len) & (p->nslots - 1); p->slots[h]; h = (h + 1) & (p->nslots - 1))
+		if (!strncmp(p->slots[h], name, len) && !p->slots[h][len])
+			return p->slots[h];
+	if (!(p->slots[h] = pool_copy(p, name, len)))
+		return NULL;
+	p->count++;
+	return p->slots[h];
+}
+
+static void pool_free(struct name_pool *p)
+{
+	for (size_t i = 0; i < p->nblocks; i++)
+		free(p->blocks[i]);
+	free(p->blocks);
+	free(p->slots);
+}
+
 int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
 {
+	const char *name = pool_intern(&r->names, row->name);
+
+	if (!name)
+		return -ENOMEM;
 	if (r->len == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 256;
 		struct flow_row *p = realloc(r->items, cap * sizeof(*p));
@@ -33,12 +121,14 @@ int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
 		r->items = p;
 		r->cap = cap;
 	}
-	r->items[r->len++] = *row;
+	r->items[r->len] = *row;
+	r->items[r->len++].name = name;
 	return 0;
 }
 
 void flow_rows_free(struct flow_rows *r)
 {
+	pool_free(&r->names);
 	free(r->items);
 	memset(r, 0, sizeof(*r));
 }
@@ -48,7 +138,7 @@ bool dest_same(const struct dest_key *a, const struct dest_key *b)
 	if (a->proto != b->proto || a->port != b->port)
 		return false;
 	if (a->name[0] || b->name[0])
-		return !strcasecmp(a->name, b->name);
+		return a->name == b->name || !strcasecmp(a->name, b->name);
 	return a->family == b->family && !memcmp(a->ip, b->ip, 16);
 }
 
@@ -70,25 +160,137 @@ static bool same_dest(const struct flow_row *a, const struct flow_row *b)
 	return !strcmp(a->device_mac, b->device_mac) && dest_same(&ka, &kb);
 }
 
-/* Device, then addresses before names, then destination: dest_same's rows are adjacent. */
-static int cmp_dest(const void *pa, const void *pb)
+/* cmp_dest within one device. */
+static int cmp_dest_in_device(const struct flow_row *a, const struct flow_row *b)
 {
-	const struct flow_row *a = pa, *b = pb;
-	int c = strcmp(a->device_mac, b->device_mac);
+	bool same_name = a->name == b->name;	/* pooled: the same text, no need to compare */
+	int c = 0;
 
-	if (!c)
+	if (!same_name)
 		c = (a->name[0] != 0) - (b->name[0] != 0);
-	if (!c)
-		c = a->name[0] ? strcasecmp(a->name, b->name) : strcmp(a->remote_ip, b->remote_ip);
+	if (!c && a->name[0])
+		c = same_name ? 0 : strcasecmp(a->name, b->name);
+	else if (!c)
+		c = strcmp(a->remote_ip, b->remote_ip);
 	if (!c)
 		c = (int)a->proto - (int)b->proto;
 	if (!c)
 		c = (int)a->remote_port - (int)b->remote_port;
 	if (!c)
 		c = strcmp(a->remote_ip, b->remote_ip);
-	if (!c)
+	if (!c && !same_name)
 		c = strcmp(a->name, b->name);	/* a total order: one input, one spelling shown */
 	return c;
+}
+
+/* Device, then addresses before names, then destination: dest_same's rows are adjacent. */
+static int cmp_dest(const struct flow_row *a, const struct flow_row *b)
+{
+	int c = strcmp(a->device_mac, b->device_mac);
+
+	return c ? c : cmp_dest_in_device(a, b);
+}
+
+/* Rows of one device, as cmp_dest orders them, ties in their first order (a stable sort). */
+static int cmp_row_ptr(const void *pa, const void *pb)
+{
+	const struct flow_row *a = *(const struct flow_row *const *)pa;
+	const struct flow_row *b = *(const struct flow_row *const *)pb;
+	int c = cmp_dest_in_device(a, b);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+static int cmp_text_ptr(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* A device's place in text order, found by its pooled text's address. */
+struct dev_rank {
+	const char *mac;
+	size_t rank;
+};
+
+static int cmp_dev_addr(const void *pa, const void *pb)
+{
+	const char *a = ((const struct dev_rank *)pa)->mac, *b = ((const struct dev_rank *)pb)->mac;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Sorts rows as a stable qsort by cmp_dest would, faster: rows are put in
+ * buckets by device (few, ranked once by text), each bucket sorted as
+ * pointers, and the rows moved once.  0 or -ENOMEM.
+ */
+static int sort_rows(struct flow_rows *rows)
+{
+	struct name_pool macs = { 0 };
+	const char **mac_of = malloc((rows->len ? rows->len : 1) * sizeof(*mac_of));
+	const char **devs = NULL;
+	struct dev_rank *by_addr = NULL;
+	const struct flow_row **order = malloc((rows->len ? rows->len : 1) * sizeof(*order));
+	size_t *rank_of = malloc((rows->len ? rows->len : 1) * sizeof(*rank_of));
+	size_t *start = NULL, ndevs = 0;
+	struct flow_row *sorted = malloc((rows->len ? rows->len : 1) * sizeof(*sorted));
+	int err = -ENOMEM;
+
+	if (!mac_of || !order || !rank_of || !sorted)
+		goto out;
+	for (size_t i = 0; i < rows->len; i++)
+		if (!(mac_of[i] = pool_intern(&macs, rows->items[i].device_mac)))
+			goto out;
+	/* The devices in text order (rank), and by address to find a row's rank. */
+	devs = malloc((macs.count + 1) * sizeof(*devs));
+	by_addr = malloc((macs.count + 1) * sizeof(*by_addr));
+	start = calloc(macs.count + 2, sizeof(*start));
+	if (!devs || !by_addr || !start)
+		goto out;
+	for (size_t i = 0; i < macs.nslots; i++)
+		if (macs.slots[i])
+			devs[ndevs++] = macs.slots[i];
+	/* "" is not pooled: the rows without a device, if any, are one more. */
+	for (size_t i = 0; i < rows->len; i++)
+		if (!mac_of[i][0]) {
+			devs[ndevs++] = mac_of[i];
+			break;
+		}
+	qsort(devs, ndevs, sizeof(*devs), cmp_text_ptr);
+	for (size_t k = 0; k < ndevs; k++)
+		by_addr[k] = (struct dev_rank){ .mac = devs[k], .rank = k };
+	qsort(by_addr, ndevs, sizeof(*by_addr), cmp_dev_addr);
+	for (size_t i = 0; i < rows->len; i++) {
+		struct dev_rank key = { .mac = mac_of[i] };
+		const struct dev_rank *at = bsearch(&key, by_addr, ndevs, sizeof(*by_addr),
+						    cmp_dev_addr);
+
+		rank_of[i] = at->rank;
+		start[at->rank + 1]++;
+	}
+	for (size_t d = 0; d < ndevs; d++)
+		start[d + 1] += start[d];
+	for (size_t i = 0; i < rows->len; i++)
+		order[start[rank_of[i]]++] = &rows->items[i];
+	for (size_t d = 0, from = 0; d < ndevs; from = start[d++])
+		qsort(order + from, start[d] - from, sizeof(*order), cmp_row_ptr);
+	for (size_t i = 0; i < rows->len; i++)
+		sorted[i] = *order[i];
+	free(rows->items);
+	rows->items = sorted;
+	rows->cap = rows->len ? rows->len : 1;
+	sorted = NULL;
+	err = 0;
+out:
+	free(sorted);
+	free(order);
+	free(mac_of);
+	free(rank_of);
+	free(devs);
+	free(by_addr);
+	free(start);
+	pool_free(&macs);
+	return err;
 }
 
 bool dest_names_shared(const char *names)
@@ -126,7 +328,7 @@ static int add_member_rows(struct flow_rows *rows)
 		for (char *tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 			struct flow_row m = rows->items[i];
 
-			snprintf(m.name, sizeof(m.name), "%s", tok);
+			m.name = tok;
 			m.packets_up = m.bytes_up = m.packets_down = m.bytes_down = 0;
 			if (flow_rows_add(rows, &m))
 				return -ENOMEM;
@@ -196,7 +398,8 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 	memset(out, 0, sizeof(*out));
 	if (add_member_rows(rows))
 		return -ENOMEM;
-	qsort(rows->items, rows->len, sizeof(*rows->items), cmp_dest);
+	if (sort_rows(rows))
+		return -ENOMEM;
 	out->items = calloc(rows->len ? rows->len : 1, sizeof(*out->items));
 	if (!out->items)
 		return -ENOMEM;

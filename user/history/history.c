@@ -181,14 +181,13 @@ static bool delta_zero(const struct delta *d)
 static int phase_delta(struct phase_writer *w, const struct key_text *t, const struct flow_key *k,
 		       const char *name, const struct delta *d, int64_t first_ms, int64_t last_ms)
 {
-	struct flow_row row = { 0 };
+	struct flow_row row = { .name = name };
 
 	memcpy(row.device_mac, t->mac, sizeof(t->mac));
 	memcpy(row.device_ip, t->device_ip, sizeof(t->device_ip));
 	memcpy(row.remote_ip, t->remote_ip, sizeof(t->remote_ip));
 	row.proto = k->proto;
 	row.remote_port = k->remote_port;
-	snprintf(row.name, sizeof(row.name), "%s", name);
 	row.packets_up = d->packets_up;
 	row.bytes_up = d->bytes_up;
 	row.packets_down = d->packets_down;
@@ -509,8 +508,9 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 	}
 	while ((rc = sqlite3_step(hist)) == SQLITE_ROW) {
 		struct flow_row row;
+		char name[FLOW_NAMES_MAX];
 
-		flow_row_from_stmt(hist, &row);
+		flow_row_from_stmt(hist, &row, name);
 		fn(ctx, &row);
 	}
 	if (rc != SQLITE_DONE) {
@@ -521,6 +521,7 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		const struct flow_key *k = &live->items[i].key;
 		const struct flow_value *v = &live->items[i].value;
 		struct flow_row row = { 0 };
+		char name[FLOW_NAMES_MAX];
 		struct key_text t;
 		struct delta d;
 
@@ -536,7 +537,8 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		row.proto = k->proto;
 		row.remote_port = k->remote_port;
 		names_at(names, row.device_mac, row.remote_ip, boot_ns_to_unix_ms(v->last_seen_ns),
-			 sni_port_of(k), row.name, row.name_source);
+			 sni_port_of(k), name, row.name_source);
+		row.name = name;
 		row.packets_up = d.packets_up;
 		row.bytes_up = d.bytes_up;
 		row.packets_down = d.packets_down;

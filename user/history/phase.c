@@ -192,8 +192,9 @@ int phase_flow_rows(sqlite3 *db, const char *phase, const char *only_mac,
 		sqlite3_bind_text(st, 2, only_mac, -1, SQLITE_STATIC);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct flow_row row;
+		char name[FLOW_NAMES_MAX];
 
-		flow_row_from_stmt(st, &row);
+		flow_row_from_stmt(st, &row, name);
 		err = flow_rows_add(out, &row);
 	}
 	if (!err && rc != SQLITE_DONE) {

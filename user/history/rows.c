@@ -16,15 +16,17 @@ static void column_text(sqlite3_stmt *st, int col, char *out, size_t len)
 	memcpy(out, t, n < len ? n : len - 1);
 }
 
-void flow_row_from_stmt(sqlite3_stmt *st, struct flow_row *row)
+void flow_row_from_stmt(sqlite3_stmt *st, struct flow_row *row, char name[FLOW_NAMES_MAX])
 {
 	memset(row, 0, sizeof(*row));
+	memset(name, 0, FLOW_NAMES_MAX);
 	column_text(st, 0, row->device_mac, sizeof(row->device_mac));
 	column_text(st, 1, row->device_ip, sizeof(row->device_ip));
 	column_text(st, 2, row->remote_ip, sizeof(row->remote_ip));
 	row->proto = sqlite3_column_int(st, 3);
 	row->remote_port = sqlite3_column_int(st, 4);
-	column_text(st, 5, row->name, sizeof(row->name));
+	column_text(st, 5, name, FLOW_NAMES_MAX);
+	row->name = name;
 	row->packets_up = sqlite3_column_int64(st, 6);
 	row->bytes_up = sqlite3_column_int64(st, 7);
 	row->packets_down = sqlite3_column_int64(st, 8);

@@ -11,7 +11,8 @@
 /* The current row of st, whose first columns are device_mac, device_ip,
  * remote_ip, proto, remote_port, name, packets_up, bytes_up, packets_down,
  * bytes_down, first_seen_ms, last_seen_ms.  A row keeps the names valid when
- * it was counted: no later name claims it. */
-void flow_row_from_stmt(sqlite3_stmt *st, struct flow_row *row);
+ * it was counted: no later name claims it.  row's name is name, the
+ * caller's room for it (valid after the statement steps on). */
+void flow_row_from_stmt(sqlite3_stmt *st, struct flow_row *row, char name[FLOW_NAMES_MAX]);
 
 #endif
