@@ -78,19 +78,8 @@ static void print_findings(const struct plain_findings *f, const char *mac, uint
 	if (json) {
 		json_init(&j, stdout);
 		json_array_begin(&j, NULL);
-		for (size_t i = 0; i < f->n; i++) {
-			dest_time_text(f->v[i].first_seen_ms, first);
-			dest_time_text(f->v[i].last_seen_ms, last);
-			json_object_begin(&j, NULL);
-			json_string(&j, "name", f->v[i].name);
-			json_u64(&j, "port", f->v[i].port);
-			json_string(&j, "kind", f->v[i].kind);
-			json_u64(&j, "count", f->v[i].count);
-			json_string(&j, "first_seen", first);
-			json_string(&j, "last_seen", last);
-			json_string(&j, "redacted", f->v[i].redacted);
-			json_object_end(&j);
-		}
+		for (size_t i = 0; i < f->n; i++)
+			json_plain_finding(&j, &f->v[i]);
 		json_array_end(&j);
 		json_finish(&j);
 		return;

@@ -300,3 +300,20 @@ void json_exp_summary(struct json *j, const struct exp_summary *r)
 	json_string(j, "file", r->file);
 	json_object_end(j);
 }
+
+void json_plain_finding(struct json *j, const struct plain_finding *f)
+{
+	char t[TIME_STRLEN];
+
+	json_object_begin(j, NULL);
+	json_string(j, "name", f->name);
+	json_u64(j, "port", f->port);
+	json_string(j, "kind", f->kind);
+	json_u64(j, "count", f->count);
+	dest_time_text(f->first_seen_ms, t);
+	json_string(j, "first_seen", t);
+	dest_time_text(f->last_seen_ms, t);
+	json_string(j, "last_seen", t);
+	json_string(j, "redacted", f->redacted);
+	json_object_end(j);
+}

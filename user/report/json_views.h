@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "attrib/destinations.h"
+#include "audit/plaintext_store.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "datapath/table.h"
@@ -42,5 +43,7 @@ bool json_block_rule(struct json *j, const struct block_list *l, const struct bl
 		     const struct cname_chains *chains, int64_t id);
 /* One run as an `experiment list --json` object. */
 void json_exp_summary(struct json *j, const struct exp_summary *r);
+/* One plaintext finding, as `audit plaintext --json` and the report print it. */
+void json_plain_finding(struct json *j, const struct plain_finding *f);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "common/json.h"
 #include "report/html.h"
+#include "report/json_views.h"
 #include "report/report.h"
 #include "report/security_plaintext.h"
 
@@ -57,31 +58,12 @@ void security_plaintext_text(FILE *out, const struct report_device *d, bool md,
 	fputs("\n", out);
 }
 
-static void json_ms(struct json *j, const char *key, int64_t ms)
-{
-	char t[TIME_STRLEN];
-
-	format_wall_time((uint64_t)ms * 1000000ULL, t);
-	json_string(j, key, t);
-}
-
 void security_plaintext_json(struct json *j, const struct report_device *d)
 {
 	json_u64(j, "plaintext_audits", d->plaintext_audits);
 	json_array_begin(j, "plaintext");
-	for (size_t i = 0; i < d->plaintext.n; i++) {
-		const struct plain_finding *f = &d->plaintext.v[i];
-
-		json_object_begin(j, NULL);
-		json_string(j, "name", f->name);
-		json_u64(j, "port", f->port);
-		json_string(j, "kind", f->kind);
-		json_u64(j, "count", f->count);
-		json_ms(j, "first_seen", f->first_seen_ms);
-		json_ms(j, "last_seen", f->last_seen_ms);
-		json_string(j, "redacted", f->redacted);
-		json_object_end(j);
-	}
+	for (size_t i = 0; i < d->plaintext.n; i++)
+		json_plain_finding(j, &d->plaintext.v[i]);
 	json_array_end(j);
 }
 
