@@ -22,26 +22,47 @@ int window_writer_open(sqlite3 *db, struct window_writer *w, int64_t at_ms)
 	return 0;
 }
 
-int window_writer_add(struct window_writer *w, const char *mac, uint64_t bytes_up,
-		      uint64_t bytes_down)
+/* Writes the summed growth of w->mac's device, if any. */
+static int flush_device(struct window_writer *w)
 {
 	int rc;
 
-	if (!bytes_up && !bytes_down)
+	if (!w->mac[0] || (!w->bytes_up && !w->bytes_down))
 		return 0;
-	sqlite3_bind_text(w->add, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(w->add, 1, w->mac, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(w->add, 2, w->at_ms);
-	sqlite3_bind_int64(w->add, 3, (int64_t)bytes_up);
-	sqlite3_bind_int64(w->add, 4, (int64_t)bytes_down);
+	sqlite3_bind_int64(w->add, 3, (int64_t)w->bytes_up);
+	sqlite3_bind_int64(w->add, 4, (int64_t)w->bytes_down);
 	rc = sqlite3_step(w->add);
 	sqlite3_reset(w->add);
 	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int window_writer_add(struct window_writer *w, const char *mac, uint64_t bytes_up,
+		      uint64_t bytes_down)
+{
+	int err;
+
+	if (!bytes_up && !bytes_down)
+		return 0;
+	if (strcmp(w->mac, mac)) {
+		if ((err = flush_device(w)))
+			return err;
+		snprintf(w->mac, sizeof(w->mac), "%s", mac);
+		w->bytes_up = w->bytes_down = 0;
+	}
+	w->bytes_up += bytes_up;
+	w->bytes_down += bytes_down;
+	return 0;
 }
 
 int window_writer_finish(sqlite3 *db, struct window_writer *w)
 {
 	char sql[512];
 
+	if (flush_device(w))
+		return -EIO;
+	w->mac[0] = '\0';
 	/* A device row of a window that is not kept is growth nobody reads. */
 	snprintf(sql, sizeof(sql),
 		 "INSERT OR IGNORE INTO harvest_windows (at_ms) VALUES (%lld);"

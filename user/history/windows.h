@@ -14,16 +14,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/fmt.h"
+
 #define HISTORY_WINDOWS 30
 
 struct window_writer {
 	sqlite3_stmt *add;
 	int64_t at_ms;
+	/* One device's growth summed until another device comes (the harvest
+	 * takes flows in key order, device first): one row write per device. */
+	char mac[MAC_STRLEN];		/* "" none */
+	uint64_t bytes_up, bytes_down;
 };
 
 /* For the harvest at at_ms (unix ms); 0, or -EIO after printing why. */
 int window_writer_open(sqlite3 *db, struct window_writer *w, int64_t at_ms);
-/* Adds one flow's growth to its device's window; 0 or -EIO. */
+/* Adds one flow's growth to its device's window (written by the next call
+ * for another device, or by finish); 0 or -EIO. */
 int window_writer_add(struct window_writer *w, const char *mac, uint64_t bytes_up,
 		      uint64_t bytes_down);
 /* Records the window and drops those past HISTORY_WINDOWS (same transaction); 0 or -EIO. */
