@@ -21,9 +21,6 @@ int payload_writer_open(sqlite3 *db, struct payload_writer *w)
 		"INSERT OR REPLACE INTO payload_state VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		" ?10, ?11, ?12, ?13, ?14)", -1, &w->save, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-		"SELECT id, phase FROM phase_marks WHERE device_mac = ?1 AND at_ms <= ?2"
-		" ORDER BY at_ms DESC LIMIT 1", -1, &w->mark, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
 		"INSERT INTO payload_history VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 		" ON CONFLICT DO UPDATE SET sampled = sampled + excluded.sampled,"
 		" encrypted = encrypted + excluded.encrypted, text = text + excluded.text,"
@@ -47,11 +44,14 @@ static void bind_key(sqlite3_stmt *st, const char *mac, const char *device_ip,
 	sqlite3_bind_int(st, 5, port);
 }
 
-/* The growth since the stored counters, or all of c when the counter started over. */
-static void growth(sqlite3_stmt *st, const char *boot_id, uint64_t first_seen_ns,
+/*
+ * The growth since the stored counters, or all of now when the counter
+ * started over; true if the stored row already holds now (nothing to save).
+ */
+static bool growth(sqlite3_stmt *st, const char *boot_id, uint64_t first_seen_ns,
 		   const __u64 *now, uint64_t *delta)
 {
-	bool same = false;
+	bool same = false, stored = false;
 
 	for (int i = 0; i < NFIELDS; i++)
 		delta[i] = now[i];
@@ -61,50 +61,67 @@ static void growth(sqlite3_stmt *st, const char *boot_id, uint64_t first_seen_ns
 
 		same = bid && !strcmp(bid, boot_id) &&
 		       (uint64_t)sqlite3_column_int64(st, 1) == first_seen_ns;
+		stored = same;
 		for (int i = 0; i < NFIELDS; i++) {
 			was[i] = (uint64_t)sqlite3_column_int64(st, 2 + i);
 			same = same && now[i] >= was[i];
+			stored = stored && now[i] == was[i];
 		}
 		for (int i = 0; same && i < NFIELDS; i++)
 			delta[i] = now[i] - was[i];
 	}
 	sqlite3_reset(st);
+	return stored;
+}
+
+static bool all_zero(const __u64 *c)
+{
+	for (int i = 0; i < NFIELDS; i++)
+		if (c[i])
+			return false;
+	return true;
 }
 
 int payload_writer_add(struct payload_writer *w, const char *mac, const char *device_ip,
 		       const char *remote_ip, int proto, int port, const char *boot_id,
-		       uint64_t first_seen_ns, const struct payload_counter *c, int64_t last_ms,
+		       uint64_t first_seen_ns, const struct payload_counter *c, int64_t mark,
 		       struct payload_counter *growth_out)
 {
 	const __u64 *now = (const __u64 *)c;
 	uint64_t delta[NFIELDS];
-	int64_t mark = 0;
 	bool any = false;
 	int rc;
 
+	/*
+	 * A map entry's counters never go back: all zero, nothing was sampled
+	 * in this entry, it grew nothing and there is nothing to remember (a
+	 * row of an earlier entry has another first_seen or boot: its next
+	 * growth is all of it, as with a row of zeros).  Most flows are never
+	 * sampled; this is what keeps them off payload_state.
+	 */
+	if (all_zero(now)) {
+		if (growth_out)
+			memset(growth_out, 0, sizeof(*growth_out));
+		return 0;
+	}
 	bind_key(w->state, mac, device_ip, remote_ip, proto, port);
-	growth(w->state, boot_id, first_seen_ns, now, delta);
+	if (!growth(w->state, boot_id, first_seen_ns, now, delta)) {
+		bind_key(w->save, mac, device_ip, remote_ip, proto, port);
+		sqlite3_bind_text(w->save, 6, boot_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->save, 7, (int64_t)first_seen_ns);
+		for (int i = 0; i < NFIELDS; i++)
+			sqlite3_bind_int64(w->save, 8 + i, (int64_t)now[i]);
+		rc = sqlite3_step(w->save);
+		sqlite3_reset(w->save);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+	}
 	if (growth_out)
 		memcpy(growth_out, delta, sizeof(*growth_out));
-	bind_key(w->save, mac, device_ip, remote_ip, proto, port);
-	sqlite3_bind_text(w->save, 6, boot_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->save, 7, (int64_t)first_seen_ns);
-	for (int i = 0; i < NFIELDS; i++) {
-		sqlite3_bind_int64(w->save, 8 + i, (int64_t)now[i]);
+	for (int i = 0; i < NFIELDS; i++)
 		any |= delta[i] != 0;
-	}
-	rc = sqlite3_step(w->save);
-	sqlite3_reset(w->save);
-	if (rc != SQLITE_DONE)
-		return -EIO;
 	if (!any)
 		return 0;
-	sqlite3_bind_text(w->mark, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->mark, 2, last_ms);
-	if (sqlite3_step(w->mark) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(w->mark, 1), "none"))
-		mark = sqlite3_column_int64(w->mark, 0);
-	sqlite3_reset(w->mark);
 	sqlite3_bind_text(w->add, 1, mac, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(w->add, 2, mark);
 	for (int i = 0; i < NFIELDS; i++)
@@ -118,7 +135,6 @@ void payload_writer_close(struct payload_writer *w)
 {
 	sqlite3_finalize(w->state);
 	sqlite3_finalize(w->save);
-	sqlite3_finalize(w->mark);
 	sqlite3_finalize(w->add);
 	memset(w, 0, sizeof(*w));
 }

@@ -16,19 +16,20 @@
 #include "iotrim.h"
 
 struct payload_writer {
-	sqlite3_stmt *state, *save, *mark, *add;
+	sqlite3_stmt *state, *save, *add;
 };
 
 /* 0, or -EIO after printing why. */
 int payload_writer_open(sqlite3 *db, struct payload_writer *w);
 /*
  * One kernel flow (key as text; first_seen_ns identifies the map entry) with
- * its absolute payload counters c, up and down summed; last_ms picks the
- * phase mark; growth_out (if not NULL) receives what was added.  0 or -EIO.
+ * its absolute payload counters c, up and down summed, for the phase mark
+ * in force (phase_writer_mark, 0 for none); growth_out (if not NULL)
+ * receives what was added.  0 or -EIO.
  */
 int payload_writer_add(struct payload_writer *w, const char *mac, const char *device_ip,
 		       const char *remote_ip, int proto, int port, const char *boot_id,
-		       uint64_t first_seen_ns, const struct payload_counter *c, int64_t last_ms,
+		       uint64_t first_seen_ns, const struct payload_counter *c, int64_t mark,
 		       struct payload_counter *growth_out);
 void payload_writer_close(struct payload_writer *w);
 

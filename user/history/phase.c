@@ -209,8 +209,8 @@ int phase_writer_open(sqlite3 *db, struct phase_writer *w)
 {
 	memset(w, 0, sizeof(*w));
 	if (sqlite3_prepare_v2(db,
-		"SELECT id, phase FROM phase_marks WHERE device_mac = ?1 AND at_ms <= ?2"
-		" ORDER BY at_ms DESC LIMIT 1", -1, &w->find, NULL) != SQLITE_OK ||
+		"SELECT id, at_ms, phase <> 'none' FROM phase_marks WHERE device_mac = ?1"
+		" ORDER BY at_ms", -1, &w->marks, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 		"INSERT INTO phase_bytes (mark_id, device_mac, device_ip, remote_ip, proto,"
 		" remote_port, name, packets_up, bytes_up, packets_down, bytes_down, first_seen_ms,"
@@ -229,21 +229,65 @@ int phase_writer_open(sqlite3 *db, struct phase_writer *w)
 	return 0;
 }
 
-int phase_writer_add(struct phase_writer *w, const struct flow_row *d)
+/* Device mac's marks into w->m, oldest first. */
+static int read_marks(struct phase_writer *w, const char *mac)
 {
-	int64_t mark = 0;
-	bool phased = false;
 	int rc;
 
-	sqlite3_bind_text(w->find, 1, d->device_mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->find, 2, d->last_seen_ms);
-	if (sqlite3_step(w->find) == SQLITE_ROW) {
-		mark = sqlite3_column_int64(w->find, 0);
-		phased = strcmp((const char *)sqlite3_column_text(w->find, 1), "none") != 0;
+	w->n = 0;
+	w->mac[0] = '\0';
+	sqlite3_bind_text(w->marks, 1, mac, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(w->marks)) == SQLITE_ROW) {
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 16;
+			struct phase_writer_mark *m = realloc(w->m, cap * sizeof(*m));
+
+			if (!m) {
+				sqlite3_reset(w->marks);
+				return -ENOMEM;
+			}
+			w->m = m;
+			w->cap = cap;
+		}
+		w->m[w->n++] = (struct phase_writer_mark){
+			.id = sqlite3_column_int64(w->marks, 0),
+			.at_ms = sqlite3_column_int64(w->marks, 1),
+			.phased = sqlite3_column_int(w->marks, 2),
+		};
 	}
-	sqlite3_reset(w->find);
-	if (!phased)
-		return 0;
+	sqlite3_reset(w->marks);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	snprintf(w->mac, sizeof(w->mac), "%s", mac);
+	return 0;
+}
+
+int phase_writer_mark(struct phase_writer *w, const char *mac, int64_t t_ms, int64_t *mark)
+{
+	size_t lo = 0, hi;
+	int err;
+
+	*mark = 0;
+	if (strcmp(w->mac, mac) && (err = read_marks(w, mac)))
+		return err;
+	/* The last mark at or before t_ms (at_ms is unique per device). */
+	for (hi = w->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->m[mid].at_ms <= t_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && w->m[lo - 1].phased)
+		*mark = w->m[lo - 1].id;
+	return 0;
+}
+
+int phase_writer_add(struct phase_writer *w, int64_t mark, const struct flow_row *d)
+{
+	int rc;
+
 	sqlite3_bind_int64(w->add, 1, mark);
 	sqlite3_bind_text(w->add, 2, d->device_mac, -1, SQLITE_STATIC);
 	sqlite3_bind_text(w->add, 3, d->device_ip, -1, SQLITE_STATIC);
@@ -264,7 +308,8 @@ int phase_writer_add(struct phase_writer *w, const struct flow_row *d)
 
 void phase_writer_close(struct phase_writer *w)
 {
-	sqlite3_finalize(w->find);
+	sqlite3_finalize(w->marks);
 	sqlite3_finalize(w->add);
+	free(w->m);
 	memset(w, 0, sizeof(*w));
 }

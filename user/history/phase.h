@@ -72,15 +72,28 @@ int phase_intervals(sqlite3 *db, const char *only_mac, phase_interval_fn fn, voi
 int phase_flow_rows(sqlite3 *db, const char *phase, const char *only_mac,
 		    struct flow_rows *out);
 
-/* What the harvest uses: the mark in force and the delta's row. */
+/*
+ * What the harvest uses: the mark in force and the delta's row.  A device's
+ * marks are read once while the writer is open, inside the harvest's write
+ * transaction (no mark can come or go under it).
+ */
 struct phase_writer {
-	sqlite3_stmt *find, *add;
+	sqlite3_stmt *marks, *add;
+	char mac[MAC_STRLEN];		/* whose marks are read ("" none yet) */
+	struct phase_writer_mark {
+		int64_t id, at_ms;
+		bool phased;		/* a phase, not 'none' */
+	} *m;				/* by at_ms */
+	size_t n, cap;
 };
 
 /* 0, or -EIO after printing why. */
 int phase_writer_open(sqlite3 *db, struct phase_writer *w);
-/* Adds row (a delta; its last_seen_ms picks the mark) if a phase is in force; 0 or -EIO. */
-int phase_writer_add(struct phase_writer *w, const struct flow_row *delta);
+/* The mark of the phase in force for device mac at t_ms in *mark, 0 for none
+ * (no mark, or 'none'); 0, -ENOMEM or -EIO. */
+int phase_writer_mark(struct phase_writer *w, const char *mac, int64_t t_ms, int64_t *mark);
+/* Adds row (a delta) to mark's bytes; 0 or -EIO. */
+int phase_writer_add(struct phase_writer *w, int64_t mark, const struct flow_row *delta);
 void phase_writer_close(struct phase_writer *w);
 
 #endif

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The last harvested counters per kernel flow: see flow_state.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "history/flow_state.h"
+
+#define FLOW_KEY_MATCH \
+	"device_mac = ?1 AND device_ip = ?2 AND remote_ip = ?3 AND proto = ?4 AND remote_port = ?5"
+
+int flow_state_open(sqlite3 *db, struct flow_state_io *s)
+{
+	memset(s, 0, sizeof(*s));
+	history_boot_id(s->boot_id);
+	/*
+	 * An UPDATE when the read found the row, else an INSERT: one B-tree
+	 * search each, where an upsert searches for the conflict and again
+	 * for its update.
+	 */
+	if (sqlite3_prepare_v2(db,
+		"SELECT boot_id, kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down"
+		" FROM flow_state WHERE " FLOW_KEY_MATCH, -1, &s->get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"UPDATE flow_state SET boot_id = ?6, kernel_first_seen_ns = ?7, packets_up = ?8,"
+		" bytes_up = ?9, packets_down = ?10, bytes_down = ?11 WHERE " FLOW_KEY_MATCH,
+		-1, &s->update, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO flow_state (device_mac, device_ip, remote_ip, proto, remote_port, boot_id,"
+		" kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		-1, &s->insert, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		flow_state_close(s);
+		return -EIO;
+	}
+	return 0;
+}
+
+void flow_state_close(struct flow_state_io *s)
+{
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->update);
+	sqlite3_finalize(s->insert);
+	s->get = s->update = s->insert = NULL;
+}
+
+static void bind_key(sqlite3_stmt *st, const struct key_text *t, const struct flow_key *k)
+{
+	sqlite3_bind_text(st, 1, t->mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->device_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->remote_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, k->proto);
+	sqlite3_bind_int(st, 5, k->remote_port);
+}
+
+void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
+		       const struct flow_key *k, const struct flow_value *v, struct flow_growth *g)
+{
+	sqlite3_stmt *sel = s->get;
+
+	memset(g, 0, sizeof(*g));
+	bind_key(sel, t, k);
+	if (sqlite3_step(sel) == SQLITE_ROW) {
+		const char *bid = (const char *)sqlite3_column_text(sel, 0);
+		uint64_t kfs = (uint64_t)sqlite3_column_int64(sel, 1);
+		uint64_t pu = (uint64_t)sqlite3_column_int64(sel, 2);
+		uint64_t bu = (uint64_t)sqlite3_column_int64(sel, 3);
+		uint64_t pd = (uint64_t)sqlite3_column_int64(sel, 4);
+		uint64_t bd = (uint64_t)sqlite3_column_int64(sel, 5);
+
+		g->have_state = true;
+		if (bid && !strcmp(bid, s->boot_id) && kfs == v->first_seen_ns &&
+		    v->up.packets >= pu && v->up.bytes >= bu && v->down.packets >= pd &&
+		    v->down.bytes >= bd) {
+			g->packets_up = v->up.packets - pu;
+			g->bytes_up = v->up.bytes - bu;
+			g->packets_down = v->down.packets - pd;
+			g->bytes_down = v->down.bytes - bd;
+			sqlite3_reset(sel);
+			return;
+		}
+	}
+	sqlite3_reset(sel);
+	g->restarted = true;
+	g->packets_up = v->up.packets;
+	g->bytes_up = v->up.bytes;
+	g->packets_down = v->down.packets;
+	g->bytes_down = v->down.bytes;
+}
+
+bool flow_growth_zero(const struct flow_growth *g)
+{
+	return !g->packets_up && !g->bytes_up && !g->packets_down && !g->bytes_down;
+}
+
+int flow_state_save(struct flow_state_io *s, const struct key_text *t, const struct flow_key *k,
+		    const struct flow_value *v, const struct flow_growth *g)
+{
+	sqlite3_stmt *st = g->have_state ? s->update : s->insert;
+	int rc;
+
+	bind_key(st, t, k);
+	sqlite3_bind_text(st, 6, s->boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)v->first_seen_ns);
+	sqlite3_bind_int64(st, 8, (int64_t)v->up.packets);
+	sqlite3_bind_int64(st, 9, (int64_t)v->up.bytes);
+	sqlite3_bind_int64(st, 10, (int64_t)v->down.packets);
+	sqlite3_bind_int64(st, 11, (int64_t)v->down.bytes);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The harvest: each changed kernel flow's growth into the history, in one
+ * transaction (history.h).  Flows are taken in the store's key order, so
+ * that the B-tree pages of flow_state, flow_history and payload_state are
+ * each read and written once, in order, instead of at random for every
+ * flow of a table in the kernel's hash order (twice the time at 65,536
+ * flows, with the page cache missing most of the time).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "datapath/payload.h"
+#include "history/flow_state.h"
+#include "history/history.h"
+#include "history/names_at.h"
+#include "history/payload_store.h"
+#include "history/phase.h"
+#include "history/windows.h"
+
+/*
+ * The flows in the order of the store's primary key (device_mac, device_ip,
+ * remote_ip, proto, remote_port): text, compared as SQLite's BINARY
+ * collation does.  Each flow's key text is made once, kept packed
+ * ("mac\0device_ip\0remote_ip\0") for the sort and the statements.
+ */
+struct harvest_order {
+	const struct flow_table *flows;
+	struct order_item {
+		uint32_t flow;		/* index in the flow table */
+		uint32_t text;		/* offset of its key text in texts */
+	} *items;
+	char *texts;
+};
+
+static const char *next_text(const char *s)
+{
+	return s + strlen(s) + 1;
+}
+
+static int compare_items(const void *a, const void *b, void *ctx)
+{
+	const struct order_item *x = a, *y = b;
+	const struct harvest_order *o = ctx;
+	const struct flow_key *kx = &o->flows->items[x->flow].key;
+	const struct flow_key *ky = &o->flows->items[y->flow].key;
+	const char *s = o->texts + x->text, *t = o->texts + y->text;
+	int c;
+
+	for (int i = 0; i < 3; i++, s = next_text(s), t = next_text(t))
+		if ((c = strcmp(s, t)))
+			return c;
+	if (kx->proto != ky->proto)
+		return kx->proto < ky->proto ? -1 : 1;
+	return kx->remote_port < ky->remote_port ? -1 : kx->remote_port > ky->remote_port;
+}
+
+static int order_flows(const struct flow_table *flows, struct harvest_order *o)
+{
+	size_t room = 0, used = 0;
+
+	o->flows = flows;
+	for (size_t i = 0; i < flows->len; i++)
+		room += MAC_STRLEN + 2 * (flows->items[i].key.family == IOTRIM_FAMILY_IPV4 ?
+					  INET_ADDRSTRLEN : INET6_ADDRSTRLEN);
+	o->items = malloc(flows->len * sizeof(*o->items) + 1);
+	o->texts = malloc(room + 1);
+	if (!o->items || !o->texts || room > UINT32_MAX)
+		return -ENOMEM;
+	for (size_t i = 0; i < flows->len; i++) {
+		struct key_text t;
+
+		history_key_text(&flows->items[i].key, &t);
+		o->items[i] = (struct order_item){ .flow = i, .text = used };
+		used += stpcpy(stpcpy(stpcpy(o->texts + used, t.mac) + 1, t.device_ip) + 1,
+			       t.remote_ip) + 1 - (o->texts + used);
+	}
+	qsort_r(o->items, flows->len, sizeof(*o->items), compare_items, o);
+	return 0;
+}
+
+/* The key text of the flow of it (made by history_key_text: it fits). */
+static void item_key_text(const struct harvest_order *o, const struct order_item *it,
+			  struct key_text *t)
+{
+	const char *mac = o->texts + it->text, *dip = next_text(mac), *rip = next_text(dip);
+
+	memcpy(t->mac, mac, dip - mac);
+	memcpy(t->device_ip, dip, rip - dip);
+	memcpy(t->remote_ip, rip, strlen(rip) + 1);
+}
+
+static void order_free(struct harvest_order *o)
+{
+	free(o->items);
+	free(o->texts);
+}
+
+/*
+ * flow_history: a delta added to its flow and name's row.  An UPDATE first
+ * (the row is there after a flow's first harvest, as long as its name stays),
+ * an INSERT when it changed nothing: one B-tree search where an upsert does two.
+ */
+struct history_writer {
+	sqlite3_stmt *update, *insert;
+};
+
+static int history_writer_open(sqlite3 *db, struct history_writer *w)
+{
+	if (sqlite3_prepare_v2(db,
+		"UPDATE flow_history SET packets_up = packets_up + ?7, bytes_up = bytes_up + ?8,"
+		" packets_down = packets_down + ?9, bytes_down = bytes_down + ?10,"
+		" first_seen_ms = min(first_seen_ms, ?11), last_seen_ms = max(last_seen_ms, ?12)"
+		" WHERE device_mac = ?1 AND device_ip = ?2 AND remote_ip = ?3 AND proto = ?4"
+		" AND remote_port = ?5 AND name = ?6", -1, &w->update, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO flow_history (device_mac, device_ip, remote_ip, proto, remote_port, name,"
+		" packets_up, bytes_up, packets_down, bytes_down, first_seen_ms, last_seen_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		-1, &w->insert, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int history_step(sqlite3_stmt *st, const struct flow_row *row)
+{
+	int rc;
+
+	sqlite3_bind_text(st, 1, row->device_mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->device_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->remote_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, row->proto);
+	sqlite3_bind_int(st, 5, row->remote_port);
+	sqlite3_bind_text(st, 6, row->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)row->packets_up);
+	sqlite3_bind_int64(st, 8, (int64_t)row->bytes_up);
+	sqlite3_bind_int64(st, 9, (int64_t)row->packets_down);
+	sqlite3_bind_int64(st, 10, (int64_t)row->bytes_down);
+	sqlite3_bind_int64(st, 11, row->first_seen_ms);
+	sqlite3_bind_int64(st, 12, row->last_seen_ms);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int history_writer_add(struct history_writer *w, const struct flow_row *row)
+{
+	int err = history_step(w->update, row);
+
+	if (err || sqlite3_changes(sqlite3_db_handle(w->update)))
+		return err;
+	return history_step(w->insert, row);
+}
+
+static void history_writer_close(struct history_writer *w)
+{
+	sqlite3_finalize(w->update);
+	sqlite3_finalize(w->insert);
+}
+
+/* One flow's growth as the row it adds to flow_history and phase_bytes. */
+static void delta_row(const struct key_text *t, const struct flow_key *k, const char *name,
+		      const struct flow_growth *g, int64_t first_ms, int64_t last_ms,
+		      struct flow_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	memcpy(row->device_mac, t->mac, sizeof(t->mac));
+	memcpy(row->device_ip, t->device_ip, sizeof(t->device_ip));
+	memcpy(row->remote_ip, t->remote_ip, sizeof(t->remote_ip));
+	row->name = name;
+	row->proto = k->proto;
+	row->remote_port = k->remote_port;
+	row->packets_up = g->packets_up;
+	row->bytes_up = g->bytes_up;
+	row->packets_down = g->packets_down;
+	row->bytes_down = g->bytes_down;
+	row->first_seen_ms = first_ms;
+	row->last_seen_ms = last_ms;
+}
+
+/* The flow's payload counters, both directions, to the history (history/payload_store.h). */
+static int flow_payload(struct payload_writer *w, const struct key_text *t,
+			const struct flow_key *k, const struct flow_value *v, const char *boot_id,
+			int64_t mark, struct payload_counter *growth)
+{
+	struct payload_counter both = { 0 };
+
+	payload_add(&both, &v->payload_up);
+	payload_add(&both, &v->payload_down);
+	return payload_writer_add(w, t->mac, t->device_ip, t->remote_ip, k->proto, k->remote_port,
+				  boot_id, v->first_seen_ns, &both, mark, growth);
+}
+/*
+ * The deltas of one harvest, kept until its transaction commits so that a
+ * sink never sees growth that a rollback will hand out again.  Compact (the
+ * key binary, the text made at delivery): a harvest of every flow of a full
+ * table keeps them all.
+ */
+struct pending_delta {
+	struct flow_key key;
+	struct flow_growth d;
+	struct payload_counter payload;
+	int64_t first_ms, last_ms;
+	char *name;
+};
+
+struct pending_deltas {
+	struct pending_delta *items;
+	size_t len, cap;
+};
+
+static int pending_add(struct pending_deltas *p, const struct flow_key *k, const struct flow_growth *d,
+		       const struct payload_counter *payload, const char *name, int64_t first_ms,
+		       int64_t last_ms)
+{
+	struct pending_delta *x;
+
+	if (p->len == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+
+		x = realloc(p->items, cap * sizeof(*x));
+		if (!x)
+			return -ENOMEM;
+		p->items = x;
+		p->cap = cap;
+	}
+	x = &p->items[p->len];
+	*x = (struct pending_delta){ .key = *k, .d = *d, .payload = *payload,
+				     .first_ms = first_ms, .last_ms = last_ms, .name = strdup(name) };
+	if (!x->name)
+		return -ENOMEM;
+	p->len++;
+	return 0;
+}
+
+static void pending_deliver(struct pending_deltas *p, const struct harvest_sink *sink)
+{
+	for (size_t i = 0; i < p->len; i++) {
+		const struct pending_delta *x = &p->items[i];
+		struct harvest_delta out = {
+			.key = x->key,
+			.name = x->name,
+			.packets_up = x->d.packets_up,
+			.bytes_up = x->d.bytes_up,
+			.packets_down = x->d.packets_down,
+			.bytes_down = x->d.bytes_down,
+			.restarted = x->d.restarted,
+			.payload = x->payload,
+			.first_ms = x->first_ms,
+			.last_ms = x->last_ms,
+		};
+		struct key_text t;
+
+		history_key_text(&x->key, &t);
+		memcpy(out.device_mac, t.mac, sizeof(t.mac));
+		memcpy(out.device_ip, t.device_ip, sizeof(t.device_ip));
+		memcpy(out.remote_ip, t.remote_ip, sizeof(t.remote_ip));
+		sink->flow(sink->ctx, &out);
+	}
+}
+
+static void pending_free(struct pending_deltas *p)
+{
+	for (size_t i = 0; i < p->len; i++)
+		free(p->items[i].name);
+	free(p->items);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Where one harvest writes, each open for its transaction. */
+struct harvest_writers {
+	struct flow_state_io state;
+	struct names_reader names;
+	struct history_writer history;
+	struct phase_writer phases;
+	struct payload_writer payload;
+	struct window_writer windows;
+};
+
+static int writers_open(sqlite3 *db, struct harvest_writers *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (flow_state_open(db, &w->state) || names_reader_open(db, &w->names) ||
+	    history_writer_open(db, &w->history) || phase_writer_open(db, &w->phases) ||
+	    payload_writer_open(db, &w->payload) ||
+	    window_writer_open(db, &w->windows, clock_wall_ms()))
+		return -EIO;
+	return 0;
+}
+
+static void writers_close(struct harvest_writers *w)
+{
+	flow_state_close(&w->state);
+	names_reader_close(&w->names);
+	history_writer_close(&w->history);
+	phase_writer_close(&w->phases);
+	payload_writer_close(&w->payload);
+	window_writer_close(&w->windows);
+}
+
+/* One kernel flow into the history; 0 (also when it did not grow) or -errno. */
+static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
+			const struct flow_key *k, const struct flow_value *v,
+			struct pending_deltas *pending, bool keep, struct harvest_result *r)
+{
+	int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns), first_ms, mark;
+	struct payload_counter payload_growth;
+	char name[FLOW_NAMES_MAX], source[4];
+	struct flow_growth g;
+	struct flow_row row;
+	int err;
+
+	flow_state_growth(&w->state, t, k, v, &g);
+	if (flow_growth_zero(&g) && g.have_state && !g.restarted)
+		return 0;
+	r->changed++;
+	r->restarted += g.restarted;
+	first_ms = g.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
+	/* The delta's bytes were counted up to last_seen: the names valid then. */
+	names_reader_at(&w->names, t->mac, t->remote_ip, k, last_ms, name, source);
+	delta_row(t, k, name, &g, first_ms, last_ms, &row);
+	if ((err = history_writer_add(&w->history, &row)) ||
+	    (err = phase_writer_mark(&w->phases, t->mac, last_ms, &mark)) ||
+	    (mark && (err = phase_writer_add(&w->phases, mark, &row))) ||
+	    (err = flow_payload(&w->payload, t, k, v, w->state.boot_id, mark, &payload_growth)) ||
+	    (err = window_writer_add(&w->windows, t->mac, g.bytes_up, g.bytes_down)) ||
+	    (keep && (err = pending_add(pending, k, &g, &payload_growth, name, first_ms, last_ms))))
+		return err;
+	return flow_state_save(&w->state, t, k, v, &g);
+}
+
+int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
+{
+	return history_harvest_to(db, flows, NULL, r);
+}
+
+int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
+		       const struct harvest_sink *sink, struct harvest_result *r)
+{
+	struct harvest_order order = { 0 };
+	struct pending_deltas pending = { 0 };
+	struct harvest_writers w;
+	double t0 = clock_mono_s() * 1e3;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->flows = flows->len;
+	if ((err = order_flows(flows, &order))) {
+		warn("harvest: %s", strerror(-err));
+		goto out;
+	}
+	if ((err = writers_open(db, &w)))
+		goto close;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		warn("database: cannot start the harvest: %s", sqlite3_errmsg(db));
+		err = -EIO;
+		goto close;
+	}
+	for (size_t i = 0; i < flows->len; i++) {
+		const struct flow_entry *f = &flows->items[order.items[i].flow];
+		struct key_text t;
+
+		item_key_text(&order, &order.items[i], &t);
+		if ((err = harvest_flow(&w, &t, &f->key, &f->value, &pending, sink, r)))
+			goto rollback;
+	}
+	if (window_writer_finish(db, &w.windows) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		err = -EIO;
+		goto rollback;
+	}
+	if (sink)
+		pending_deliver(&pending, sink);
+	goto close;
+rollback:
+	warn("database: harvest failed: %s", err == -ENOMEM ? strerror(ENOMEM) : sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+close:
+	writers_close(&w);
+out:
+	order_free(&order);
+	pending_free(&pending);
+	r->ms = clock_mono_s() * 1e3 - t0;
+	return err;
+}
+
+int history_harvest_map(sqlite3 *db, int flows_fd, struct harvest_result *r)
+{
+	return history_harvest_map_to(db, flows_fd, NULL, r);
+}
+
+int history_harvest_map_to(sqlite3 *db, int flows_fd, const struct harvest_sink *sink,
+			   struct harvest_result *r)
+{
+	struct flow_table t = { 0 };
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = read_flows(flows_fd, &t);
+	if (err) {
+		warn("reading the flow table failed: %s", strerror(-err));
+		return err;
+	}
+	err = history_harvest_to(db, &t, sink, r);
+	flow_table_free(&t);
+	return err;
+}
