@@ -23,73 +23,77 @@
 
 /*
  * The flows in the order of the store's primary key (device_mac, device_ip,
- * remote_ip, proto, remote_port): text, compared as SQLite's BINARY
- * collation does.  Each flow's key text is made once, kept packed
- * ("mac\0device_ip\0remote_ip\0") for the sort and the statements.
+ * remote_ip, proto, remote_port): addresses as text, compared as SQLite's
+ * BINARY collation does.  A MAC's fixed-width lowercase hex sorts as its
+ * bytes; each flow's address texts are made once, kept packed
+ * ("device_ip\0remote_ip\0") for the sort and the statements.
  */
 struct harvest_order {
-	const struct flow_table *flows;
 	struct order_item {
+		uint64_t mac;		/* device_mac's bytes, big endian */
 		uint32_t flow;		/* index in the flow table */
-		uint32_t text;		/* offset of its key text in texts */
+		uint32_t text;		/* offset of device_ip's text in texts */
+		uint16_t port;
+		uint8_t proto;
+		uint8_t remote;		/* offset of remote_ip's text from device_ip's */
 	} *items;
 	char *texts;
 };
 
-static const char *next_text(const char *s)
-{
-	return s + strlen(s) + 1;
-}
-
-static int compare_items(const void *a, const void *b, void *ctx)
+static int compare_items(const void *a, const void *b, void *texts)
 {
 	const struct order_item *x = a, *y = b;
-	const struct harvest_order *o = ctx;
-	const struct flow_key *kx = &o->flows->items[x->flow].key;
-	const struct flow_key *ky = &o->flows->items[y->flow].key;
-	const char *s = o->texts + x->text, *t = o->texts + y->text;
+	const char *s = (const char *)texts + x->text, *t = (const char *)texts + y->text;
 	int c;
 
-	for (int i = 0; i < 3; i++, s = next_text(s), t = next_text(t))
-		if ((c = strcmp(s, t)))
-			return c;
-	if (kx->proto != ky->proto)
-		return kx->proto < ky->proto ? -1 : 1;
-	return kx->remote_port < ky->remote_port ? -1 : kx->remote_port > ky->remote_port;
+	if (x->mac != y->mac)
+		return x->mac < y->mac ? -1 : 1;
+	if ((c = strcmp(s, t)) || (c = strcmp(s + x->remote, t + y->remote)))
+		return c;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
 }
 
 static int order_flows(const struct flow_table *flows, struct harvest_order *o)
 {
 	size_t room = 0, used = 0;
 
-	o->flows = flows;
 	for (size_t i = 0; i < flows->len; i++)
-		room += MAC_STRLEN + 2 * (flows->items[i].key.family == IOTRIM_FAMILY_IPV4 ?
-					  INET_ADDRSTRLEN : INET6_ADDRSTRLEN);
+		room += 2 * (flows->items[i].key.family == IOTRIM_FAMILY_IPV4 ? INET_ADDRSTRLEN
+									 : INET6_ADDRSTRLEN);
 	o->items = malloc(flows->len * sizeof(*o->items) + 1);
 	o->texts = malloc(room + 1);
 	if (!o->items || !o->texts || room > UINT32_MAX)
 		return -ENOMEM;
 	for (size_t i = 0; i < flows->len; i++) {
-		struct key_text t;
+		const struct flow_key *k = &flows->items[i].key;
+		struct order_item *it = &o->items[i];
+		char *dip = o->texts + used, *rip;
 
-		history_key_text(&flows->items[i].key, &t);
-		o->items[i] = (struct order_item){ .flow = i, .text = used };
-		used += stpcpy(stpcpy(stpcpy(o->texts + used, t.mac) + 1, t.device_ip) + 1,
-			       t.remote_ip) + 1 - (o->texts + used);
+		*it = (struct order_item){ .flow = i, .text = used, .port = k->remote_port,
+					   .proto = k->proto };
+		for (int b = 0; b < 6; b++)
+			it->mac = it->mac << 8 | k->device_mac[b];
+		format_ip(k->family, k->device_ip, dip);
+		rip = dip + strlen(dip) + 1;
+		format_ip(k->family, k->remote_ip, rip);
+		it->remote = rip - dip;
+		used += it->remote + strlen(rip) + 1;
 	}
-	qsort_r(o->items, flows->len, sizeof(*o->items), compare_items, o);
+	qsort_r(o->items, flows->len, sizeof(*o->items), compare_items, o->texts);
 	return 0;
 }
 
-/* The key text of the flow of it (made by history_key_text: it fits). */
+/* it's key text into t; t->mac is kept while the device stays the same. */
 static void item_key_text(const struct harvest_order *o, const struct order_item *it,
-			  struct key_text *t)
+			  const struct flow_key *k, struct key_text *t)
 {
-	const char *mac = o->texts + it->text, *dip = next_text(mac), *rip = next_text(dip);
+	const char *dip = o->texts + it->text, *rip = dip + it->remote;
 
-	memcpy(t->mac, mac, dip - mac);
-	memcpy(t->device_ip, dip, rip - dip);
+	if (it == o->items || it[-1].mac != it->mac)
+		format_mac(k->device_mac, t->mac);
+	memcpy(t->device_ip, dip, it->remote);
 	memcpy(t->remote_ip, rip, strlen(rip) + 1);
 }
 
@@ -349,6 +353,7 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 	struct harvest_order order = { 0 };
 	struct pending_deltas pending = { 0 };
 	struct harvest_writers w;
+	struct key_text t;
 	double t0 = clock_mono_s() * 1e3;
 	int err;
 
@@ -367,9 +372,8 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 	}
 	for (size_t i = 0; i < flows->len; i++) {
 		const struct flow_entry *f = &flows->items[order.items[i].flow];
-		struct key_text t;
 
-		item_key_text(&order, &order.items[i], &t);
+		item_key_text(&order, &order.items[i], &f->key, &t);
 		if ((err = harvest_flow(&w, &t, &f->key, &f->value, &pending, sink, r)))
 			goto rollback;
 	}
