@@ -54,39 +54,93 @@ static void bind_key(sqlite3_stmt *st, const struct key_text *t, const struct fl
 	sqlite3_bind_int(st, 5, k->remote_port);
 }
 
-void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
-		       const struct flow_key *k, const struct flow_value *v, struct flow_growth *g)
+/* g from the state row of st whose columns from c on are boot_id, kernel_first_seen_ns
+ * and the counters (no row: st NULL). */
+static void growth_from(sqlite3_stmt *st, int c, const char *boot_id, const struct flow_value *v,
+			struct flow_growth *g)
 {
-	sqlite3_stmt *sel = s->get;
-
 	memset(g, 0, sizeof(*g));
-	bind_key(sel, t, k);
-	if (sqlite3_step(sel) == SQLITE_ROW) {
-		const char *bid = (const char *)sqlite3_column_text(sel, 0);
-		uint64_t kfs = (uint64_t)sqlite3_column_int64(sel, 1);
-		uint64_t pu = (uint64_t)sqlite3_column_int64(sel, 2);
-		uint64_t bu = (uint64_t)sqlite3_column_int64(sel, 3);
-		uint64_t pd = (uint64_t)sqlite3_column_int64(sel, 4);
-		uint64_t bd = (uint64_t)sqlite3_column_int64(sel, 5);
+	if (st) {
+		const char *bid = (const char *)sqlite3_column_text(st, c);
+		uint64_t kfs = (uint64_t)sqlite3_column_int64(st, c + 1);
+		uint64_t pu = (uint64_t)sqlite3_column_int64(st, c + 2);
+		uint64_t bu = (uint64_t)sqlite3_column_int64(st, c + 3);
+		uint64_t pd = (uint64_t)sqlite3_column_int64(st, c + 4);
+		uint64_t bd = (uint64_t)sqlite3_column_int64(st, c + 5);
 
 		g->have_state = true;
-		if (bid && !strcmp(bid, s->boot_id) && kfs == v->first_seen_ns &&
+		if (bid && !strcmp(bid, boot_id) && kfs == v->first_seen_ns &&
 		    v->up.packets >= pu && v->up.bytes >= bu && v->down.packets >= pd &&
 		    v->down.bytes >= bd) {
 			g->packets_up = v->up.packets - pu;
 			g->bytes_up = v->up.bytes - bu;
 			g->packets_down = v->down.packets - pd;
 			g->bytes_down = v->down.bytes - bd;
-			sqlite3_reset(sel);
 			return;
 		}
 	}
-	sqlite3_reset(sel);
 	g->restarted = true;
 	g->packets_up = v->up.packets;
 	g->bytes_up = v->up.bytes;
 	g->packets_down = v->down.packets;
 	g->bytes_down = v->down.bytes;
+}
+
+void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
+		       const struct flow_key *k, const struct flow_value *v, struct flow_growth *g)
+{
+	bind_key(s->get, t, k);
+	growth_from(sqlite3_step(s->get) == SQLITE_ROW ? s->get : NULL, 0, s->boot_id, v, g);
+	sqlite3_reset(s->get);
+}
+
+int flow_state_scan_open(sqlite3 *db, struct flow_state_scan *c)
+{
+	c->st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"SELECT device_mac, device_ip, remote_ip, proto, remote_port, boot_id,"
+		" kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down"
+		" FROM flow_state ORDER BY device_mac, device_ip, remote_ip, proto, remote_port",
+		-1, &c->st, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	c->rc = sqlite3_step(c->st);
+	return 0;
+}
+
+/* The scan's row against flow k, as the primary key orders them (BINARY text, integers). */
+static int compare_row(sqlite3_stmt *st, const struct key_text *t, const struct flow_key *k)
+{
+	int c, proto = sqlite3_column_int(st, 3), port = sqlite3_column_int(st, 4);
+
+	if ((c = strcmp((const char *)sqlite3_column_text(st, 0), t->mac)) ||
+	    (c = strcmp((const char *)sqlite3_column_text(st, 1), t->device_ip)) ||
+	    (c = strcmp((const char *)sqlite3_column_text(st, 2), t->remote_ip)))
+		return c;
+	if (proto != k->proto)
+		return proto < k->proto ? -1 : 1;
+	return port < k->remote_port ? -1 : port > k->remote_port;
+}
+
+void flow_state_scan_growth(struct flow_state_io *s, struct flow_state_scan *c,
+			    const struct key_text *t, const struct flow_key *k,
+			    const struct flow_value *v, struct flow_growth *g)
+{
+	int order = 1;
+
+	while (c->rc == SQLITE_ROW && (order = compare_row(c->st, t, k)) < 0)
+		c->rc = sqlite3_step(c->st);
+	if (c->rc == SQLITE_ROW && order == 0)
+		growth_from(c->st, 5, s->boot_id, v, g);
+	else
+		flow_state_growth(s, t, k, v, g);
+}
+
+void flow_state_scan_close(struct flow_state_scan *c)
+{
+	sqlite3_finalize(c->st);
+	c->st = NULL;
 }
 
 bool flow_growth_zero(const struct flow_growth *g)

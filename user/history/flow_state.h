@@ -31,6 +31,24 @@ void flow_state_close(struct flow_state_io *s);
 void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
 		       const struct flow_key *k, const struct flow_value *v, struct flow_growth *g);
 bool flow_growth_zero(const struct flow_growth *g);
+
+/*
+ * The same for many flows, taken in the primary key's order: one read of
+ * flow_state in that order, merged, instead of a search per flow.  A flow
+ * the merge does not meet is searched for (flow_state_growth), so a row is
+ * never missed.  Only reads may run while a scan is open (a write to
+ * flow_state makes the scan search again for its place at every step).
+ */
+struct flow_state_scan {
+	sqlite3_stmt *st;
+	int rc;			/* of the last step */
+};
+/* 0, or -EIO after printing why. */
+int flow_state_scan_open(sqlite3 *db, struct flow_state_scan *c);
+void flow_state_scan_growth(struct flow_state_io *s, struct flow_state_scan *c,
+			    const struct key_text *t, const struct flow_key *k,
+			    const struct flow_value *v, struct flow_growth *g);
+void flow_state_scan_close(struct flow_state_scan *c);
 /* Stores v as flow k's counters; g is what flow_state_growth said.  0 or -EIO. */
 int flow_state_save(struct flow_state_io *s, const struct key_text *t, const struct flow_key *k,
 		    const struct flow_value *v, const struct flow_growth *g);

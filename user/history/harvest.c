@@ -311,35 +311,56 @@ static void writers_close(struct harvest_writers *w)
 	window_writer_close(&w->windows);
 }
 
-/* One kernel flow into the history; 0 (also when it did not grow) or -errno. */
+/*
+ * Every flow's growth since flow_state, in the harvest's order, into
+ * growth[]: all read before the first write (flow_state.h); 0 or -errno.
+ */
+static int read_growth(sqlite3 *db, struct harvest_writers *w, const struct flow_table *flows,
+		       const struct harvest_order *order, struct flow_growth *growth)
+{
+	struct flow_state_scan scan;
+	struct key_text t;
+
+	if (flow_state_scan_open(db, &scan))
+		return -EIO;
+	for (size_t i = 0; i < flows->len; i++) {
+		const struct flow_entry *f = &flows->items[order->items[i].flow];
+
+		item_key_text(order, &order->items[i], &f->key, &t);
+		flow_state_scan_growth(&w->state, &scan, &t, &f->key, &f->value, &growth[i]);
+	}
+	flow_state_scan_close(&scan);
+	return 0;
+}
+
+/* One kernel flow's growth g into the history; 0 (also when it did not grow) or -errno. */
 static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
 			const struct flow_key *k, const struct flow_value *v,
-			struct pending_deltas *pending, bool keep, struct harvest_result *r)
+			const struct flow_growth *g, struct pending_deltas *pending, bool keep,
+			struct harvest_result *r)
 {
 	int64_t last_ms = boot_ns_to_unix_ms(v->last_seen_ns), first_ms, mark;
 	struct payload_counter payload_growth;
 	char name[FLOW_NAMES_MAX], source[4];
-	struct flow_growth g;
 	struct flow_row row;
 	int err;
 
-	flow_state_growth(&w->state, t, k, v, &g);
-	if (flow_growth_zero(&g) && g.have_state && !g.restarted)
+	if (flow_growth_zero(g) && g->have_state && !g->restarted)
 		return 0;
 	r->changed++;
-	r->restarted += g.restarted;
-	first_ms = g.restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
+	r->restarted += g->restarted;
+	first_ms = g->restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
 	/* The delta's bytes were counted up to last_seen: the names valid then. */
 	names_reader_at(&w->names, t->mac, t->remote_ip, k, last_ms, name, source);
-	delta_row(t, k, name, &g, first_ms, last_ms, &row);
+	delta_row(t, k, name, g, first_ms, last_ms, &row);
 	if ((err = history_writer_add(&w->history, &row)) ||
 	    (err = phase_writer_mark(&w->phases, t->mac, last_ms, &mark)) ||
 	    (mark && (err = phase_writer_add(&w->phases, mark, &row))) ||
 	    (err = flow_payload(&w->payload, t, k, v, w->state.boot_id, mark, &payload_growth)) ||
-	    (err = window_writer_add(&w->windows, t->mac, g.bytes_up, g.bytes_down)) ||
-	    (keep && (err = pending_add(pending, k, &g, &payload_growth, name, first_ms, last_ms))))
+	    (err = window_writer_add(&w->windows, t->mac, g->bytes_up, g->bytes_down)) ||
+	    (keep && (err = pending_add(pending, k, g, &payload_growth, name, first_ms, last_ms))))
 		return err;
-	return flow_state_save(&w->state, t, k, v, &g);
+	return flow_state_save(&w->state, t, k, v, g);
 }
 
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
@@ -352,6 +373,7 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 {
 	struct harvest_order order = { 0 };
 	struct pending_deltas pending = { 0 };
+	struct flow_growth *growth = malloc(flows->len * sizeof(*growth) + 1);
 	struct harvest_writers w;
 	struct key_text t;
 	double t0 = clock_mono_s() * 1e3;
@@ -359,8 +381,9 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 
 	memset(r, 0, sizeof(*r));
 	r->flows = flows->len;
-	if ((err = order_flows(flows, &order))) {
-		warn("harvest: %s", strerror(-err));
+	if (!growth || (err = order_flows(flows, &order))) {
+		err = -ENOMEM;
+		warn("harvest: %s", strerror(ENOMEM));
 		goto out;
 	}
 	if ((err = writers_open(db, &w)))
@@ -370,11 +393,13 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 		err = -EIO;
 		goto close;
 	}
+	if ((err = read_growth(db, &w, flows, &order, growth)))
+		goto rollback;
 	for (size_t i = 0; i < flows->len; i++) {
 		const struct flow_entry *f = &flows->items[order.items[i].flow];
 
 		item_key_text(&order, &order.items[i], &f->key, &t);
-		if ((err = harvest_flow(&w, &t, &f->key, &f->value, &pending, sink, r)))
+		if ((err = harvest_flow(&w, &t, &f->key, &f->value, &growth[i], &pending, sink, r)))
 			goto rollback;
 	}
 	if (window_writer_finish(db, &w.windows) ||
@@ -391,6 +416,7 @@ rollback:
 close:
 	writers_close(&w);
 out:
+	free(growth);
 	order_free(&order);
 	pending_free(&pending);
 	r->ms = clock_mono_s() * 1e3 - t0;
