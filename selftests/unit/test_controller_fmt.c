@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Controller unit tests: parsing and formatting helpers, JSON writer. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,25 @@ TEST(format_ip_both_families)
 	EXPECT(!strcmp(out, "?"), "unknown family gives %s", out);
 }
 
+/* The hand-written formatters against the libc calls they replace. */
+TEST(format_mac_and_ipv4_match_libc)
+{
+	char out[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+
+	for (unsigned int b = 0; b < 256; b++) {
+		uint8_t mac[6] = { b, 255 - b, 0, 0x0a, b ^ 0x5a, b };
+		uint8_t v4[16] = { b, 255 - b, b / 10, b % 100 };
+
+		format_mac(mac, out);
+		snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+			 mac[2], mac[3], mac[4], mac[5]);
+		EXPECT(!strcmp(out, want), "mac %s, not %s", out, want);
+		format_ip(IOTRIM_FAMILY_IPV4, v4, out);
+		inet_ntop(AF_INET, v4, want, sizeof(want));
+		EXPECT(!strcmp(out, want), "ipv4 %s, not %s", out, want);
+	}
+}
+
 TEST(format_proto_names_and_numbers)
 {
 	char out[PROTO_STRLEN];
@@ -72,6 +93,13 @@ TEST(wall_time_is_rfc3339_utc)
 	EXPECT(!strcmp(out, "2025-11-25T16:30:25.123Z"), "got %s", out);
 	format_wall_time(0, out);
 	EXPECT(!strcmp(out, "1970-01-01T00:00:00.000Z"), "got %s", out);
+	/* The same second again (its text kept), then another: only the kept second is reused. */
+	format_wall_time(7000000ULL, out);
+	EXPECT(!strcmp(out, "1970-01-01T00:00:00.007Z"), "got %s", out);
+	format_wall_time(1764088225999000000ULL, out);
+	EXPECT(!strcmp(out, "2025-11-25T16:30:25.999Z"), "got %s", out);
+	format_wall_time(1764088226050000000ULL, out);
+	EXPECT(!strcmp(out, "2025-11-25T16:30:26.050Z"), "got %s", out);
 }
 
 TEST(parse_u64_bounds)
@@ -140,6 +168,7 @@ int main(void)
 	RUN(parse_mac_accepts_canonical_forms);
 	RUN(parse_mac_rejects_malformed);
 	RUN(format_ip_both_families);
+	RUN(format_mac_and_ipv4_match_libc);
 	RUN(format_proto_names_and_numbers);
 	RUN(wall_time_is_rfc3339_utc);
 	RUN(parse_u64_bounds);
