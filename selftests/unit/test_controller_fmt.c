@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/columns.h"
 #include "common/dnsname.h"
 #include "common/fmt.h"
 #include "common/proto.h"
@@ -67,6 +68,41 @@ TEST(format_mac_and_ipv4_match_libc)
 		inet_ntop(AF_INET, v4, want, sizeof(want));
 		EXPECT(!strcmp(out, want), "ipv4 %s, not %s", out, want);
 	}
+}
+
+/* Each columns_* call writes what its printf conversion would, long rows too. */
+TEST(columns_match_printf)
+{
+	static const char *const words[] = { "", "tcp", "02:00:00:00:00:21", "a name longer than its column" };
+	static const uint64_t numbers[] = { 0, 7, 443, 18446744073709551615ULL };
+	char got[8192] = "", want[8192] = "", *text = NULL;
+	size_t len = 0, o = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct columns c;
+
+	ASSERT(f, "open_memstream");
+	columns_begin(&c, f);
+	for (int round = 0; round < 20; round++) {	/* more than one buffer's worth */
+		for (size_t w = 0; w < 4; w++) {
+			columns_str(&c, words[w], -17, -1);
+			o += snprintf(want + o, sizeof(want) - o, "%-17s", words[w]);
+			columns_str(&c, words[w], 9, -1);
+			o += snprintf(want + o, sizeof(want) - o, "%9s", words[w]);
+			columns_str(&c, words[w], -6, 6);
+			o += snprintf(want + o, sizeof(want) - o, "%-6.6s", words[w]);
+			columns_u64(&c, numbers[w], 12);
+			o += snprintf(want + o, sizeof(want) - o, "%12llu", (unsigned long long)numbers[w]);
+			columns_u64(&c, numbers[w], -5);
+			o += snprintf(want + o, sizeof(want) - o, "%-5llu", (unsigned long long)numbers[w]);
+			columns_text(&c, "  ");
+			o += snprintf(want + o, sizeof(want) - o, "  ");
+		}
+	}
+	columns_end(&c);
+	fclose(f);
+	snprintf(got, sizeof(got), "%s", text);
+	EXPECT(len == o && !strcmp(got, want), "%zu bytes, not %zu", len, o);
+	free(text);
 }
 
 TEST(format_proto_names_and_numbers)
@@ -169,6 +205,7 @@ int main(void)
 	RUN(parse_mac_rejects_malformed);
 	RUN(format_ip_both_families);
 	RUN(format_mac_and_ipv4_match_libc);
+	RUN(columns_match_printf);
 	RUN(format_proto_names_and_numbers);
 	RUN(wall_time_is_rfc3339_utc);
 	RUN(parse_u64_bounds);
