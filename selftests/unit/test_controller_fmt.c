@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Controller unit tests: parsing and formatting helpers, JSON writer. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,10 @@ TEST(format_ip_both_families)
 }
 
 /* The hand-written formatters against the libc calls they replace. */
-TEST(format_mac_and_ipv4_match_libc)
+TEST(format_mac_and_ipv4_match_libc_and_parse_back)
 {
 	char out[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	uint8_t back[6];
 
 	for (unsigned int b = 0; b < 256; b++) {
 		uint8_t mac[6] = { b, 255 - b, 0, 0x0a, b ^ 0x5a, b };
@@ -64,6 +66,10 @@ TEST(format_mac_and_ipv4_match_libc)
 		snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
 			 mac[2], mac[3], mac[4], mac[5]);
 		EXPECT(!strcmp(out, want), "mac %s, not %s", out, want);
+		for (char *c = want; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		EXPECT(parse_mac(out, back) && !memcmp(back, mac, 6), "%s parsed back", out);
+		EXPECT(parse_mac(want, back) && !memcmp(back, mac, 6), "%s parsed back", want);
 		format_ip(IOTRIM_FAMILY_IPV4, v4, out);
 		inet_ntop(AF_INET, v4, want, sizeof(want));
 		EXPECT(!strcmp(out, want), "ipv4 %s, not %s", out, want);
@@ -204,7 +210,7 @@ int main(void)
 	RUN(parse_mac_accepts_canonical_forms);
 	RUN(parse_mac_rejects_malformed);
 	RUN(format_ip_both_families);
-	RUN(format_mac_and_ipv4_match_libc);
+	RUN(format_mac_and_ipv4_match_libc_and_parse_back);
 	RUN(columns_match_printf);
 	RUN(format_proto_names_and_numbers);
 	RUN(wall_time_is_rfc3339_utc);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +24,12 @@ void format_mac(const uint8_t mac[6], char out[MAC_STRLEN])
 	}
 }
 
+/* A hex digit's value (c passed isxdigit). */
+static unsigned int hex_value(char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
 bool parse_mac(const char *s, uint8_t mac[6])
 {
 	if (strlen(s) != 17)
@@ -33,11 +38,8 @@ bool parse_mac(const char *s, uint8_t mac[6])
 		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
 			return false;
 	}
-	for (int i = 0; i < 6; i++) {
-		char byte[3] = { s[i * 3], s[i * 3 + 1], 0 };
-
-		mac[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(hex_value(s[i * 3]) << 4 | hex_value(s[i * 3 + 1]));
 	return true;
 }
 
