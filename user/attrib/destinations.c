@@ -371,7 +371,7 @@ static int note_sharing(struct dest_list *l)
 
 int dest_group(struct flow_rows *rows, struct dest_list *out)
 {
-	size_t i = 0;
+	size_t i = 0, nips = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (add_member_rows(rows))
@@ -379,7 +379,8 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 	if (sort_rows(rows))
 		return -ENOMEM;
 	out->items = calloc(rows->len ? rows->len : 1, sizeof(*out->items));
-	if (!out->items)
+	out->ips = malloc((rows->len ? rows->len : 1) * sizeof(*out->ips));
+	if (!out->items || !out->ips)
 		return -ENOMEM;
 	while (i < rows->len) {
 		struct dest *d = &out->items[out->len++];
@@ -387,17 +388,14 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 		size_t j = i;
 
 		d->first = &rows->items[i];
+		d->ips = out->ips + nips;	/* a row adds at most one address */
+		d->domain = "";
 		d->first_seen_ms = INT64_MAX;
 		while (j < rows->len && same_dest(&rows->items[i], &rows->items[j])) {
 			const struct flow_row *r = &rows->items[j];
-			char **grown;
 
 			if (j == i || strcmp(r->remote_ip, rows->items[j - 1].remote_ip)) {
-				grown = realloc(d->ips, (d->nips + 1) * sizeof(*grown));
-				if (grown) {
-					d->ips = grown;
-					d->ips[d->nips++] = (char *)r->remote_ip;
-				}
+				d->ips[d->nips++] = (char *)r->remote_ip;
 				ip_bytes = 0;
 			}
 			ip_bytes += r->bytes_up + r->bytes_down;
@@ -418,6 +416,7 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 			j++;
 		}
 		d->nrows = j - i;
+		nips += d->nips;
 		i = j;
 	}
 	return note_sharing(out);
@@ -469,6 +468,12 @@ static const struct device_info *list_device(struct dest_list *l, struct device_
 	return info;
 }
 
+/* Sets one of d's pooled texts (domain, reason) to l's copy of s; -ENOMEM. */
+static int dest_set_pooled(struct dest_list *l, const char **field, const char *s)
+{
+	return (*field = name_pool_intern(&l->texts, s)) ? 0 : -ENOMEM;
+}
+
 static void add_country(struct dest *d, const char *cc)
 {
 	if (!cc[0])
@@ -489,6 +494,7 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	uint8_t mac[6] = { 0 }, device_ip[16] = { 0 };
 	char reason[PARTY_REASON_MAX];
 	const char *why;
+	char domain[256];
 
 	parse_mac(r->device_mac, mac);
 	if (!(d->device = list_device(l, conf, mac)))
@@ -498,14 +504,16 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	if (why) {
 		/* Not a remote party: no country, AS or party rules (and no shares). */
 		d->party = PARTY_LOCAL;
-		return dest_set_text(&d->reason, why);
+		return dest_set_pooled(l, &d->reason, why);
 	}
 	if (r->name[0]) {
 		char first[DNS_NAME_MAX];
 
 		/* A shared destination: its first name's (they share one owner, mostly). */
 		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->name, " "), r->name);
-		registrable_domain(first, d->domain, sizeof(d->domain));
+		registrable_domain(first, domain, sizeof(domain));
+		if (dest_set_pooled(l, &d->domain, domain))
+			return -ENOMEM;
 	}
 	geo_lookup(geo, d->family, d->ip, &d->geo);
 	for (size_t i = 0; address_countries && i < d->nips; i++) {
@@ -528,7 +536,7 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	in.family = d->family;
 	in.ip = d->ip;
 	d->party = party_classify(prov, &in, reason);
-	return dest_set_text(&d->reason, reason);
+	return dest_set_pooled(l, &d->reason, reason);
 }
 
 /* Most bytes first, then as grouped: a total order within a device. */
@@ -558,8 +566,6 @@ void dest_sort(struct dest_list *l)
 void dest_list_free(struct dest_list *l)
 {
 	for (size_t i = 0; i < l->len; i++) {
-		free(l->items[i].ips);
-		dest_text_free(l->items[i].reason);
 		dest_text_free(l->items[i].chain);
 		dest_text_free(l->items[i].shared_with);
 		free(l->items[i].cert);
@@ -567,5 +573,7 @@ void dest_list_free(struct dest_list *l)
 	for (size_t i = 0; i < l->ndevices; i++)
 		free(l->devices[i]);
 	free(l->devices);
+	free(l->ips);
+	name_pool_free(&l->texts);
 	memset(l, 0, sizeof(*l));
 }

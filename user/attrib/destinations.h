@@ -43,20 +43,21 @@ bool dest_same(const struct dest_key *a, const struct dest_key *b);
 struct dest {
 	const struct flow_row *first;	/* rows [first, first + nrows) */
 	size_t nrows;
-	char **ips;			/* into the rows */
+	char **ips;			/* into the rows; the array is the list's */
 	size_t nips;
 	const char *main_ip;		/* the address with the most bytes */
 	uint8_t family, ip[16];		/* main_ip, binary */
 	uint64_t packets_up, bytes_up, packets_down, bytes_down;
 	int64_t first_seen_ms, last_seen_ms;
-	char domain[256];		/* registrable domain of the name */
+	const char *domain;		/* registrable domain of the name; "" if none */
 	struct geo_info geo;		/* of main_ip */
 	char countries[8][3];		/* of every address */
 	int ncountries;
 	enum party party;
 	/*
-	 * The texts below are never NULL: "" when empty, else owned by the
-	 * list (a big history has one destination per row: no fixed buffers).
+	 * The texts (domain above, and below) are never NULL: "" when empty,
+	 * else owned by the list (a big history has one destination per row: no
+	 * fixed buffers); domain and reason are in its texts, once each.
 	 */
 	const char *reason;
 	unsigned tls_mask;
@@ -72,11 +73,13 @@ struct dest {
 struct dest_list {
 	struct dest *items;
 	size_t len;
+	char **ips;			/* every destination's ips, one run each */
+	struct name_pool texts;		/* the domains and reasons, each once */
 	struct device_info **devices;	/* what dest_describe looked up, once per device */
 	size_t ndevices;
 };
 
-/* Sets one of d's texts (reason, chain, shared_with) to a copy of s; -ENOMEM. */
+/* Sets one of d's texts (chain, shared_with) to a copy of s; -ENOMEM. */
 int dest_set_text(const char **field, const char *s);
 
 /* Several names, space separated (a shared row or destination)? */
