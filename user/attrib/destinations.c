@@ -573,6 +573,7 @@ void dest_list_free(struct dest_list *l)
 	for (size_t i = 0; i < l->ndevices; i++)
 		free(l->devices[i]);
 	free(l->devices);
+	free(l->items);
 	free(l->ips);
 	name_pool_free(&l->texts);
 	memset(l, 0, sizeof(*l));
