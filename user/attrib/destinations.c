@@ -307,19 +307,55 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	return dest_set_pooled(l, &d->reason, reason);
 }
 
-/* Most bytes first, then as grouped: a total order within a device. */
-static int cmp_dest_bytes(const void *pa, const void *pb)
-{
-	const struct dest *a = pa, *b = pb;
-	uint64_t x = a->bytes_up + a->bytes_down, y = b->bytes_up + b->bytes_down;
+/*
+ * A destination's place in dest_sort: most bytes first, then as grouped.
+ * dest_group made the destinations in the order of their first rows,
+ * and two destinations' first rows never compare equal, so "as grouped" is
+ * the position: 16 bytes settle every comparison, where comparing the
+ * 360-byte destinations read their rows on every tie of bytes.
+ */
+struct dest_rank {
+	uint64_t bytes;
+	size_t index;
+};
 
-	if (x != y)
-		return x < y ? 1 : -1;
-	return flow_row_cmp(a->first, b->first);
+static int cmp_dest_rank(const void *pa, const void *pb)
+{
+	const struct dest_rank *a = pa, *b = pb;
+
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	return (a->index > b->index) - (a->index < b->index);
 }
 
-void dest_sort(struct dest_list *l)
+/* Puts d[order[k].index] at d[k] for every k, moving each destination once. */
+static void permute_dests(struct dest *d, struct dest_rank *order, size_t n)
 {
+	for (size_t k = 0; k < n; k++) {
+		struct dest keep;
+		size_t at = k;
+
+		if (order[k].index == k || order[k].index == SIZE_MAX)
+			continue;
+		keep = d[k];	/* a cycle: k <- order[k] <- ... <- k */
+		while (order[at].index != k) {
+			size_t from = order[at].index;
+
+			d[at] = d[from];
+			order[at].index = SIZE_MAX;	/* placed */
+			at = from;
+		}
+		d[at] = keep;
+		order[at].index = SIZE_MAX;
+	}
+}
+
+int dest_sort(struct dest_list *l)
+{
+	struct dest_rank *order = malloc((l->len ? l->len : 1) * sizeof(*order));
+
+	if (!order)
+		return -ENOMEM;
 	/* dest_group left each device's destinations together, devices in order:
 	 * sorting each device's run is the whole order, without comparing devices. */
 	for (size_t i = 0, end; i < l->len; i = end) {
@@ -327,8 +363,15 @@ void dest_sort(struct dest_list *l)
 
 		for (end = i + 1; end < l->len && !strcmp(l->items[end].first->device_mac, mac); end++)
 			;
-		qsort(&l->items[i], end - i, sizeof(*l->items), cmp_dest_bytes);
+		for (size_t k = i; k < end; k++)
+			order[k] = (struct dest_rank){
+				.bytes = l->items[k].bytes_up + l->items[k].bytes_down,
+				.index = k - i };
+		qsort(order + i, end - i, sizeof(*order), cmp_dest_rank);
+		permute_dests(l->items + i, order + i, end - i);
 	}
+	free(order);
+	return 0;
 }
 
 void dest_list_free(struct dest_list *l)

@@ -103,8 +103,11 @@ int dest_group(struct flow_rows *rows, struct dest_list *out);
 int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		  const struct providers *prov, struct device_config *conf,
 		  const struct local_nets *local, bool address_countries);
-/* Per device, most bytes first; l as dest_group made it (each device's destinations together). */
-void dest_sort(struct dest_list *l);
+/*
+ * Per device, most bytes first; l as dest_group made it (each device's
+ * destinations together, in the order of their rows).  0 or -ENOMEM.
+ */
+int dest_sort(struct dest_list *l);
 void dest_list_free(struct dest_list *l);
 
 #endif

@@ -33,13 +33,6 @@ static int cmp_dest_in_device(const struct flow_row *a, const struct flow_row *b
 	return c;
 }
 
-int flow_row_cmp(const struct flow_row *a, const struct flow_row *b)
-{
-	int c = strcmp(a->device_mac, b->device_mac);
-
-	return c ? c : cmp_dest_in_device(a, b);
-}
-
 static int cmp_text_ptr(const void *pa, const void *pb)
 {
 	return strcmp(*(const char *const *)pa, *(const char *const *)pb);

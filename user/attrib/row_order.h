@@ -11,8 +11,6 @@
 
 #include "attrib/flow_rows.h"
 
-/* <0, 0, >0: a before, as, after b in that order. */
-int flow_row_cmp(const struct flow_row *a, const struct flow_row *b);
 /* Sorts rows in that order, ties in their first order (a stable sort); 0 or -ENOMEM. */
 int flow_rows_sort(struct flow_rows *rows);
 
