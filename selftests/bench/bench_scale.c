@@ -78,13 +78,12 @@ static void attach(unsigned int max_flows)
 	run(cmd, NULL);
 }
 
-/* n flows of 32 devices, each with `scale` times the base counts (on CPU 0). */
+/* n flows of 32 devices, each with `scale` times the base counts (the flow map is shared,
+ * not per-CPU: one value a key). */
 static void fill(int fd, unsigned int n, __u64 scale)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	size_t stride = (sizeof(struct flow_value) + 7) & ~7UL;
 	struct flow_key *keys = calloc(BATCH, sizeof(*keys));
-	char *values = calloc((size_t)BATCH * ncpus, stride);
+	struct flow_value *values = calloc(BATCH, sizeof(*values));
 	__u64 now = clock_boot_ns();
 
 	for (unsigned int done = 0; done < n;) {
@@ -93,7 +92,7 @@ static void fill(int fd, unsigned int n, __u64 scale)
 		for (__u32 i = 0; i < count; i++) {
 			unsigned int f = done + i;
 			struct flow_key *k = &keys[i];
-			struct flow_value *v = (struct flow_value *)(values + (size_t)i * ncpus * stride);
+			struct flow_value *v = &values[i];
 
 			memset(k, 0, sizeof(*k));
 			k->device_mac[0] = 0x02;

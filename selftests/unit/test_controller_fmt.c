@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Controller unit tests: parsing and formatting helpers, JSON writer. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/columns.h"
 #include "common/dnsname.h"
 #include "common/fmt.h"
 #include "common/proto.h"
@@ -48,6 +52,65 @@ TEST(format_ip_both_families)
 	EXPECT(!strcmp(out, "?"), "unknown family gives %s", out);
 }
 
+/* The hand-written formatters against the libc calls they replace. */
+TEST(format_mac_and_ipv4_match_libc_and_parse_back)
+{
+	char out[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	uint8_t back[6];
+
+	for (unsigned int b = 0; b < 256; b++) {
+		uint8_t mac[6] = { b, 255 - b, 0, 0x0a, b ^ 0x5a, b };
+		uint8_t v4[16] = { b, 255 - b, b / 10, b % 100 };
+
+		format_mac(mac, out);
+		snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+			 mac[2], mac[3], mac[4], mac[5]);
+		EXPECT(!strcmp(out, want), "mac %s, not %s", out, want);
+		for (char *c = want; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		EXPECT(parse_mac(out, back) && !memcmp(back, mac, 6), "%s parsed back", out);
+		EXPECT(parse_mac(want, back) && !memcmp(back, mac, 6), "%s parsed back", want);
+		format_ip(IOTRIM_FAMILY_IPV4, v4, out);
+		inet_ntop(AF_INET, v4, want, sizeof(want));
+		EXPECT(!strcmp(out, want), "ipv4 %s, not %s", out, want);
+	}
+}
+
+/* Each columns_* call writes what its printf conversion would, long rows too. */
+TEST(columns_match_printf)
+{
+	static const char *const words[] = { "", "tcp", "02:00:00:00:00:21", "a name longer than its column" };
+	static const uint64_t numbers[] = { 0, 7, 443, 18446744073709551615ULL };
+	char got[8192] = "", want[8192] = "", *text = NULL;
+	size_t len = 0, o = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct columns c;
+
+	ASSERT(f, "open_memstream");
+	columns_begin(&c, f);
+	for (int round = 0; round < 20; round++) {	/* more than one buffer's worth */
+		for (size_t w = 0; w < 4; w++) {
+			columns_str(&c, words[w], -17, -1);
+			o += snprintf(want + o, sizeof(want) - o, "%-17s", words[w]);
+			columns_str(&c, words[w], 9, -1);
+			o += snprintf(want + o, sizeof(want) - o, "%9s", words[w]);
+			columns_str(&c, words[w], -6, 6);
+			o += snprintf(want + o, sizeof(want) - o, "%-6.6s", words[w]);
+			columns_u64(&c, numbers[w], 12);
+			o += snprintf(want + o, sizeof(want) - o, "%12llu", (unsigned long long)numbers[w]);
+			columns_u64(&c, numbers[w], -5);
+			o += snprintf(want + o, sizeof(want) - o, "%-5llu", (unsigned long long)numbers[w]);
+			columns_text(&c, "  ");
+			o += snprintf(want + o, sizeof(want) - o, "  ");
+		}
+	}
+	columns_end(&c);
+	fclose(f);
+	snprintf(got, sizeof(got), "%s", text);
+	EXPECT(len == o && !strcmp(got, want), "%zu bytes, not %zu", len, o);
+	free(text);
+}
+
 TEST(format_proto_names_and_numbers)
 {
 	char out[PROTO_STRLEN];
@@ -72,6 +135,13 @@ TEST(wall_time_is_rfc3339_utc)
 	EXPECT(!strcmp(out, "2025-11-25T16:30:25.123Z"), "got %s", out);
 	format_wall_time(0, out);
 	EXPECT(!strcmp(out, "1970-01-01T00:00:00.000Z"), "got %s", out);
+	/* The same second again (its text kept), then another: only the kept second is reused. */
+	format_wall_time(7000000ULL, out);
+	EXPECT(!strcmp(out, "1970-01-01T00:00:00.007Z"), "got %s", out);
+	format_wall_time(1764088225999000000ULL, out);
+	EXPECT(!strcmp(out, "2025-11-25T16:30:25.999Z"), "got %s", out);
+	format_wall_time(1764088226050000000ULL, out);
+	EXPECT(!strcmp(out, "2025-11-25T16:30:26.050Z"), "got %s", out);
 }
 
 TEST(parse_u64_bounds)
@@ -140,6 +210,8 @@ int main(void)
 	RUN(parse_mac_accepts_canonical_forms);
 	RUN(parse_mac_rejects_malformed);
 	RUN(format_ip_both_families);
+	RUN(format_mac_and_ipv4_match_libc_and_parse_back);
+	RUN(columns_match_printf);
 	RUN(format_proto_names_and_numbers);
 	RUN(wall_time_is_rfc3339_utc);
 	RUN(parse_u64_bounds);

@@ -10,128 +10,7 @@
 
 #include "iotrim.h"
 #include "attrib/destinations.h"
-
-void flow_row_set_address(struct flow_row *row)
-{
-	memset(row->ip, 0, sizeof(row->ip));
-	if (inet_pton(AF_INET, row->remote_ip, row->ip) == 1)
-		row->family = IOTRIM_FAMILY_IPV4;
-	else if (inet_pton(AF_INET6, row->remote_ip, row->ip) == 1)
-		row->family = IOTRIM_FAMILY_IPV6;
-	else
-		row->family = 0;
-}
-
-/* The pool's text comes in blocks that never move: the rows point into them. */
-#define NAME_BLOCK 65536
-
-/* FNV-1a. */
-static size_t name_hash(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return (size_t)h;
-}
-
-static const char *pool_copy(struct name_pool *p, const char *s, size_t len)
-{
-	char *text;
-
-	if (!p->nblocks || p->used + len + 1 > NAME_BLOCK) {
-		char **grown = realloc(p->blocks, (p->nblocks + 1) * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		p->blocks = grown;
-		if (!(p->blocks[p->nblocks] = malloc(NAME_BLOCK)))
-			return NULL;
-		p->nblocks++;
-		p->used = 0;
-	}
-	text = p->blocks[p->nblocks - 1] + p->used;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	p->used += len + 1;
-	return text;
-}
-
-static int pool_grow(struct name_pool *p)
-{
-	size_t n = p->nslots ? p->nslots * 2 : 1024;
-	const char **slots = calloc(n, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->nslots; i++) {
-		size_t h;
-
-		if (!p->slots[i])
-			continue;
-		for (h = name_hash(p->slots[i], strlen(p->slots[i])) & (n - 1); slots[h];
-		     h = (h + 1) & (n - 1))
-			;
-		slots[h] = p->slots[i];
-	}
-	free(p->slots);
-	p->slots = slots;
-	p->nslots = n;
-	return 0;
-}
-
-/* The pool's one copy of name, cut to FLOW_NAMES_MAX - 1 bytes; NULL: out of memory. */
-static const char *pool_intern(struct name_pool *p, const char *name)
-{
-	size_t len = strnlen(name, FLOW_NAMES_MAX - 1), h;
-
-	if (!len)
-		return "";
-	if ((p->count + 1) * 2 > p->nslots && pool_grow(p))
-		return NULL;
-	for (h = name_hash(name, len) & (p->nslots - 1); p->slots[h]; h = (h + 1) & (p->nslots - 1))
-		if (!strncmp(p->slots[h], name, len) && !p->slots[h][len])
-			return p->slots[h];
-	if (!(p->slots[h] = pool_copy(p, name, len)))
-		return NULL;
-	p->count++;
-	return p->slots[h];
-}
-
-static void pool_free(struct name_pool *p)
-{
-	for (size_t i = 0; i < p->nblocks; i++)
-		free(p->blocks[i]);
-	free(p->blocks);
-	free(p->slots);
-}
-
-int flow_rows_add(struct flow_rows *r, const struct flow_row *row)
-{
-	const char *name = pool_intern(&r->names, row->name);
-
-	if (!name)
-		return -ENOMEM;
-	if (r->len == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct flow_row *p = realloc(r->items, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		r->items = p;
-		r->cap = cap;
-	}
-	r->items[r->len] = *row;
-	r->items[r->len++].name = name;
-	return 0;
-}
-
-void flow_rows_free(struct flow_rows *r)
-{
-	pool_free(&r->names);
-	free(r->items);
-	memset(r, 0, sizeof(*r));
-}
+#include "attrib/row_order.h"
 
 bool dest_same(const struct dest_key *a, const struct dest_key *b)
 {
@@ -158,139 +37,6 @@ static bool same_dest(const struct flow_row *a, const struct flow_row *b)
 	struct dest_key ka = key_of(a), kb = key_of(b);
 
 	return !strcmp(a->device_mac, b->device_mac) && dest_same(&ka, &kb);
-}
-
-/* cmp_dest within one device. */
-static int cmp_dest_in_device(const struct flow_row *a, const struct flow_row *b)
-{
-	bool same_name = a->name == b->name;	/* pooled: the same text, no need to compare */
-	int c = 0;
-
-	if (!same_name)
-		c = (a->name[0] != 0) - (b->name[0] != 0);
-	if (!c && a->name[0])
-		c = same_name ? 0 : strcasecmp(a->name, b->name);
-	else if (!c)
-		c = strcmp(a->remote_ip, b->remote_ip);
-	if (!c)
-		c = (int)a->proto - (int)b->proto;
-	if (!c)
-		c = (int)a->remote_port - (int)b->remote_port;
-	if (!c)
-		c = strcmp(a->remote_ip, b->remote_ip);
-	if (!c && !same_name)
-		c = strcmp(a->name, b->name);	/* a total order: one input, one spelling shown */
-	return c;
-}
-
-/* Device, then addresses before names, then destination: dest_same's rows are adjacent. */
-static int cmp_dest(const struct flow_row *a, const struct flow_row *b)
-{
-	int c = strcmp(a->device_mac, b->device_mac);
-
-	return c ? c : cmp_dest_in_device(a, b);
-}
-
-/* Rows of one device, as cmp_dest orders them, ties in their first order (a stable sort). */
-static int cmp_row_ptr(const void *pa, const void *pb)
-{
-	const struct flow_row *a = *(const struct flow_row *const *)pa;
-	const struct flow_row *b = *(const struct flow_row *const *)pb;
-	int c = cmp_dest_in_device(a, b);
-
-	return c ? c : (a > b) - (a < b);
-}
-
-static int cmp_text_ptr(const void *pa, const void *pb)
-{
-	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
-}
-
-/* A device's place in text order, found by its pooled text's address. */
-struct dev_rank {
-	const char *mac;
-	size_t rank;
-};
-
-static int cmp_dev_addr(const void *pa, const void *pb)
-{
-	const char *a = ((const struct dev_rank *)pa)->mac, *b = ((const struct dev_rank *)pb)->mac;
-
-	return (a > b) - (a < b);
-}
-
-/*
- * Sorts rows as a stable qsort by cmp_dest would, faster: rows are put in
- * buckets by device (few, ranked once by text), each bucket sorted as
- * pointers, and the rows moved once.  0 or -ENOMEM.
- */
-static int sort_rows(struct flow_rows *rows)
-{
-	struct name_pool macs = { 0 };
-	const char **mac_of = malloc((rows->len ? rows->len : 1) * sizeof(*mac_of));
-	const char **devs = NULL;
-	struct dev_rank *by_addr = NULL;
-	const struct flow_row **order = malloc((rows->len ? rows->len : 1) * sizeof(*order));
-	size_t *rank_of = malloc((rows->len ? rows->len : 1) * sizeof(*rank_of));
-	size_t *start = NULL, ndevs = 0;
-	struct flow_row *sorted = malloc((rows->len ? rows->len : 1) * sizeof(*sorted));
-	int err = -ENOMEM;
-
-	if (!mac_of || !order || !rank_of || !sorted)
-		goto out;
-	for (size_t i = 0; i < rows->len; i++)
-		if (!(mac_of[i] = pool_intern(&macs, rows->items[i].device_mac)))
-			goto out;
-	/* The devices in text order (rank), and by address to find a row's rank. */
-	devs = malloc((macs.count + 1) * sizeof(*devs));
-	by_addr = malloc((macs.count + 1) * sizeof(*by_addr));
-	start = calloc(macs.count + 2, sizeof(*start));
-	if (!devs || !by_addr || !start)
-		goto out;
-	for (size_t i = 0; i < macs.nslots; i++)
-		if (macs.slots[i])
-			devs[ndevs++] = macs.slots[i];
-	/* "" is not pooled: the rows without a device, if any, are one more. */
-	for (size_t i = 0; i < rows->len; i++)
-		if (!mac_of[i][0]) {
-			devs[ndevs++] = mac_of[i];
-			break;
-		}
-	qsort(devs, ndevs, sizeof(*devs), cmp_text_ptr);
-	for (size_t k = 0; k < ndevs; k++)
-		by_addr[k] = (struct dev_rank){ .mac = devs[k], .rank = k };
-	qsort(by_addr, ndevs, sizeof(*by_addr), cmp_dev_addr);
-	for (size_t i = 0; i < rows->len; i++) {
-		struct dev_rank key = { .mac = mac_of[i] };
-		const struct dev_rank *at = bsearch(&key, by_addr, ndevs, sizeof(*by_addr),
-						    cmp_dev_addr);
-
-		rank_of[i] = at->rank;
-		start[at->rank + 1]++;
-	}
-	for (size_t d = 0; d < ndevs; d++)
-		start[d + 1] += start[d];
-	for (size_t i = 0; i < rows->len; i++)
-		order[start[rank_of[i]]++] = &rows->items[i];
-	for (size_t d = 0, from = 0; d < ndevs; from = start[d++])
-		qsort(order + from, start[d] - from, sizeof(*order), cmp_row_ptr);
-	for (size_t i = 0; i < rows->len; i++)
-		sorted[i] = *order[i];
-	free(rows->items);
-	rows->items = sorted;
-	rows->cap = rows->len ? rows->len : 1;
-	sorted = NULL;
-	err = 0;
-out:
-	free(sorted);
-	free(order);
-	free(mac_of);
-	free(rank_of);
-	free(devs);
-	free(by_addr);
-	free(start);
-	pool_free(&macs);
-	return err;
 }
 
 bool dest_names_shared(const char *names)
@@ -393,15 +139,16 @@ static int note_sharing(struct dest_list *l)
 
 int dest_group(struct flow_rows *rows, struct dest_list *out)
 {
-	size_t i = 0;
+	size_t i = 0, nips = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (add_member_rows(rows))
 		return -ENOMEM;
-	if (sort_rows(rows))
+	if (flow_rows_sort(rows))
 		return -ENOMEM;
 	out->items = calloc(rows->len ? rows->len : 1, sizeof(*out->items));
-	if (!out->items)
+	out->ips = malloc((rows->len ? rows->len : 1) * sizeof(*out->ips));
+	if (!out->items || !out->ips)
 		return -ENOMEM;
 	while (i < rows->len) {
 		struct dest *d = &out->items[out->len++];
@@ -409,17 +156,14 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 		size_t j = i;
 
 		d->first = &rows->items[i];
+		d->ips = out->ips + nips;	/* a row adds at most one address */
+		d->domain = "";
 		d->first_seen_ms = INT64_MAX;
 		while (j < rows->len && same_dest(&rows->items[i], &rows->items[j])) {
 			const struct flow_row *r = &rows->items[j];
-			char **grown;
 
 			if (j == i || strcmp(r->remote_ip, rows->items[j - 1].remote_ip)) {
-				grown = realloc(d->ips, (d->nips + 1) * sizeof(*grown));
-				if (grown) {
-					d->ips = grown;
-					d->ips[d->nips++] = (char *)r->remote_ip;
-				}
+				d->ips[d->nips++] = (char *)r->remote_ip;
 				ip_bytes = 0;
 			}
 			ip_bytes += r->bytes_up + r->bytes_down;
@@ -440,6 +184,7 @@ int dest_group(struct flow_rows *rows, struct dest_list *out)
 			j++;
 		}
 		d->nrows = j - i;
+		nips += d->nips;
 		i = j;
 	}
 	return note_sharing(out);
@@ -491,6 +236,12 @@ static const struct device_info *list_device(struct dest_list *l, struct device_
 	return info;
 }
 
+/* Sets one of d's pooled texts (domain, reason) to l's copy of s; -ENOMEM. */
+static int dest_set_pooled(struct dest_list *l, const char **field, const char *s)
+{
+	return (*field = name_pool_intern(&l->texts, s)) ? 0 : -ENOMEM;
+}
+
 static void add_country(struct dest *d, const char *cc)
 {
 	if (!cc[0])
@@ -511,6 +262,7 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	uint8_t mac[6] = { 0 }, device_ip[16] = { 0 };
 	char reason[PARTY_REASON_MAX];
 	const char *why;
+	char domain[256];
 
 	parse_mac(r->device_mac, mac);
 	if (!(d->device = list_device(l, conf, mac)))
@@ -520,14 +272,16 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	if (why) {
 		/* Not a remote party: no country, AS or party rules (and no shares). */
 		d->party = PARTY_LOCAL;
-		return dest_set_text(&d->reason, why);
+		return dest_set_pooled(l, &d->reason, why);
 	}
 	if (r->name[0]) {
 		char first[DNS_NAME_MAX];
 
 		/* A shared destination: its first name's (they share one owner, mostly). */
 		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->name, " "), r->name);
-		registrable_domain(first, d->domain, sizeof(d->domain));
+		registrable_domain(first, domain, sizeof(domain));
+		if (dest_set_pooled(l, &d->domain, domain))
+			return -ENOMEM;
 	}
 	geo_lookup(geo, d->family, d->ip, &d->geo);
 	for (size_t i = 0; address_countries && i < d->nips; i++) {
@@ -550,22 +304,58 @@ int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 	in.family = d->family;
 	in.ip = d->ip;
 	d->party = party_classify(prov, &in, reason);
-	return dest_set_text(&d->reason, reason);
+	return dest_set_pooled(l, &d->reason, reason);
 }
 
-/* Most bytes first, then as grouped: a total order within a device. */
-static int cmp_dest_bytes(const void *pa, const void *pb)
-{
-	const struct dest *a = pa, *b = pb;
-	uint64_t x = a->bytes_up + a->bytes_down, y = b->bytes_up + b->bytes_down;
+/*
+ * A destination's place in dest_sort: most bytes first, then as grouped.
+ * dest_group made the destinations in the order of their first rows,
+ * and two destinations' first rows never compare equal, so "as grouped" is
+ * the position: 16 bytes settle every comparison, where comparing the
+ * 360-byte destinations read their rows on every tie of bytes.
+ */
+struct dest_rank {
+	uint64_t bytes;
+	size_t index;
+};
 
-	if (x != y)
-		return x < y ? 1 : -1;
-	return cmp_dest(a->first, b->first);
+static int cmp_dest_rank(const void *pa, const void *pb)
+{
+	const struct dest_rank *a = pa, *b = pb;
+
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	return (a->index > b->index) - (a->index < b->index);
 }
 
-void dest_sort(struct dest_list *l)
+/* Puts d[order[k].index] at d[k] for every k, moving each destination once. */
+static void permute_dests(struct dest *d, struct dest_rank *order, size_t n)
 {
+	for (size_t k = 0; k < n; k++) {
+		struct dest keep;
+		size_t at = k;
+
+		if (order[k].index == k || order[k].index == SIZE_MAX)
+			continue;
+		keep = d[k];	/* a cycle: k <- order[k] <- ... <- k */
+		while (order[at].index != k) {
+			size_t from = order[at].index;
+
+			d[at] = d[from];
+			order[at].index = SIZE_MAX;	/* placed */
+			at = from;
+		}
+		d[at] = keep;
+		order[at].index = SIZE_MAX;
+	}
+}
+
+int dest_sort(struct dest_list *l)
+{
+	struct dest_rank *order = malloc((l->len ? l->len : 1) * sizeof(*order));
+
+	if (!order)
+		return -ENOMEM;
 	/* dest_group left each device's destinations together, devices in order:
 	 * sorting each device's run is the whole order, without comparing devices. */
 	for (size_t i = 0, end; i < l->len; i = end) {
@@ -573,15 +363,20 @@ void dest_sort(struct dest_list *l)
 
 		for (end = i + 1; end < l->len && !strcmp(l->items[end].first->device_mac, mac); end++)
 			;
-		qsort(&l->items[i], end - i, sizeof(*l->items), cmp_dest_bytes);
+		for (size_t k = i; k < end; k++)
+			order[k] = (struct dest_rank){
+				.bytes = l->items[k].bytes_up + l->items[k].bytes_down,
+				.index = k - i };
+		qsort(order + i, end - i, sizeof(*order), cmp_dest_rank);
+		permute_dests(l->items + i, order + i, end - i);
 	}
+	free(order);
+	return 0;
 }
 
 void dest_list_free(struct dest_list *l)
 {
 	for (size_t i = 0; i < l->len; i++) {
-		free(l->items[i].ips);
-		dest_text_free(l->items[i].reason);
 		dest_text_free(l->items[i].chain);
 		dest_text_free(l->items[i].shared_with);
 		free(l->items[i].cert);
@@ -589,5 +384,8 @@ void dest_list_free(struct dest_list *l)
 	for (size_t i = 0; i < l->ndevices; i++)
 		free(l->devices[i]);
 	free(l->devices);
+	free(l->items);
+	free(l->ips);
+	name_pool_free(&l->texts);
 	memset(l, 0, sizeof(*l));
 }

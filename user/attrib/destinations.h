@@ -23,57 +23,8 @@
 #include "attrib/geo.h"
 #include "attrib/local.h"
 #include "attrib/party.h"
+#include "attrib/flow_rows.h"
 #include "common/fmt.h"
-
-/*
- * Room for a row's names: one name, or the names that shared its bytes,
- * sorted and space separated (longer text is cut to FLOW_NAMES_MAX - 1).
- */
-#define FLOW_NAMES_MAX 512
-
-/*
- * One flow's counters with the name it is attributed to.  The name lives
- * out of the row: a big history is a million rows and few names.
- */
-struct flow_row {
-	char device_mac[MAC_STRLEN];
-	char device_ip[INET6_ADDRSTRLEN];
-	char remote_ip[INET6_ADDRSTRLEN];
-	uint8_t family;		/* of remote_ip */
-	uint8_t ip[16];		/* remote_ip, binary */
-	uint8_t proto;
-	uint16_t remote_port;
-	char name_source[4];	/* "dns", "sni" or "" */
-	/*
-	 * "" for none; "a b": shared by names a and b.  Never NULL.  In a
-	 * flow_rows, one copy per distinct name in its pool (equal pointers:
-	 * equal names); in a row being built, the builder's text.
-	 */
-	const char *name;
-	uint64_t packets_up, bytes_up, packets_down, bytes_down;
-	int64_t first_seen_ms, last_seen_ms;
-	bool live;		/* from the kernel table, not harvested yet */
-};
-
-/* The distinct names of a flow_rows, each once; they never move. */
-struct name_pool {
-	char **blocks;		/* the text */
-	size_t nblocks, used;	/* bytes used of the last block */
-	const char **slots;	/* hash set of the names, open addressing */
-	size_t nslots, count;
-};
-
-struct flow_rows {
-	struct flow_row *items;
-	size_t len, cap;
-	struct name_pool names;	/* what the items' names point into */
-};
-
-/* Appends a copy of row, its name put in r's pool; 0 or -ENOMEM. */
-int flow_rows_add(struct flow_rows *r, const struct flow_row *row);
-void flow_rows_free(struct flow_rows *r);
-/* Sets row's family and binary ip from its remote_ip text (family 0 if not an address). */
-void flow_row_set_address(struct flow_row *row);
 
 /* What tells one destination of a device from another. */
 struct dest_key {
@@ -92,20 +43,21 @@ bool dest_same(const struct dest_key *a, const struct dest_key *b);
 struct dest {
 	const struct flow_row *first;	/* rows [first, first + nrows) */
 	size_t nrows;
-	char **ips;			/* into the rows */
+	char **ips;			/* into the rows; the array is the list's */
 	size_t nips;
 	const char *main_ip;		/* the address with the most bytes */
 	uint8_t family, ip[16];		/* main_ip, binary */
 	uint64_t packets_up, bytes_up, packets_down, bytes_down;
 	int64_t first_seen_ms, last_seen_ms;
-	char domain[256];		/* registrable domain of the name */
+	const char *domain;		/* registrable domain of the name; "" if none */
 	struct geo_info geo;		/* of main_ip */
 	char countries[8][3];		/* of every address */
 	int ncountries;
 	enum party party;
 	/*
-	 * The texts below are never NULL: "" when empty, else owned by the
-	 * list (a big history has one destination per row: no fixed buffers).
+	 * The texts (domain above, and below) are never NULL: "" when empty,
+	 * else owned by the list (a big history has one destination per row: no
+	 * fixed buffers); domain and reason are in its texts, once each.
 	 */
 	const char *reason;
 	unsigned tls_mask;
@@ -121,11 +73,13 @@ struct dest {
 struct dest_list {
 	struct dest *items;
 	size_t len;
+	char **ips;			/* every destination's ips, one run each */
+	struct name_pool texts;		/* the domains and reasons, each once */
 	struct device_info **devices;	/* what dest_describe looked up, once per device */
 	size_t ndevices;
 };
 
-/* Sets one of d's texts (reason, chain, shared_with) to a copy of s; -ENOMEM. */
+/* Sets one of d's texts (chain, shared_with) to a copy of s; -ENOMEM. */
 int dest_set_text(const char **field, const char *s);
 
 /* Several names, space separated (a shared row or destination)? */
@@ -149,8 +103,11 @@ int dest_group(struct flow_rows *rows, struct dest_list *out);
 int dest_describe(struct dest_list *l, struct dest *d, const struct geo *geo,
 		  const struct providers *prov, struct device_config *conf,
 		  const struct local_nets *local, bool address_countries);
-/* Per device, most bytes first; l as dest_group made it (each device's destinations together). */
-void dest_sort(struct dest_list *l);
+/*
+ * Per device, most bytes first; l as dest_group made it (each device's
+ * destinations together, in the order of their rows).  0 or -ENOMEM.
+ */
+int dest_sort(struct dest_list *l);
 void dest_list_free(struct dest_list *l);
 
 #endif

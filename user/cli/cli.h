@@ -47,8 +47,8 @@ int cli_db_open(const char *path, struct sqlite3 **db);
 int load_exit_code(int err);
 
 struct snapshot;
-/* The flow table as `iotrim flows` prints it (sorted by its --sort, default bytes). */
-void flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload);
+/* The flow table as `iotrim flows` prints it (sorted by its --sort, default bytes); 0 or -ENOMEM. */
+int flows_print(struct snapshot *snap, const uint8_t *only, bool json, bool payload);
 /* An `iotrim run` holds the controller lock of db_file (cmd_run.c). */
 bool run_active(const char *db_file);
 /* After an attach: the stored block rules go into the maps again (a failure only warns). */

@@ -8,8 +8,10 @@
  * with the dashboard (report/dest_data.h, report/json_views.h).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/destinations.h"
+#include "common/columns.h"
 #include "common/escape.h"
 #include "common/proto.h"
 #include "attrib/cert_json.h"
@@ -34,47 +36,116 @@ static void tls_text(const struct dest *d, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
+/* The destination as shown: a+b:80 (names sharing these bytes), [v6]:443, name:443. */
+static void dest_text(const struct dest *d, char *out, size_t len)
+{
+	const struct flow_row *r = d->first;
+
+	if (d->shared) {
+		char names[FLOW_NAMES_MAX];
+
+		snprintf(names, sizeof(names), "%s", r->name);
+		for (char *c = names; *c; c++)
+			*c = *c == ' ' ? '+' : *c;
+		snprintf(out, len, "%s:%u", names, r->remote_port);
+	} else if (r->family == IOTRIM_FAMILY_IPV6 && !r->name[0]) {
+		snprintf(out, len, "[%s]:%u", dest_host(r), r->remote_port);
+	} else {
+		/* "%s:%u" without snprintf: one per destination, a million for a big history. */
+		const char *host = dest_host(r);
+		size_t n = strnlen(host, len - 7);
+		char port[6], *p = port + sizeof(port);
+		unsigned int v = r->remote_port;
+
+		memcpy(out, host, n);
+		out[n++] = ':';
+		do
+			*--p = '0' + v % 10;
+		while (v /= 10);
+		memcpy(out + n, p, port + sizeof(port) - p);
+		out[n + (port + sizeof(port) - p)] = '\0';
+	}
+}
+
+/* The organisation column's text: "AS64500 Example" or the org or "-". */
+static void org_text(const struct dest *d, char *out, size_t len)
+{
+	if (d->geo.asn)
+		snprintf(out, len, "AS%u %s", d->geo.asn, d->geo.org);
+	else
+		snprintf(out, len, "%s", d->geo.org[0] ? d->geo.org : "-");
+}
+
+/* A row's first line, as "%-17s  %-40s  %-5s  %12llu  %12llu  %-2s  %-30.30s  %-7s  %s\n". */
+static void print_row(struct columns *c, const struct dest *d)
+{
+	const struct flow_row *r = d->first;
+	char dest[FLOW_NAMES_MAX + 64], proto[PROTO_STRLEN], org[160], tls[96];
+	char safe[4 * sizeof(dest)], safe_org[4 * sizeof(org)];
+
+	dest_text(d, dest, sizeof(dest));
+	format_proto(r->proto, proto);
+	org_text(d, org, sizeof(org));
+	tls_text(d, tls, sizeof(tls));
+	columns_str(c, r->device_mac, -17, -1);
+	columns_text(c, "  ");
+	columns_str(c, term_safe(dest, safe, sizeof(safe)), -40, -1);
+	columns_text(c, "  ");
+	columns_str(c, proto, -5, -1);
+	columns_text(c, "  ");
+	columns_u64(c, d->bytes_up, 12);
+	columns_text(c, "  ");
+	columns_u64(c, d->bytes_down, 12);
+	columns_text(c, "  ");
+	columns_str(c, d->geo.country[0] ? d->geo.country : "-", -2, -1);
+	columns_text(c, "  ");
+	columns_str(c, term_safe(org, safe_org, sizeof(safe_org)), -30, 30);
+	columns_text(c, "  ");
+	columns_str(c, party_name(d->party), -7, -1);
+	columns_text(c, "  ");
+	columns_text(c, tls);
+	columns_text(c, "\n");
+}
+
+/* "    N addresses: a b ...; domain D; P party: REASON\n". */
+static void print_addresses(struct columns *c, const struct dest *d)
+{
+	char safe[4 * 256], reason[TERM_NAME_MAX];
+
+	columns_text(c, "    ");
+	columns_u64(c, d->nips, 0);
+	columns_text(c, d->nips == 1 ? " address:" : " addresses:");
+	for (size_t k = 0; k < d->nips && k < 6; k++) {
+		columns_text(c, " ");
+		columns_text(c, d->ips[k]);
+	}
+	if (d->nips > 6)
+		columns_text(c, " ...");
+	if (d->domain[0]) {
+		columns_text(c, "; domain ");
+		columns_text(c, term_safe(d->domain, safe, sizeof(safe)));
+	}
+	columns_text(c, "; ");
+	columns_text(c, party_name(d->party));
+	columns_text(c, " party: ");
+	columns_text(c, term_safe(d->reason, reason, sizeof(reason)));
+	columns_text(c, "\n");
+}
+
 static void print_text(const struct dest_list *l)
 {
+	struct columns c;
+
 	printf("%-17s  %-40s  %-5s  %12s  %12s  %-2s  %-30s  %-7s  %s\n", "DEVICE",
 	       "DESTINATION", "PROTO", "BYTES UP", "BYTES DOWN", "CC", "AS / ORG", "PARTY", "TLS");
+	columns_begin(&c, stdout);
 	for (size_t i = 0; i < l->len; i++) {
 		const struct dest *d = &l->items[i];
-		const struct flow_row *r = d->first;
-		char dest[FLOW_NAMES_MAX + 64], proto[PROTO_STRLEN], org[160], tls[96];
-		char safe[4 * sizeof(dest)], safe_org[4 * sizeof(org)];
+		char safe[4 * FLOW_NAMES_MAX];
 
-		format_proto(r->proto, proto);
-		if (d->shared) {
-			char names[FLOW_NAMES_MAX];
-
-			/* a+b:80, the names that share these bytes */
-			snprintf(names, sizeof(names), "%s", r->name);
-			for (char *c = names; *c; c++)
-				*c = *c == ' ' ? '+' : *c;
-			snprintf(dest, sizeof(dest), "%s:%u", names, r->remote_port);
-		} else if (r->family == IOTRIM_FAMILY_IPV6 && !r->name[0])
-			snprintf(dest, sizeof(dest), "[%s]:%u", dest_host(r), r->remote_port);
-		else
-			snprintf(dest, sizeof(dest), "%s:%u", dest_host(r), r->remote_port);
-		if (d->geo.asn)
-			snprintf(org, sizeof(org), "AS%u %s", d->geo.asn, d->geo.org);
-		else
-			snprintf(org, sizeof(org), "%s", d->geo.org[0] ? d->geo.org : "-");
-		tls_text(d, tls, sizeof(tls));
-		printf("%-17s  %-40s  %-5s  %12llu  %12llu  %-2s  %-30.30s  %-7s  %s\n", r->device_mac,
-		       term_safe(dest, safe, sizeof(safe)), proto, (unsigned long long)d->bytes_up,
-		       (unsigned long long)d->bytes_down, d->geo.country[0] ? d->geo.country : "-",
-		       term_safe(org, safe_org, sizeof(safe_org)), party_name(d->party), tls);
-		printf("    %zu address%s:", d->nips, d->nips == 1 ? "" : "es");
-		for (size_t k = 0; k < d->nips && k < 6; k++)
-			printf(" %s", d->ips[k]);
-		if (d->nips > 6)
-			printf(" ...");
-		printf("%s%s; %s party: ", d->domain[0] ? "; domain " : "",
-		       term_safe(d->domain, safe, sizeof(safe)), party_name(d->party));
-		term_puts(stdout, d->reason);
-		putchar('\n');
+		print_row(&c, d);
+		print_addresses(&c, d);
+		columns_end(&c);
 		if (d->cert) {
 			char line[2 * CERT_NAME_MAX + 256], weak[160];
 

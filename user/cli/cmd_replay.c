@@ -172,7 +172,11 @@ static int run_replay(const void *opts, int argc, char **argv)
 	}
 	if (r.side.inferred[0])
 		notice("%s", r.side.inferred);
-	flows_print(&r.snap, NULL, json, payload);
+	if (flows_print(&r.snap, NULL, json, payload)) {
+		replay_result_free(&r);
+		db_close(db);
+		return fail(EXIT_FAILURE_RUNTIME, "out of memory");
+	}
 	print_summary(json ? stderr : stdout, &r, db_file);
 	replay_result_free(&r);
 	db_close(db);

@@ -45,10 +45,10 @@ void clock_set_boot_translator(boot_ns_translator fn, void *ctx)
  * harvest, one batch of events) agree with each other.  A step of the wall
  * clock is picked up within a second.
  */
-static int64_t boot_to_wall_offset(void)
+static int64_t boot_to_wall_offset(int64_t now)	/* now: the boot clock */
 {
 	static int64_t offset, measured_at;
-	int64_t now = clock_ns(CLOCK_MONOTONIC), best = -1;
+	int64_t best = -1;
 
 	if (measured_at && now - measured_at < NS_PER_S)
 		return offset;
@@ -75,7 +75,8 @@ uint64_t boot_ns_to_wall_ns(uint64_t boot_ns)
 	now_boot = clock_ns(CLOCK_BOOTTIME);
 	if (boot_ns > now_boot)
 		boot_ns = now_boot;	/* not in the future */
-	return boot_ns + boot_to_wall_offset();
+	/* That read times the offset's second too: one clock read per conversion. */
+	return boot_ns + boot_to_wall_offset((int64_t)now_boot);
 }
 
 int64_t boot_ns_to_unix_ms(uint64_t boot_ns)
@@ -85,7 +86,7 @@ int64_t boot_ns_to_unix_ms(uint64_t boot_ns)
 
 uint64_t wall_ms_to_boot_ns(int64_t wall_ms)
 {
-	int64_t boot_ns = wall_ms * 1000000LL - boot_to_wall_offset();
+	int64_t boot_ns = wall_ms * 1000000LL - boot_to_wall_offset(clock_ns(CLOCK_BOOTTIME));
 
 	return boot_ns <= 0 ? 1 : (uint64_t)boot_ns;
 }

@@ -101,10 +101,7 @@ int history_destinations(sqlite3 *db, struct flow_rows *rows, const struct geo *
 	dest_facts_free(&facts);
 	if (own_txn)
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (err)
-		return err;
-	dest_sort(out);
-	return 0;
+	return err ? err : dest_sort(out);
 }
 
 static const char *const table_sql[] = {
