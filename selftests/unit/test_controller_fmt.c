@@ -111,6 +111,19 @@ TEST(columns_match_printf)
 	free(text);
 }
 
+TEST(format_u64_matches_printf)
+{
+	static const uint64_t numbers[] = { 0, 9, 10, 65535, 18446744073709551615ULL };
+	char got[U64_STRLEN], want[U64_STRLEN];
+
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		size_t n = format_u64(numbers[i], got);
+
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)numbers[i]);
+		EXPECT(n == strlen(want) && !strcmp(got, want), "%s, not %s", got, want);
+	}
+}
+
 TEST(format_proto_names_and_numbers)
 {
 	char out[PROTO_STRLEN];
@@ -212,6 +225,7 @@ int main(void)
 	RUN(format_ip_both_families);
 	RUN(format_mac_and_ipv4_match_libc_and_parse_back);
 	RUN(columns_match_printf);
+	RUN(format_u64_matches_printf);
 	RUN(format_proto_names_and_numbers);
 	RUN(wall_time_is_rfc3339_utc);
 	RUN(parse_u64_bounds);

@@ -13,6 +13,7 @@
 #include "cli/destinations.h"
 #include "common/columns.h"
 #include "common/escape.h"
+#include "common/fmt.h"
 #include "common/proto.h"
 #include "attrib/cert_json.h"
 #include "attrib/tls.h"
@@ -53,17 +54,11 @@ static void dest_text(const struct dest *d, char *out, size_t len)
 	} else {
 		/* "%s:%u" without snprintf: one per destination, a million for a big history. */
 		const char *host = dest_host(r);
-		size_t n = strnlen(host, len - 7);
-		char port[6], *p = port + sizeof(port);
-		unsigned int v = r->remote_port;
+		size_t n = strnlen(host, len - 7);	/* room for ":65535" and the NUL */
 
 		memcpy(out, host, n);
 		out[n++] = ':';
-		do
-			*--p = '0' + v % 10;
-		while (v /= 10);
-		memcpy(out + n, p, port + sizeof(port) - p);
-		out[n + (port + sizeof(port) - p)] = '\0';
+		format_u64(r->remote_port, out + n);
 	}
 }
 

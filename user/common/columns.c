@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "common/columns.h"
+#include "common/fmt.h"
 
 void columns_begin(struct columns *c, FILE *out)
 {
@@ -62,10 +63,7 @@ void columns_str(struct columns *c, const char *s, int width, int max)
 
 void columns_u64(struct columns *c, uint64_t v, int width)
 {
-	char digits[20], *p = digits + sizeof(digits);
+	char digits[U64_STRLEN];
 
-	do
-		*--p = '0' + v % 10;
-	while (v /= 10);
-	put_aligned(c, p, digits + sizeof(digits) - p, width);
+	put_aligned(c, digits, format_u64(v, digits), width);
 }

@@ -68,6 +68,20 @@ void format_ip(uint8_t family, const uint8_t addr[16], char out[INET6_ADDRSTRLEN
 		snprintf(out, INET6_ADDRSTRLEN, "?");
 }
 
+size_t format_u64(uint64_t v, char *out)
+{
+	char digits[U64_STRLEN - 1], *p = digits + sizeof(digits);
+	size_t n;
+
+	do
+		*--p = '0' + v % 10;
+	while (v /= 10);
+	n = digits + sizeof(digits) - p;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return n;
+}
+
 void format_wall_time(uint64_t wall_ns, char out[TIME_STRLEN])
 {
 	/* The flows of a listing were mostly seen in the same few seconds: the
