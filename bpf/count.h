@@ -5,6 +5,7 @@
 
 #include "maps.h"
 #include "limit.h"
+#include "device.h"
 #include "parse.h"
 #include "classify.h"
 
@@ -86,85 +87,73 @@ static __always_inline void flow_key_from_packet(const struct packet_info *pi,
 }
 
 /*
- * Both tables follow the same pattern: look up, else insert a zeroed entry
- * (BPF_NOEXIST, so a concurrent insert by another CPU wins and is reused)
- * and look up again; the counts are then added in place.  A flow's value
- * is shared (its payload sampling state must be: a flow direction is not
- * always handled by one CPU, e.g. on veth it runs on the sender's), so its
- * counts are added atomically.  A device's value is per-CPU (every flow of
- * the device updates it: shared, it would bounce between CPUs), added
- * plainly; only the inserting CPU sets its first_seen_ns, and the
- * controller takes the earliest non-zero one over the CPUs.
- * Each returns the entry (for the payload counters), NULL if none.
- * The zeroed entries come from .rodata, not the stack: with the payload
- * counters the values are 192 and 160 bytes, and BPF has 512 bytes of
- * stack for the whole call chain.  The inserting CPU sets first_seen_ns.
+ * A new flow entry: inserted zeroed (BPF_NOEXIST, so a concurrent insert
+ * by another CPU wins and is reused) and looked up again; the inserting CPU
+ * sets first_seen_ns.  A flow's value is shared (its payload sampling state
+ * must be: a flow direction is not always handled by one CPU, e.g. on veth
+ * it runs on the sender's), so its counts are added atomically.  A
+ * device's value is per-CPU (every flow of the device updates it: shared,
+ * it would bounce between CPUs), added plainly.  The zeroed entry comes
+ * from .rodata, not the stack: BPF has 512 bytes of stack for the whole
+ * call chain.
  */
 static const struct flow_value zero_flow_value;
-static const struct device_value zero_device_value;
 
-static __always_inline struct flow_value *count_flow(const struct flow_key *key,
-						     enum direction dir, __u64 packets,
-						     __u64 bytes, __u64 now,
-						     struct device_value *dv)
+static __always_inline struct flow_value *new_flow(const struct flow_key *key, __u64 now,
+						   struct device_value *dv,
+						   const struct device_ref *ref)
 {
-	struct flow_value *v = bpf_map_lookup_elem(&MAP_FLOWS, key);
+	struct flow_value *v;
+	bool inserted;
 
-	if (!v) {
-		bool inserted;
-
-		/* Every new entry may evict another device's flow: within its budget only. */
-		if (!limit_new_flow(dv, now)) {
-			count_reason(IOTRIM_FLOW_QUOTA);
-			return NULL;
-		}
-		inserted = !bpf_map_update_elem(&MAP_FLOWS, key, &zero_flow_value, BPF_NOEXIST);
-
-		v = bpf_map_lookup_elem(&MAP_FLOWS, key);
-		if (!v) {
-			count_reason(IOTRIM_FLOW_UPDATE_FAILED);
-			return NULL;
-		}
-		if (inserted)
-			v->first_seen_ns = now;
+	/* Every new entry may evict another device's flow: within its budget only. */
+	if (!limit_new_flow(dv, now)) {
+		count_reason(IOTRIM_FLOW_QUOTA);
+		return NULL;
 	}
-	add_traffic(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
-	v->last_seen_ns = now;
+	inserted = !bpf_map_update_elem(&MAP_FLOWS, key, &zero_flow_value, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&MAP_FLOWS, key);
+	if (!v) {
+		count_reason(IOTRIM_FLOW_UPDATE_FAILED);
+		return NULL;
+	}
+	if (inserted)
+		v->first_seen_ns = now;
+	v->device_slot = ref->slot;
+	v->device_state = ref->state;
 	return v;
 }
 
-static __always_inline struct device_value *count_device(const struct flow_key *key,
-							 enum direction dir, __u64 packets,
-							 __u64 bytes, __u64 now)
+/*
+ * The flow's device: through the slot the flow remembers while it is still
+ * the device's, else looked up (or claimed, device.h) and remembered.  Two
+ * CPUs may remember at once; a mixed pair fails the check and is looked up
+ * again, and each packet counts in the slot its own CPU found.
+ */
+static __always_inline struct device_value *flow_device(struct flow_value *fv,
+							const struct flow_key *key, __u64 now,
+							struct device_ref *ref)
 {
-	struct device_key dk = {};
-	struct device_value *v;
+	struct device_value *dv = device_at(fv->device_slot, fv->device_state);
 
-	__builtin_memcpy(dk.mac, key->device_mac, ETH_ALEN);
-	v = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
-	if (!v) {
-		bool inserted;
-
-		/* A flood of new source MACs cannot fill the table at once (aged by the controller). */
-		if (!limit_new_device(now)) {
-			count_reason(IOTRIM_DEVICE_INSERT_LIMITED);
-			return NULL;
-		}
-		inserted = !bpf_map_update_elem(&MAP_DEVICES, &dk, &zero_device_value, BPF_NOEXIST);
-
-		v = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
-		if (!v) {
-			count_reason(IOTRIM_DEVICE_TABLE_FULL);
-			return NULL;
-		}
-		if (inserted)
-			v->first_seen_ns = now;
+	if (dv)
+		return dv;
+	dv = device_resolve(key->device_mac, now, ref);
+	if (dv) {
+		fv->device_slot = ref->slot;
+		fv->device_state = ref->state;
 	}
+	return dv;
+}
+
+static __always_inline void count_device(struct device_value *v, const struct flow_key *key,
+					 enum direction dir, __u64 packets, __u64 bytes,
+					 __u64 now)
+{
 	add_traffic_percpu(dir == DIR_UP ? &v->up : &v->down, packets, bytes);
 	v->last_seen_ns = now;
 	__builtin_memcpy(v->last_ip, key->device_ip, 16);
 	v->last_family = key->family;
-	return v;
 }
 
 /*
@@ -177,6 +166,7 @@ static __always_inline void count_packet(const struct packet_info *pi,
 					 enum direction dir, __u32 frame_len,
 					 __u32 gso_segs, const struct payload_src *src)
 {
+	struct device_ref ref = {};
 	struct flow_value *fv;
 	struct device_value *dv;
 	struct flow_key key;
@@ -191,13 +181,24 @@ static __always_inline void count_packet(const struct packet_info *pi,
 		bytes = (frame_len - pi->l3_off) + (__u64)(gso_segs - 1) * hdrs;
 	}
 	flow_key_from_packet(pi, dir, &key);
-	dv = count_device(&key, dir, packets, bytes, now);
-	fv = count_flow(&key, dir, packets, bytes, now, dv);
-	if (fv)
+	fv = bpf_map_lookup_elem(&MAP_FLOWS, &key);
+	if (fv) {
+		dv = flow_device(fv, &key, now, &ref);
+	} else {
+		/* Counted in its device even when it gets no flow entry. */
+		dv = device_resolve(key.device_mac, now, &ref);
+		fv = new_flow(&key, now, dv, &ref);
+	}
+	if (dv)
+		count_device(dv, &key, dir, packets, bytes, now);
+	if (fv) {
+		add_traffic(dir == DIR_UP ? &fv->up : &fv->down, packets, bytes);
+		fv->last_seen_ns = now;
 		payload_packet(src, pi, &key, dir, frame_len, packets,
 			       dir == DIR_UP ? &fv->sample_up : &fv->sample_down,
 			       dir == DIR_UP ? &fv->payload_up : &fv->payload_down,
 			       !dv ? NULL : dir == DIR_UP ? &dv->payload_up : &dv->payload_down);
+	}
 }
 
 #endif /* IOTRIM_COUNT_H */

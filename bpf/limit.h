@@ -88,11 +88,13 @@ static __always_inline bool limit_event(const __u8 mac[6], __u64 now)
 {
 	struct device_key dk = {};
 	struct device_value *dv;
+	__u32 *slot;
 
 	if (limits_off())
 		return true;
 	__builtin_memcpy(dk.mac, mac, 6);
-	dv = bpf_map_lookup_elem(&MAP_DEVICES, &dk);
+	slot = bpf_map_lookup_elem(&MAP_DEVICE_SLOTS, &dk);
+	dv = slot ? bpf_map_lookup_elem(&MAP_DEVICES, slot) : NULL;
 	if (!dv)
 		return false;
 	return gcra_take(&dv->event_tat_ns, now, LIMIT_NS_PER_S / IOTRIM_EVENT_RATE,

@@ -26,17 +26,40 @@ struct {
 } MAP_FLOWS SEC(".maps");
 
 /*
- * Per-CPU: each CPU adds to its own copy without atomics, and the
- * controller sums the copies (user/datapath/table.c).  Never evicting: a
- * device's totals are exact.
+ * Device totals by slot (include/iotrim.h, bpf/device.h).  Per-CPU: each
+ * CPU adds to its own copy without atomics, and the controller sums the
+ * copies (user/datapath/devices.c).  Never evicting: a device's totals are
+ * exact.  Arrays, so the verifier inlines the per-packet lookups.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, IOTRIM_MAX_DEVICES);
-	__type(key, struct device_key);
+	__type(key, __u32);
 	__type(value, struct device_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_DEVICES SEC(".maps");
+
+/*
+ * Shared: one owner per slot, claimed with compare-and-swap.  Mappable, so
+ * that the controller changes a state word with one atomic store.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IOTRIM_MAX_DEVICES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct device_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_DEVICE_OWNERS SEC(".maps");
+
+/* Looked up only for a new flow entry, a flow whose slot went stale, or an event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOTRIM_MAX_DEVICES);
+	__type(key, struct device_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_DEVICE_SLOTS SEC(".maps");
 
 /* Indexed by enum iotrim_counter. */
 struct {

@@ -17,7 +17,7 @@
 #define IOTRIM_PIN_DIR "/sys/fs/bpf/iotrim"
 
 #define IOTRIM_DEFAULT_MAX_FLOWS 65536
-#define IOTRIM_MAX_DEVICES 4096
+#define IOTRIM_MAX_DEVICES 4096	/* a power of two: bpf/device.h probes slots modulo it */
 
 /* Address family tag inside keys (not AF_*: these are stable on-map values). */
 enum iotrim_family {
@@ -107,6 +107,9 @@ struct flow_value {
 	struct traffic_counter down;	/* remote -> device (TC, LAN egress) */
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
+	/* The device's slot and its owner state when looked up (struct device_owner). */
+	__u32 device_slot;
+	__u32 device_state;
 	struct payload_state sample_up;	/* touched by every payload packet */
 	struct payload_state sample_down;
 	struct payload_counter payload_up;	/* only by sampled ones */
@@ -119,8 +122,33 @@ struct device_key {
 };
 
 /*
- * Per-device totals.  Kept in a plain (non-LRU) hash so that evicting flows
- * from the LRU flow table never loses a device's byte counts.
+ * Devices by slot (bpf/device.h).  A device's totals live in one slot of
+ * the per-CPU "devices" array; "device_slots" maps its MAC (struct
+ * device_key) to the slot (__u32), and "device_owners"[slot] says who holds
+ * it.  A flow remembers its device's slot and the owner's state, so
+ * counting a packet reads two arrays (lookups the kernel inlines) instead
+ * of hashing the MAC.  The state word is a generation (bits 2..31) and the
+ * slot's phase (bits 0..1): free -> used (claimed by the programs) ->
+ * draining (the controller takes the totals out) -> free with the next
+ * generation, so a flow's remembered state matches only while its device
+ * still holds the slot.
+ */
+#define IOTRIM_SLOT_FREE 0
+#define IOTRIM_SLOT_USED 1
+#define IOTRIM_SLOT_DRAINING 2
+#define IOTRIM_SLOT_PHASE(state) ((state) & 3u)
+#define IOTRIM_SLOT_NEXT_FREE(state) ((__u32)(((state) & ~3u) + 4u))
+
+struct device_owner {
+	__u64 state;		/* generation << 2 | IOTRIM_SLOT_*, below 2^32 (64 bits for
+				 * the compare-and-swap, which BPF has for 64 bits only) */
+	__u8 mac[6];		/* the device holding a used or draining slot */
+	__u16 pad;
+};
+
+/*
+ * Per-device totals, one slot of the "devices" array.  Not in the LRU flow
+ * table, so evicting flows never loses a device's byte counts.
  */
 struct device_value {
 	struct traffic_counter up;

@@ -9,7 +9,9 @@
 #define IOTRIM_MAP_NAMES_H
 
 #define MAP_FLOWS	flows		/* per device-destination counters (LRU) */
-#define MAP_DEVICES	devices		/* per-device totals (exact) */
+#define MAP_DEVICES	devices		/* per-device totals (exact), per-CPU, by slot */
+#define MAP_DEVICE_SLOTS	device_slots	/* device MAC -> slot in "devices" */
+#define MAP_DEVICE_OWNERS	device_owners	/* slot -> owner's MAC and state */
 #define MAP_COUNTERS	counters	/* per-CPU error and event counters */
 #define MAP_ATTACHMENT	attachment	/* how and where the programs are attached */
 #define MAP_SETTINGS	settings	/* payload sampling settings */

@@ -238,7 +238,8 @@ static int pin_maps(const char *dir)
 {
 	struct bpf_map *maps[] = { fx.xdp->maps.deny_ip, fx.xdp->maps.deny_names,
 				   fx.xdp->maps.deny_hits, fx.xdp->maps.deny_filter,
-				   fx.xdp->maps.devices };
+				   fx.xdp->maps.devices, fx.xdp->maps.device_slots,
+				   fx.xdp->maps.device_owners };
 	char path[512];
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -253,10 +254,11 @@ static void unpin_maps(const char *dir)
 {
 	static const char *const names[] = { MAP_NAME(MAP_DENY_IP), MAP_NAME(MAP_DENY_NAMES),
 					     MAP_NAME(MAP_DENY_HITS), MAP_NAME(MAP_DENY_FILTER),
-					     MAP_NAME(MAP_DEVICES) };
+					     MAP_NAME(MAP_DEVICES), MAP_NAME(MAP_DEVICE_SLOTS),
+					     MAP_NAME(MAP_DEVICE_OWNERS) };
 	char path[512];
 
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}

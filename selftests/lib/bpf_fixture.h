@@ -48,7 +48,7 @@ struct bpf_fixture {
 	struct iotrim_xdp *xdp;
 	struct iotrim_tc *tc;
 	int flows_fd;
-	int devices_fd;
+	struct device_maps devices;	/* the device table (user/datapath/devices.h) */
 	int counters_fd;
 	int attachment_fd;
 	int nr_cpus;		/* values per key in the per-CPU counters */
@@ -112,6 +112,8 @@ static inline int fixture_prog_fd(const struct bpf_fixture *fx,
 
 static inline void fixture_close(struct bpf_fixture *fx)
 {
+	if (fx->devices.owner)
+		device_maps_close(&fx->devices);
 	iotrim_tc__destroy(fx->tc);
 	iotrim_xdp__destroy(fx->xdp);
 	memset(fx, 0, sizeof(*fx));
@@ -149,10 +151,13 @@ static inline int fixture_open(struct bpf_fixture *fx)
 		goto fail;
 
 	fx->flows_fd = bpf_map__fd(fx->xdp->maps.flows);
-	fx->devices_fd = bpf_map__fd(fx->xdp->maps.devices);
 	fx->counters_fd = bpf_map__fd(fx->xdp->maps.counters);
 	fx->attachment_fd = bpf_map__fd(fx->xdp->maps.attachment);
-	err = fixture_limits(fx, false);
+	err = device_maps_from_fds(&fx->devices, bpf_map__fd(fx->xdp->maps.device_slots),
+				   bpf_map__fd(fx->xdp->maps.device_owners),
+				   bpf_map__fd(fx->xdp->maps.devices));
+	if (!err)
+		err = fixture_limits(fx, false);
 	if (err)
 		goto fail;
 	return 0;
@@ -248,10 +253,7 @@ static inline int fixture_lookup_device(const struct bpf_fixture *fx,
 					const __u8 *mac,
 					struct device_value *value)
 {
-	struct device_key key = {};
-
-	memcpy(key.mac, mac, sizeof(key.mac));
-	return lookup_device(fx->devices_fd, &key, value);	/* summed over the CPUs */
+	return lookup_device(&fx->devices, mac, value);	/* summed over the CPUs */
 }
 
 /* Iterates the flow table: prev NULL for the first key; -ENOENT at the end. */
@@ -289,7 +291,7 @@ static inline int fixture_flow_count(const struct bpf_fixture *fx)
 
 static inline int fixture_device_count(const struct bpf_fixture *fx)
 {
-	return fixture_map_count(fx->devices_fd, sizeof(struct device_key));
+	return fixture_map_count(fx->devices.slots, sizeof(struct device_key));
 }
 
 /*
@@ -330,6 +332,22 @@ static inline int fixture_clear_hash(int map_fd, __u32 key_size)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Frees every device slot, and zeroes the totals of those that were used. */
+static inline int fixture_clear_devices(const struct bpf_fixture *fx)
+{
+	void *zeros = calloc(fx->nr_cpus, (sizeof(struct device_value) + 7) & ~7ul);
+	int err = fixture_clear_hash(fx->devices.slots, sizeof(struct device_key));
+
+	for (__u32 slot = 0; !err && zeros && slot < IOTRIM_MAX_DEVICES; slot++)
+		if (fx->devices.owner[slot].state &&
+		    bpf_map_update_elem(fx->devices.totals, &slot, zeros, BPF_ANY))
+			err = -errno;
+	if (!err)
+		memset(fx->devices.owner, 0, IOTRIM_MAX_DEVICES * sizeof(struct device_owner));
+	free(zeros);
+	return zeros ? err : -ENOMEM;
+}
+
 /* Empties flows and devices and zeroes counters, attachment and new-device budgets. */
 static inline int fixture_clear(const struct bpf_fixture *fx)
 {
@@ -342,8 +360,7 @@ static inline int fixture_clear(const struct bpf_fixture *fx)
 		return -ENOMEM;
 	err = fixture_clear_hash(fx->flows_fd, sizeof(struct flow_key));
 	if (!err)
-		err = fixture_clear_hash(fx->devices_fd,
-					 sizeof(struct device_key));
+		err = fixture_clear_devices(fx);
 	for (__u32 i = 0; !err && i < IOTRIM_COUNTER__COUNT; i++)
 		if (bpf_map_update_elem(fx->counters_fd, &i, zeros, BPF_ANY))
 			err = -errno;

@@ -34,6 +34,7 @@
 #include "attrib/names.h"
 #include "attrib/party.h"
 #include "audit/plain_sample.h"
+#include "datapath/error.h"
 #include "datapath/pin.h"
 #include "datapath/settings.h"
 #include "datapath/table.h"
@@ -184,15 +185,22 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	struct plain_sampler plain;
 	struct run_events events = { .attrib = &a, .plain = &plain };
 	sqlite3 *db = st->db;
-	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_fd = -1;
+	int events_fd = -1, names_fd = -1, flows_fd = -1, devices_err;
+	struct device_maps devices;
 	double start, last_flush, last_harvest, last_expire, last_retention;
 	int err;
 
 	events_fd = open_pinned_map(MAP_NAME(MAP_EVENTS));
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
-	devices_fd = open_pinned_map(MAP_NAME(MAP_DEVICES));
-	if (events_fd < 0 || names_fd < 0 || flows_fd < 0 || devices_fd < 0) {
+	devices_err = device_maps_open(&devices);
+	if (devices_err == -DP_PINS_DIFFER) {
+		err = fail(EXIT_FAILURE_RUNTIME, "the pinned device maps are of another build");
+		goto out;
+	}
+	if (events_fd < 0 || names_fd < 0 || flows_fd < 0 || devices_err) {
+		if (devices_err)
+			errno = -devices_err;
 		err = fail(errno == ENOENT ? EXIT_NOT_ATTACHED : EXIT_FAILURE_RUNTIME,
 			   "cannot open the pinned maps under %s (%s): attach first, or re-attach to pin the attribution maps",
 			   pin_dir(), strerror(errno));
@@ -234,7 +242,7 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	ring_buffer__consume(rb);
 	attrib_flush(&a);
 	harvest(db, flows_fd, &ex, &a, &hr);
-	history_update_devices(db, devices_fd, conf);
+	history_update_devices(db, &devices, conf);
 	printf("collecting: names and history into %s (harvest every %u s); stop with Ctrl-C\n",
 	       o->db, o->live.interval);
 	fflush(stdout);
@@ -267,9 +275,9 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 			if (harvest(db, flows_fd, &ex, &a, &hr) == 0 && verbose)
 				notice("harvest: %zu flows, %zu changed, %zu restarted, %.1f ms",
 				       hr.flows, hr.changed, hr.restarted, hr.ms);
-			history_update_devices(db, devices_fd, conf);
+			history_update_devices(db, &devices, conf);
 			/* after the harvest: the aged devices' flows are in the history */
-			if (history_age_devices(db, devices_fd, o->live.device_idle, clock_boot_ns()) > 0 &&
+			if (history_age_devices(db, &devices, o->live.device_idle, clock_boot_ns()) > 0 &&
 			    verbose)
 				notice("aged silent devices out of the devices table");
 			last_harvest = now;
@@ -289,7 +297,7 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	attrib_flush(&a);
 	err = harvest(db, flows_fd, &ex, &a, &hr) ? EXIT_FAILURE_RUNTIME : EXIT_OK;
 	exporters_close(&ex);
-	history_update_devices(db, devices_fd, conf);
+	history_update_devices(db, &devices, conf);
 	if (verbose)
 		notice("stopped: %llu events (%llu DNS answers, %llu malformed DNS, %llu TLS hellos, %llu malformed TLS)",
 		       (unsigned long long)a.st.events, (unsigned long long)a.st.dns_responses,
@@ -311,8 +319,7 @@ out:
 		close(names_fd);
 	if (flows_fd >= 0)
 		close(flows_fd);
-	if (devices_fd >= 0)
-		close(devices_fd);
+	device_maps_close(&devices);
 	return err;
 }
 

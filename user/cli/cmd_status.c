@@ -52,7 +52,7 @@ static int run_status(const void *opts, int argc, char **argv)
 		return datapath_exit(err);
 	attached = read_attach_info(maps.attachment, &info) && info.mode != IOTRIM_MODE_NONE;
 	flows = map_fill(maps.flows);
-	devices = map_fill(maps.devices);
+	devices = map_fill(maps.devices.slots);
 	err = read_counters(maps.counters, counters);
 	if (err) {
 		close_all_maps(&maps);
@@ -83,7 +83,7 @@ static int run_status(const void *opts, int argc, char **argv)
 		json_object_end(&j);
 		json_object_begin(&j, "devices");
 		json_u64(&j, "entries", devices);
-		json_u64(&j, "capacity", map_capacity(maps.devices));
+		json_u64(&j, "capacity", map_capacity(maps.devices.slots));
 		json_object_end(&j);
 		json_object_begin(&j, "database");
 		json_string(&j, "path", db_file);
@@ -113,7 +113,7 @@ static int run_status(const void *opts, int argc, char **argv)
 		else
 			printf("attached:   no (pinned counts kept under %s)\n", pin_dir());
 		printf("flows:      %zu of %u entries\n", flows, map_capacity(maps.flows));
-		printf("devices:    %zu of %u entries\n", devices, map_capacity(maps.devices));
+		printf("devices:    %zu of %u entries\n", devices, map_capacity(maps.devices.slots));
 		if (have_db)
 			printf("database:   %s, %.1f MiB, %lld flow rows + %lld daily rows, oldest %s\n",
 			       db_file, dbs.bytes / 1048576.0, (long long)dbs.detail_rows,

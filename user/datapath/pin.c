@@ -271,46 +271,85 @@ int open_pinned_map(const char *name)
 	return bpf_obj_get(path);
 }
 
+int device_maps_open(struct device_maps *m)
+{
+	int totals = open_pinned_map(MAP_NAME(MAP_DEVICES));
+	int owners = open_pinned_map(MAP_NAME(MAP_DEVICE_OWNERS));
+	int slots = open_pinned_map(MAP_NAME(MAP_DEVICE_SLOTS));
+	int err = -errno;
+
+	*m = (struct device_maps){ .slots = -1, .owners = -1, .totals = -1 };
+	/* A build before the slots pinned "devices" alone (a hash by MAC). */
+	if (totals >= 0 && (owners < 0 || slots < 0)) {
+		pr_error("the maps pinned under %s do not match this build of iotrim: run `iotrim detach --purge` (loses their counts)",
+			 pin_dir());
+		err = -DP_PINS_DIFFER;
+	} else if (totals >= 0) {
+		err = device_maps_from_fds(m, slots, owners, totals);
+	}
+	if (totals >= 0)
+		close(totals);
+	if (owners >= 0)
+		close(owners);
+	if (slots >= 0)
+		close(slots);
+	return err;
+}
+
+static int not_attached(void)
+{
+	pr_error("no iotrim maps under %s: run `iotrim attach --lan IFACE` first", pin_dir());
+	warn_unpinned_programs();
+	return -DP_NOT_ATTACHED;
+}
+
 int open_all_maps(struct pinned_maps *maps)
 {
-	static const char *const names[] = { MAP_NAME(MAP_FLOWS), MAP_NAME(MAP_DEVICES),
-					       MAP_NAME(MAP_COUNTERS), MAP_NAME(MAP_ATTACHMENT) };
-	int *fds[] = { &maps->flows, &maps->devices, &maps->counters, &maps->attachment };
+	static const char *const names[] = { MAP_NAME(MAP_FLOWS), MAP_NAME(MAP_COUNTERS),
+					       MAP_NAME(MAP_ATTACHMENT) };
+	int *fds[] = { &maps->flows, &maps->counters, &maps->attachment };
 	int err = require_pin_access();
 
 	if (err)
 		return err;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		*fds[i] = -1;
+	maps->devices = (struct device_maps){ .slots = -1, .owners = -1, .totals = -1 };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*fds[i] = open_pinned_map(names[i]);
 		if (*fds[i] < 0) {
 			int saved = errno;
 
 			close_all_maps(maps);
-			if (saved == ENOENT) {
-				pr_error("no iotrim maps under %s: run `iotrim attach --lan IFACE` first",
-					 pin_dir());
-				warn_unpinned_programs();
-				return -DP_NOT_ATTACHED;
-			}
+			if (saved == ENOENT)
+				return not_attached();
 			pr_error("cannot open pinned map %s/%s: %s", pin_dir(), names[i],
 				 strerror(saved));
 			return -saved;
 		}
+	}
+	if ((err = device_maps_open(&maps->devices))) {
+		close_all_maps(maps);
+		if (err == -ENOENT)
+			return not_attached();
+		if (err != -DP_PINS_DIFFER)
+			pr_error("cannot open the pinned device maps under %s: %s", pin_dir(),
+				 strerror(-err));
+		return err;
 	}
 	return 0;
 }
 
 void close_all_maps(struct pinned_maps *maps)
 {
-	int *fds[] = { &maps->flows, &maps->devices, &maps->counters, &maps->attachment };
+	int *fds[] = { &maps->flows, &maps->counters, &maps->attachment };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	device_maps_close(&maps->devices);
 }
 
 bool read_attach_info(int attachment_fd, struct attach_info *info)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "iotrim.h"
+#include "datapath/devices.h"
 
 const char *pin_dir(void);
 /* Path of a pinned object: <pin_dir>/<name>. */
@@ -41,13 +42,18 @@ int pin_purge(void);
 /* Opens a pinned map read-write; -1 (errno set) if absent, EACCES if the pin directory is unsafe. */
 int open_pinned_map(const char *name);
 /*
+ * Opens the pinned device maps: 0, -errno, or -DP_PINS_DIFFER after saying
+ * they are of another build (an older one pinned "devices" alone).
+ */
+int device_maps_open(struct device_maps *m);
+/*
  * Opens flows, devices, counters and attachment; or explains why not and
  * returns -EPERM, -DP_UNSAFE_PIN_DIR, -DP_NOT_ATTACHED (nothing pinned; it
  * also warns about iotrim programs attached without pins) or -errno.
  */
 struct pinned_maps {
 	int flows;
-	int devices;
+	struct device_maps devices;
 	int counters;
 	int attachment;
 };

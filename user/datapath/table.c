@@ -10,110 +10,25 @@
 #include "datapath/payload.h"
 #include "datapath/table.h"
 
-/*
- * The device map is per-CPU: a lookup hands out one copy of the value per
- * possible CPU, each padded to 8 bytes, and an entry's value is their merge
- * (merge_device) into a zeroed value.  The flow map is shared.
- */
-typedef void (*merge_fn)(void *sum, const void *cpu_value);
-
-static size_t percpu_stride(size_t value_size)
-{
-	return (value_size + 7) & ~(size_t)7;
-}
-
-static void merge_cpus(const char *copies, int ncpus, size_t value_size, merge_fn merge,
-		       void *out)
-{
-	memset(out, 0, value_size);
-	for (int c = 0; c < ncpus; c++)
-		merge(out, copies + c * percpu_stride(value_size));
-}
-
-static void add_counter(struct traffic_counter *sum, const struct traffic_counter *c)
-{
-	sum->packets += c->packets;
-	sum->bytes += c->bytes;
-}
-
-/* Only the CPU that inserted an entry sets its first_seen_ns; the others keep 0. */
-static void merge_seen(__u64 *first, __u64 *last, __u64 cpu_first, __u64 cpu_last)
-{
-	if (cpu_first && (!*first || cpu_first < *first))
-		*first = cpu_first;
-	if (cpu_last > *last)
-		*last = cpu_last;
-}
-
-static void merge_device(void *sum_, const void *cpu_)
-{
-	struct device_value *sum = sum_;
-	const struct device_value *c = cpu_;
-
-	if (c->last_family && c->last_seen_ns >= sum->last_seen_ns) {
-		memcpy(sum->last_ip, c->last_ip, sizeof(sum->last_ip));
-		sum->last_family = c->last_family;
-	}
-	add_counter(&sum->up, &c->up);
-	add_counter(&sum->down, &c->down);
-	payload_add(&sum->payload_up, &c->payload_up);
-	payload_add(&sum->payload_down, &c->payload_down);
-	merge_seen(&sum->first_seen_ns, &sum->last_seen_ns, c->first_seen_ns, c->last_seen_ns);
-}
-
-/* take: look up and delete in one system call (the value returned is the last one). */
-static int lookup_percpu(int fd, const void *key, size_t value_size, merge_fn merge, void *out,
-			 bool take)
-{
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
-	char *copies;
-
-	if (ncpus <= 0)
-		return ncpus ? ncpus : -EINVAL;
-	copies = malloc(ncpus * percpu_stride(value_size));
-	if (!copies)
-		return -ENOMEM;
-	if ((take ? bpf_map_lookup_and_delete_elem(fd, key, copies) :
-		    bpf_map_lookup_elem(fd, key, copies)) == 0)
-		merge_cpus(copies, ncpus, value_size, merge, out);
-	else
-		err = -errno;
-	free(copies);
-	return err;
-}
-
-int lookup_device(int fd, const struct device_key *key, struct device_value *out)
-{
-	return lookup_percpu(fd, key, sizeof(*out), merge_device, out, false);
-}
-
-int take_device(int fd, const struct device_key *key, struct device_value *out)
-{
-	return lookup_percpu(fd, key, sizeof(*out), merge_device, out, true);
-}
-
 /* Keys per batch read: bounds the values held at once. */
 #define BATCH_KEYS 4096
 
 /*
  * Reads a hash map into entries of entry_size (key at 0, value at
- * value_offset; merge: a per-CPU map's copies are merged) with batch lookups: a few system calls for the
- * whole table instead of two per entry.  Entries may come and go while we
+ * value_offset) with batch lookups: a few system calls for the whole table
+ * instead of two per entry.  Entries may come and go while we
  * read (LRU eviction, new flows); the result is a snapshot as good as a live
  * table allows.
  */
 static int read_hash(int fd, size_t key_size, size_t value_size, size_t entry_size,
-		     size_t value_offset, merge_fn merge, void **items, size_t *len)
+		     size_t value_offset, void **items, size_t *len)
 {
-	int ncpus = merge ? libbpf_num_possible_cpus() : 1;
-	size_t cap = 256, n = 0, stride = merge ? ncpus * percpu_stride(value_size) : value_size;
+	size_t cap = 256, n = 0, stride = value_size;
 	__u32 batch = BATCH_KEYS, token = 0;
 	char *buf = NULL, *keys = NULL, *copies = NULL;
 	bool first = true, done = false;
 	int err = 0;
 
-	if (ncpus <= 0)
-		return ncpus ? ncpus : -EINVAL;
 	buf = malloc(cap * entry_size);
 	keys = malloc((size_t)batch * key_size);
 	copies = malloc((size_t)batch * stride);
@@ -150,11 +65,7 @@ static int read_hash(int fd, size_t key_size, size_t value_size, size_t entry_si
 
 			memset(entry, 0, entry_size);
 			memcpy(entry, keys + i * key_size, key_size);
-			if (merge)
-				merge_cpus(copies + i * stride, ncpus, value_size, merge,
-					   entry + value_offset);
-			else
-				memcpy(entry + value_offset, copies + i * stride, value_size);
+			memcpy(entry + value_offset, copies + i * stride, value_size);
 		}
 	}
 out:
@@ -172,7 +83,7 @@ out:
 int read_flows(int map_fd, struct flow_table *t)
 {
 	return read_hash(map_fd, sizeof(struct flow_key), sizeof(struct flow_value),
-			 sizeof(struct flow_entry), offsetof(struct flow_entry, value), NULL,
+			 sizeof(struct flow_entry), offsetof(struct flow_entry, value),
 			 (void **)&t->items, &t->len);
 }
 
@@ -183,22 +94,16 @@ void flow_table_free(struct flow_table *t)
 	t->len = 0;
 }
 
+static void add_counter(struct traffic_counter *sum, const struct traffic_counter *c)
+{
+	sum->packets += c->packets;
+	sum->bytes += c->bytes;
+}
+
 static int compare_device_mac(const void *a, const void *b)
 {
 	return memcmp(((const struct device_entry *)a)->key.mac,
 		      ((const struct device_entry *)b)->key.mac, 6);
-}
-
-int read_devices(int map_fd, struct device_table *t)
-{
-	int err = read_hash(map_fd, sizeof(struct device_key), sizeof(struct device_value),
-			    sizeof(struct device_entry), offsetof(struct device_entry, value),
-			    merge_device, (void **)&t->items, &t->len);
-
-	/* Sorted by MAC: stable output, and a binary search per flow below. */
-	if (!err)
-		qsort(t->items, t->len, sizeof(*t->items), compare_device_mac);
-	return err;
 }
 
 void device_table_sum_flows(struct device_table *t, const struct flow_table *flows)
@@ -217,13 +122,6 @@ void device_table_sum_flows(struct device_table *t, const struct flow_table *flo
 	}
 }
 
-void device_table_free(struct device_table *t)
-{
-	free(t->items);
-	t->items = NULL;
-	t->len = 0;
-}
-
 int snapshot_take(struct snapshot *s)
 {
 	struct pinned_maps maps;
@@ -236,7 +134,7 @@ int snapshot_take(struct snapshot *s)
 	 * Devices first: counters only grow, so flows read afterwards sum to at
 	 * least the device totals read before, unless flows were evicted.
 	 */
-	err = read_devices(maps.devices, &s->devices);
+	err = read_devices(&maps.devices, &s->devices);
 	if (!err)
 		err = read_flows(maps.flows, &s->flows);
 	close_all_maps(&maps);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "iotrim.h"
+#include "datapath/devices.h"
 
 struct flow_entry {
 	struct flow_key key;
@@ -18,34 +19,13 @@ struct flow_table {
 	size_t len;
 };
 
-struct device_entry {
-	struct device_key key;
-	struct device_value value;
-	size_t flows;			/* listed flows of this device */
-	struct traffic_counter listed_up;	/* sums over its listed flows */
-	struct traffic_counter listed_down;
-};
-
-struct device_table {
-	struct device_entry *items;
-	size_t len;
-};
-
 /*
- * The device map holds one value per CPU; its readers sum them (earliest
- * first_seen_ns, latest last_seen_ns and last address).  Each returns 0 or
- * a negative errno; tables are freed with *_free.
+ * Each returns 0 or a negative errno; tables are freed with *_free.
  */
-int lookup_device(int map_fd, const struct device_key *key, struct device_value *value);
-/* Removes the device's entry and returns its last value (one system call). */
-int take_device(int map_fd, const struct device_key *key, struct device_value *value);
 int read_flows(int map_fd, struct flow_table *t);
 void flow_table_free(struct flow_table *t);
-/* Reads the devices, sorted by MAC. */
-int read_devices(int map_fd, struct device_table *t);
 /* Fills each device's flows, listed_up and listed_down from a flow table. */
 void device_table_sum_flows(struct device_table *t, const struct flow_table *flows);
-void device_table_free(struct device_table *t);
 /* Sums the per-CPU counters into out[IOTRIM_COUNTER__COUNT]. */
 int read_counters(int map_fd, uint64_t *out);
 

@@ -160,21 +160,19 @@ int block_expire(sqlite3 *db)
  */
 static void check_device(sqlite3 *db, const uint8_t mac[6])
 {
-	struct device_key key = { 0 };
 	struct device_value value;
+	struct device_maps devices;
 	char text[MAC_STRLEN];
-	int fd = open_pinned_map(MAP_NAME(MAP_DEVICES));
-	bool found = false;
+	bool attached = device_maps_open(&devices) == 0, found = false;
 
-	if (fd >= 0) {
-		memcpy(key.mac, mac, 6);
-		found = lookup_device(fd, &key, &value) == 0;
-		close(fd);
+	if (attached) {
+		found = lookup_device(&devices, mac, &value) == 0;
+		device_maps_close(&devices);
 	}
 	if (found || store_device_seen(db, mac))
 		return;
 	format_mac(mac, text);
-	if (fd >= 0)
+	if (attached)
 		warn("iotrim has not seen device %s yet: the rule applies once it appears "
 		     "(check the MAC; see `iotrim devices`)", text);
 	else

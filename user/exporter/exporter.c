@@ -147,7 +147,7 @@ int exporters_open(struct exporters *x, const struct exporter_opts *o, sqlite3 *
 			return err;
 		}
 		x->counters_fd = open_pinned_map(MAP_NAME(MAP_COUNTERS));
-		x->devices_fd = open_pinned_map(MAP_NAME(MAP_DEVICES));
+		x->devices_fd = open_pinned_map(MAP_NAME(MAP_DEVICE_SLOTS));	/* one entry a device */
 		x->names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 		x->flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
 	}

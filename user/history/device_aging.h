@@ -13,12 +13,15 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "datapath/devices.h"
+
 #define DEVICE_IDLE_DEFAULT_S 600
 
 /*
  * Ages devices whose last packet is more than idle_s seconds before now_boot_ns
  * (CLOCK_BOOTTIME).  Returns how many left the table, or -errno.
  */
-int history_age_devices(sqlite3 *db, int devices_fd, unsigned idle_s, uint64_t now_boot_ns);
+int history_age_devices(sqlite3 *db, const struct device_maps *devices, unsigned idle_s,
+			uint64_t now_boot_ns);
 
 #endif

@@ -32,11 +32,12 @@ void history_key_text(const struct flow_key *k, struct key_text *t)
 	format_ip(k->family, k->remote_ip, t->remote_ip);
 }
 
-int history_update_devices(sqlite3 *db, int devices_fd, struct device_config *conf)
+int history_update_devices(sqlite3 *db, const struct device_maps *devices,
+			   struct device_config *conf)
 {
 	struct device_table t = { 0 };
 	sqlite3_stmt *st;
-	int err = read_devices(devices_fd, &t);
+	int err = read_devices(devices, &t);
 
 	if (err)
 		return err;

@@ -88,7 +88,8 @@ int history_mark_phase(sqlite3 *db, struct phase_mark *m);
  * The devices rows follow the kernel's device table (first and last seen)
  * and the device config (name, vendor, category); 0 or -errno.
  */
-int history_update_devices(sqlite3 *db, int devices_fd, struct device_config *conf);
+int history_update_devices(sqlite3 *db, const struct device_maps *devices,
+			   struct device_config *conf);
 
 typedef void (*flow_row_fn)(void *ctx, const struct flow_row *row);
 

@@ -50,19 +50,22 @@ int replay_progs_open(struct replay_progs *p)
 	int err;
 
 	memset(p, 0, sizeof(*p));
+	p->devices = (struct device_maps){ .slots = -1, .owners = -1, .totals = -1 };
 	err = unpinned_load(&p->xdp, &p->tc, REPLAY_MAX_FLOWS, true);
 	if (err)
 		goto fail;
 	p->xdp_fd = bpf_program__fd(p->xdp->progs.iotrim_xdp);
 	p->tc_egress_fd = bpf_program__fd(p->tc->progs.iotrim_tc_egress);
 	p->flows_fd = map_fd(p->xdp->obj, MAP_NAME(MAP_FLOWS));
-	p->devices_fd = map_fd(p->xdp->obj, MAP_NAME(MAP_DEVICES));
 	p->counters_fd = map_fd(p->xdp->obj, MAP_NAME(MAP_COUNTERS));
 	p->names_fd = map_fd(p->xdp->obj, MAP_NAME(MAP_NAMES));
 	p->events_fd = map_fd(p->xdp->obj, MAP_NAME(MAP_EVENTS));
 	p->settings_fd = map_fd(p->xdp->obj, MAP_NAME(MAP_SETTINGS));
-	if (p->flows_fd < 0 || p->devices_fd < 0 || p->counters_fd < 0 || p->names_fd < 0 ||
-	    p->events_fd < 0 || p->settings_fd < 0) {
+	if (p->flows_fd < 0 || p->counters_fd < 0 || p->names_fd < 0 || p->events_fd < 0 ||
+	    p->settings_fd < 0 ||
+	    device_maps_from_fds(&p->devices, map_fd(p->xdp->obj, MAP_NAME(MAP_DEVICE_SLOTS)),
+				 map_fd(p->xdp->obj, MAP_NAME(MAP_DEVICE_OWNERS)),
+				 map_fd(p->xdp->obj, MAP_NAME(MAP_DEVICES)))) {
 		err = -ENOENT;
 		pr_error("the BPF objects lack a map the replay needs");
 		replay_progs_close(p);
@@ -91,9 +94,11 @@ void replay_progs_close(struct replay_progs *p)
 {
 	if (p->clock)
 		munmap(p->clock, clock_map_len(p));
+	device_maps_close(&p->devices);
 	iotrim_tc__destroy(p->tc);
 	iotrim_xdp__destroy(p->xdp);
 	memset(p, 0, sizeof(*p));
+	p->devices = (struct device_maps){ .slots = -1, .owners = -1, .totals = -1 };
 }
 
 int replay_progs_run(const struct replay_progs *p, bool upload, const void *frame, uint32_t len)

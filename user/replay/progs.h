@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "datapath/devices.h"
+
 /* The biggest frame BPF_PROG_TEST_RUN takes for XDP (one page, less head and tail room). */
 #define REPLAY_FRAME_MAX 3520
 
@@ -21,7 +23,8 @@ struct replay_progs {
 	struct iotrim_xdp *xdp;
 	struct iotrim_tc *tc;
 	int xdp_fd, tc_egress_fd;
-	int flows_fd, devices_fd, counters_fd, names_fd, events_fd, settings_fd;
+	int flows_fd, counters_fd, names_fd, events_fd, settings_fd;
+	struct device_maps devices;
 	void *clock;			/* the programs' clock cache, mapped */
 	size_t clock_len;
 };

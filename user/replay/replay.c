@@ -114,7 +114,7 @@ static int harvest(struct replayer *x)
 	attrib_flush(&x->a);
 	err = history_harvest_map(x->o->db, x->p.flows_fd, &hr);
 	if (!err)
-		err = history_update_devices(x->o->db, x->p.devices_fd, &x->conf);
+		err = history_update_devices(x->o->db, &x->p.devices, &x->conf);
 	return err;
 }
 
@@ -351,7 +351,7 @@ int replay_run(const struct replay_opts *o, struct replay_result *r)
 	if (!err)
 		err = read_counters(x->p.counters_fd, r->st.kernel);
 	if (!err && (err = read_flows(x->p.flows_fd, &r->snap.flows)) == 0 &&
-	    (err = read_devices(x->p.devices_fd, &r->snap.devices)) == 0)
+	    (err = read_devices(&x->p.devices, &r->snap.devices)) == 0)
 		device_table_sum_flows(&r->snap.devices, &r->snap.flows);
 out:
 	ring_buffer__free(x->rb);
