@@ -100,8 +100,7 @@ static __always_inline void flow_key_from_packet(const struct packet_info *pi,
 static const struct flow_value zero_flow_value;
 
 static __always_inline struct flow_value *new_flow(const struct flow_key *key, __u64 now,
-						   struct device_value *dv,
-						   const struct device_ref *ref)
+						   struct device_value *dv, __u64 ref)
 {
 	struct flow_value *v;
 	bool inserted;
@@ -119,8 +118,8 @@ static __always_inline struct flow_value *new_flow(const struct flow_key *key, _
 	}
 	if (inserted)
 		v->first_seen_ns = now;
-	v->device_slot = ref->slot;
-	v->device_state = ref->state;
+	v->device_slot = DEVICE_REF_SLOT(ref);
+	v->device_state = DEVICE_REF_STATE(ref);
 	return v;
 }
 
@@ -131,17 +130,18 @@ static __always_inline struct flow_value *new_flow(const struct flow_key *key, _
  * again, and each packet counts in the slot its own CPU found.
  */
 static __always_inline struct device_value *flow_device(struct flow_value *fv,
-							const struct flow_key *key, __u64 now,
-							struct device_ref *ref)
+							const struct flow_key *key, __u64 now)
 {
 	struct device_value *dv = device_at(fv->device_slot, fv->device_state);
+	__u64 ref;
 
 	if (dv)
 		return dv;
-	dv = device_resolve(key->device_mac, now, ref);
+	ref = device_resolve(key->device_mac, now);
+	dv = device_of(ref);
 	if (dv) {
-		fv->device_slot = ref->slot;
-		fv->device_state = ref->state;
+		fv->device_slot = DEVICE_REF_SLOT(ref);
+		fv->device_state = DEVICE_REF_STATE(ref);
 	}
 	return dv;
 }
@@ -161,12 +161,14 @@ static __always_inline void count_device(struct device_value *v, const struct fl
  * wire packets, each carrying its own copy of the L3 and L4 headers, so the
  * wire's L3 bytes are the aggregate's plus (segs - 1) header copies.
  * src says where the payload is, for the payload classifier (classify.h).
+ * Notes in pi what the event code needs of the flow's entry (in pi, not
+ * returned: a value kept across the calls below would take a stack slot
+ * the chain of calls to the certificate code does not have).
  */
-static __always_inline void count_packet(const struct packet_info *pi,
+static __always_inline void count_packet(struct packet_info *pi,
 					 enum direction dir, __u32 frame_len,
 					 __u32 gso_segs, const struct payload_src *src)
 {
-	struct device_ref ref = {};
 	struct flow_value *fv;
 	struct device_value *dv;
 	struct flow_key key;
@@ -183,22 +185,30 @@ static __always_inline void count_packet(const struct packet_info *pi,
 	flow_key_from_packet(pi, dir, &key);
 	fv = bpf_map_lookup_elem(&MAP_FLOWS, &key);
 	if (fv) {
-		dv = flow_device(fv, &key, now, &ref);
+		dv = flow_device(fv, &key, now);
 	} else {
 		/* Counted in its device even when it gets no flow entry. */
-		dv = device_resolve(key.device_mac, now, &ref);
-		fv = new_flow(&key, now, dv, &ref);
+		__u64 ref = device_resolve(key.device_mac, now);
+
+		dv = device_of(ref);
+		fv = new_flow(&key, now, dv, ref);
 	}
 	if (dv)
 		count_device(dv, &key, dir, packets, bytes, now);
-	if (fv) {
-		add_traffic(dir == DIR_UP ? &fv->up : &fv->down, packets, bytes);
-		fv->last_seen_ns = now;
-		payload_packet(src, pi, &key, dir, frame_len, packets,
-			       dir == DIR_UP ? &fv->sample_up : &fv->sample_down,
-			       dir == DIR_UP ? &fv->payload_up : &fv->payload_down,
-			       !dv ? NULL : dir == DIR_UP ? &dv->payload_up : &dv->payload_down);
+	if (!fv) {
+		pi->cert_follows = 0;
+		pi->conn_seen = 0;
+		return;
 	}
+	pi->cert_follows = fv->cert_follows != 0;
+	pi->conn_seen = dir == DIR_UP ? pi->src_port && pi->src_port == fv->seen_port_up :
+					pi->dst_port && pi->dst_port == fv->seen_port_down;
+	add_traffic(dir == DIR_UP ? &fv->up : &fv->down, packets, bytes);
+	fv->last_seen_ns = now;
+	payload_packet(src, pi, &key, dir, frame_len, packets,
+		       dir == DIR_UP ? &fv->sample_up : &fv->sample_down,
+		       dir == DIR_UP ? &fv->payload_up : &fv->payload_down,
+		       !dv ? NULL : dir == DIR_UP ? &dv->payload_up : &dv->payload_down);
 }
 
 #endif /* IOTRIM_COUNT_H */

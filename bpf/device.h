@@ -21,11 +21,15 @@
 #include "maps.h"
 #include "limit.h"
 
-/* The slot a packet counts in, and the owner state that goes with it. */
-struct device_ref {
-	__u32 slot;
-	__u32 state;
-};
+/*
+ * The slot a packet counts in and the owner state that goes with it, as
+ * one scalar (slot in the low half, state in the high): returned in a
+ * register, it takes none of the counting program's 512 bytes of stack.
+ */
+#define DEVICE_NONE (~0ULL)
+#define DEVICE_REF(slot, state) ((__u64)(state) << 32 | (__u32)(slot))
+#define DEVICE_REF_SLOT(ref) ((__u32)(ref))
+#define DEVICE_REF_STATE(ref) ((__u32)((ref) >> 32))
 
 static __always_inline bool device_mac_equal(const __u8 *a, const __u8 *b)
 {
@@ -43,24 +47,29 @@ static __always_inline struct device_value *device_at(__u32 slot, __u32 state)
 	return bpf_map_lookup_elem(&MAP_DEVICES, &slot);
 }
 
+/* The slot's totals (DEVICE_NONE: none). */
+static __always_inline struct device_value *device_of(__u64 ref)
+{
+	__u32 slot = DEVICE_REF_SLOT(ref);
+
+	return ref == DEVICE_NONE ? NULL : bpf_map_lookup_elem(&MAP_DEVICES, &slot);
+}
+
 /* The published slot of the device with this MAC, if it is still used by it. */
-static __always_inline struct device_value *device_published(const struct device_key *dk,
-							      struct device_ref *ref)
+static __always_inline __u64 device_published(const struct device_key *dk)
 {
 	__u32 *slot = bpf_map_lookup_elem(&MAP_DEVICE_SLOTS, dk);
 	struct device_owner *o;
 	__u32 s;
 
 	if (!slot)
-		return NULL;
+		return DEVICE_NONE;
 	s = *slot;
 	o = bpf_map_lookup_elem(&MAP_DEVICE_OWNERS, &s);
 	if (!o || IOTRIM_SLOT_PHASE(o->state) != IOTRIM_SLOT_USED ||
 	    !device_mac_equal(o->mac, dk->mac))
-		return NULL;	/* being drained by the controller: claim another */
-	ref->slot = s;
-	ref->state = o->state;
-	return bpf_map_lookup_elem(&MAP_DEVICES, &s);
+		return DEVICE_NONE;	/* being drained by the controller: claim another */
+	return DEVICE_REF(s, o->state);
 }
 
 /* One struct for the lookup key and the probe's state: 512 bytes of stack is all. */
@@ -102,49 +111,47 @@ static __always_inline __u32 device_slot_hash(const __u8 mac[6])
 
 /*
  * The device's slot, claimed for it if it has none (rare: at most
- * IOTRIM_NEW_DEVICE_RATE a second, limit.h); NULL if it has none and may
- * not or cannot have one (counted).  A function of its own: off the
- * per-packet path, and its stack is not the counting program's.
+ * IOTRIM_NEW_DEVICE_RATE a second, limit.h); DEVICE_NONE if it has none
+ * and may not or cannot have one (counted).  A function of its own: off
+ * the per-packet path, and its stack is not the counting program's.
  */
-static __noinline struct device_value *device_resolve(const __u8 mac[6], __u64 now,
-							   struct device_ref *ref)
+static __noinline __u64 device_resolve(const __u8 mac[6], __u64 now)
 {
 	struct device_claim c = {};
 	struct device_owner *o;
 	struct device_value *dv;
+	__u64 ref;
 
 	__builtin_memcpy(c.dk.mac, mac, 6);
-	dv = device_published(&c.dk, ref);
-	if (dv)
-		return dv;
+	ref = device_published(&c.dk);
+	if (ref != DEVICE_NONE)
+		return ref;
 	/* A flood of new source MACs cannot fill the table at once (aged by the controller). */
 	if (!limit_new_device(now)) {
 		count_reason(IOTRIM_DEVICE_INSERT_LIMITED);
-		return NULL;
+		return DEVICE_NONE;
 	}
 	c.start = device_slot_hash(mac);
 	bpf_loop(IOTRIM_MAX_DEVICES, device_claim_step, &c, 0);
 	o = c.claimed ? bpf_map_lookup_elem(&MAP_DEVICE_OWNERS, &c.slot) : NULL;
 	if (!o) {
 		count_reason(IOTRIM_DEVICE_TABLE_FULL);
-		return NULL;
+		return DEVICE_NONE;
 	}
 	__builtin_memcpy(o->mac, mac, 6);
 	if (bpf_map_update_elem(&MAP_DEVICE_SLOTS, &c.dk, &c.slot, BPF_NOEXIST)) {
 		/* Another CPU published the device first: give the slot back, use theirs. */
 		__builtin_memset(o->mac, 0, 6);
 		o->state = IOTRIM_SLOT_NEXT_FREE(c.state);
-		dv = device_published(&c.dk, ref);
-		if (!dv)
+		ref = device_published(&c.dk);
+		if (ref == DEVICE_NONE)
 			count_reason(IOTRIM_DEVICE_TABLE_FULL);
-		return dv;
+		return ref;
 	}
-	ref->slot = c.slot;
-	ref->state = c.state;
 	dv = bpf_map_lookup_elem(&MAP_DEVICES, &c.slot);
 	if (dv)
 		dv->first_seen_ns = now;	/* only on this CPU: the controller takes the earliest */
-	return dv;
+	return DEVICE_REF(c.slot, c.state);
 }
 
 #endif /* IOTRIM_DEVICE_H */

@@ -23,40 +23,78 @@
 #include "events_core.h"
 #include "events_cert.h"
 
+/* New "conns" entries, from .rodata: the chain of calls to iotrim_cert_skb has little stack left. */
+static const struct conn_value conn_up_seen = { .flags = IOTRIM_CONN_UP_SEEN };
+static const struct conn_value conn_down_seen = { .flags = IOTRIM_CONN_DOWN_SEEN };
+
+/* The flow remembers the connection this way: its next segments skip the "conns" lookup. */
+static __always_inline void event_seen(const struct event_args *a, enum direction dir)
+{
+	struct flow_value *fv = bpf_map_lookup_elem(&MAP_FLOWS, &a->conn.flow);
+
+	if (!fv)
+		return;
+	if (dir == DIR_UP)
+		fv->seen_port_up = a->conn.device_port;
+	else
+		fv->seen_port_down = a->conn.device_port;
+}
+
+/* A new connection on the port: its first payloads are to be looked at. */
+static __always_inline void event_forget_port(const struct event_args *a)
+{
+	struct flow_value *fv = bpf_map_lookup_elem(&MAP_FLOWS, &a->conn.flow);
+
+	if (!fv)
+		return;
+	if (fv->seen_port_up == a->conn.device_port)
+		fv->seen_port_up = 0;
+	if (fv->seen_port_down == a->conn.device_port)
+		fv->seen_port_down = 0;
+}
+
 /*
  * What a TCP payload packet is worth: the first of its connection direction
  * when it starts DNS (port 53) or a TLS handshake record (IOTRIM_EV_DNS,
  * IOTRIM_EV_TLS; marks it seen), a server segment of a certificate flight
  * being followed (IOTRIM_EV_TLS_CERT), or nothing (0).
+ * A segment of the connection its flow remembers for its direction (struct
+ * flow_value seen_port_*: its first payload that way was looked at) is
+ * worth nothing while none of the flow's connections follows a flight:
+ * "conns" would say so, so it is not looked up.  The flow learns the port
+ * at that first payload and forgets it at the device's SYN: one flow
+ * lookup each, for no "conns" lookup on every later segment.
  */
-static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct conn_key *ck,
-					   enum direction dir, __u16 remote_port,
-					   __u32 payload_off)
+static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct event_args *a)
 {
+	enum direction dir = a->dir == DIR_UP ? DIR_UP : DIR_DOWN;
 	__u32 bit = dir == DIR_UP ? IOTRIM_CONN_UP_SEEN : IOTRIM_CONN_DOWN_SEEN;
-	struct conn_value *cv = bpf_map_lookup_elem(&MAP_CONNS, ck);
+	struct conn_value *cv;
 	__u8 first = 0;
 
+	if (a->conn_seen && !a->cert_follows)
+		return 0;
+	cv = bpf_map_lookup_elem(&MAP_CONNS, &a->conn);
 	if (cv) {
 		if (cv->flags & bit) {
 			if (!cv->cert_follow)
 				return 0;
 			/* The device's next flight: the server's hello flight is over. */
 			if (dir == DIR_UP) {
-				cv->cert_follow = 0;
+				cert_follow_set(cv, a, false);
 				return 0;
 			}
 			return IOTRIM_EV_TLS_CERT;
 		}
 		__sync_fetch_and_or(&cv->flags, bit);
 	} else {
-		struct conn_value fresh = { .flags = bit };
-
-		bpf_map_update_elem(&MAP_CONNS, ck, &fresh, BPF_NOEXIST);
+		bpf_map_update_elem(&MAP_CONNS, &a->conn,
+				    dir == DIR_UP ? &conn_up_seen : &conn_down_seen, BPF_NOEXIST);
 	}
-	if (remote_port == EVENT_DNS_PORT)
+	event_seen(a, dir);
+	if (a->remote_port == EVENT_DNS_PORT)
 		return IOTRIM_EV_DNS;
-	if (event_load(ctx, xdp, payload_off, &first, 1))
+	if (event_load(ctx, xdp, a->payload_off, &first, 1))
 		return 0;
 	return first == EVENT_TLS_HANDSHAKE ? IOTRIM_EV_TLS : 0;
 }
@@ -77,11 +115,13 @@ static __always_inline bool event_args_from_packet(const struct packet_info *pi,
 		return false;
 	__builtin_memset(a, 0, sizeof(*a));
 	a->remote_port = dir == DIR_UP ? pi->dst_port : pi->src_port;
-	a->device_port = dir == DIR_UP ? pi->src_port : pi->dst_port;
+	a->conn.device_port = dir == DIR_UP ? pi->src_port : pi->dst_port;
 	if (pi->proto == IPPROTO_UDP && a->remote_port != EVENT_DNS_PORT)
 		return false;
 	a->proto = pi->proto;
 	a->dir = dir;
+	a->cert_follows = pi->cert_follows;
+	a->conn_seen = pi->conn_seen;
 	a->l4_off = pi->l4_off;
 	a->payload_off = pi->l4_off + pi->l4_hdr_len;
 	end = gso ? frame_len : pi->l3_off + pi->l3_len;
@@ -90,30 +130,30 @@ static __always_inline bool event_args_from_packet(const struct packet_info *pi,
 	a->payload_len = end > a->payload_off ? end - a->payload_off : 0;
 	if (pi->proto == IPPROTO_UDP && !a->payload_len)
 		return false;
-	flow_key_from_packet(pi, dir, &a->key);
+	flow_key_from_packet(pi, dir, &a->conn.flow);
 	return true;
 }
 
 static __always_inline void emit_event_body(void *ctx, bool xdp, const struct event_args *a)
 {
-	struct conn_key ck;
 	enum direction dir = a->dir == DIR_UP ? DIR_UP : DIR_DOWN;
 	__u8 kind = IOTRIM_EV_DNS;
 	__u32 seq = 0;
 
 	if (a->proto == IPPROTO_TCP) {
-		conn_key_of(a, &ck);
 		if (!a->payload_len) {
 			__u8 flags = 0;
 
 			/* The device opens a connection: forget an old one on this port. */
 			if (dir == DIR_UP &&
 			    !event_load(ctx, xdp, a->l4_off + EVENT_TCP_FLAGS_OFF, &flags, 1) &&
-			    (flags & (EVENT_TCP_SYN | EVENT_TCP_ACK)) == EVENT_TCP_SYN)
-				bpf_map_delete_elem(&MAP_CONNS, &ck);
+			    (flags & (EVENT_TCP_SYN | EVENT_TCP_ACK)) == EVENT_TCP_SYN) {
+				bpf_map_delete_elem(&MAP_CONNS, &a->conn);
+				event_forget_port(a);
+			}
 			return;
 		}
-		kind = event_tcp_kind(ctx, xdp, &ck, dir, a->remote_port, a->payload_off);
+		kind = event_tcp_kind(ctx, xdp, a);
 		if (!kind)
 			return;
 		/* Server segments come down: only TC egress ever passes them. */
@@ -126,7 +166,7 @@ static __always_inline void emit_event_body(void *ctx, bool xdp, const struct ev
 	} else if (a->proto != IPPROTO_UDP || !a->payload_len) {
 		return;
 	}
-	if (!limit_event(a->key.device_mac, packet_time())) {
+	if (!limit_event(a->conn.flow.device_mac, packet_time())) {
 		count_reason(IOTRIM_EVENT_RATE_LIMITED);
 		return;
 	}

@@ -13,8 +13,10 @@
  *   - the device sends its next payload (events.h): the flight is over;
  *   - IOTRIM_CERT_BYTES_MAX bytes or IOTRIM_CERT_SEGMENTS_MAX packets were
  *     passed: counted as IOTRIM_CERT_CUT.
- * Other connections pay nothing here: the "conns" lookup that events.h
- * already makes finds cert_follow clear.
+ * The flow counts its connections that follow a flight (struct flow_value
+ * cert_follows, changed only here, with the flag): while it has one, even
+ * the connection it remembers (events.h) is looked up in "conns".  A count
+ * left too high (a connection gone mid-flight) costs lookups only.
  */
 #ifndef IOTRIM_EVENTS_CERT_H
 #define IOTRIM_EVENTS_CERT_H
@@ -93,22 +95,34 @@ static __always_inline bool cert_is_ccs(struct __sk_buff *skb, const struct even
 	return r[0] == 0x14 && r[1] == 3 && r[3] == 0 && r[4] == 1 && r[5] == 1;
 }
 
-static __always_inline void cert_cut(struct conn_value *cv)
+/* Starts or ends following; the flow's entry is looked up only when that changes. */
+static __always_inline void cert_follow_set(struct conn_value *cv, const struct event_args *a,
+					    bool on)
 {
-	cv->cert_follow = 0;
+	struct flow_value *fv;
+
+	if (cv->cert_follow == on)
+		return;
+	cv->cert_follow = on;
+	fv = bpf_map_lookup_elem(&MAP_FLOWS, &a->conn.flow);
+	if (fv)
+		__sync_fetch_and_add(&fv->cert_follows, on ? 1 : -1);
+}
+
+static __always_inline void cert_cut(struct conn_value *cv, const struct event_args *a)
+{
+	cert_follow_set(cv, a, false);
 	count_reason(IOTRIM_CERT_CUT);
 }
 
 __noinline int iotrim_cert_skb(struct __sk_buff *skb, const struct event_args *a, __u32 hello)
 {
 	struct conn_value *cv;
-	struct conn_key ck;
 	__u32 from = 0, seq;
 
 	if (!skb || !a)
 		return 0;
-	conn_key_of(a, &ck);
-	cv = bpf_map_lookup_elem(&MAP_CONNS, &ck);
+	cv = bpf_map_lookup_elem(&MAP_CONNS, &a->conn);
 	if (!cv)
 		return 0;
 	if (hello) {
@@ -119,11 +133,11 @@ __noinline int iotrim_cert_skb(struct __sk_buff *skb, const struct event_args *a
 		from = IOTRIM_EVENT_PAYLOAD_MAX;	/* the hello's event holds the start */
 	} else {
 		if (cert_is_ccs(skb, a)) {
-			cv->cert_follow = 0;
+			cert_follow_set(cv, a, false);
 			return 0;
 		}
 		if (cv->cert_segments >= IOTRIM_CERT_SEGMENTS_MAX) {
-			cert_cut(cv);
+			cert_cut(cv, a);
 			return 0;
 		}
 		cv->cert_segments++;
@@ -135,7 +149,7 @@ __noinline int iotrim_cert_skb(struct __sk_buff *skb, const struct event_args *a
 		if (off >= a->payload_len)
 			break;
 		if (cv->cert_bytes >= IOTRIM_CERT_BYTES_MAX) {
-			cert_cut(cv);
+			cert_cut(cv, a);
 			return 0;
 		}
 		want = a->payload_len - off;
@@ -145,12 +159,12 @@ __noinline int iotrim_cert_skb(struct __sk_buff *skb, const struct event_args *a
 		if (want > IOTRIM_EVENT_PAYLOAD_MAX)
 			want = IOTRIM_EVENT_PAYLOAD_MAX;
 		if (event_submit(skb, false, a, IOTRIM_EV_TLS_CERT, off, want, seq + off)) {
-			cv->cert_follow = 0;	/* a hole: the controller cannot finish it */
+			cert_follow_set(cv, a, false);	/* a hole: the controller cannot finish it */
 			return 0;
 		}
 		cv->cert_bytes += want;
 	}
-	cv->cert_follow = !cert_flight_ends(skb, a);
+	cert_follow_set(cv, a, !cert_flight_ends(skb, a));
 	return 0;
 }
 

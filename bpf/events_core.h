@@ -35,25 +35,24 @@ static __always_inline int event_load(void *ctx, bool xdp, __u32 off, void *to,
 	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
-/* What the event code needs of a packet: no pointers, so it can cross into a global function. */
+/*
+ * What the event code needs of a packet: no pointers, so it can cross into
+ * a global function.  It starts with the connection's "conns" key, used in
+ * place: a copy would take stack the chain of calls to iotrim_cert_skb
+ * does not have.
+ */
 struct event_args {
-	struct flow_key key;
+	struct conn_key conn;	/* the flow (device side) and the device's port */
 	__u32 l4_off;
 	__u32 payload_off;
 	__u32 payload_len;	/* L4 payload bytes (of the whole aggregate for GSO) */
 	__u16 remote_port;
-	__u16 device_port;
 	__u8 proto;
 	__u8 dir;		/* enum direction */
-	__u8 pad[6];
+	__u8 cert_follows;	/* struct packet_info cert_follows */
+	__u8 conn_seen;		/* struct packet_info conn_seen */
+	__u8 pad[2];
 };
-
-static __always_inline void conn_key_of(const struct event_args *a, struct conn_key *ck)
-{
-	__builtin_memset(ck, 0, sizeof(*ck));
-	ck->flow = a->key;
-	ck->device_port = a->device_port;
-}
 
 /* TCP sequence number of the payload's first byte, host order (0 if unreadable). */
 static __always_inline __u32 event_tcp_seq(void *ctx, bool xdp, const struct event_args *a)
@@ -90,8 +89,8 @@ static __always_inline int event_submit(void *ctx, bool xdp, const struct event_
 		return -1;
 	}
 	ev->ts_ns = bpf_ktime_get_boot_ns();
-	ev->key = a->key;
-	ev->device_port = a->device_port;
+	ev->key = a->conn.flow;
+	ev->device_port = a->conn.device_port;
 	ev->kind = kind;
 	ev->direction = a->dir == DIR_UP ? DIR_UP : DIR_DOWN;
 	ev->len = len;

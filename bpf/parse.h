@@ -55,6 +55,9 @@ struct packet_info {
 	__u8 nonfirst_fragment;
 	__u8 known;		/* PARSE_KNOWN_*, also when parsing failed */
 	__u8 first_fragment;	/* offset 0, more fragments to come */
+	/* Set by count_packet from the flow's entry, for the event code (events.h): */
+	__u8 cert_follows;	/* some of its connections follow a certificate flight */
+	__u8 conn_seen;		/* it remembers this packet's connection this way (seen_port_*) */
 	__u32 frag_id;		/* IPv4 identification or IPv6 fragment ident, host order */
 	__u16 src_port;		/* host order; 0 when the protocol has none */
 	__u16 dst_port;

@@ -110,6 +110,15 @@ struct flow_value {
 	/* The device's slot and its owner state when looked up (struct device_owner). */
 	__u32 device_slot;
 	__u32 device_state;
+	/*
+	 * Events (bpf/events.h): per direction, the device port of the
+	 * connection of this flow whose first payload that way was looked at
+	 * last (0: none), and how many of its connections follow a certificate
+	 * flight (events_cert.h).
+	 */
+	__u16 seen_port_up;
+	__u16 seen_port_down;
+	__u32 cert_follows;
 	struct payload_state sample_up;	/* touched by every payload packet */
 	struct payload_state sample_down;
 	struct payload_counter payload_up;	/* only by sampled ones */

@@ -2,8 +2,9 @@
 /*
  * The attribution events of the real programs (bpf/events.h), through
  * BPF_PROG_TEST_RUN: DNS on port 53 both ways, the first TLS payload of each
- * TCP connection direction only, the device's SYN starting over, bounded
- * copies, and a full ring buffer counted instead of blocking.
+ * TCP connection direction only, the device's SYN starting over, a
+ * connection seen both ways skipping "conns", bounded copies, and a full
+ * ring buffer counted instead of blocking.
  */
 #include <bpf/libbpf.h>
 
@@ -179,6 +180,76 @@ TEST(tls_first_payload_only)
 	}
 }
 
+static bool api_flow(__u16 port, struct flow_value *v)
+{
+	struct flow_key k = { .family = IOTRIM_FAMILY_IPV4, .proto = IPPROTO_TCP, .remote_port = port };
+
+	memcpy(k.device_mac, DEV_MAC, 6);
+	memcpy(k.device_ip, DEV4, 4);
+	memcpy(k.remote_ip, API4, 4);
+	return fixture_lookup_flow(&fx, &k, v) == 0;
+}
+
+/*
+ * A connection's first payload each way is remembered by its flow, whose
+ * next segments that way then skip "conns" (here: its entry removed by
+ * hand, a ClientHello that would be a first payload again passes unseen);
+ * the device's SYN on that port forgets it; a TLS 1.2 hello flight makes
+ * the flow look again until the flight ends.
+ */
+TEST(seen_connection_skips_conns)
+{
+	static const uint16_t v13[] = { TLS_V13 };
+	struct hello_opts ch = { .sni = "api.vendor.example" }, sh13 = { .versions = v13, .nversions = 1 },
+			  sh12 = { 0 };
+	int conns = bpf_map__fd(fx.xdp->maps.conns);
+	struct flow_value fv;
+	size_t chl, shl;
+	__u32 len;
+
+	ASSERT(fixture_clear(&fx) == 0 && fixture_clear_hash(conns, sizeof(struct conn_key)) == 0,
+	       "clear");
+	drain();
+	chl = tls_client_hello(&m, &ch);
+	len = frame(&p, true, false, IPPROTO_TCP, 443, 46000, m.b, chl, API4);
+	run(FIXTURE_XDP, &p, len);
+	ASSERT(api_flow(443, &fv) && fv.seen_port_up == 46000 && fv.seen_port_down == 0,
+	       "remembered up (%u, %u)", fv.seen_port_up, fv.seen_port_down);
+	shl = tls_server_hello(&m, &sh13);
+	len = frame(&p, false, false, IPPROTO_TCP, 443, 46000, m.b, shl, API4);
+	run(FIXTURE_TC_EGRESS, &p, len);
+	ASSERT(drain() == 2, "ClientHello and ServerHello");
+	ASSERT(api_flow(443, &fv) && fv.seen_port_down == 46000 && !fv.cert_follows,
+	       "and down (%u, %u)", fv.seen_port_down, fv.cert_follows);
+
+	ASSERT(fixture_clear_hash(conns, sizeof(struct conn_key)) == 0, "conns emptied");
+	chl = tls_client_hello(&m, &ch);
+	len = frame(&p, true, false, IPPROTO_TCP, 443, 46000, m.b, chl, API4);
+	run(FIXTURE_XDP, &p, len);
+	EXPECT(drain() == 0 && fixture_map_count(conns, sizeof(struct conn_key)) == 0,
+	       "the remembered connection is not looked up");
+
+	len = frame(&p, true, false, IPPROTO_TCP, 443, 46000, NULL, 0, API4);
+	p.data[p.l4_off + 13] = 0x02;
+	run(FIXTURE_XDP, &p, len);
+	EXPECT(api_flow(443, &fv) && !fv.seen_port_up && !fv.seen_port_down,
+	       "the SYN forgets it both ways (%u, %u)", fv.seen_port_up, fv.seen_port_down);
+	len = frame(&p, true, false, IPPROTO_TCP, 443, 46000, m.b, chl, API4);
+	run(FIXTURE_XDP, &p, len);
+	EXPECT(drain() == 1, "the new connection's ClientHello is an event");
+
+	shl = tls_server_hello(&m, &sh12);
+	len = frame(&p, false, false, IPPROTO_TCP, 443, 46000, m.b, shl, API4);
+	run(FIXTURE_TC_EGRESS, &p, len);
+	EXPECT(drain() == 1 && api_flow(443, &fv) && fv.seen_port_down == 46000 &&
+	       fv.cert_follows == 1, "a TLS 1.2 hello: the flow follows its flight (%u, %u)",
+	       fv.seen_port_down, fv.cert_follows);
+	len = frame(&p, true, false, IPPROTO_TCP, 443, 46000, "\x16\x03\x03\x00\x01\x10", 6, API4);
+	run(FIXTURE_XDP, &p, len);
+	EXPECT(drain() == 0 && api_flow(443, &fv) && fv.cert_follows == 0,
+	       "the device's next flight ends it (%u)", fv.cert_follows);
+}
+
 TEST(bounded_copy)
 {
 	static __u8 big[3000];
@@ -232,6 +303,7 @@ int main(void)
 	}
 	RUN(dns_both_ways);
 	RUN(tls_first_payload_only);
+	RUN(seen_connection_skips_conns);
 	RUN(bounded_copy);
 	RUN(full_ring_is_counted);
 	ring_buffer__free(rb);
