@@ -57,13 +57,8 @@ static __always_inline void event_forget_port(const struct event_args *a)
  * What a TCP payload packet is worth: the first of its connection direction
  * when it starts DNS (port 53) or a TLS handshake record (IOTRIM_EV_DNS,
  * IOTRIM_EV_TLS; marks it seen), a server segment of a certificate flight
- * being followed (IOTRIM_EV_TLS_CERT), or nothing (0).
- * A segment of the connection its flow remembers for its direction (struct
- * flow_value seen_port_*: its first payload that way was looked at) is
- * worth nothing while none of the flow's connections follows a flight:
- * "conns" would say so, so it is not looked up.  The flow learns the port
- * at that first payload and forgets it at the device's SYN: one flow
- * lookup each, for no "conns" lookup on every later segment.
+ * being followed (IOTRIM_EV_TLS_CERT), or nothing (0).  Segments of a
+ * connection the flow remembers do not get here (event_args_from_packet).
  */
 static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct event_args *a)
 {
@@ -72,8 +67,6 @@ static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct eve
 	struct conn_value *cv;
 	__u8 first = 0;
 
-	if (a->conn_seen && !a->cert_follows)
-		return 0;
 	cv = bpf_map_lookup_elem(&MAP_CONNS, &a->conn);
 	if (cv) {
 		if (cv->flags & bit) {
@@ -101,35 +94,42 @@ static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct eve
 
 /*
  * Cheap checks in the counting program; true if the packet may carry an
- * event.  frame_len: bytes of the frame (skb->len for TC); gso: the skb
+ * event.  A TCP payload segment of the connection its flow remembers for
+ * its direction (struct flow_value seen_port_*: its first payload that way
+ * was looked at) carries none while none of the flow's connections follows
+ * a flight: "conns" would say so, so neither it nor the event code is
+ * asked.  The flow learns the port at that first payload and forgets it at
+ * the device's SYN: one flow lookup each, for none on every later segment.  frame_len: bytes of the frame (skb->len for TC); gso: the skb
  * aggregates several wire packets, so the payload runs to the frame's end.
  */
 static __always_inline bool event_args_from_packet(const struct packet_info *pi,
 						   enum direction dir, __u32 frame_len,
 						   bool gso, struct event_args *a)
 {
-	__u32 end;
+	__u32 end, payload_off = pi->l4_off + pi->l4_hdr_len, payload_len;
+	__u16 remote_port = dir == DIR_UP ? pi->dst_port : pi->src_port;
 
 	if (pi->nonfirst_fragment ||
 	    (pi->proto != IPPROTO_UDP && pi->proto != IPPROTO_TCP))
 		return false;
-	__builtin_memset(a, 0, sizeof(*a));
-	a->remote_port = dir == DIR_UP ? pi->dst_port : pi->src_port;
-	a->conn.device_port = dir == DIR_UP ? pi->src_port : pi->dst_port;
-	if (pi->proto == IPPROTO_UDP && a->remote_port != EVENT_DNS_PORT)
+	if (pi->proto == IPPROTO_UDP && remote_port != EVENT_DNS_PORT)
 		return false;
-	a->proto = pi->proto;
-	a->dir = dir;
-	a->cert_follows = pi->cert_follows;
-	a->conn_seen = pi->conn_seen;
-	a->l4_off = pi->l4_off;
-	a->payload_off = pi->l4_off + pi->l4_hdr_len;
 	end = gso ? frame_len : pi->l3_off + pi->l3_len;
 	if (end > frame_len)
 		end = frame_len;
-	a->payload_len = end > a->payload_off ? end - a->payload_off : 0;
-	if (pi->proto == IPPROTO_UDP && !a->payload_len)
+	payload_len = end > payload_off ? end - payload_off : 0;
+	if (pi->proto == IPPROTO_UDP && !payload_len)
 		return false;
+	if (pi->proto == IPPROTO_TCP && payload_len && pi->conn_seen && !pi->cert_follows)
+		return false;
+	__builtin_memset(a, 0, sizeof(*a));
+	a->remote_port = remote_port;
+	a->conn.device_port = dir == DIR_UP ? pi->src_port : pi->dst_port;
+	a->proto = pi->proto;
+	a->dir = dir;
+	a->l4_off = pi->l4_off;
+	a->payload_off = payload_off;
+	a->payload_len = payload_len;
 	flow_key_from_packet(pi, dir, &a->conn.flow);
 	return true;
 }

@@ -49,9 +49,7 @@ struct event_args {
 	__u16 remote_port;
 	__u8 proto;
 	__u8 dir;		/* enum direction */
-	__u8 cert_follows;	/* struct packet_info cert_follows */
-	__u8 conn_seen;		/* struct packet_info conn_seen */
-	__u8 pad[2];
+	__u8 pad[4];
 };
 
 /* TCP sequence number of the payload's first byte, host order (0 if unreadable). */
