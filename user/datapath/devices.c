@@ -214,8 +214,10 @@ void device_table_free(struct device_table *t)
 /*
  * Returns once every BPF program that was running has ended: an update of
  * a map-in-map waits for an RCU grace period (kernel/bpf/syscall.c,
- * maybe_wait_bpf_programs), and the XDP and TC programs each run inside
- * an RCU read-side section.
+ * maybe_wait_bpf_programs; the kernel's own selftests/bpf
+ * prog_tests/btf_map_in_map.c use it so), and the XDP and TC programs each
+ * run inside an RCU read-side section.  A few milliseconds, once per
+ * aging pass that takes devices.
  */
 static int wait_for_programs(void)
 {
