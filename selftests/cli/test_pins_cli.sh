@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where the pins live: a pin directory another user could change is refused
 # by every command that opens pins; attach is refused where the pins would
-# vanish with the command (`ip netns exec`); programs left attached without
+# vanish with the command (`ip netns exec`); pins of an older layout are
+# named as such; programs left attached without
 # pins are reported by status and removed by detach.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -59,6 +60,17 @@ umount "$T/bpf"
 expect_exit "attach under ip netns exec is refused with the nsenter hint" 4 \
 	"nsenter --net=/run/netns/$NS iotrim" ip netns exec "$NS" "$IOTRIM" attach --lan lan0
 tap_check "... and leaves nothing attached" nothing_attached
+
+# ---- pins of an older build, whose devices map was a per-CPU hash by MAC
+in_netns "$NS" "$IOTRIM" attach --lan lan0 >/dev/null 2>&1
+in_netns "$NS" "$IOTRIM" detach >/dev/null 2>&1
+rm -f "$IOTRIM_PIN_DIR/devices" "$IOTRIM_PIN_DIR/device_slots" "$IOTRIM_PIN_DIR/device_owners"
+bpftool map create "$IOTRIM_PIN_DIR/devices" type percpu_hash key 8 value 200 entries 4096 name devices
+expect_exit "devices on the older pins says they are of another build" 6 \
+	"do not match this build of iotrim: run .iotrim detach --purge." in_netns "$NS" "$IOTRIM" devices
+expect_exit "so does attach" 6 "do not match this build" in_netns "$NS" "$IOTRIM" attach --lan lan0
+tap_check "... which attaches nothing" nothing_attached
+expect_exit "detach --purge removes them" 0 "removed pinned maps" in_netns "$NS" "$IOTRIM" detach --purge
 
 # ---- programs left attached without pins (their pin directory removed by hand)
 in_netns "$NS" "$IOTRIM" attach --lan lan0 >/dev/null 2>&1

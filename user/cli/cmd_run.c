@@ -195,7 +195,7 @@ static int run_loop(struct run_opts *o, struct run_state *st, struct run_reload 
 	flows_fd = open_pinned_map(MAP_NAME(MAP_FLOWS));
 	devices_err = device_maps_open(&devices);
 	if (devices_err == -DP_PINS_DIFFER) {
-		err = fail(EXIT_FAILURE_RUNTIME, "the pinned device maps are of another build");
+		err = fail(EXIT_CONFLICT, "the pinned device maps are of another build");
 		goto out;
 	}
 	if (events_fd < 0 || names_fd < 0 || flows_fd < 0 || devices_err) {
