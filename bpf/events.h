@@ -94,13 +94,14 @@ static __always_inline __u8 event_tcp_kind(void *ctx, bool xdp, const struct eve
 
 /*
  * Cheap checks in the counting program; true if the packet may carry an
- * event.  A TCP payload segment of the connection its flow remembers for
- * its direction (struct flow_value seen_port_*: its first payload that way
- * was looked at) carries none while none of the flow's connections follows
- * a flight: "conns" would say so, so neither it nor the event code is
- * asked.  The flow learns the port at that first payload and forgets it at
- * the device's SYN: one flow lookup each, for none on every later segment.  frame_len: bytes of the frame (skb->len for TC); gso: the skb
+ * event.  frame_len: bytes of the frame (skb->len for TC); gso: the skb
  * aggregates several wire packets, so the payload runs to the frame's end.
+ * A TCP payload segment of the connection its flow remembers for its
+ * direction (struct flow_value seen_port_*: its first payload that way was
+ * looked at) carries none while none of the flow's connections follows a
+ * flight: "conns" would say so, so neither it nor the event code is asked.
+ * The flow learns the port at that first payload and forgets it at the
+ * device's SYN: one flow lookup each, for none on every later segment.
  */
 static __always_inline bool event_args_from_packet(const struct packet_info *pi,
 						   enum direction dir, __u32 frame_len,
