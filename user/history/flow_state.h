@@ -33,8 +33,8 @@ void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
 bool flow_growth_zero(const struct flow_growth *g);
 
 /*
- * The same for many flows, taken in the primary key's order: one read of
- * flow_state in that order, merged, instead of a search per flow.  A flow
+ * The same for many flows, taken in the primary key's order (flow_order.h):
+ * one read of flow_state in that order, merged, instead of a search per flow.  A flow
  * the merge does not meet is searched for (flow_state_growth), so a row is
  * never missed.  Only reads may run while a scan is open (a write to
  * flow_state makes the scan search again for its place at every step).
