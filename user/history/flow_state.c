@@ -94,9 +94,59 @@ void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
 	sqlite3_reset(s->get);
 }
 
+/* The scan's row against the key (t, proto, port), as the primary key orders them
+ * (BINARY text, integers). */
+static int compare_row(sqlite3_stmt *st, const struct key_text *t, int proto, int port)
+{
+	int c, row_proto = sqlite3_column_int(st, 3), row_port = sqlite3_column_int(st, 4);
+
+	if ((c = strcmp((const char *)sqlite3_column_text(st, 0), t->mac)) ||
+	    (c = strcmp((const char *)sqlite3_column_text(st, 1), t->device_ip)) ||
+	    (c = strcmp((const char *)sqlite3_column_text(st, 2), t->remote_ip)))
+		return c;
+	if (row_proto != proto)
+		return row_proto < proto ? -1 : 1;
+	return row_port < port ? -1 : row_port > port;
+}
+
+/* t's room for text; false (nothing kept) when it does not fit. */
+static bool keep_text(char *t, size_t room, const unsigned char *text)
+{
+	size_t n = text ? strlen((const char *)text) : room;
+
+	if (n >= room)
+		return false;
+	memcpy(t, text, n + 1);
+	return true;
+}
+
+/* The scan's row into c->last; a text too long for it leaves the scan unsure. */
+static void keep_row(struct flow_state_scan *c)
+{
+	if (!keep_text(c->last.mac, sizeof(c->last.mac), sqlite3_column_text(c->st, 0)) ||
+	    !keep_text(c->last.device_ip, sizeof(c->last.device_ip), sqlite3_column_text(c->st, 1)) ||
+	    !keep_text(c->last.remote_ip, sizeof(c->last.remote_ip), sqlite3_column_text(c->st, 2)))
+		c->unsure = true;
+	c->last_proto = sqlite3_column_int(c->st, 3);
+	c->last_port = sqlite3_column_int(c->st, 4);
+}
+
+/*
+ * The next row.  Each row is checked to come after the one before it in
+ * our order: while every row does, a flow the merge passed by has no row
+ * (the rows before were smaller, the rest are bigger) and needs no search.
+ */
+static void scan_step(struct flow_state_scan *c)
+{
+	keep_row(c);
+	c->rc = sqlite3_step(c->st);
+	if (c->rc == SQLITE_ROW && compare_row(c->st, &c->last, c->last_proto, c->last_port) <= 0)
+		c->unsure = true;
+}
+
 int flow_state_scan_open(sqlite3 *db, struct flow_state_scan *c)
 {
-	c->st = NULL;
+	memset(c, 0, sizeof(*c));
 	if (sqlite3_prepare_v2(db,
 		"SELECT device_mac, device_ip, remote_ip, proto, remote_port, boot_id,"
 		" kernel_first_seen_ns, packets_up, bytes_up, packets_down, bytes_down"
@@ -109,32 +159,22 @@ int flow_state_scan_open(sqlite3 *db, struct flow_state_scan *c)
 	return 0;
 }
 
-/* The scan's row against flow k, as the primary key orders them (BINARY text, integers). */
-static int compare_row(sqlite3_stmt *st, const struct key_text *t, const struct flow_key *k)
-{
-	int c, proto = sqlite3_column_int(st, 3), port = sqlite3_column_int(st, 4);
-
-	if ((c = strcmp((const char *)sqlite3_column_text(st, 0), t->mac)) ||
-	    (c = strcmp((const char *)sqlite3_column_text(st, 1), t->device_ip)) ||
-	    (c = strcmp((const char *)sqlite3_column_text(st, 2), t->remote_ip)))
-		return c;
-	if (proto != k->proto)
-		return proto < k->proto ? -1 : 1;
-	return port < k->remote_port ? -1 : port > k->remote_port;
-}
-
 void flow_state_scan_growth(struct flow_state_io *s, struct flow_state_scan *c,
 			    const struct key_text *t, const struct flow_key *k,
 			    const struct flow_value *v, struct flow_growth *g)
 {
 	int order = 1;
 
-	while (c->rc == SQLITE_ROW && (order = compare_row(c->st, t, k)) < 0)
-		c->rc = sqlite3_step(c->st);
+	while (c->rc == SQLITE_ROW && (order = compare_row(c->st, t, k->proto, k->remote_port)) < 0)
+		scan_step(c);
+	if (c->rc != SQLITE_ROW && c->rc != SQLITE_DONE)
+		c->unsure = true;	/* the scan failed: what it did not read may be there */
 	if (c->rc == SQLITE_ROW && order == 0)
 		growth_from(c->st, 5, s->boot_id, v, g);
-	else
+	else if (c->unsure)
 		flow_state_growth(s, t, k, v, g);
+	else
+		growth_from(NULL, 0, s->boot_id, v, g);
 }
 
 void flow_state_scan_close(struct flow_state_scan *c)

@@ -34,14 +34,19 @@ bool flow_growth_zero(const struct flow_growth *g);
 
 /*
  * The same for many flows, taken in the primary key's order (flow_order.h):
- * one read of flow_state in that order, merged, instead of a search per flow.  A flow
- * the merge does not meet is searched for (flow_state_growth), so a row is
- * never missed.  Only reads may run while a scan is open (a write to
- * flow_state makes the scan search again for its place at every step).
+ * one read of flow_state in that order, merged, instead of a search per
+ * flow.  A flow the merge passes by has no row, unless the scan met rows
+ * out of our order or failed: from then on such a flow is searched for
+ * (flow_state_growth), so a row is never missed.  Only reads may run while
+ * a scan is open (a write to flow_state makes the scan search again for
+ * its place at every step).
  */
 struct flow_state_scan {
 	sqlite3_stmt *st;
 	int rc;			/* of the last step */
+	bool unsure;		/* a row out of order, or a failed step */
+	struct key_text last;	/* the row before the current one */
+	int last_proto, last_port;
 };
 /* 0, or -EIO after printing why. */
 int flow_state_scan_open(sqlite3 *db, struct flow_state_scan *c);

@@ -271,7 +271,8 @@ static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
 	r->restarted += g->restarted;
 	first_ms = g->restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
 	/* The delta's bytes were counted up to last_seen: the names valid then. */
-	names_reader_at(&w->names, t->mac, t->remote_ip, k, last_ms, name, source);
+	if ((err = names_reader_at(&w->names, t->mac, t->remote_ip, k, last_ms, name, source)))
+		return err;
 	delta_row(t, k, name, g, first_ms, last_ms, &row);
 	if ((err = history_writer_add(&w->history, &row)) ||
 	    (err = phase_writer_mark(&w->phases, t->mac, last_ms, &mark)) ||
