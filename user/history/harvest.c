@@ -208,6 +208,8 @@ struct harvest_writers {
 	struct phase_writer phases;
 	struct payload_writer payload;
 	struct window_writer windows;
+	struct flow_state_scan scan;	/* flow_state as read first, rows of no flow kept */
+	bool rewrite;		/* flow_state written whole this time (flow_state_clear) */
 };
 
 static int writers_open(sqlite3 *db, struct harvest_writers *w)
@@ -229,27 +231,45 @@ static void writers_close(struct harvest_writers *w)
 	phase_writer_close(&w->phases);
 	payload_writer_close(&w->payload);
 	window_writer_close(&w->windows);
+	flow_state_scan_close(&w->scan);
+}
+
+/* Whether flow g is counted (and its state written); not for a known flow that did not grow. */
+static bool counted(const struct flow_growth *g)
+{
+	return !flow_growth_zero(g) || !g->have_state || g->restarted;
 }
 
 /*
  * Every flow's growth since flow_state, in the harvest's order, into
- * growth[]: all read before the first write (flow_state.h); 0 or -errno.
+ * growth[]: all read before the first write (flow_state.h).  Sets
+ * w->rewrite when at least a third of the flows change and the rows of no
+ * flow are few (up to one for 8 flows, kept by the scan): then writing
+ * flow_state whole is the cheaper.  0 or -errno.
  */
 static int read_growth(sqlite3 *db, struct harvest_writers *w, const struct flow_table *flows,
 		       const struct flow_order *order, struct flow_growth *growth)
 {
-	struct flow_state_scan scan;
 	struct key_text t;
+	size_t writes = 0;
 
-	if (flow_state_scan_open(db, &scan))
+	if (flow_state_scan_open(db, &w->scan, flows->len / 8))
 		return -EIO;
 	for (size_t i = 0; i < flows->len; i++) {
 		const struct flow_entry *f = flow_order_entry(order, flows, i);
 
 		flow_order_key_text(order, i, &f->key, &t);
-		flow_state_scan_growth(&w->state, &scan, &t, &f->key, &f->value, &growth[i]);
+		flow_state_scan_growth(&w->state, &w->scan, &t, &f->key, &f->value, &growth[i]);
+		writes += counted(&growth[i]);
 	}
-	flow_state_scan_close(&scan);
+	w->rewrite = flow_state_scan_end(&w->scan) && writes && writes * 3 >= flows->len;
+	for (size_t i = 0; w->scan.unsure && i < flows->len; i++) {
+		const struct flow_entry *f = flow_order_entry(order, flows, i);
+
+		flow_order_key_text(order, i, &f->key, &t);
+		if (!growth[i].have_state)
+			flow_state_growth(&w->state, &t, &f->key, &f->value, &growth[i]);
+	}
 	return 0;
 }
 
@@ -265,7 +285,7 @@ static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
 	struct flow_row row;
 	int err;
 
-	if (flow_growth_zero(g) && g->have_state && !g->restarted)
+	if (!counted(g))
 		return 0;
 	r->changed++;
 	r->restarted += g->restarted;
@@ -281,7 +301,29 @@ static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
 	    (err = window_writer_add(&w->windows, t->mac, g->bytes_up, g->bytes_down)) ||
 	    (keep && (err = pending_add(pending, k, g, &payload_growth, name, first_ms, last_ms))))
 		return err;
-	return flow_state_save(&w->state, t, k, v, g);
+	return w->rewrite ? 0 : flow_state_save(&w->state, t, k, v, g);
+}
+
+/*
+ * flow_state written whole (w->rewrite): every flow's row in key order, in
+ * a pass of its own (interleaved with the flow_history writes, each insert
+ * took twice as long), then the rows of no flow; 0 or -EIO.
+ */
+static int rewrite_state(sqlite3 *db, struct harvest_writers *w, const struct flow_table *flows,
+			 const struct flow_order *order)
+{
+	struct key_text t;
+
+	if (flow_state_clear(db))
+		return -EIO;
+	for (size_t i = 0; i < flows->len; i++) {
+		const struct flow_entry *f = flow_order_entry(order, flows, i);
+
+		flow_order_key_text(order, i, &f->key, &t);
+		if (flow_state_append(&w->state, &t, &f->key, &f->value))
+			return -EIO;
+	}
+	return flow_state_append_end(&w->state, &w->scan);
 }
 
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
@@ -323,7 +365,8 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 		if ((err = harvest_flow(&w, &t, &f->key, &f->value, &growth[i], &pending, sink, r)))
 			goto rollback;
 	}
-	if (window_writer_finish(db, &w.windows) ||
+	if ((w.rewrite && rewrite_state(db, &w, flows, &order)) ||
+	    window_writer_finish(db, &w.windows) ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		err = -EIO;
 		goto rollback;

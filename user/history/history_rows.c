@@ -54,7 +54,11 @@ static int fact_name(struct live_facts *f, struct live_fact *fact, const char *n
 	return 0;
 }
 
-/* Every live flow's facts, in the store's key order; 0 or -errno after printing why. */
+/*
+ * Every live flow's facts, in the store's key order: the growths first,
+ * all of flow_state read (flow_state.h), then the names.  0 or -errno
+ * after printing why.
+ */
 static int read_facts(sqlite3 *db, const struct flow_table *live, struct live_facts *f)
 {
 	struct flow_state_io state = { 0 };
@@ -72,16 +76,25 @@ static int read_facts(sqlite3 *db, const struct flow_table *live, struct live_fa
 		goto out;
 	}
 	err = -EIO;
-	if (flow_state_open(db, &state) || flow_state_scan_open(db, &scan) ||
+	if (flow_state_open(db, &state) || flow_state_scan_open(db, &scan, 0) ||
 	    names_reader_open(db, &names))
 		goto out;
+	for (size_t i = 0; i < live->len; i++) {
+		const struct flow_entry *e = flow_order_entry(&order, live, i);
+
+		flow_order_key_text(&order, i, &e->key, &t);
+		flow_state_scan_growth(&state, &scan, &t, &e->key, &e->value,
+				       &f->items[order.items[i].flow].g);
+	}
+	flow_state_scan_end(&scan);
 	for (size_t i = 0; i < live->len; i++) {
 		const struct flow_entry *e = flow_order_entry(&order, live, i);
 		struct live_fact *fact = &f->items[order.items[i].flow];
 		char name[FLOW_NAMES_MAX];
 
 		flow_order_key_text(&order, i, &e->key, &t);
-		flow_state_scan_growth(&state, &scan, &t, &e->key, &e->value, &fact->g);
+		if (scan.unsure && !fact->g.have_state)
+			flow_state_growth(&state, &t, &e->key, &e->value, &fact->g);
 		if (flow_growth_zero(&fact->g))
 			continue;
 		if ((err = names_reader_at(&names, t.mac, t.remote_ip, &e->key,
