@@ -92,6 +92,29 @@ static void growth_from(sqlite3_stmt *st, int c, const char *boot_id, const stru
 	g->bytes_down = v->down.bytes;
 }
 
+void flow_growth_all(const struct flow_value *v, struct flow_growth *g)
+{
+	growth_from(NULL, 0, "", v, g);
+}
+
+int flow_state_empty(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM flow_state LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		warn("database: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		warn("database: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	return rc == SQLITE_DONE;
+}
+
 void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
 		       const struct flow_key *k, const struct flow_value *v, struct flow_growth *g)
 {

@@ -43,6 +43,10 @@ void flow_state_close(struct flow_state_io *s);
 void flow_state_growth(struct flow_state_io *s, const struct key_text *t,
 		       const struct flow_key *k, const struct flow_value *v, struct flow_growth *g);
 bool flow_growth_zero(const struct flow_growth *g);
+/* The growth of a flow with no row: all of v. */
+void flow_growth_all(const struct flow_value *v, struct flow_growth *g);
+/* 1 when flow_state has no row (no harvest yet), 0 when it has, -EIO after printing why. */
+int flow_state_empty(sqlite3 *db);
 
 /*
  * The same for many flows, taken in the primary key's order (flow_order.h):

@@ -115,6 +115,31 @@ out:
 	return err;
 }
 
+/* Live flow k (its texts t) with value v, growth g and names (source) as a row to fn. */
+static void live_row(flow_row_fn fn, void *ctx, const struct flow_key *k,
+		     const struct key_text *t, const struct flow_value *v,
+		     const struct flow_growth *g, const char *names, const char source[4])
+{
+	struct flow_row row = { 0 };
+
+	memcpy(row.device_mac, t->mac, sizeof(t->mac));
+	memcpy(row.device_ip, t->device_ip, sizeof(t->device_ip));
+	memcpy(row.remote_ip, t->remote_ip, sizeof(t->remote_ip));
+	row.proto = k->proto;
+	row.remote_port = k->remote_port;
+	row.name = names;
+	memcpy(row.name_source, source, sizeof(row.name_source));
+	row.packets_up = g->packets_up;
+	row.bytes_up = g->bytes_up;
+	row.packets_down = g->packets_down;
+	row.bytes_down = g->bytes_down;
+	row.first_seen_ms = boot_ns_to_unix_ms(v->first_seen_ns);
+	row.last_seen_ms = boot_ns_to_unix_ms(v->last_seen_ns);
+	row.live = true;
+	flow_row_set_address(&row);
+	fn(ctx, &row);
+}
+
 /* The live flows' growth as rows, in the table's order; 0 or -errno. */
 static int live_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx)
 {
@@ -122,34 +147,47 @@ static int live_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn,
 	int err = read_facts(db, live, &f);
 
 	for (size_t i = 0; !err && i < live->len; i++) {
-		const struct flow_key *k = &live->items[i].key;
-		const struct flow_value *v = &live->items[i].value;
 		const struct live_fact *fact = &f.items[i];
-		struct flow_row row = { 0 };
+		const struct flow_key *k = &live->items[i].key;
 		struct key_text t;
 
 		if (flow_growth_zero(&fact->g))
 			continue;
 		history_key_text(k, &t);
-		memcpy(row.device_mac, t.mac, sizeof(t.mac));
-		memcpy(row.device_ip, t.device_ip, sizeof(t.device_ip));
-		memcpy(row.remote_ip, t.remote_ip, sizeof(t.remote_ip));
-		row.proto = k->proto;
-		row.remote_port = k->remote_port;
-		row.name = f.names + fact->name;
-		memcpy(row.name_source, fact->source, sizeof(fact->source));
-		row.packets_up = fact->g.packets_up;
-		row.bytes_up = fact->g.bytes_up;
-		row.packets_down = fact->g.packets_down;
-		row.bytes_down = fact->g.bytes_down;
-		row.first_seen_ms = boot_ns_to_unix_ms(v->first_seen_ns);
-		row.last_seen_ms = boot_ns_to_unix_ms(v->last_seen_ns);
-		row.live = true;
-		flow_row_set_address(&row);
-		fn(ctx, &row);
+		live_row(fn, ctx, k, &t, &live->items[i].value, &fact->g, f.names + fact->name,
+			 fact->source);
 	}
 	free(f.items);
 	free(f.names);
+	return err;
+}
+
+/*
+ * The same when flow_state has no row (nothing harvested yet): every
+ * flow's growth is all of its counters and there is nothing to merge, so
+ * no order is needed (the names reader keeps each device's names).
+ */
+static int new_live_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx)
+{
+	struct names_reader names;
+	int err = names_reader_open(db, &names);
+
+	for (size_t i = 0; !err && i < live->len; i++) {
+		const struct flow_key *k = &live->items[i].key;
+		const struct flow_value *v = &live->items[i].value;
+		char name[FLOW_NAMES_MAX], source[4];
+		struct flow_growth g;
+		struct key_text t;
+
+		flow_growth_all(v, &g);
+		if (flow_growth_zero(&g))
+			continue;
+		history_key_text(k, &t);
+		if (!(err = names_reader_at(&names, t.mac, t.remote_ip, k,
+					    boot_ns_to_unix_ms(v->last_seen_ns), name, source)))
+			live_row(fn, ctx, k, &t, v, &g, name, source);
+	}
+	names_reader_close(&names);
 	return err;
 }
 
@@ -181,7 +219,10 @@ int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, voi
 		warn("database: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	err = live && live->len ? live_rows(db, live, fn, ctx) : 0;
+	if (!live || !live->len)
+		err = 0;
+	else if ((err = flow_state_empty(db)) >= 0)
+		err = err ? new_live_rows(db, live, fn, ctx) : live_rows(db, live, fn, ctx);
 out:
 	sqlite3_finalize(hist);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

@@ -98,13 +98,59 @@ static int row_add(struct names_reader *r, sqlite3_stmt *st)
 	return 0;
 }
 
-/* Device mac's rows into r; 0 or -errno after printing why. */
+static uint32_t mac_hash(const char *mac)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *mac; mac++)
+		h = (h ^ (unsigned char)*mac) * 16777619u;
+	return h;
+}
+
+/* Device index i into r's hash table (its room checked). */
+static void slot_put(struct names_reader *r, size_t i)
+{
+	size_t s = mac_hash(r->devices[i].mac) & (r->nslots - 1);
+
+	while (r->slots[s])
+		s = (s + 1) & (r->nslots - 1);
+	r->slots[s] = i + 1;
+}
+
+/* Room for one more device; 0 or -ENOMEM. */
+static int device_room(struct names_reader *r)
+{
+	if (r->ndevices == r->devices_cap) {
+		size_t cap = r->devices_cap ? 2 * r->devices_cap : 16;
+		struct names_device *d = realloc(r->devices, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		r->devices = d;
+		r->devices_cap = cap;
+	}
+	if (2 * (r->ndevices + 1) > r->nslots) {
+		size_t n = r->nslots ? 2 * r->nslots : 64;
+		uint32_t *slots = calloc(n, sizeof(*slots));
+
+		if (!slots)
+			return -ENOMEM;
+		free(r->slots);
+		r->slots = slots;
+		r->nslots = n;
+		for (size_t i = 0; i < r->ndevices; i++)
+			slot_put(r, i);
+	}
+	return 0;
+}
+
+/* Device mac's rows read into r, r->current its index; 0 or -errno after printing why. */
 static int load_device(struct names_reader *r, const char *mac)
 {
-	int rc, err = 0;
+	size_t first = r->len, pool_len = r->pool_len;
+	struct names_device *d;
+	int rc = SQLITE_DONE, err = device_room(r);
 
-	r->len = r->pool_len = 0;
-	r->mac[0] = '\0';
 	sqlite3_bind_text(r->st, 1, mac, -1, SQLITE_STATIC);
 	while (!err && (rc = sqlite3_step(r->st)) == SQLITE_ROW)
 		err = row_add(r, r->st);
@@ -114,16 +160,41 @@ static int load_device(struct names_reader *r, const char *mac)
 		warn("database: names of %s: %s", mac,
 		     err == -ENOMEM ? strerror(ENOMEM) : sqlite3_errmsg(sqlite3_db_handle(r->st)));
 	sqlite3_reset(r->st);
-	if (err)
+	if (err) {
+		r->len = first;
+		r->pool_len = pool_len;
 		return err;
-	snprintf(r->mac, sizeof(r->mac), "%s", mac);
+	}
+	d = &r->devices[r->ndevices];
+	snprintf(d->mac, sizeof(d->mac), "%s", mac);
+	d->first = first;
+	d->len = r->len - first;
+	slot_put(r, r->ndevices);
+	r->current = r->ndevices++;
 	return 0;
 }
 
-/* The first row of address ip (rows are in ip order), or r->len. */
-static size_t first_of_ip(const struct names_reader *r, const char *ip)
+/* Makes device mac r->current, read if it is not yet; 0 or -errno. */
+static int use_device(struct names_reader *r, const char *mac)
 {
-	size_t lo = 0, hi = r->len;
+	size_t s;
+
+	if (r->ndevices && !strcmp(r->devices[r->current].mac, mac))
+		return 0;
+	for (s = r->nslots ? mac_hash(mac) & (r->nslots - 1) : 0; r->nslots && r->slots[s];
+	     s = (s + 1) & (r->nslots - 1))
+		if (!strcmp(r->devices[r->slots[s] - 1].mac, mac)) {
+			r->current = r->slots[s] - 1;
+			return 0;
+		}
+	return load_device(r, mac);
+}
+
+/* The first row of address ip in device d's rows (in ip order), or the end of them. */
+static size_t first_of_ip(const struct names_reader *r, const struct names_device *d,
+			  const char *ip)
+{
+	size_t lo = d->first, hi = d->first + d->len;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -142,21 +213,24 @@ int names_reader_at(struct names_reader *r, const char *mac, const char *ip,
 {
 	int sni_port = sni_port_of(k), err;
 	char sni[FLOW_NAMES_MAX];
-	size_t o = 0, so = 0, i;
+	const struct names_device *d;
+	size_t o = 0, so = 0, i, end;
 	uint32_t ip_at;
 
 	names[0] = source[0] = sni[0] = '\0';
-	if (strcmp(r->mac, mac) && (err = load_device(r, mac)))
+	if ((err = use_device(r, mac)))
 		return err;
-	i = first_of_ip(r, ip);
-	ip_at = i < r->len && !strcmp(r->pool + r->rows[i].ip, ip) ? r->rows[i].ip : UINT32_MAX;
-	while (i < r->len && r->rows[i].ip == ip_at) {
+	d = &r->devices[r->current];
+	end = d->first + d->len;
+	i = first_of_ip(r, d, ip);
+	ip_at = i < end && !strcmp(r->pool + r->rows[i].ip, ip) ? r->rows[i].ip : UINT32_MAX;
+	while (i < end && r->rows[i].ip == ip_at) {
 		const char *n = r->pool + r->rows[i].name;
 		bool valid = false, dns = false, sni_here = false;
 		size_t len = strlen(n);
 
 		/* One name's rows (both sources), in name order. */
-		for (; i < r->len && r->rows[i].ip == ip_at && !strcmp(r->pool + r->rows[i].name, n);
+		for (; i < end && r->rows[i].ip == ip_at && !strcmp(r->pool + r->rows[i].name, n);
 		     i++) {
 			const struct names_row *w = &r->rows[i];
 
@@ -187,6 +261,8 @@ void names_reader_close(struct names_reader *r)
 	sqlite3_finalize(r->st);
 	free(r->rows);
 	free(r->pool);
+	free(r->devices);
+	free(r->slots);
 	memset(r, 0, sizeof(*r));
 }
 

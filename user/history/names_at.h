@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Names by time (README "Names by time"), as history_rows names rows: the
- * names valid for a flow when it was counted.  A device's dns_names rows are read
- * once, in (ip, name) order, when a flow of another device than the last
- * one asks: flows taken device by device (history/flow_order.h) cost one
- * query per device, not one per flow.
+ * names valid for a flow when it was counted.  A device's dns_names rows
+ * are read once, in (ip, name) order, the first time one of its flows
+ * asks, and kept: one query per device, not one per flow, in any order of
+ * the flows.
  */
 #ifndef IOTRIM_HISTORY_NAMES_AT_H
 #define IOTRIM_HISTORY_NAMES_AT_H
@@ -16,16 +16,22 @@
 
 struct names_reader {
 	sqlite3_stmt *st;
-	char mac[MAC_STRLEN];	/* whose rows are read; "" none */
 	struct names_row {
 		uint32_t ip, name;	/* offsets of their texts in pool */
 		int64_t first_ms, expires_ms;
 		int64_t sni_port;
 		int dns;		/* source 'dns', else 'sni' */
-	} *rows;
+	} *rows;		/* device after device */
 	size_t len, cap;
 	char *pool;
 	size_t pool_len, pool_cap;
+	struct names_device {
+		char mac[MAC_STRLEN];
+		size_t first, len;	/* its rows */
+	} *devices;
+	size_t ndevices, devices_cap, current;
+	uint32_t *slots;	/* hash of the MAC text -> device index + 1; 0: free */
+	size_t nslots;		/* a power of two, at least twice ndevices */
 };
 
 /* 0, or -EIO after printing why. */
