@@ -161,6 +161,7 @@ TEST(names_attach_to_flows)
 	struct name_store store;
 	struct attrib a;
 	struct totals t;
+	uint64_t answered;
 	char path[256];
 	sqlite3 *db;
 	size_t len;
@@ -188,6 +189,7 @@ TEST(names_attach_to_flows)
 	memcpy(ev.payload, m.b, len);
 	ask_then_answer(&a, &ev, 1, "api.vendor.example", DNS_A);
 	attrib_flush(&a);
+	answered = ev.ts_ns;
 	t = totals(db, NULL);
 	EXPECT(!t.name_of_10[0], "bytes counted before the answer stay the address's: '%s'",
 	       t.name_of_10);
@@ -241,6 +243,13 @@ TEST(names_attach_to_flows)
 		EXPECT(named_rows(db, "first.example") == 1 && named_rows(db, "second.example") == 0,
 		       "and no row counted twice");
 	}
+	/* No flow_state row at all (a database that harvested nothing): a live flow
+	 * is all growth, named as it would be after a harvest. */
+	ASSERT(sqlite3_exec(db, "DELETE FROM flow_state", NULL, NULL, NULL) == SQLITE_OK, "no state");
+	e[0].value.last_seen_ns = answered + 1000000000ULL;
+	t = totals(db, &ft);
+	EXPECT(!strcmp(t.name_of_10, "api.vendor.example"),
+	       "without flow_state: live growth gets the name: '%s'", t.name_of_10);
 	name_store_close(&store);
 	db_close(db);
 }

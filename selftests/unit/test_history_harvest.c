@@ -9,7 +9,9 @@
  * the mark in force - across a restarted controller (a new database handle),
  * flows that come late (keys between known ones), counters that grew, did
  * not grow, or started over (a new map entry), and payload counters first
- * sampled late.  Flows never sampled keep no payload_state row.
+ * sampled late.  Flows never sampled keep no payload_state row.  flow_state
+ * written whole keeps the rows of flows absent from that harvest's table,
+ * and a row out of the store's order makes the merge search instead.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +251,94 @@ TEST(harvests_of_many_flows_are_exact)
 	db_close(db);
 }
 
+/* The shuffled table without its last n entries; absent[i]: flow i is one of them. */
+static void drop_last(size_t n, bool absent[FLOWS])
+{
+	memset(absent, 0, FLOWS * sizeof(*absent));
+	table.len -= n;
+	for (size_t x = table.len; x < table.len + n; x++)
+		for (int i = 0; i < FLOWS; i++)
+			if (!memcmp(&shuffled[x].key, &flows[i].key, sizeof(flows[i].key)))
+				absent[i] = true;
+}
+
+/*
+ * A harvest where most flows grew writes flow_state whole: the rows of
+ * flows missing from that table are kept, so when they come back their
+ * growth counts, not all of their counters.  A flow_state row out of the
+ * store's order (a text where proto is an integer) makes the merge search
+ * for what it passes by: nothing is counted twice either.
+ */
+TEST(flow_state_written_whole_keeps_absent_flows)
+{
+	uint64_t now = clock_boot_ns(), s = 1000000000ULL;
+	struct flow_value was[FLOWS];
+	bool absent[FLOWS];
+	struct model m = { 0 };
+	struct harvest_result r;
+	size_t grew = 0;
+	char path[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/whole.db", tmpdir);
+	ASSERT(db_open(path, &db) == 0, "open");
+	ASSERT(mark(db, macs[0], "setup") == 0 && mark(db, macs[1], "none") == 0, "marks");
+	for (int i = 0; i < FLOWS; i++) {
+		set_flow(i, 100 + i, 1000 + i, 0, now - 100 * s, now - 50 * s);
+		count(&m, i, NULL, true);
+	}
+	shuffle(true);
+	ASSERT(history_harvest(db, &table, &r) == 0, "harvest 1");
+
+	/* Every flow grew; 20 of them are not in this table. */
+	for (int i = 0; i < FLOWS; i++) {
+		was[i] = flows[i].value;
+		set_flow(i, was[i].up.bytes + 7 + i, was[i].down.bytes + 9, 0, now - 100 * s,
+			 now - 40 * s);
+	}
+	shuffle(true);
+	drop_last(20, absent);
+	for (int i = 0; i < FLOWS; i++)
+		if (!absent[i]) {
+			count(&m, i, &was[i], false);
+			grew++;
+		}
+	ASSERT(history_harvest(db, &table, &r) == 0, "harvest 2");
+	EXPECT(r.changed == grew && r.restarted == 0, "harvest 2: %zu changed, %zu restarted",
+	       r.changed, r.restarted);
+	check(db, &m, "harvest 2");
+	EXPECT(query(db, "SELECT count(*) FROM flow_state", NULL) == FLOWS,
+	       "harvest 2: flow_state keeps the absent flows' rows: %lld",
+	       (long long)query(db, "SELECT count(*) FROM flow_state", NULL));
+
+	/* They are back, with the growth they had meanwhile. */
+	shuffle(true);
+	for (int i = 0; i < FLOWS; i++)
+		if (absent[i])
+			count(&m, i, &was[i], false);
+	ASSERT(history_harvest(db, &table, &r) == 0, "harvest 3");
+	EXPECT(r.changed == 20 && r.restarted == 0, "harvest 3: %zu changed, %zu restarted",
+	       r.changed, r.restarted);
+	check(db, &m, "harvest 3");
+
+	/* A row out of order, then every flow grows again. */
+	ASSERT(sqlite3_exec(db, "INSERT INTO flow_state SELECT device_mac, device_ip, remote_ip,"
+			    " 'x', remote_port, boot_id, kernel_first_seen_ns, packets_up, bytes_up,"
+			    " packets_down, bytes_down FROM flow_state LIMIT 1", NULL, NULL,
+			    NULL) == SQLITE_OK, "a row out of order");
+	for (int i = 0; i < FLOWS; i++) {
+		was[i] = flows[i].value;
+		set_flow(i, was[i].up.bytes + 3, was[i].down.bytes + 5, 0, now - 100 * s, now - 30 * s);
+		count(&m, i, &was[i], false);
+	}
+	shuffle(true);
+	ASSERT(history_harvest(db, &table, &r) == 0, "harvest 4");
+	EXPECT(r.changed == FLOWS && r.restarted == 0, "harvest 4: %zu changed, %zu restarted",
+	       r.changed, r.restarted);
+	check(db, &m, "harvest 4");
+	db_close(db);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -259,6 +349,7 @@ int main(void)
 		return 1;
 	}
 	RUN(harvests_of_many_flows_are_exact);
+	RUN(flow_state_written_whole_keeps_absent_flows);
 	rc = harness_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

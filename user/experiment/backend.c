@@ -25,6 +25,7 @@
 #include "common/fmt.h"
 #include "common/proto.h"
 #include "history/history.h"
+#include "history/names_at.h"
 #include "iotrim.h"
 #include "datapath/pin.h"
 #include "datapath/table.h"
@@ -312,7 +313,9 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	struct kern *k = b->priv;
 	struct flow_table t = { 0 };
 	int flows_fd, names_fd, err;
-	char macs[MAC_STRLEN], names[FLOW_NAMES_MAX];
+	char macs[MAC_STRLEN], names[FLOW_NAMES_MAX], source[4];
+	struct names_reader by_time = { 0 };	/* the device's names by time (history/names_at.h) */
+	bool have_by_time;
 	struct local_nets local;
 	size_t cap;
 
@@ -328,6 +331,7 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 	names_fd = open_pinned_map(MAP_NAME(MAP_NAMES));
 	format_mac(mac, macs);
 	local_nets_load(&local);	/* none known: multicast and link-local still are */
+	have_by_time = k->db && !names_reader_open(k->db, &by_time);
 	cap = t.len ? t.len : 1;
 	*out = calloc(cap, sizeof(**out));
 	if (!*out)
@@ -352,11 +356,11 @@ static int kern_observe(struct exp_backend *b, const uint8_t mac[6], int64_t sin
 		o->bytes = v->up.bytes + v->down.bytes;
 		if (local_or_special(&local, key))
 			continue;
-		if (k->db) {
+		if (have_by_time) {
 			char ip[INET6_ADDRSTRLEN];
 
 			format_ip(key->family, key->remote_ip, ip);
-			history_names_at(k->db, macs, ip, key, last_ms, names);
+			names_reader_at(&by_time, macs, ip, key, last_ms, names, source);
 		}
 		/* Names that shared the address: each is a candidate, tested by name. */
 		if (names[0] && strchr(names, ' ')) {
@@ -398,6 +402,8 @@ nomem:
 out:
 	if (names_fd >= 0)
 		close(names_fd);
+	if (have_by_time)
+		names_reader_close(&by_time);
 	local_nets_free(&local);
 	flow_table_free(&t);
 	return err;

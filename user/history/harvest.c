@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The harvest: each changed kernel flow's growth into the history, in one
- * transaction (history.h).  Flows are taken in the store's key order, so
- * that the B-tree pages of flow_state, flow_history and payload_state are
- * each read and written once, in order, instead of at random for every
- * flow of a table in the kernel's hash order (twice the time at 65,536
- * flows, with the page cache missing most of the time).
+ * transaction (history.h).  Flows are taken in the store's key order
+ * (history/flow_order.h), so that the B-tree pages of flow_state,
+ * flow_history and payload_state are each read and written once, in order,
+ * instead of at random for every flow of a table in the kernel's hash
+ * order (twice the time at 65,536 flows, with the page cache missing most
+ * of the time).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,94 +15,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "datapath/payload.h"
+#include "history/flow_order.h"
 #include "history/flow_state.h"
 #include "history/history.h"
 #include "history/names_at.h"
 #include "history/payload_store.h"
 #include "history/phase.h"
 #include "history/windows.h"
-
-/*
- * The flows in the order of the store's primary key (device_mac, device_ip,
- * remote_ip, proto, remote_port): addresses as text, compared as SQLite's
- * BINARY collation does.  A MAC's fixed-width lowercase hex sorts as its
- * bytes; each flow's address texts are made once, kept packed
- * ("device_ip\0remote_ip\0") for the sort and the statements.
- */
-struct harvest_order {
-	struct order_item {
-		uint64_t mac;		/* device_mac's bytes, big endian */
-		uint32_t flow;		/* index in the flow table */
-		uint32_t text;		/* offset of device_ip's text in texts */
-		uint16_t port;
-		uint8_t proto;
-		uint8_t remote;		/* offset of remote_ip's text from device_ip's */
-	} *items;
-	char *texts;
-};
-
-static int compare_items(const void *a, const void *b, void *texts)
-{
-	const struct order_item *x = a, *y = b;
-	const char *s = (const char *)texts + x->text, *t = (const char *)texts + y->text;
-	int c;
-
-	if (x->mac != y->mac)
-		return x->mac < y->mac ? -1 : 1;
-	if ((c = strcmp(s, t)) || (c = strcmp(s + x->remote, t + y->remote)))
-		return c;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	return x->port < y->port ? -1 : x->port > y->port;
-}
-
-static int order_flows(const struct flow_table *flows, struct harvest_order *o)
-{
-	size_t room = 0, used = 0;
-
-	for (size_t i = 0; i < flows->len; i++)
-		room += 2 * (flows->items[i].key.family == IOTRIM_FAMILY_IPV4 ? INET_ADDRSTRLEN
-									 : INET6_ADDRSTRLEN);
-	o->items = malloc(flows->len * sizeof(*o->items) + 1);
-	o->texts = malloc(room + 1);
-	if (!o->items || !o->texts || room > UINT32_MAX)
-		return -ENOMEM;
-	for (size_t i = 0; i < flows->len; i++) {
-		const struct flow_key *k = &flows->items[i].key;
-		struct order_item *it = &o->items[i];
-		char *dip = o->texts + used, *rip;
-
-		*it = (struct order_item){ .flow = i, .text = used, .port = k->remote_port,
-					   .proto = k->proto };
-		for (int b = 0; b < 6; b++)
-			it->mac = it->mac << 8 | k->device_mac[b];
-		format_ip(k->family, k->device_ip, dip);
-		rip = dip + strlen(dip) + 1;
-		format_ip(k->family, k->remote_ip, rip);
-		it->remote = rip - dip;
-		used += it->remote + strlen(rip) + 1;
-	}
-	qsort_r(o->items, flows->len, sizeof(*o->items), compare_items, o->texts);
-	return 0;
-}
-
-/* it's key text into t; t->mac is kept while the device stays the same. */
-static void item_key_text(const struct harvest_order *o, const struct order_item *it,
-			  const struct flow_key *k, struct key_text *t)
-{
-	const char *dip = o->texts + it->text, *rip = dip + it->remote;
-
-	if (it == o->items || it[-1].mac != it->mac)
-		format_mac(k->device_mac, t->mac);
-	memcpy(t->device_ip, dip, it->remote);
-	memcpy(t->remote_ip, rip, strlen(rip) + 1);
-}
-
-static void order_free(struct harvest_order *o)
-{
-	free(o->items);
-	free(o->texts);
-}
 
 /*
  * flow_history: a delta added to its flow and name's row.  An UPDATE first
@@ -288,6 +208,8 @@ struct harvest_writers {
 	struct phase_writer phases;
 	struct payload_writer payload;
 	struct window_writer windows;
+	struct flow_state_scan scan;	/* flow_state as read first, rows of no flow kept */
+	bool rewrite;		/* flow_state written whole this time (flow_state_clear) */
 };
 
 static int writers_open(sqlite3 *db, struct harvest_writers *w)
@@ -309,27 +231,45 @@ static void writers_close(struct harvest_writers *w)
 	phase_writer_close(&w->phases);
 	payload_writer_close(&w->payload);
 	window_writer_close(&w->windows);
+	flow_state_scan_close(&w->scan);
+}
+
+/* Whether flow g is counted (and its state written); not for a known flow that did not grow. */
+static bool counted(const struct flow_growth *g)
+{
+	return !flow_growth_zero(g) || !g->have_state || g->restarted;
 }
 
 /*
  * Every flow's growth since flow_state, in the harvest's order, into
- * growth[]: all read before the first write (flow_state.h); 0 or -errno.
+ * growth[]: all read before the first write (flow_state.h).  Sets
+ * w->rewrite when at least a third of the flows change and the rows of no
+ * flow are few (up to one for 8 flows, kept by the scan): then writing
+ * flow_state whole is the cheaper.  0 or -errno.
  */
 static int read_growth(sqlite3 *db, struct harvest_writers *w, const struct flow_table *flows,
-		       const struct harvest_order *order, struct flow_growth *growth)
+		       const struct flow_order *order, struct flow_growth *growth)
 {
-	struct flow_state_scan scan;
 	struct key_text t;
+	size_t writes = 0;
 
-	if (flow_state_scan_open(db, &scan))
+	if (flow_state_scan_open(db, &w->scan, flows->len / 8))
 		return -EIO;
 	for (size_t i = 0; i < flows->len; i++) {
-		const struct flow_entry *f = &flows->items[order->items[i].flow];
+		const struct flow_entry *f = flow_order_entry(order, flows, i);
 
-		item_key_text(order, &order->items[i], &f->key, &t);
-		flow_state_scan_growth(&w->state, &scan, &t, &f->key, &f->value, &growth[i]);
+		flow_order_key_text(order, i, &f->key, &t);
+		flow_state_scan_growth(&w->state, &w->scan, &t, &f->key, &f->value, &growth[i]);
+		writes += counted(&growth[i]);
 	}
-	flow_state_scan_close(&scan);
+	w->rewrite = flow_state_scan_end(&w->scan) && writes && writes * 3 >= flows->len;
+	for (size_t i = 0; w->scan.unsure && i < flows->len; i++) {
+		const struct flow_entry *f = flow_order_entry(order, flows, i);
+
+		flow_order_key_text(order, i, &f->key, &t);
+		if (!growth[i].have_state)
+			flow_state_growth(&w->state, &t, &f->key, &f->value, &growth[i]);
+	}
 	return 0;
 }
 
@@ -345,13 +285,14 @@ static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
 	struct flow_row row;
 	int err;
 
-	if (flow_growth_zero(g) && g->have_state && !g->restarted)
+	if (!counted(g))
 		return 0;
 	r->changed++;
 	r->restarted += g->restarted;
 	first_ms = g->restarted ? boot_ns_to_unix_ms(v->first_seen_ns) : last_ms;
 	/* The delta's bytes were counted up to last_seen: the names valid then. */
-	names_reader_at(&w->names, t->mac, t->remote_ip, k, last_ms, name, source);
+	if ((err = names_reader_at(&w->names, t->mac, t->remote_ip, k, last_ms, name, source)))
+		return err;
 	delta_row(t, k, name, g, first_ms, last_ms, &row);
 	if ((err = history_writer_add(&w->history, &row)) ||
 	    (err = phase_writer_mark(&w->phases, t->mac, last_ms, &mark)) ||
@@ -360,7 +301,29 @@ static int harvest_flow(struct harvest_writers *w, const struct key_text *t,
 	    (err = window_writer_add(&w->windows, t->mac, g->bytes_up, g->bytes_down)) ||
 	    (keep && (err = pending_add(pending, k, g, &payload_growth, name, first_ms, last_ms))))
 		return err;
-	return flow_state_save(&w->state, t, k, v, g);
+	return w->rewrite ? 0 : flow_state_save(&w->state, t, k, v, g);
+}
+
+/*
+ * flow_state written whole (w->rewrite): every flow's row in key order, in
+ * a pass of its own (interleaved with the flow_history writes, each insert
+ * took twice as long), then the rows of no flow; 0 or -EIO.
+ */
+static int rewrite_state(sqlite3 *db, struct harvest_writers *w, const struct flow_table *flows,
+			 const struct flow_order *order)
+{
+	struct key_text t;
+
+	if (flow_state_clear(db))
+		return -EIO;
+	for (size_t i = 0; i < flows->len; i++) {
+		const struct flow_entry *f = flow_order_entry(order, flows, i);
+
+		flow_order_key_text(order, i, &f->key, &t);
+		if (flow_state_append(&w->state, &t, &f->key, &f->value))
+			return -EIO;
+	}
+	return flow_state_append_end(&w->state, &w->scan);
 }
 
 int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_result *r)
@@ -371,7 +334,7 @@ int history_harvest(sqlite3 *db, const struct flow_table *flows, struct harvest_
 int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 		       const struct harvest_sink *sink, struct harvest_result *r)
 {
-	struct harvest_order order = { 0 };
+	struct flow_order order = { 0 };
 	struct pending_deltas pending = { 0 };
 	struct flow_growth *growth = malloc(flows->len * sizeof(*growth) + 1);
 	struct harvest_writers w;
@@ -381,7 +344,7 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 
 	memset(r, 0, sizeof(*r));
 	r->flows = flows->len;
-	if (!growth || (err = order_flows(flows, &order))) {
+	if (!growth || (err = flow_order_make(flows, &order))) {
 		err = -ENOMEM;
 		warn("harvest: %s", strerror(ENOMEM));
 		goto out;
@@ -396,13 +359,14 @@ int history_harvest_to(sqlite3 *db, const struct flow_table *flows,
 	if ((err = read_growth(db, &w, flows, &order, growth)))
 		goto rollback;
 	for (size_t i = 0; i < flows->len; i++) {
-		const struct flow_entry *f = &flows->items[order.items[i].flow];
+		const struct flow_entry *f = flow_order_entry(&order, flows, i);
 
-		item_key_text(&order, &order.items[i], &f->key, &t);
+		flow_order_key_text(&order, i, &f->key, &t);
 		if ((err = harvest_flow(&w, &t, &f->key, &f->value, &growth[i], &pending, sink, r)))
 			goto rollback;
 	}
-	if (window_writer_finish(db, &w.windows) ||
+	if ((w.rewrite && rewrite_state(db, &w, flows, &order)) ||
+	    window_writer_finish(db, &w.windows) ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		err = -EIO;
 		goto rollback;
@@ -417,7 +381,7 @@ close:
 	writers_close(&w);
 out:
 	free(growth);
-	order_free(&order);
+	flow_order_free(&order);
 	pending_free(&pending);
 	r->ms = clock_mono_s() * 1e3 - t0;
 	return err;

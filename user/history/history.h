@@ -104,9 +104,6 @@ typedef void (*flow_row_fn)(void *ctx, const struct flow_row *row);
  */
 int history_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn, void *ctx);
 
-/* The names valid for flow k's device and address at t_ms (unix ms), as history_rows names rows. */
-void history_names_at(sqlite3 *db, const char *mac, const char *ip, const struct flow_key *k,
-		      int64_t t_ms, char names[FLOW_NAMES_MAX]);
 /* The name a device was answered last for an address (any time). */
 bool history_name_for(sqlite3 *db, const char *mac, const char *ip, char name[DNS_NAME_MAX],
 		      char source[4]);
