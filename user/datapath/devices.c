@@ -74,7 +74,7 @@ static size_t percpu_stride(void)
 	return (sizeof(struct device_value) + 7) & ~(size_t)7;
 }
 
-static void add_counter(struct traffic_counter *sum, const struct traffic_counter *c)
+void traffic_add(struct traffic_counter *sum, const struct traffic_counter *c)
 {
 	sum->packets += c->packets;
 	sum->bytes += c->bytes;
@@ -87,8 +87,8 @@ static void merge_device(struct device_value *sum, const struct device_value *c)
 		memcpy(sum->last_ip, c->last_ip, sizeof(sum->last_ip));
 		sum->last_family = c->last_family;
 	}
-	add_counter(&sum->up, &c->up);
-	add_counter(&sum->down, &c->down);
+	traffic_add(&sum->up, &c->up);
+	traffic_add(&sum->down, &c->down);
 	payload_add(&sum->payload_up, &c->payload_up);
 	payload_add(&sum->payload_down, &c->payload_down);
 	if (c->first_seen_ns && (!sum->first_seen_ns || c->first_seen_ns < sum->first_seen_ns))

@@ -43,6 +43,9 @@ struct device_table {
 int device_maps_from_fds(struct device_maps *m, int slots, int owners, int totals);
 void device_maps_close(struct device_maps *m);
 
+/* sum += c: the per-CPU copies of a device, a device's flows. */
+void traffic_add(struct traffic_counter *sum, const struct traffic_counter *c);
+
 /* Each returns 0 or a negative errno (-ENOENT: no such device). */
 int lookup_device(const struct device_maps *m, const __u8 mac[6], struct device_value *value);
 /* Reads the devices that have counted something, sorted by MAC. */

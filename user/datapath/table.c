@@ -94,12 +94,6 @@ void flow_table_free(struct flow_table *t)
 	t->len = 0;
 }
 
-static void add_counter(struct traffic_counter *sum, const struct traffic_counter *c)
-{
-	sum->packets += c->packets;
-	sum->bytes += c->bytes;
-}
-
 static int compare_device_mac(const void *a, const void *b)
 {
 	return memcmp(((const struct device_entry *)a)->key.mac,
@@ -117,8 +111,8 @@ void device_table_sum_flows(struct device_table *t, const struct flow_table *flo
 		if (!dev)
 			continue;
 		dev->flows++;
-		add_counter(&dev->listed_up, &f->value.up);
-		add_counter(&dev->listed_down, &f->value.down);
+		traffic_add(&dev->listed_up, &f->value.up);
+		traffic_add(&dev->listed_down, &f->value.down);
 	}
 }
 
