@@ -114,9 +114,11 @@ static int read_slot(const struct device_maps *m, __u32 slot, struct device_valu
 	} else {
 		for (int c = 0; c < ncpus; c++)
 			merge_device(out, (const void *)(copies + c * percpu_stride()));
-		memset(copies, 0, ncpus * percpu_stride());
-		if (zero && bpf_map_update_elem(m->totals, &slot, copies, BPF_ANY) != 0)
-			err = -errno;
+		if (zero) {
+			memset(copies, 0, ncpus * percpu_stride());
+			if (bpf_map_update_elem(m->totals, &slot, copies, BPF_ANY) != 0)
+				err = -errno;
+		}
 	}
 	free(copies);
 	return err;
@@ -202,6 +204,14 @@ int read_devices(const struct device_maps *m, struct device_table *t)
 	}
 	t->len = n;
 	return 0;
+}
+
+struct device_entry *device_table_find(const struct device_table *t, const __u8 mac[6])
+{
+	struct device_entry probe = { 0 };
+
+	memcpy(probe.key.mac, mac, 6);
+	return t->len ? bsearch(&probe, t->items, t->len, sizeof(*t->items), compare_device_mac) : NULL;
 }
 
 void device_table_free(struct device_table *t)

@@ -52,6 +52,8 @@ int lookup_device(const struct device_maps *m, const __u8 mac[6], struct device_
 int read_devices(const struct device_maps *m, struct device_table *t);
 /* The same, a device once per slot it holds (take_devices takes slots). */
 int read_device_slots(const struct device_maps *m, struct device_table *t);
+/* The device with this MAC in a table read_devices gave, or NULL. */
+struct device_entry *device_table_find(const struct device_table *t, const __u8 mac[6]);
 void device_table_free(struct device_table *t);
 
 /*

@@ -94,20 +94,12 @@ void flow_table_free(struct flow_table *t)
 	t->len = 0;
 }
 
-static int compare_device_mac(const void *a, const void *b)
-{
-	return memcmp(((const struct device_entry *)a)->key.mac,
-		      ((const struct device_entry *)b)->key.mac, 6);
-}
-
 void device_table_sum_flows(struct device_table *t, const struct flow_table *flows)
 {
 	for (size_t i = 0; i < flows->len; i++) {
 		const struct flow_entry *f = &flows->items[i];
-		struct device_entry probe = { 0 }, *dev;
+		struct device_entry *dev = device_table_find(t, f->key.device_mac);
 
-		memcpy(probe.key.mac, f->key.device_mac, 6);
-		dev = bsearch(&probe, t->items, t->len, sizeof(*t->items), compare_device_mac);
 		if (!dev)
 			continue;
 		dev->flows++;
