@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iotrim.h"
+#include "common/hash.h"
 #include "attrib/flow_rows.h"
 
 void flow_row_set_address(struct flow_row *row)
@@ -21,16 +22,6 @@ void flow_row_set_address(struct flow_row *row)
 
 /* The pool's text comes in blocks that never move: the rows point into them. */
 #define NAME_BLOCK 65536
-
-/* FNV-1a. */
-static size_t name_hash(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return (size_t)h;
-}
 
 static const char *pool_copy(struct name_pool *p, const char *s, size_t len)
 {
@@ -66,7 +57,7 @@ static int pool_grow(struct name_pool *p)
 
 		if (!p->slots[i])
 			continue;
-		for (h = name_hash(p->slots[i], strlen(p->slots[i])) & (n - 1); slots[h];
+		for (h = (size_t)fnv1a64(p->slots[i], strlen(p->slots[i])) & (n - 1); slots[h];
 		     h = (h + 1) & (n - 1))
 			;
 		slots[h] = p->slots[i];
@@ -85,7 +76,7 @@ const char *name_pool_intern(struct name_pool *p, const char *name)
 		return "";
 	if ((p->count + 1) * 2 > p->nslots && pool_grow(p))
 		return NULL;
-	for (h = name_hash(name, len) & (p->nslots - 1); p->slots[h]; h = (h + 1) & (p->nslots - 1))
+	for (h = (size_t)fnv1a64(name, len) & (p->nslots - 1); p->slots[h]; h = (h + 1) & (p->nslots - 1))
 		if (!strncmp(p->slots[h], name, len) && !p->slots[h][len])
 			return p->slots[h];
 	if (!(p->slots[h] = pool_copy(p, name, len)))

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "common/clock.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "attrib/dns.h"
 #include "common/fmt.h"
@@ -87,12 +88,9 @@ static void record_name(struct attrib *a, const char *mac, const char *ip, const
 /* FNV-1a over the question; names are lower case already (dns.c). */
 static uint64_t question_hash(const struct dns_message *m)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	const uint8_t qtype[2] = { m->qtype & 0xff, m->qtype >> 8 };
 
-	for (const char *c = m->qname; *c; c++)
-		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
-	h = (h ^ (m->qtype & 0xff)) * 0x100000001b3ULL;
-	return (h ^ (m->qtype >> 8)) * 0x100000001b3ULL;
+	return fnv1a64_add(fnv1a64(m->qname, strlen(m->qname)), qtype, sizeof(qtype));
 }
 
 static void remember_query(struct attrib *a, const struct iotrim_event *ev,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "history/names_at.h"
 
@@ -98,13 +99,9 @@ static int row_add(struct names_reader *r, sqlite3_stmt *st)
 	return 0;
 }
 
-static uint32_t mac_hash(const char *mac)
+static size_t mac_hash(const char *mac)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *mac; mac++)
-		h = (h ^ (unsigned char)*mac) * 16777619u;
-	return h;
+	return (size_t)fnv1a64(mac, strlen(mac));
 }
 
 /* Device index i into r's hash table (its room checked). */
