@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/text_pool.h"
 #include "history/flow_order.h"
 #include "history/flow_state.h"
 #include "history/history.h"
@@ -24,33 +25,21 @@ struct live_facts {
 		uint32_t name;		/* offset of the names' text in names */
 		char source[4];
 	} *items;
-	char *names;		/* the distinct names texts, one after the other */
-	size_t names_len, names_cap;
+	struct text_pool names;	/* the names texts, once while the same come in a row */
 };
 
 /* n's text as fact's names, kept once while the same names come in a row; 0 or -ENOMEM. */
 static int fact_name(struct live_facts *f, struct live_fact *fact, const char *n, size_t *last)
 {
-	size_t len = strlen(n) + 1;
+	int64_t at;
 
-	if (*last != SIZE_MAX && !strcmp(f->names + *last, n)) {
+	if (*last != SIZE_MAX && !strcmp(f->names.text + *last, n)) {
 		fact->name = *last;
 		return 0;
 	}
-	if (f->names_len + len > f->names_cap) {
-		size_t cap = f->names_cap ? f->names_cap : 4096;
-		char *p;
-
-		while (cap < f->names_len + len)
-			cap *= 2;
-		if (cap > UINT32_MAX || !(p = realloc(f->names, cap)))
-			return -ENOMEM;
-		f->names = p;
-		f->names_cap = cap;
-	}
-	memcpy(f->names + f->names_len, n, len);
-	fact->name = *last = f->names_len;
-	f->names_len += len;
+	if ((at = text_pool_add(&f->names, n)) < 0)
+		return (int)at;
+	fact->name = *last = (size_t)at;
 	return 0;
 }
 
@@ -154,11 +143,11 @@ static int live_rows(sqlite3 *db, const struct flow_table *live, flow_row_fn fn,
 		if (flow_growth_zero(&fact->g))
 			continue;
 		history_key_text(k, &t);
-		live_row(fn, ctx, k, &t, &live->items[i].value, &fact->g, f.names + fact->name,
+		live_row(fn, ctx, k, &t, &live->items[i].value, &fact->g, f.names.text + fact->name,
 			 fact->source);
 	}
 	free(f.items);
-	free(f.names);
+	text_pool_free(&f.names);
 	return err;
 }
 

@@ -44,27 +44,6 @@ int names_reader_open(sqlite3 *db, struct names_reader *r)
 	return 0;
 }
 
-/* s and its '\0' into r's pool; its offset, or -1 without memory. */
-static int64_t pool_add(struct names_reader *r, const char *s)
-{
-	size_t n = strlen(s) + 1, at = r->pool_len;
-
-	if (r->pool_len + n > r->pool_cap) {
-		size_t cap = r->pool_cap ? r->pool_cap : 4096;
-		char *p;
-
-		while (cap < r->pool_len + n)
-			cap *= 2;
-		if (cap > UINT32_MAX || !(p = realloc(r->pool, cap)))
-			return -1;
-		r->pool = p;
-		r->pool_cap = cap;
-	}
-	memcpy(r->pool + at, s, n);
-	r->pool_len += n;
-	return at;
-}
-
 static int row_add(struct names_reader *r, sqlite3_stmt *st)
 {
 	const char *ip = (const char *)sqlite3_column_text(st, 0);
@@ -83,11 +62,11 @@ static int row_add(struct names_reader *r, sqlite3_stmt *st)
 		r->cap = cap;
 	}
 	/* Rows come in ip order: an address's text is kept once. */
-	if (r->len && !strcmp(r->pool + r->rows[r->len - 1].ip, ip))
+	if (r->len && !strcmp(r->pool.text + r->rows[r->len - 1].ip, ip))
 		ip_at = r->rows[r->len - 1].ip;
-	else if ((ip_at = pool_add(r, ip)) < 0)
+	else if ((ip_at = text_pool_add(&r->pool, ip)) < 0)
 		return -ENOMEM;
-	if ((name_at = pool_add(r, name)) < 0)
+	if ((name_at = text_pool_add(&r->pool, name)) < 0)
 		return -ENOMEM;
 	r->rows[r->len++] = (struct names_row){
 		.ip = ip_at, .name = name_at,
@@ -144,7 +123,7 @@ static int device_room(struct names_reader *r)
 /* Device mac's rows read into r, r->current its index; 0 or -errno after printing why. */
 static int load_device(struct names_reader *r, const char *mac)
 {
-	size_t first = r->len, pool_len = r->pool_len;
+	size_t first = r->len, pool_len = r->pool.len;
 	struct names_device *d;
 	int rc = SQLITE_DONE, err = device_room(r);
 
@@ -159,7 +138,7 @@ static int load_device(struct names_reader *r, const char *mac)
 	sqlite3_reset(r->st);
 	if (err) {
 		r->len = first;
-		r->pool_len = pool_len;
+		r->pool.len = pool_len;
 		return err;
 	}
 	d = &r->devices[r->ndevices];
@@ -196,7 +175,7 @@ static size_t first_of_ip(const struct names_reader *r, const struct names_devic
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(r->pool + r->rows[mid].ip, ip) < 0)
+		if (strcmp(r->pool.text + r->rows[mid].ip, ip) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -220,14 +199,14 @@ int names_reader_at(struct names_reader *r, const char *mac, const char *ip,
 	d = &r->devices[r->current];
 	end = d->first + d->len;
 	i = first_of_ip(r, d, ip);
-	ip_at = i < end && !strcmp(r->pool + r->rows[i].ip, ip) ? r->rows[i].ip : UINT32_MAX;
+	ip_at = i < end && !strcmp(r->pool.text + r->rows[i].ip, ip) ? r->rows[i].ip : UINT32_MAX;
 	while (i < end && r->rows[i].ip == ip_at) {
-		const char *n = r->pool + r->rows[i].name;
+		const char *n = r->pool.text + r->rows[i].name;
 		bool valid = false, dns = false, sni_here = false;
 		size_t len = strlen(n);
 
 		/* One name's rows (both sources), in name order. */
-		for (; i < end && r->rows[i].ip == ip_at && !strcmp(r->pool + r->rows[i].name, n);
+		for (; i < end && r->rows[i].ip == ip_at && !strcmp(r->pool.text + r->rows[i].name, n);
 		     i++) {
 			const struct names_row *w = &r->rows[i];
 
@@ -257,7 +236,7 @@ void names_reader_close(struct names_reader *r)
 {
 	sqlite3_finalize(r->st);
 	free(r->rows);
-	free(r->pool);
+	text_pool_free(&r->pool);
 	free(r->devices);
 	free(r->slots);
 	memset(r, 0, sizeof(*r));

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "common/text_pool.h"
 #include "history/history.h"
 
 struct names_reader {
@@ -23,8 +24,7 @@ struct names_reader {
 		int dns;		/* source 'dns', else 'sni' */
 	} *rows;		/* device after device */
 	size_t len, cap;
-	char *pool;
-	size_t pool_len, pool_cap;
+	struct text_pool pool;
 	struct names_device {
 		char mac[MAC_STRLEN];
 		size_t first, len;	/* its rows */
